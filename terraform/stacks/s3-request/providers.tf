@@ -1,0 +1,27 @@
+locals {
+  uses_endpoint_override = var.aws_endpoint_url != ""
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  # An endpoint override (moto in development) replaces every endpoint this stack talks to
+  # and turns off the checks that only real AWS can answer.
+  dynamic "endpoints" {
+    for_each = local.uses_endpoint_override ? [var.aws_endpoint_url] : []
+
+    content {
+      cloudwatch = endpoints.value
+      iam        = endpoints.value
+      kms        = endpoints.value
+      s3         = endpoints.value
+      sts        = endpoints.value
+    }
+  }
+
+  s3_use_path_style           = local.uses_endpoint_override
+  skip_credentials_validation = local.uses_endpoint_override
+  skip_metadata_api_check     = local.uses_endpoint_override
+  skip_region_validation      = local.uses_endpoint_override
+  skip_requesting_account_id  = local.uses_endpoint_override
+}
