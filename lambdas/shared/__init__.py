@@ -1,0 +1,1 @@
+"""Code shared by the replication Lambdas; packaged into every function's zip."""
