@@ -1,0 +1,91 @@
+"""End to end for a raw request (parse -> build -> validate -> approval): what a form, API or preview shows."""
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .approval import ApprovalDecision, approval_decision
+from .build import Applied, BuiltContract, build_contract
+from .loading import parse_request_input
+from .models import RequestInput
+from .policy import PlatformPolicy
+from .problems import Problem, has_errors
+from .validation import validate_contract
+
+PREVIEW_REQUEST_ID = "S3-0000"
+
+# Contract paths -> the input field a requester changes to fix them; the longest matching prefix wins.
+INPUT_FIELD_FOR_PATH = {
+    "application": "application",
+    "owner": "owner",
+    "spec.bucketName": "application",
+    "spec.costAlertGb": "costAlertGb",
+    "spec.tags": "tags",
+    "spec.tags.costCenter": "costCenter",
+    "spec.corsAllowedOrigins": "corsAllowedOrigins",
+    "spec.lifecycle.expirationDays": "expirationDays",
+    "spec.lifecycle.transitions": "transitionDays",
+    "spec.lifecycle.transitions[0].storageClass": "storageClass",
+    "spec.retentionPolicy.rationale": "retentionRationale",
+    "spec.retentionPolicy": "retentionType",
+    "spec.publicAccess": "publicAccess",
+    "spec.storageClass": "storageClass",
+    "spec.versioning": "versioning",
+    "spec.lifecycle.noncurrentVersionExpirationDays": "versioning",
+}
+
+
+@dataclass(frozen=True)
+class RequestEvaluation:
+    problems: list[Problem] = field(default_factory=list)
+    request: RequestInput | None = None
+    built: BuiltContract | None = None
+    approval: ApprovalDecision | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return self.built is not None and not has_errors(self.problems)
+
+    @property
+    def bucket_name(self) -> str | None:
+        return self.built.contract.spec.bucket_name if self.built else None
+
+    @property
+    def applied(self) -> list[Applied]:
+        return self.built.applied if self.built else []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.is_valid,
+            "bucketName": self.bucket_name,
+            "applied": [entry.to_dict() for entry in self.applied],
+            "problems": [problem.to_dict() for problem in self.problems],
+            "approval": self.approval.to_dict() if self.approval else None,
+        }
+
+
+def evaluate_request(raw: Mapping[str, Any], policy: PlatformPolicy, *, request_id: str = PREVIEW_REQUEST_ID,
+                     known_teams: Iterable[str] | None = None) -> RequestEvaluation:
+    parsed = parse_request_input(raw)
+    if isinstance(parsed, list):
+        return RequestEvaluation(problems=parsed)
+    built = build_contract(parsed, request_id, policy)
+    contract_problems = validate_contract(built.contract, policy, known_teams)
+    return RequestEvaluation(
+        problems=built.problems + [with_input_field(problem) for problem in contract_problems],
+        request=parsed,
+        built=built,
+        approval=approval_decision(built.contract, policy),
+    )
+
+
+def with_input_field(problem: Problem) -> Problem:
+    """The same problem, naming the input field to change (if any)."""
+    matches = [prefix for prefix in INPUT_FIELD_FOR_PATH if _under(problem.path, prefix)]
+    if problem.field or not matches:
+        return problem
+    return Problem(problem.path, problem.message, problem.severity, problem.code,
+                   field=INPUT_FIELD_FOR_PATH[max(matches, key=len)])
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")

@@ -1,0 +1,108 @@
+"""Reading contracts and inputs: YAML parse errors with line/column, schema errors as `Problem`s."""
+
+from typing import Any, Mapping
+
+import yaml
+from pydantic import ValidationError
+
+from .models import Contract, RequestInput
+from .problems import Problem, Severity, format_path
+
+
+class ContractParseError(ValueError):
+    """The text is not a YAML mapping; `line`/`column` are 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        where = f" (line {line}, column {column})" if line is not None else ""
+        super().__init__(f"{message}{where}")
+        self.reason = message
+        self.line = line
+        self.column = column
+
+
+class ContractSchemaError(ValueError):
+    """The document parsed but does not have the contract's shape; `problems` says where and how to fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise ContractParseError(f"duplicate key '{key}'", mark.line + 1, mark.column + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping)
+
+
+def parse_yaml_mapping(text: str) -> dict:
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ContractParseError(str(exc.problem or exc.context or "invalid YAML"),
+                                 mark.line + 1 if mark else None, mark.column + 1 if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise ContractParseError(f"invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ContractParseError("a contract must be a YAML mapping (apiVersion, kind, id, ...)", 1, 1)
+    return data
+
+
+def load_contract_yaml(text: str) -> Contract:
+    """Parse and shape-check a contract file; raises `ContractParseError` or `ContractSchemaError`."""
+    return load_contract(parse_yaml_mapping(text))
+
+
+def load_contract(data: Mapping[str, Any]) -> Contract:
+    try:
+        return Contract.model_validate(data)
+    except ValidationError as exc:
+        raise ContractSchemaError(problems_from_validation_error(exc)) from exc
+
+
+def parse_request_input(data: Mapping[str, Any]) -> RequestInput | list[Problem]:
+    """The request input, or the problems that keep it from being one (each with its input field)."""
+    try:
+        return RequestInput.model_validate(data)
+    except ValidationError as exc:
+        return problems_from_validation_error(exc, field_names=True)
+
+
+def problems_from_validation_error(exc: ValidationError, field_names: bool = False) -> list[Problem]:
+    """pydantic errors in the guardrail shape; with `field_names`, each names its top-level input field."""
+    problems = []
+    for item in exc.errors(include_url=False):
+        path = format_path(item["loc"])
+        field = str(item["loc"][0]) if field_names and item["loc"] else None
+        problems.append(Problem(path=path, message=_fix_message(item), severity=Severity.ERROR,
+                                code=f"schema.{item['type']}", field=field))
+    return problems
+
+
+def _fix_message(item: dict) -> str:
+    kind = item["type"]
+    context = item.get("ctx") or {}
+    if kind == "missing":
+        return "This field is required; add it."
+    if kind == "extra_forbidden":
+        return "Unknown field; remove it or check its spelling."
+    if kind in ("enum", "literal_error"):
+        return f"Use one of: {context.get('expected', '')}."
+    if kind == "string_pattern_mismatch":
+        return f"'{item.get('input')}' does not have the required form ({context.get('pattern')})."
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{item['msg']}; change the value."
+    if kind in ("string_too_short", "string_too_long", "too_long", "too_short"):
+        return f"{item['msg']}."
+    return f"{item['msg']}; correct the value."
