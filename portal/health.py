@@ -1,0 +1,56 @@
+"""Health of the parts a portal needs: the database, the task broker, the worker cluster.
+
+Each check returns a small dict with ``ok`` and details, so `/healthz` can show what is
+wrong instead of only that something is.
+"""
+
+import logging
+
+from django.db import connection
+from django_q.brokers import Broker, get_broker
+from django_q.status import Stat
+
+logger = logging.getLogger(__name__)
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as error:  # any driver error means "down"; say which
+        return {"ok": False, "vendor": connection.vendor, "error": str(error)}
+
+
+def check_broker(broker: Broker) -> dict:
+    try:
+        broker.ping()
+        return {"ok": True, "broker": broker.info(), "queued": broker.queue_size()}
+    except Exception as error:
+        return {"ok": False, "error": str(error)}
+
+
+def check_cluster(broker: Broker) -> dict:
+    """A cluster counts as alive while its last heartbeat (Stat) has not expired."""
+    try:
+        stats = Stat.get_all(broker=broker)
+    except Exception as error:
+        return {"ok": False, "clusters": 0, "error": str(error)}
+    alive = [stat for stat in stats if stat.status != "Stopped"]
+    return {
+        "ok": bool(alive),
+        "clusters": len(alive),
+        "workers": sum(len(stat.workers) for stat in alive),
+    }
+
+
+def overall_health(broker: Broker | None = None) -> dict:
+    broker = broker or get_broker()
+    checks = {"database": check_database(), "broker": check_broker(broker)}
+    checks["cluster"] = (
+        check_cluster(broker) if checks["broker"]["ok"] else {"ok": False, "clusters": 0}
+    )
+    healthy = all(check["ok"] for check in checks.values())
+    if not healthy:
+        logger.warning("health check failed", extra={"checks": checks})
+    return {"status": "ok" if healthy else "unhealthy", "checks": checks}

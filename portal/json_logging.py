@@ -1,0 +1,48 @@
+"""One line of JSON per log event, for log shippers and `jq`, carrying the request id.
+
+No Django imports here: logging is configured before the app registry is ready.
+"""
+
+import contextlib
+import contextvars
+import json
+import logging
+from datetime import datetime, timezone
+
+_current_request_id = contextvars.ContextVar("request_id", default="-")
+
+
+@contextlib.contextmanager
+def bind_request_id(request_id: str):
+    """Every log line written inside the block carries ``request_id``."""
+    token = _current_request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _current_request_id.reset(token)
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = _current_request_id.get()
+        return True
+
+_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        # Structured context passed as logger.info("...", extra={...}).
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRIBUTES and key not in event:
+                event[key] = value
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return json.dumps(event, default=str)

@@ -1,0 +1,228 @@
+"""Bucketwise settings: every value comes from the environment (django-environ).
+
+With no setting given the portal runs in its *embedded default*: SQLite, the django-q2
+ORM broker and local Terraform state, all under ``var/``. Setting ``DATABASE_URL``
+(PostgreSQL) and ``REDIS_URL`` switches to the *scale-out* layout, where several web and
+worker machines share one database and one broker. ``.env.example`` lists every setting.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env.str("BUCKETWISE_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# --- Security -------------------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY in the environment "
+            "(or DEBUG=true for local development only)."
+        )
+    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Applications ---------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_q",
+    "portal",
+    "requests_app",
+    "runner",
+]
+
+MIDDLEWARE = [
+    "portal.request_id.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.request_id.LoginRequiredExceptPublicMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database, cache, broker ----------------------------------------------------------
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'bucketwise.sqlite3'}"
+    )
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, workers) share the file: wait for locks instead of failing,
+    # and take the write lock at BEGIN so concurrent writers queue rather than deadlock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bucketwise",
+        }
+    }
+else:
+    # A cache shared by every process on this machine: the web process reads the
+    # worker cluster's heartbeat from it, and API throttling counts across processes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="bucketwise"),
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": env.int("Q_TASK_TIMEOUT", default=3600),
+    # retry must exceed timeout, or a long apply is handed to a second worker.
+    "retry": env.int("Q_TASK_TIMEOUT", default=3600) + 300,
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 1000,
+    "ack_failures": True,
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = env.float("Q_ORM_POLL_SECONDS", default=0.5)
+
+# --- AWS and Terraform ----------------------------------------------------------------
+# One setting points boto3 and Terraform at a local AWS (moto) in development.
+AWS_ENDPOINT_URL = env.str("AWS_ENDPOINT_URL", default="")
+AWS_REGION = env.str("AWS_REGION", default="us-east-1")
+BUCKET_PREFIX = env.str("BUCKET_PREFIX", default="goldenpath")
+APPROVALS_REQUIRED = {
+    environment: env.int(f"APPROVALS_REQUIRED_{environment.upper()}", default=1)
+    for environment in ("dev", "test", "staging", "prod")
+}
+TERRAFORM_BINARY = env.str("TERRAFORM_BINARY", default="")
+TERRAFORM_STATE_DIR = Path(
+    env.str("TERRAFORM_STATE_DIR", default=str(VAR_DIR / "terraform-state"))
+)
+TERRAFORM_WORK_DIR = Path(env.str("TERRAFORM_WORK_DIR", default=str(VAR_DIR / "runs")))
+TERRAFORM_STATE_BUCKET = env.str("TERRAFORM_STATE_BUCKET", default="")
+TERRAFORM_STATE_REGION = env.str("TERRAFORM_STATE_REGION", default=AWS_REGION)
+TERRAFORM_LOCK_TABLE = env.str("TERRAFORM_LOCK_TABLE", default="")
+
+# --- Local AWS for development (moto server), started by `make run` -------------------
+LOCAL_AWS_PORT = env.int("LOCAL_AWS_PORT", default=5005)
+
+# --- Auth, i18n, static ---------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- REST API -------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bucketwise API",
+    "DESCRIPTION": "Self-service S3 bucket requests, approvals, catalog and audit trail.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging: one JSON line per event, with the request id ----------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "portal.json_logging.RequestIdLogFilter"}},
+    "formatters": {"json": {"()": "portal.json_logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django-q": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}
+
+# --- Demo data --------------------------------------------------------------------------
+# Demo users exist only in the embedded default with DEBUG on: never in production.
+DEMO_USERS_ALLOWED = DEBUG and not env.str("DATABASE_URL", default="")

@@ -1,0 +1,17 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.health import overall_health
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    report = overall_health()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+def home(request):
+    return render(request, "portal/home.html")

@@ -1,0 +1,62 @@
+"""The request status machine: named transitions only, each audited.
+
+An illegal transition raises :class:`IllegalTransition` instead of writing silently.
+Other apps react to transitions through the signals in ``requests_app.signals`` (the
+runner creates a Terraform run when a request becomes approved), so this module never
+imports them.
+"""
+
+from django.db import transaction
+
+from requests_app import audit, signals
+from requests_app.models import BucketRequest, RequestStatus
+
+S = RequestStatus
+
+# transition name -> (states it may start from, state it ends in)
+TRANSITIONS: dict[str, tuple[frozenset, str]] = {
+    "approve": (frozenset({S.PENDING_APPROVAL}), S.APPROVED),
+    "reject": (frozenset({S.PENDING_APPROVAL}), S.REJECTED),
+    "cancel": (frozenset({S.PENDING_APPROVAL, S.APPROVED, S.QUEUED}), S.CANCELLED),
+    "queue": (frozenset({S.APPROVED, S.FAILED}), S.QUEUED),
+    "start_apply": (frozenset({S.QUEUED}), S.APPLYING),
+    "mark_applied": (frozenset({S.APPLYING}), S.APPLIED),
+    "mark_failed": (frozenset({S.QUEUED, S.APPLYING}), S.FAILED),
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, request: BucketRequest, name: str):
+        allowed_from = ", ".join(sorted(TRANSITIONS[name][0])) if name in TRANSITIONS else "-"
+        super().__init__(
+            f"{request.request_id} is {request.status}; '{name}' is only allowed from: {allowed_from}"
+        )
+        self.request = request
+        self.transition = name
+
+
+def allowed_transitions(status: str) -> list[str]:
+    return [name for name, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+@transaction.atomic
+def transition(request: BucketRequest, name: str, *, actor, detail: dict | None = None) -> BucketRequest:
+    """Move ``request`` along transition ``name``; returns the locked, updated row."""
+    if name not in TRANSITIONS:
+        raise ValueError(f"unknown transition {name!r}")
+    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    sources, target = TRANSITIONS[name]
+    if locked.status not in sources:
+        raise IllegalTransition(locked, name)
+    previous = locked.status
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    audit.record(
+        f"request.{name}",
+        actor=actor,
+        request=locked,
+        detail={"from": previous, "to": target, **(detail or {})},
+    )
+    request.status = locked.status
+    signals.status_changed.send(sender=BucketRequest, request=locked, transition=name, actor=actor)
+    return locked

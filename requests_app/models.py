@@ -1,0 +1,200 @@
+"""Data of the request side: teams, bucket requests, approvals, the catalog, the audit trail.
+
+Models hold data and their invariants; the logic that moves a request through its life
+lives in plain modules (``lifecycle``, ``audit``, ``ids``) that every edge calls.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Environment(models.TextChoices):
+    DEV = "dev", "dev"
+    TEST = "test", "test"
+    STAGING = "staging", "staging"
+    PROD = "prod", "prod"
+
+
+class Team(models.Model):
+    """An owning team. Teams are data the platform team manages (in the admin)."""
+
+    slug = models.SlugField(max_length=63, unique=True, help_text="As used in contracts, e.g. app-team.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class RequestStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    APPROVED = "approved", "Approved"
+    QUEUED = "queued", "Queued"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class IdSequence(models.Model):
+    """A named counter, locked row by row, so that request IDs are contiguous and unique."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}={self.last_value}"
+
+
+class BucketRequest(models.Model):
+    request_id = models.CharField(max_length=20, unique=True, editable=False)
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    environment = models.CharField(max_length=16, choices=Environment.choices, db_index=True)
+    application = models.CharField(max_length=63)
+    purpose = models.CharField(max_length=32)
+    bucket_name = models.CharField(max_length=255, db_index=True)
+    owner = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests")
+    requester = models.CharField(
+        max_length=150, db_index=True, help_text="The person named in the contract as requester."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submitted_requests",
+        help_text="The account that submitted it (a person or a service account).",
+    )
+    contract = models.JSONField(help_text="The contract as submitted.")
+    contract_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical contract.")
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING_APPROVAL, db_index=True
+    )
+    approval_required = models.BooleanField(default=True)
+    approvals_needed = models.PositiveSmallIntegerField(default=1)
+    approval_reasons = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    input_hash = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_idempotency_key_per_account",
+            )
+        ]
+        permissions = [
+            ("submit_bucketrequest", "Can submit bucket requests"),
+            ("view_all_bucketrequests", "Can see every bucket request"),
+            ("decide_bucketrequest", "Can approve or reject bucket requests"),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} {self.bucket_name}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+
+
+class Approval(models.Model):
+    request = models.ForeignKey(BucketRequest, on_delete=models.PROTECT, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField()
+    contract_hash = models.CharField(max_length=64, help_text="The contract this vote was cast on.")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "approver"], name="one_vote_per_approver")
+        ]
+
+    def __str__(self):
+        return f"{self.decision} {self.request.request_id} by {self.approver}"
+
+
+class CatalogStatus(models.TextChoices):
+    PROVISIONING = "provisioning", "Provisioning"
+    ACTIVE = "active", "Active"
+    FAILED = "failed", "Failed"
+    DECOMMISSIONED = "decommissioned", "Decommissioned"
+
+
+class CatalogEntry(models.Model):
+    """One bucket the platform knows of, whatever state its provisioning is in."""
+
+    bucket_name = models.CharField(max_length=255, unique=True)
+    request = models.OneToOneField(BucketRequest, on_delete=models.PROTECT, related_name="catalog_entry")
+    owner = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="buckets")
+    environment = models.CharField(max_length=16, choices=Environment.choices, db_index=True)
+    purpose = models.CharField(max_length=32, db_index=True)
+    region = models.CharField(max_length=32, blank=True)
+    arn = models.CharField(max_length=300, blank=True)
+    governance = models.JSONField(
+        default=dict, blank=True, help_text="Encryption, versioning, public access, logging, cost alert."
+    )
+    status = models.CharField(
+        max_length=20, choices=CatalogStatus.choices, default=CatalogStatus.PROVISIONING, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bucket_name"]
+        verbose_name_plural = "catalog entries"
+
+    def __str__(self):
+        return self.bucket_name
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Audit entries are append-only; they cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """One link of the audit chain. Written only through ``requests_app.audit.record``."""
+
+    timestamp = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True)
+    request_id = models.CharField(max_length=20, blank=True, db_index=True)
+    bucket_name = models.CharField(max_length=255, blank=True)
+    environment = models.CharField(max_length=16, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "audit entries"
+        permissions = [("export_auditentry", "Can export the audit trail")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit entries are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are append-only; they cannot be deleted.")
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.request_id}"
