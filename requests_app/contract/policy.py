@@ -22,6 +22,7 @@ class PlatformPolicy:
     approvals_required: Mapping[str, int] = field(default_factory=_one_approval_each)
     region: str = DEFAULT_REGION
     state_bucket: str | None = None
+    state_region: str | None = None
 
     def approvals_for(self, environment: str) -> int:
         return int(self.approvals_required.get(str(environment), 1))
@@ -34,3 +35,6 @@ class PlatformPolicy:
 
     def terraform_state_bucket(self) -> str:
         return self.state_bucket or f"{self.prefix}-terraform-state"
+
+    def terraform_state_region(self) -> str:
+        return self.state_region or self.region

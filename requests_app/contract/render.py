@@ -99,7 +99,7 @@ def backend_settings(contract: Contract, policy: PlatformPolicy) -> dict:
     return {
         "bucket": policy.terraform_state_bucket(),
         "key": state_key(contract.environment.value, contract.id),
-        "region": policy.region,
+        "region": policy.terraform_state_region(),
         "encrypt": True,
         "use_lockfile": True,
     }

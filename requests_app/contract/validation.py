@@ -60,9 +60,10 @@ def _naming_problems(contract: Contract, policy: PlatformPolicy) -> list[Problem
 def _owner_problems(contract: Contract, teams: frozenset | None) -> list[Problem]:
     if teams is None or contract.owner in teams:
         return []
+    choices = f"use one of: {', '.join(sorted(teams))}, or" if teams else "no teams are registered yet;"
     return [error("owner", "owner.unknown-team",
-                  f"'{contract.owner}' is not a team the platform knows; use one of: {', '.join(sorted(teams))}, "
-                  f"or ask the platform team to register it.")]
+                  f"'{contract.owner}' is not a team the platform knows; {choices} ask the platform team to "
+                  f"register it.")]
 
 
 def _encryption_problems(contract: Contract, policy: PlatformPolicy) -> list[Problem]:
