@@ -188,3 +188,6 @@ class Pipeline:
 
         bucket = s3_backends[ACCOUNT_ID]["aws"].buckets[bucket_name]
         bucket.keys.getlist(key)[-1]._version_id = version_id
+
+    def kms_key(self, region: str) -> str:
+        return boto3.client("kms", region_name=region).create_key()["KeyMetadata"]["Arn"]
