@@ -12,9 +12,6 @@ locals {
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a separate opt-in stack (terraform/stacks/replication-validation), not a property of every bucket.
   #checkov:skip=CKV2_AWS_62:Event notifications are added by the replication stack where needed; most requested buckets need none.
-  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) is allowed in dev/test by the contract guardrails; staging/prod get aws:kms through sse_algorithm.
-  #checkov:skip=CKV_AWS_18:Access logging is driven by access_log_bucket (required in staging/prod by the guardrails, optional in dev/test); see aws_s3_bucket_logging below.
-  #checkov:skip=CKV_AWS_21:Versioning is driven by versioning_enabled (contract value); see aws_s3_bucket_versioning below.
   bucket = var.bucket_name
   tags   = var.tags
 }
