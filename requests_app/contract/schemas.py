@@ -34,7 +34,8 @@ def _inline_enums(node, definitions: dict):
         return node
     target = definitions.get(node.get("$ref", "").removeprefix("#/$defs/"))
     if target is not None and "enum" in target:
-        merged = {"type": target.get("type", "string"), "enum": target["enum"]}
+        # pydantic leaves out a field title equal to the enum's own title, so take it from the enum.
+        merged = {"type": target.get("type", "string"), "enum": target["enum"], "title": target.get("title")}
         return {**merged, **{key: value for key, value in node.items() if key != "$ref"}}
     return {key: _inline_enums(value, definitions) for key, value in node.items()}
 
