@@ -50,8 +50,8 @@ def sorted_transitions(lifecycle: Lifecycle) -> list:
 def cost_alarm_storage_types(lifecycle: Lifecycle) -> list[str]:
     """Storage types the bucket really uses: Standard (where uploads land) plus every transition target.
 
-    Glacier and Deep Archive overheads beyond Glacier's are left out so the alarm's metric math stays
-    within CloudWatch's limit of 10 metrics (see docs/decisions/contract-cost-alarm.md).
+    Deep Archive's overhead metrics are left out so the alarm's metric math stays within CloudWatch's
+    limit of 10 metrics (see docs/decisions/contract-tags-and-cost-alarm.md).
     """
     types = list(STANDARD_STORAGE_TYPES)
     for transition in sorted_transitions(lifecycle):
