@@ -41,7 +41,6 @@ class _Document(BaseModel):
         populate_by_name=True,
         extra="forbid",
         regex_engine="python-re",
-        use_enum_values=False,
     )
 
 
