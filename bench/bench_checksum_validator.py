@@ -1,0 +1,92 @@
+"""Throughput of the checksum validator against moto server; prints JSON.
+
+- objects_per_second: validator handler on single-part objects decided by S3 checksums (no reading);
+- stream bytes_per_second: the streaming SHA-256 path vs hashlib.sha256 over the same bytes in memory
+  (the ceiling for any streaming compare).
+Run: .venv/bin/python bench/bench_checksum_validator.py [--objects 50] [--mib 32]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import boto3  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+
+def start_moto() -> ThreadedMotoServer:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="bench",
+                      AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="eu-west-1")
+    return server
+
+
+def make_pair(s3, primary: str, replica: str) -> None:
+    for bucket in (primary, replica):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+
+
+def bench_checksum_path(s3, objects: int) -> dict:
+    from lambdas.checksum_validator.handler import handler
+
+    make_pair(s3, "bench-primary", "bench-replica")
+    os.environ["REPLICA_MAP"] = json.dumps({"bench-primary": {"bucket": "bench-replica", "region": "eu-west-1"}})
+    os.environ["FAILURE_QUEUE_URL"] = "unused-when-all-verify"
+    records = []
+    for number in range(objects):
+        body = f"object {number}".encode() * 100
+        for bucket in ("bench-primary", "bench-replica"):
+            s3.put_object(Bucket=bucket, Key=f"k/{number}", Body=body, ChecksumAlgorithm="SHA256")
+        event = {"Records": [{"eventName": "ObjectCreated:Put",
+                              "s3": {"bucket": {"name": "bench-primary"}, "object": {"key": f"k/{number}"}}}]}
+        records.append({"messageId": str(number), "body": json.dumps(event), "attributes": {}})
+    started = time.perf_counter()
+    for start in range(0, objects, 10):
+        assert handler({"Records": records[start:start + 10]}, None) == {"batchItemFailures": []}
+    elapsed = time.perf_counter() - started
+    return {"objects": objects, "seconds": round(elapsed, 3), "objects_per_second": round(objects / elapsed, 1)}
+
+
+def bench_stream_path(s3, mib: int) -> dict:
+    from lambdas.checksum_validator.validator import FoundObject, stream_sha256
+
+    body = os.urandom(mib * 1024 * 1024)
+    s3.put_object(Bucket="bench-primary", Key="big", Body=body)
+    found = FoundObject(bucket="bench-primary", key="big", version_id=None, facts=None)
+    started = time.perf_counter()
+    digest, read = stream_sha256(None, found)
+    streamed = time.perf_counter() - started
+    started = time.perf_counter()
+    expected = hashlib.sha256(body).hexdigest()
+    in_memory = time.perf_counter() - started
+    assert digest == expected and read == len(body)
+    return {"bytes": read, "stream_bytes_per_second": round(read / streamed),
+            "in_memory_sha256_bytes_per_second": round(read / in_memory),
+            "stream_fraction_of_limit": round(in_memory / streamed, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--objects", type=int, default=50)
+    parser.add_argument("--mib", type=int, default=32)
+    arguments = parser.parse_args()
+    server = start_moto()
+    try:
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        result = {"checksum_path": bench_checksum_path(s3, arguments.objects),
+                  "stream_path": bench_stream_path(s3, arguments.mib)}
+    finally:
+        server.stop()
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
