@@ -16,7 +16,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-VAR_DIR = Path(env.str("BUCKETWISE_VAR_DIR", default=str(BASE_DIR / "var")))
+# Runtime state (SQLite, cache, Terraform state and workspaces); relative paths are
+# taken from the project root.
+VAR_DIR = BASE_DIR / env.str("BUCKETWISE_VAR_DIR", default="var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Security -------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -55,11 +58,13 @@ INSTALLED_APPS = [
     "portal",
     "requests_app",
     "runner",
+    "replication",
 ]
 
 MIDDLEWARE = [
     "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, so that worker processes started by tests share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-bucketwise.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -183,6 +190,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves the apps' static files straight from the apps (no collectstatic step,
+# no CDN), in development, tests and production alike.
+WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- REST API -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from portal import views
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("requests_app.urls")),
+    path("runs/", include("runner.urls")),
+    path("", include("replication.urls")),
+    path("api/v1/", include("requests_app.api.urls")),
+    path("api/v1/", include("runner.api.urls")),
+    path("api/v1/", include("replication.api.urls")),
 ]

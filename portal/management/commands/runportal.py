@@ -1,0 +1,106 @@
+"""Run the whole portal for development: local AWS (moto), web server and worker cluster.
+
+One command, one Ctrl-C: every child gets the same environment, with
+``AWS_ENDPOINT_URL`` pointing boto3 and Terraform at the local AWS, and all of them stop
+together. If one child dies, the others are stopped too and the command fails, so a
+broken part is never hidden behind a half-running portal.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+LOCAL_AWS_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local-development",
+    "AWS_SECRET_ACCESS_KEY": "local-development",
+}
+
+
+class Command(BaseCommand):
+    help = "Development: start local AWS (moto), the web server and the worker cluster together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Web server address (host:port).")
+        parser.add_argument(
+            "--no-local-aws", action="store_true",
+            help="Do not start moto; use AWS_ENDPOINT_URL (or real AWS) as configured.",
+        )
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "runportal is for development (DEBUG=true). In production run the web server "
+                "(gunicorn portal.wsgi) and `manage.py qcluster` as services."
+            )
+        environment = dict(os.environ, PYTHONUNBUFFERED="1")
+        children: list[tuple[str, subprocess.Popen]] = []
+        if not options["no_local_aws"]:
+            endpoint = f"http://127.0.0.1:{settings.LOCAL_AWS_PORT}"
+            environment.update(LOCAL_AWS_CREDENTIALS, AWS_ENDPOINT_URL=endpoint,
+                               AWS_DEFAULT_REGION=settings.AWS_REGION)
+            children.append(("local AWS", self._start_local_aws(environment)))
+            self._wait_for(endpoint, "local AWS (moto)")
+        call_command("migrate", interactive=False, verbosity=0)
+        if settings.DEMO_USERS_ALLOWED:
+            call_command("create_demo_users")
+        manage = [sys.executable, "manage.py"]
+        children.append(("web", subprocess.Popen([*manage, "runserver", options["addr"], "--noreload"],
+                                                 env=environment, cwd=settings.BASE_DIR)))
+        children.append(("workers", subprocess.Popen([*manage, "qcluster"], env=environment,
+                                                     cwd=settings.BASE_DIR)))
+        self.stdout.write(self.style.SUCCESS(
+            f"\nBucketwise is running at http://{options['addr']}/  (health: /healthz)\n"
+            f"Local AWS: {environment.get('AWS_ENDPOINT_URL') or 'not started'}\n"
+            "Press Ctrl-C to stop everything.\n"
+        ))
+        self._supervise(children)
+
+    def _start_local_aws(self, environment) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.LOCAL_AWS_PORT)],
+            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    def _wait_for(self, url: str, label: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise CommandError(f"{label} did not start on {url} within {timeout:.0f}s")
+
+    def _supervise(self, children) -> None:
+        exit_code = 0
+        try:
+            while True:
+                for label, process in children:
+                    if process.poll() is not None:
+                        self.stderr.write(f"{label} stopped (exit {process.returncode}); stopping the rest")
+                        exit_code = 1
+                        raise KeyboardInterrupt
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            self._stop(children)
+        if exit_code:
+            raise CommandError("a part of the portal stopped unexpectedly")
+
+    @staticmethod
+    def _stop(children) -> None:
+        for _, process in reversed(children):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 20
+        for _, process in children:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()

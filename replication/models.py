@@ -1,0 +1,1 @@
+"""Replication events and incidents ingested from SNS."""

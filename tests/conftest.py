@@ -1,0 +1,176 @@
+"""Fixtures shared by the whole suite: a real worker cluster, a local AWS, role users."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from portal import roles
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip what this run's services cannot exercise, with the reason."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="needs the Redis broker (REDIS_URL)"))
+
+
+def _database_url_for_children(connection) -> str:
+    """The test database as a URL, so child processes use the database the test sees."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return (
+        f"postgres://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
+        f"{config['PORT'] or 5432}/{config['NAME']}"
+    )
+
+
+def child_environment(**overrides) -> dict:
+    """Environment for a process of the portal (manage.py …) sharing this test's database."""
+    from django.db import connection
+
+    environment = dict(os.environ)
+    environment.update(
+        DATABASE_URL=_database_url_for_children(connection),
+        SECRET_KEY=settings.SECRET_KEY,
+        DEBUG="false",
+        BUCKETWISE_VAR_DIR=str(settings.VAR_DIR),
+        AWS_ENDPOINT_URL=settings.AWS_ENDPOINT_URL,
+        PYTHONUNBUFFERED="1",
+    )
+    if not settings.REDIS_URL:
+        environment.pop("REDIS_URL", None)
+    environment.update(overrides)
+    return environment
+
+
+class WorkerCluster:
+    """A real `manage.py qcluster` process; stop() sends SIGTERM like an operator would."""
+
+    def __init__(self, environment: dict, log_path: Path):
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_until_alive(self, timeout: float = 60) -> None:
+        from django_q.brokers import get_broker
+
+        from portal.health import check_cluster
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"qcluster exited early:\n{self.log_path.read_text()[-4000:]}")
+            if check_cluster(get_broker())["ok"]:
+                return
+            time.sleep(0.25)
+        raise TimeoutError(f"qcluster did not report alive:\n{self.log_path.read_text()[-4000:]}")
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        """Kill the whole process group (the cluster and its worker processes)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def start_worker_cluster(transactional_db, tmp_path):
+    """Start real worker clusters against the test database; all are stopped afterwards."""
+    clusters = []
+
+    def start(**environment_overrides) -> WorkerCluster:
+        log_path = tmp_path / f"qcluster-{len(clusters)}.log"
+        cluster = WorkerCluster(child_environment(**environment_overrides), log_path)
+        clusters.append(cluster)
+        cluster.wait_until_alive()
+        return cluster
+
+    yield start
+    for cluster in clusters:
+        cluster.stop()
+
+
+@pytest.fixture
+def worker_cluster(start_worker_cluster):
+    return start_worker_cluster()
+
+
+@pytest.fixture(scope="session")
+def local_aws_endpoint():
+    """moto in server mode on a free loopback port: the portal's local AWS."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def local_aws(local_aws_endpoint, settings, monkeypatch):
+    """Point the portal (settings.AWS_ENDPOINT_URL) and boto3 at the local AWS."""
+    settings.AWS_ENDPOINT_URL = local_aws_endpoint
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": settings.AWS_REGION,
+        "AWS_ENDPOINT_URL": local_aws_endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return local_aws_endpoint
+
+
+def make_user(username: str, *role_names: str, is_staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, is_staff=is_staff)
+    user.groups.add(*Group.objects.filter(name__in=role_names))
+    return user
+
+
+@pytest.fixture
+def requester(db):
+    return make_user("rita", roles.REQUESTERS)
+
+
+@pytest.fixture
+def approver(db):
+    return make_user("alex", roles.PLATFORM_APPROVERS, is_staff=True)
+
+
+@pytest.fixture
+def second_approver(db):
+    return make_user("blake", roles.PLATFORM_APPROVERS, is_staff=True)
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("ada", roles.AUDITORS)
