@@ -1,0 +1,67 @@
+"""The catalog: one entry per bucket, following its provisioning.
+
+The runner calls these as a Terraform run progresses; imports and exports use them too.
+Each change is audited.
+"""
+
+from django.db import transaction
+
+from requests_app import audit
+from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
+
+
+def governance_flags(contract: dict) -> dict:
+    """The governance facts a catalog reader wants at a glance, from the contract."""
+    spec = contract.get("spec", {})
+    return {
+        "encryption": spec.get("encryption", {}).get("type"),
+        "kmsKeyAlias": spec.get("encryption", {}).get("kmsKeyAlias"),
+        "versioning": spec.get("versioning"),
+        "publicAccess": spec.get("publicAccess"),
+        "accessLogging": spec.get("accessLogging", {}).get("enabled"),
+        "costAlertGb": spec.get("costAlertGb"),
+        "storageClass": spec.get("storageClass"),
+        "retention": spec.get("retentionPolicy", {}).get("type"),
+    }
+
+
+@transaction.atomic
+def set_catalog_status(request: BucketRequest, status: str, *, actor, region: str = "",
+                       arn: str = "", detail: dict | None = None) -> CatalogEntry:
+    """Create or update the bucket's entry; an empty ``region``/``arn`` keeps what is known."""
+    entry, created = CatalogEntry.objects.select_for_update().get_or_create(
+        request=request,
+        defaults={
+            "bucket_name": request.bucket_name,
+            "owner_id": request.owner_id,
+            "environment": request.environment,
+            "purpose": request.purpose,
+            "governance": governance_flags(request.contract),
+            "status": status,
+        },
+    )
+    previous = None if created else entry.status
+    entry.status = status
+    entry.region = region or entry.region
+    entry.arn = arn or entry.arn
+    entry.governance = governance_flags(request.contract)
+    entry.save()
+    audit.record(
+        "catalog.status",
+        actor=actor,
+        request=request,
+        detail={"from": previous, "to": status, "region": entry.region, "arn": entry.arn, **(detail or {})},
+    )
+    return entry
+
+
+def mark_provisioning(request, *, actor):
+    return set_catalog_status(request, CatalogStatus.PROVISIONING, actor=actor)
+
+
+def mark_active(request, *, actor, region: str, arn: str, detail: dict | None = None):
+    return set_catalog_status(request, CatalogStatus.ACTIVE, actor=actor, region=region, arn=arn, detail=detail)
+
+
+def mark_failed(request, *, actor, reason: str):
+    return set_catalog_status(request, CatalogStatus.FAILED, actor=actor, detail={"reason": reason})
