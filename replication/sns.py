@@ -1,0 +1,266 @@
+"""Verify an SNS HTTP(S) delivery before anything else reads it.
+
+Plain functions over bytes and dicts (no ORM, no HTTP server): the webhook view calls
+:meth:`SnsVerifier.verify` and stores only what it returns. The checks, in order (cheap
+ones first, so that garbage never costs a certificate fetch or an RSA operation):
+
+1. size, JSON object, the fields its ``Type`` needs, all strings;
+2. ``SigningCertURL`` strictly validated (https, port 443, an ``sns.<region>.amazonaws.com``
+   host, a ``.pem`` path, no userinfo, query or fragment): the lesson of CVE-2023-33185;
+3. ``Timestamp`` not older than the bound (nor far in the future);
+4. the signature: version 1 = SHA1withRSA, 2 = SHA256withRSA, PKCS#1 v1.5, over the
+   ``Key\\nValue\\n`` pairs AWS documents for the message type;
+5. ``TopicArn`` in the allow-list (a valid signature proves AWS sent it, not that it is ours).
+
+The certificate is fetched through an injected ``fetch`` callable (the one seam tests
+replace) only after the URL check passed, without following redirects, and cached by URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+# The only hosts AWS signs from (docs/decisions/health-sns-verification.md).
+AWS_CERT_HOST_PATTERN = r"^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$"
+MAX_CERTIFICATE_BYTES = 16 * 1024
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+NOTIFICATION = "Notification"
+SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
+UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
+
+_SIGNED_FIELDS = {
+    NOTIFICATION: ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
+    SUBSCRIPTION_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
+    UNSUBSCRIBE_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
+}
+_OPTIONAL_FIELDS = {"Subject"}
+_ENVELOPE_FIELDS = ("SignatureVersion", "Signature", "SigningCertURL")
+_HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
+
+
+class SnsRefusal(Exception):
+    """A delivery that is not accepted: ``status`` is the HTTP answer, ``reason`` a short code."""
+
+    def __init__(self, status: int, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+def malformed(reason: str, detail: str = "") -> SnsRefusal:
+    return SnsRefusal(400, reason, detail)
+
+
+def forbidden(reason: str, detail: str = "") -> SnsRefusal:
+    return SnsRefusal(403, reason, detail)
+
+
+@dataclass(frozen=True)
+class VerifiedMessage:
+    """An SNS message whose signature, certificate URL, age and topic were checked."""
+
+    type: str
+    message_id: str
+    topic_arn: str
+    timestamp: datetime
+    message: str
+    fields: dict
+
+    @property
+    def subject(self) -> str:
+        return self.fields.get("Subject", "")
+
+    @property
+    def token(self) -> str:
+        return self.fields.get("Token", "")
+
+    @property
+    def message_attributes(self) -> dict[str, str]:
+        """Attribute name -> value (SNS sends ``{"Type": ..., "Value": ...}`` per attribute)."""
+        attributes = self.fields.get("MessageAttributes") or {}
+        if not isinstance(attributes, dict):
+            return {}
+        return {name: str(value.get("Value", "")) for name, value in attributes.items() if isinstance(value, dict)}
+
+
+def parse_envelope(body: bytes, max_bytes: int) -> dict:
+    """The delivery as a dict with every field its type needs; refuses size and shape errors."""
+    if len(body) > max_bytes:
+        raise SnsRefusal(413, "body_too_large", f"{len(body)} bytes, limit {max_bytes}")
+    try:
+        envelope = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise malformed("malformed_json", str(exc)) from exc
+    if not isinstance(envelope, dict):
+        raise malformed("malformed_json", "the body is not a JSON object")
+    message_type = envelope.get("Type")
+    if message_type not in _SIGNED_FIELDS:
+        raise malformed("unknown_type", f"Type {message_type!r}")
+    required = [name for name in _SIGNED_FIELDS[message_type] if name not in _OPTIONAL_FIELDS]
+    missing = [name for name in (*required, *_ENVELOPE_FIELDS) if not isinstance(envelope.get(name), str)]
+    if missing:
+        raise malformed("missing_field", ", ".join(missing))
+    return envelope
+
+
+def validate_certificate_url(url: str, host_pattern: str = AWS_CERT_HOST_PATTERN) -> None:
+    """Refuse every certificate URL that is not an AWS SNS signing certificate over https."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise forbidden("certificate_url", f"unparsable URL: {exc}") from exc
+    if parts.scheme != "https":
+        raise forbidden("certificate_url", "not https")
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        raise forbidden("certificate_url", "userinfo, query or fragment present")
+    if port not in (None, 443):
+        raise forbidden("certificate_url", f"port {port}")
+    if not re.fullmatch(host_pattern, parts.hostname or ""):
+        raise forbidden("certificate_url", f"host {parts.hostname!r} is not an SNS host")
+    if not parts.path.endswith(".pem") or "/../" in parts.path:
+        raise forbidden("certificate_url", "path is not a .pem file")
+
+
+def string_to_sign(envelope: dict) -> bytes:
+    """The canonical text AWS signs: ``Name\\nvalue\\n`` for each signed field present, in order."""
+    lines = []
+    for name in _SIGNED_FIELDS[envelope["Type"]]:
+        if name in _OPTIONAL_FIELDS and name not in envelope:
+            continue
+        lines.extend((name, envelope[name]))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def verify_signature(envelope: dict, public_key: rsa.RSAPublicKey) -> None:
+    hash_type = _HASHES.get(envelope["SignatureVersion"])
+    if hash_type is None:
+        raise forbidden("signature_version", f"unsupported SignatureVersion {envelope['SignatureVersion']!r}")
+    try:
+        signature = base64.b64decode(envelope["Signature"], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise forbidden("bad_signature", "Signature is not base64") from exc
+    try:
+        public_key.verify(signature, string_to_sign(envelope), padding.PKCS1v15(), hash_type())
+    except InvalidSignature as exc:
+        raise forbidden("bad_signature", "the signature does not match the message") from exc
+
+
+def parse_timestamp(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise malformed("bad_timestamp", f"Timestamp {text!r}") from exc
+    if moment.tzinfo is None:
+        raise malformed("bad_timestamp", "Timestamp has no time zone")
+    return moment
+
+
+def check_age(timestamp: datetime, now: datetime, max_age: timedelta) -> None:
+    if now - timestamp > max_age:
+        raise forbidden("stale_timestamp", f"sent {timestamp.isoformat()}, older than {max_age}")
+    if timestamp - now > FUTURE_TOLERANCE:
+        raise forbidden("future_timestamp", f"sent {timestamp.isoformat()}")
+
+
+class CertificateCache:
+    """Public keys of signing certificates by URL, fetched once through ``fetch``.
+
+    Bounded (least recently used goes first) so that a stream of valid-looking URLs cannot
+    grow memory; thread-safe because the web server serves deliveries in threads.
+    """
+
+    def __init__(self, fetch: Callable[[str], bytes], max_entries: int = 32):
+        self._fetch = fetch
+        self._max_entries = max_entries
+        self._keys: OrderedDict[str, rsa.RSAPublicKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def public_key(self, url: str) -> rsa.RSAPublicKey:
+        with self._lock:
+            if url in self._keys:
+                self._keys.move_to_end(url)
+                return self._keys[url]
+        key = self._load(url)
+        with self._lock:
+            self._keys[url] = key
+            while len(self._keys) > self._max_entries:
+                self._keys.popitem(last=False)
+        return key
+
+    def _load(self, url: str) -> rsa.RSAPublicKey:
+        try:
+            pem = self._fetch(url)
+        except CertificateFetchError as exc:
+            raise forbidden("certificate_fetch", str(exc)) from exc
+        try:
+            key = x509.load_pem_x509_certificate(pem).public_key()
+        except ValueError as exc:
+            raise forbidden("certificate_invalid", "not a PEM certificate") from exc
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise forbidden("certificate_invalid", "not an RSA certificate")
+        return key
+
+
+class CertificateFetchError(Exception):
+    """The certificate could not be fetched (network, status, redirect, size)."""
+
+
+def fetch_certificate_over_https(url: str, timeout: float = 5.0) -> bytes:
+    """The production fetcher: one GET, TLS verified, redirects refused, size bounded."""
+    import requests
+
+    try:
+        with requests.get(url, timeout=timeout, allow_redirects=False, stream=True) as response:
+            if response.status_code != 200:
+                raise CertificateFetchError(f"HTTP {response.status_code} (redirects are not followed)")
+            body = response.raw.read(MAX_CERTIFICATE_BYTES + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise CertificateFetchError(f"fetch failed: {exc}") from exc
+    if len(body) > MAX_CERTIFICATE_BYTES:
+        raise CertificateFetchError("certificate larger than expected")
+    return body
+
+
+@dataclass
+class SnsVerifier:
+    """Everything one delivery is checked against; built from settings by the webhook."""
+
+    allowed_topic_arns: frozenset[str]
+    max_body_bytes: int
+    max_age: timedelta
+    certificates: CertificateCache
+    cert_host_pattern: str = AWS_CERT_HOST_PATTERN
+
+    def verify(self, body: bytes, now: datetime | None = None) -> VerifiedMessage:
+        envelope = parse_envelope(body, self.max_body_bytes)
+        validate_certificate_url(envelope["SigningCertURL"], self.cert_host_pattern)
+        timestamp = parse_timestamp(envelope["Timestamp"])
+        check_age(timestamp, now or datetime.now(timezone.utc), self.max_age)
+        verify_signature(envelope, self.certificates.public_key(envelope["SigningCertURL"]))
+        if envelope["TopicArn"] not in self.allowed_topic_arns:
+            raise forbidden("topic_not_allowed", envelope["TopicArn"])
+        return VerifiedMessage(
+            type=envelope["Type"],
+            message_id=envelope["MessageId"],
+            topic_arn=envelope["TopicArn"],
+            timestamp=timestamp,
+            message=envelope["Message"],
+            fields=envelope,
+        )
