@@ -197,10 +197,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Service-account tokens first (401 with a Bearer challenge), then browser sessions.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "requests_app.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token clients only, counted per token in the shared cache (API_TOKEN_THROTTLE_RATE).
+    "DEFAULT_THROTTLE_CLASSES": ["requests_app.api.throttling.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -210,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Self-service S3 bucket requests, approvals, catalog and audit trail.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The interactive page's assets come from drf-spectacular-sidecar, served by the app (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging: one JSON line per event, with the request id ----------------------------
@@ -236,3 +245,49 @@ LOGGING = {
 # --- Demo data --------------------------------------------------------------------------
 # Demo users exist only in the embedded default with DEBUG on: never in production.
 DEMO_USERS_ALLOWED = DEBUG and not env.str("DATABASE_URL", default="")
+
+# --- Requests portal and API ------------------------------------------------------------
+# Serves the OpenAPI page's assets locally (Swagger UI from the drf-spectacular-sidecar wheel).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+# Requests per token client, e.g. 120/min; counted in the shared cache across processes.
+API_TOKEN_THROTTLE_RATE = env.str("API_TOKEN_THROTTLE_RATE", default="120/min")
+# Rows per page in the portal's lists.
+PORTAL_PAGE_SIZE = env.int("PORTAL_PAGE_SIZE", default=25)
+
+# --- Replication health ---
+# SNS topics whose deliveries /hooks/sns/replication/ accepts (the failure notifier's topic,
+# Terraform output failure_topic_arn, and S3 replication-event topics). Empty = refuse all.
+SNS_ALLOWED_TOPIC_ARNS = env.list("SNS_ALLOWED_TOPIC_ARNS", default=[])
+# Larger bodies are refused with 413 (SNS messages are at most 256 KiB plus the envelope).
+SNS_MAX_BODY_BYTES = env.int("SNS_MAX_BODY_BYTES", default=320 * 1024)
+# Deliveries whose SNS Timestamp is older are refused (replay bound; covers SNS's retries).
+SNS_MAX_MESSAGE_AGE_SECONDS = env.int("SNS_MAX_MESSAGE_AGE_SECONDS", default=3600)
+
+# --- Runner ---------------------------------------------------------------------------
+# The Terraform stack every apply run uses (tests point it at terraform/testing/s3-request-fake).
+TERRAFORM_STACK_DIR = BASE_DIR / env.str("TERRAFORM_STACK_DIR", default="terraform/stacks/s3-request")
+# Provider plugins downloaded once and shared by every run's workspace.
+TERRAFORM_PLUGIN_CACHE_DIR = Path(
+    env.str("TERRAFORM_PLUGIN_CACHE_DIR", default=str(VAR_DIR / "terraform-plugin-cache"))
+)
+# Seconds each Terraform step may take; their sum must stay below Q_TASK_TIMEOUT.
+RUNNER_STEP_TIMEOUTS = {
+    "version": env.int("RUNNER_VERSION_TIMEOUT_SECONDS", default=60),
+    "init": env.int("RUNNER_INIT_TIMEOUT_SECONDS", default=300),
+    "plan": env.int("RUNNER_PLAN_TIMEOUT_SECONDS", default=600),
+    "show": env.int("RUNNER_SHOW_TIMEOUT_SECONDS", default=120),
+    "apply": env.int("RUNNER_APPLY_TIMEOUT_SECONDS", default=1800),
+    "output": env.int("RUNNER_OUTPUT_TIMEOUT_SECONDS", default=120),
+}
+# After SIGINT (cancel, timeout) Terraform gets this long to stop gracefully before SIGKILL.
+RUNNER_CANCEL_GRACE_SECONDS = env.float("RUNNER_CANCEL_GRACE_SECONDS", default=30)
+# How often a worker writes its heartbeat and the log so far, and looks for a cancel request.
+RUNNER_HEARTBEAT_SECONDS = env.float("RUNNER_HEARTBEAT_SECONDS", default=2)
+# A running run without a heartbeat for this long belongs to a dead worker: the sweeper fails it.
+RUNNER_HEARTBEAT_STALE_SECONDS = env.int("RUNNER_HEARTBEAT_STALE_SECONDS", default=60)
+# A queued run no worker started this long after its handover is handed over again.
+RUNNER_HANDOVER_GRACE_SECONDS = env.int("RUNNER_HANDOVER_GRACE_SECONDS", default=120)
+# Largest log kept per run (characters): the beginning and the latest output.
+RUNNER_LOG_MAX_CHARS = env.int("RUNNER_LOG_MAX_CHARS", default=200_000)
+# Keep run workspaces after the run (debugging); by default they are removed.
+RUNNER_KEEP_WORKSPACES = env.bool("RUNNER_KEEP_WORKSPACES", default=False)

@@ -10,7 +10,7 @@ database behind the application's back).
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone as dt_timezone
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +27,7 @@ def _normalise(detail: dict) -> dict:
 
 
 def _timestamp_text(timestamp: datetime) -> str:
-    return timestamp.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return timestamp.astimezone(dt_timezone.utc).isoformat(timespec="microseconds")
 
 
 def compute_entry_hash(previous_hash: str, *, timestamp, actor, action, request_id,

@@ -1,0 +1,230 @@
+"""REST API edges: parse, call the domain modules, shape the answer. No rule lives here."""
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, renderers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from requests_app import approvals, exports, submission
+from requests_app.api import serializers as s
+from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit
+from requests_app.contract import Problem
+from requests_app.filters import filter_catalog, filter_requests
+from requests_app.forms import RequestForm
+from requests_app.models import AuditEntry, Decision
+from requests_app.visibility import visible_catalog, visible_requests
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="A key unique to this submission (max 255 characters). Sending the same key and body "
+                "again returns the same request (201, header Idempotent-Replayed: true); the same key "
+                "with another body is refused with 409. Keys are scoped to the calling account.",
+)
+REQUEST_EXAMPLE = OpenApiExample("dev uploads bucket", request_only=True, value={
+    "application": "payments-api", "purposeType": "uploads",
+    "purposeDescription": "User file uploads for payment receipts", "owner": "app-team",
+    "requester": "daniel-deans", "environment": "dev", "costCenter": "payments-123", "costAlertGb": 100,
+    "retentionType": "indefinite", "retentionRationale": "User data retained for account lifetime",
+})
+REFUSAL_STATUS = {
+    approvals.DecisionRefused.NOT_APPROVER: status.HTTP_403_FORBIDDEN,
+    approvals.DecisionRefused.OWN_REQUEST: status.HTTP_403_FORBIDDEN,
+    approvals.DecisionRefused.COMMENT_REQUIRED: status.HTTP_400_BAD_REQUEST,
+    approvals.DecisionRefused.ALREADY_VOTED: status.HTTP_409_CONFLICT,
+    approvals.DecisionRefused.NOT_PENDING: status.HTTP_409_CONFLICT,
+    approvals.DecisionRefused.STALE_CONTRACT: status.HTTP_409_CONFLICT,
+}
+
+
+def problems_response(problems: list[Problem], detail: str = "The request input is invalid.") -> Response:
+    return Response({"detail": detail, "problems": [p.to_dict() for p in problems]},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
+def request_input(http_request) -> dict | list[Problem]:
+    """The body as a request-input mapping, or the problems that keep it from being one.
+
+    A browser's form (the live preview) posts form fields; everything else posts JSON.
+    """
+    if http_request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return RequestForm(http_request.POST).raw_input_or_problems()
+    try:
+        body = http_request.data
+    except ParseError as exc:
+        return [Problem("", f"The body is not valid JSON: {exc.detail}", code="parse-error")]
+    if not isinstance(body, dict):
+        return [Problem("", "The body must be a JSON object of request fields.", code="not-an-object")]
+    return body
+
+
+def _requests_for(http_request):
+    return visible_requests(http_request.user).select_related("owner", "submitted_by")
+
+
+class RequestListCreate(generics.ListAPIView):
+    permission_classes = [CanRead]
+    serializer_class = s.BucketRequestSerializer
+
+    def get_permissions(self):
+        return [CanSubmit()] if self.request.method == "POST" else [CanRead()]
+
+    def get_queryset(self):
+        return filter_requests(_requests_for(self.request), self.request.query_params)
+
+    @extend_schema(
+        summary="List the bucket requests you may see",
+        parameters=[OpenApiParameter(name, OpenApiTypes.STR, description=description) for name, description in (
+            ("environment", "dev, test, staging or prod"), ("status", "e.g. pending_approval"),
+            ("owner", "team slug"), ("q", "request ID, bucket name or requester contains"))],
+    )
+    def get(self, http_request, *args, **kwargs):
+        return super().get(http_request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Submit a bucket request",
+        description="Takes the Backstage template's fields (JSON). Approval-free requests are approved "
+                    "at once and queued for Terraform; the others wait for platform approvers.",
+        request=s.RequestInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        examples=[REQUEST_EXAMPLE],
+        responses={201: s.BucketRequestSerializer, 400: s.ProblemListSerializer,
+                   409: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused with another body")},
+    )
+    def post(self, http_request):
+        raw = request_input(http_request)
+        if isinstance(raw, list):
+            return problems_response(raw)
+        try:
+            result = submission.submit_request(raw, http_request.user,
+                                               idempotency_key=http_request.headers.get("Idempotency-Key"))
+        except submission.InvalidRequest as exc:
+            return problems_response(exc.problems)
+        except submission.IdempotencyConflict as exc:
+            return Response({"detail": str(exc), "code": "idempotency-conflict"}, status=status.HTTP_409_CONFLICT)
+        data = s.BucketRequestSerializer(result.request, context={"request": http_request}).data
+        headers = {} if result.created else {"Idempotent-Replayed": "true"}
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class RequestPreview(APIView):
+    permission_classes = [CanSubmit]
+
+    @extend_schema(summary="Validate and derive a request without saving it", request=s.RequestInputSerializer,
+                   examples=[REQUEST_EXAMPLE], responses={200: s.PreviewSerializer, 400: s.ProblemListSerializer})
+    def post(self, http_request):
+        raw = request_input(http_request)
+        if isinstance(raw, list):
+            return Response({"valid": False, "bucketName": None, "applied": [], "approval": None,
+                             "problems": [p.to_dict() for p in raw]})
+        return Response(submission.preview(raw).to_dict())
+
+
+class RequestDetail(generics.RetrieveAPIView):
+    permission_classes = [CanRead]
+    serializer_class = s.BucketRequestDetailSerializer
+    lookup_field = "request_id"
+
+    def get_queryset(self):
+        return _requests_for(self.request).prefetch_related("approvals__approver")
+
+
+class RequestDecision(APIView):
+    permission_classes = [CanApprove]
+    decision: str = ""
+
+    @extend_schema(request=s.DecisionInputSerializer,
+                   responses={200: s.BucketRequestDetailSerializer, 400: s.ErrorSerializer,
+                              403: s.ErrorSerializer, 409: s.ErrorSerializer})
+    def post(self, http_request, request_id):
+        bucket_request = get_object_or_404(_requests_for(http_request), request_id=request_id)
+        body = http_request.data if isinstance(http_request.data, dict) else {}
+        try:
+            approvals.decide(bucket_request, http_request.user, self.decision, str(body.get("comment") or ""),
+                             contract_hash=body.get("contractHash") or None)
+        except approvals.DecisionRefused as exc:
+            return Response({"detail": exc.message, "code": exc.code}, status=REFUSAL_STATUS[exc.code])
+        refreshed = _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)
+        return Response(s.BucketRequestDetailSerializer(refreshed, context={"request": http_request}).data)
+
+
+class ApproveRequest(RequestDecision):
+    decision = Decision.APPROVE
+
+    @extend_schema(summary="Approve a pending request (platform approvers)")
+    def post(self, http_request, request_id):
+        return super().post(http_request, request_id)
+
+
+class RejectRequest(RequestDecision):
+    decision = Decision.REJECT
+
+    @extend_schema(summary="Reject a pending request (platform approvers)")
+    def post(self, http_request, request_id):
+        return super().post(http_request, request_id)
+
+
+class CatalogList(generics.ListAPIView):
+    permission_classes = [CanRead]
+    serializer_class = s.CatalogEntrySerializer
+
+    @extend_schema(summary="List catalog buckets", parameters=[
+        OpenApiParameter(name, OpenApiTypes.STR) for name in ("environment", "status", "owner", "purpose", "q")])
+    def get(self, http_request, *args, **kwargs):
+        return super().get(http_request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = visible_catalog(self.request.user).select_related("owner", "request")
+        return filter_catalog(queryset, self.request.query_params)
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets ``?format=csv`` through content negotiation; the view streams the body itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return str(data).encode(self.charset)
+
+
+class AuditList(generics.ListAPIView):
+    permission_classes = [CanReadAudit]
+    serializer_class = s.AuditEntrySerializer
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+
+    def get_queryset(self):
+        queryset = AuditEntry.objects.order_by("-id")
+        for name in ("environment", "request_id", "action"):
+            if self.request.query_params.get(name):
+                queryset = queryset.filter(**{name: self.request.query_params[name]})
+        return queryset
+
+    def get_permissions(self):
+        if self.request.query_params.get("format") == "csv":
+            return [CanExportAudit()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="The audit trail (JSON pages, or the whole CSV with ?format=csv, streamed)",
+        parameters=[OpenApiParameter("environment", OpenApiTypes.STR),
+                    OpenApiParameter("request_id", OpenApiTypes.STR),
+                    OpenApiParameter("action", OpenApiTypes.STR),
+                    OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
+    )
+    def get(self, http_request, *args, **kwargs):
+        if http_request.query_params.get("format") == "csv":
+            return audit_csv_response(http_request.query_params.get("environment") or None)
+        return super().get(http_request, *args, **kwargs)
+
+
+def audit_csv_response(environment: str | None) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(exports.audit_csv_lines(environment), content_type="text/csv; charset=utf-8")
+    name = f"{environment or 'all'}-s3_request_audit.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+

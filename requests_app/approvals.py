@@ -1,0 +1,126 @@
+"""Deciding on a request: every approval rule, in one place for the admin and the API.
+
+- only members of ``platform-approvers`` (permission ``decide_bucketrequest``) decide;
+- nobody decides on their own request: not the person named as requester, not the
+  account that submitted it (a service account submitting for someone);
+- one vote per person; a comment is required;
+- a vote is cast on the contract hash the approver saw; approvals of an older contract
+  do not count;
+- the request is approved when the approvals on its current contract reach the number
+  its environment requires; one rejection rejects it.
+
+The request row is locked while a vote is counted, so two approvers voting at once on a
+two-approval request approve it exactly once.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from requests_app import audit, lifecycle
+from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
+
+DECIDE_PERMISSION = "requests_app.decide_bucketrequest"
+
+
+class DecisionRefused(Exception):
+    """A vote the rules do not allow; ``code`` says which rule (the API maps it to a status)."""
+
+    NOT_APPROVER = "not-approver"
+    OWN_REQUEST = "own-request"
+    ALREADY_VOTED = "already-voted"
+    NOT_PENDING = "not-pending"
+    STALE_CONTRACT = "stale-contract"
+    COMMENT_REQUIRED = "comment-required"
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    request: BucketRequest
+    approval: Approval
+    approvals_counted: int
+    status_changed: bool
+
+
+def is_own_request(request: BucketRequest, user) -> bool:
+    return user.get_username() == request.requester or (
+        request.submitted_by_id is not None and request.submitted_by_id == user.pk
+    )
+
+
+def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
+    """Why ``user`` may not vote on ``request`` now (None when they may); for pages and checks."""
+    if not user.has_perm(DECIDE_PERMISSION):
+        return DecisionRefused(DecisionRefused.NOT_APPROVER, "Only platform approvers decide on requests.")
+    if is_own_request(request, user):
+        return DecisionRefused(DecisionRefused.OWN_REQUEST,
+                               f"{user.get_username()} cannot decide on their own request {request.request_id}.")
+    if request.status != RequestStatus.PENDING_APPROVAL:
+        return DecisionRefused(DecisionRefused.NOT_PENDING,
+                               f"{request.request_id} is {request.get_status_display().lower()}, "
+                               "not pending approval.")
+    if request.approvals.filter(approver=user).exists():
+        return DecisionRefused(DecisionRefused.ALREADY_VOTED,
+                               f"{user.get_username()} already voted on {request.request_id}.")
+    return None
+
+
+@transaction.atomic
+def decide(request: BucketRequest, user, decision: str, comment: str, *,
+           contract_hash: str | None = None) -> DecisionResult:
+    """Record ``user``'s vote and approve or reject when it settles the request.
+
+    ``contract_hash`` is the hash of the contract the approver looked at; when given and
+    the contract changed since, the vote is refused.
+    """
+    if decision not in Decision.values:
+        raise ValueError(f"decision must be one of {Decision.values}")
+    comment = (comment or "").strip()
+    if not comment:
+        raise DecisionRefused(DecisionRefused.COMMENT_REQUIRED, "A comment is required with every decision.")
+    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    refusal = refusal_for(locked, user)
+    if refusal is not None:
+        raise refusal
+    if contract_hash and contract_hash != locked.contract_hash:
+        raise DecisionRefused(DecisionRefused.STALE_CONTRACT,
+                              f"The contract of {locked.request_id} changed since you opened it; "
+                              "review the current contract and vote again.")
+    approval = _cast(locked, user, decision, comment)
+    counted = _approvals_on_current_contract(locked)
+    changed = _settle(locked, user, decision, counted)
+    request.status = locked.status
+    return DecisionResult(locked, approval, counted, changed)
+
+
+def _cast(request: BucketRequest, user, decision: str, comment: str) -> Approval:
+    try:
+        with transaction.atomic():
+            approval = Approval.objects.create(request=request, approver=user, decision=decision,
+                                               comment=comment, contract_hash=request.contract_hash)
+    except IntegrityError as exc:
+        raise DecisionRefused(DecisionRefused.ALREADY_VOTED,
+                              f"{user.get_username()} already voted on {request.request_id}.") from exc
+    audit.record(f"approval.{decision}", actor=user, request=request,
+                 detail={"comment": comment, "contract_hash": request.contract_hash})
+    return approval
+
+
+def _approvals_on_current_contract(request: BucketRequest) -> int:
+    return request.approvals.filter(decision=Decision.APPROVE, contract_hash=request.contract_hash).count()
+
+
+def _settle(request: BucketRequest, user, decision: str, approvals: int) -> bool:
+    if decision == Decision.REJECT:
+        lifecycle.transition(request, "reject", actor=user, detail={"rejected_by": user.get_username()})
+        return True
+    if approvals >= max(request.approvals_needed, 1):
+        lifecycle.transition(request, "approve", actor=user,
+                             detail={"approvals": approvals, "needed": request.approvals_needed})
+        return True
+    return False

@@ -1,0 +1,93 @@
+"""The new-request form, generated from the request-input fields (``requests_app.input_fields``).
+
+Django fields only turn the posted text into JSON types (numbers, booleans, lists, tags);
+every rule is checked by the contract package, whose problems are shown on their fields,
+the same ones the live preview shows.
+"""
+
+from django import forms
+
+from requests_app.contract import Problem
+from requests_app.input_fields import BOOLEAN, CHOICE, INPUT_FIELDS, INTEGER, TEXT_LIST, TEXT_MAP, InputField
+
+UNSET_LABEL = "Use the default"
+LIST_HELP = " One per line."
+MAP_HELP = " One key=value per line."
+
+
+class TagsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        tags = {}
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, separator, tag_value = line.partition("=")
+            if not separator or not key.strip():
+                raise forms.ValidationError(f"Line {number}: write key=value.")
+            tags[key.strip()] = tag_value.strip()
+        return tags
+
+
+class LinesField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _optional_choices(spec: InputField, labels: list[tuple]) -> list[tuple]:
+    return labels if spec.required or spec.default is not None else [("", UNSET_LABEL), *labels]
+
+
+def _form_field(spec: InputField) -> forms.Field:
+    common = {"label": spec.title, "help_text": spec.help, "required": spec.required}
+    if spec.kind == INTEGER:
+        return forms.IntegerField(min_value=spec.minimum, max_value=spec.maximum, **common)
+    if spec.kind == BOOLEAN and spec.nullable:
+        return forms.TypedChoiceField(
+            choices=[("", UNSET_LABEL), ("true", "Yes"), ("false", "No")],
+            coerce=lambda value: value == "true", empty_value=None, **common)
+    if spec.kind == BOOLEAN:
+        return forms.BooleanField(initial=spec.default, **{**common, "required": False})
+    if spec.kind == CHOICE:
+        return forms.ChoiceField(choices=_optional_choices(spec, [(c, c) for c in spec.choices]),
+                                 initial=spec.default, **common)
+    if spec.kind == TEXT_LIST:
+        return LinesField(**{**common, "help_text": spec.help + LIST_HELP})
+    if spec.kind == TEXT_MAP:
+        return TagsField(**{**common, "help_text": spec.help + MAP_HELP})
+    return forms.CharField(max_length=spec.max_length, **common)
+
+
+class RequestForm(forms.Form):
+    """One field per request-input field, named as in the Backstage template."""
+
+    def __init__(self, *args, requester: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for spec in INPUT_FIELDS:
+            self.fields[spec.name] = _form_field(spec)
+        if requester:
+            # In the portal the requester is the signed-in person.
+            self.fields["requester"].initial = requester
+            self.fields["requester"].disabled = True
+
+    def raw_input(self) -> dict:
+        """The cleaned values as a request-input mapping; empty optional values are left out."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if value not in (None, "") and not (value in ([], {}) and not self.fields[name].required)}
+
+    def raw_input_or_problems(self) -> dict | list[Problem]:
+        if self.is_valid():
+            return self.raw_input()
+        return [Problem(path=name, message=" ".join(messages), code="form", field=name)
+                for name, messages in self.errors.items()]
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        """Show contract problems on their fields (the others above the form)."""
+        for problem in problems:
+            if not problem.is_error:
+                continue
+            name = problem.field if problem.field in self.fields else None
+            self.add_error(name, problem.message if name else f"{problem.path}: {problem.message}")

@@ -1,0 +1,152 @@
+"""Submitting a bucket request: validate, number, save, audit, and auto-approve when allowed.
+
+The web form, the API and Backstage (through the API) all submit through
+:func:`submit_request`; imports of existing contracts go through ``requests_app.imports``.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from django.db import IntegrityError, transaction
+
+from requests_app import audit, lifecycle
+from requests_app.contract import Problem, RequestEvaluation, evaluate_request
+from requests_app.ids import allocate_request_number, format_request_id
+from requests_app.models import BucketRequest, RequestStatus, Team
+from requests_app.platform_policy import current_policy, known_teams
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+class InvalidRequest(Exception):
+    """The input does not make a valid contract; ``problems`` name the field and the fix."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(f"{p.field or p.path}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used by this account for a different body."""
+
+    def __init__(self, existing: BucketRequest):
+        super().__init__(
+            f"This Idempotency-Key was already used for {existing.request_id} with a different body; "
+            "use a new key for a new request."
+        )
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    request: BucketRequest
+    created: bool
+
+
+def canonical_hash(data: Any) -> str:
+    """SHA-256 of a JSON document with sorted keys: equal documents, equal hashes."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def contract_document(evaluation: RequestEvaluation) -> dict:
+    return evaluation.built.contract.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def preview(raw: Mapping[str, Any]) -> RequestEvaluation:
+    """Validate and derive without saving (the form's live preview and the preview API)."""
+    return evaluate_request(raw, current_policy(), known_teams=known_teams())
+
+
+def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str | None = None) -> SubmissionResult:
+    """Save a valid request with the next ID; raises :class:`InvalidRequest` or :class:`IdempotencyConflict`.
+
+    With an idempotency key, the same key and body from the same account return the
+    request saved the first time (``created=False``), also when both arrive at once.
+    """
+    key = _checked_key(idempotency_key)
+    input_hash = canonical_hash(dict(raw))
+    if key:
+        existing = _replay(submitted_by, key, input_hash)
+        if existing is not None:
+            return SubmissionResult(existing, created=False)
+    first_look = preview(raw)
+    if not first_look.is_valid:
+        raise InvalidRequest(first_look.problems)
+    try:
+        return SubmissionResult(_save(raw, submitted_by, key, input_hash), created=True)
+    except IntegrityError:
+        # Another submission with the same key won the race; answer as a replay.
+        existing = _replay(submitted_by, key, input_hash) if key else None
+        if existing is None:
+            raise
+        return SubmissionResult(existing, created=False)
+
+
+def _checked_key(idempotency_key: str | None) -> str:
+    key = (idempotency_key or "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidRequest([Problem("Idempotency-Key", f"At most {MAX_IDEMPOTENCY_KEY_LENGTH} characters.",
+                                      code="idempotency-key", field="Idempotency-Key")])
+    return key
+
+
+def _replay(submitted_by, key: str, input_hash: str) -> BucketRequest | None:
+    existing = BucketRequest.objects.filter(submitted_by=submitted_by, idempotency_key=key).first()
+    if existing is not None and existing.input_hash != input_hash:
+        raise IdempotencyConflict(existing)
+    return existing
+
+
+@transaction.atomic
+def _save(raw, submitted_by, key: str, input_hash: str) -> BucketRequest:
+    number = allocate_request_number()
+    request_id = format_request_id(number)
+    evaluation = evaluate_request(raw, current_policy(), request_id=request_id, known_teams=known_teams())
+    if not evaluation.is_valid:  # a team removed between the first look and now
+        raise InvalidRequest(evaluation.problems)
+    contract = evaluation.built.contract
+    document = contract_document(evaluation)
+    decision = evaluation.approval
+    request = BucketRequest.objects.create(
+        request_id=request_id,
+        number=number,
+        environment=contract.environment.value,
+        application=contract.application,
+        purpose=contract.spec.purpose.type.value,
+        bucket_name=contract.spec.bucket_name,
+        owner=Team.objects.get(slug=contract.owner),
+        requester=contract.requester,
+        submitted_by=submitted_by,
+        contract=document,
+        contract_hash=canonical_hash(document),
+        status=RequestStatus.PENDING_APPROVAL,
+        approval_required=decision.required,
+        approvals_needed=decision.approvals_needed,
+        approval_reasons=[{"code": reason.code, "message": reason.message} for reason in decision.reasons],
+        warnings=[p.to_dict() for p in evaluation.problems if not p.is_error],
+        idempotency_key=key,
+        input_hash=input_hash,
+    )
+    _audit_submission(request, submitted_by, evaluation)
+    if not decision.required:
+        lifecycle.transition(request, "approve", actor="system",
+                             detail={"reason": "no approval rule applies (approval matrix)"})
+    return request
+
+
+def _audit_submission(request: BucketRequest, submitted_by, evaluation: RequestEvaluation) -> None:
+    audit.record("request.submitted", actor=submitted_by, request=request, detail={
+        "requester": request.requester,
+        "owner": request.owner.slug,
+        "purpose": request.purpose,
+        "contract_hash": request.contract_hash,
+        "idempotency_key": request.idempotency_key or None,
+    })
+    audit.record("request.guardrails_evaluated", actor="system", request=request, detail={
+        "applied": [entry.to_dict() for entry in evaluation.applied],
+        "warnings": request.warnings,
+        "approval": evaluation.approval.to_dict(),
+    })

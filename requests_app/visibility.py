@@ -1,0 +1,30 @@
+"""Who sees which requests: one rule for the pages, the API and the exports.
+
+Approvers and auditors (permission ``view_all_bucketrequests``) see every request.
+Everyone else sees the requests they submitted, the ones naming them as requester, and
+those of the teams they belong to.
+"""
+
+from django.db.models import Q, QuerySet
+
+from requests_app.models import BucketRequest, CatalogEntry
+
+VIEW_ALL_PERMISSION = "requests_app.view_all_bucketrequests"
+
+
+def sees_all(user) -> bool:
+    return user.has_perm(VIEW_ALL_PERMISSION)
+
+
+def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = BucketRequest.objects.all() if queryset is None else queryset
+    if sees_all(user):
+        return queryset
+    return queryset.filter(
+        Q(submitted_by=user) | Q(requester=user.get_username()) | Q(owner__in=user.teams.all())
+    ).distinct()
+
+
+def visible_catalog(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The catalog is the platform's inventory: everyone signed in may read it."""
+    return CatalogEntry.objects.all() if queryset is None else queryset

@@ -1,0 +1,53 @@
+"""Fixtures of the request side: teams, API clients, service accounts with tokens."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from portal import roles
+from requests_app.models import Team
+from requests_app.tokens import issue_token
+from tests.conftest import make_user
+from tests.contract.cases import KNOWN_TEAMS, request_input
+
+
+@pytest.fixture
+def teams(db):
+    return {slug: Team.objects.create(slug=slug, name=slug.replace("-", " ").title()) for slug in KNOWN_TEAMS}
+
+
+@pytest.fixture
+def team_member(teams, requester):
+    """rita, a requester in app-team."""
+    teams["app-team"].members.add(requester)
+    return requester
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def service_account(db):
+    return make_user("svc-backstage", roles.REQUESTERS)
+
+
+def token_client(user, *scopes) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(user, 'test', scopes).text}")
+    return client
+
+
+@pytest.fixture
+def backstage(service_account, teams):
+    """The Backstage service account's client with a read+submit token."""
+    return token_client(service_account, "read", "submit")
+
+
+def rita_input(**overrides) -> dict:
+    """A valid dev request naming rita as requester."""
+    return request_input(requester="rita", **overrides)
+
+
+def prod_input(**overrides) -> dict:
+    return rita_input(environment="prod", **overrides)
