@@ -189,7 +189,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = VAR_DIR / "static"  # for `collectstatic`; WhiteNoise also serves from the apps
+STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves the apps' static files straight from the apps (no collectstatic step,
 # no CDN), in development, tests and production alike.
 WHITENOISE_USE_FINDERS = True
