@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.api import views
+from requests_app.api import backstage, views
 
 app_name = "requests-api"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("s3-requests/<str:request_id>/reject/", views.RejectRequest.as_view(), name="request-reject"),
     path("catalog/buckets/", views.CatalogList.as_view(), name="catalog-list"),
     path("audit/", views.AuditList.as_view(), name="audit-list"),
+    path("backstage/entities/", backstage.BackstageEntities.as_view(), name="backstage-entities"),
 ]
