@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class RunnerConfig(AppConfig):
     name = "runner"
     verbose_name = "Terraform runs"
+
+    def ready(self):
+        from requests_app import panels, signals
+        from runner import dispatch
+        from runner.views import runs_panel
+
+        signals.status_changed.connect(dispatch.on_status_changed, dispatch_uid="runner.on_status_changed")
+        panels.register_panel(panels.REQUEST_PAGE, runs_panel)

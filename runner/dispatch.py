@@ -1,0 +1,124 @@
+"""Creating runs and getting them to a worker: on approval, on retry, and by the sweeper.
+
+The run row is the source of truth; a broker message only says "look at run N". So a
+lost or duplicated message is harmless: :func:`sweep` hands over queued runs nobody
+started and fails running runs whose worker stopped beating, and a worker does nothing
+for a run that is no longer queued (docs/decisions/runner-sweeper.md).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from requests_app import audit, lifecycle
+from requests_app.contract import state_key
+from requests_app.models import BucketRequest, RequestStatus
+from runner import outcomes
+from runner.models import Run, RunKind, RunStatus
+
+logger = logging.getLogger(__name__)
+
+EXECUTE_TASK = "runner.tasks.execute_run"
+
+
+class RunnerError(Exception):
+    """An action the run's or request's state does not allow; the message says why."""
+
+
+def create_run(request: BucketRequest, *, actor, kind: str = RunKind.APPLY) -> Run:
+    """A queued run for ``request`` (inside the caller's transaction), handed over after commit."""
+    attempt = (request.runs.aggregate(last=Max("attempt"))["last"] or 0) + 1
+    run = Run.objects.create(
+        request=request, kind=kind, attempt=attempt, status=RunStatus.QUEUED,
+        state_key=state_key(request.environment, request.request_id),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record("run.queued", actor=actor, request=request,
+                 detail={"run": run.pk, "kind": kind, "attempt": attempt})
+    transaction.on_commit(lambda: hand_over(run.pk))
+    return run
+
+
+def on_status_changed(sender, *, request, transition, actor, **kwargs) -> None:
+    """An approved request gets its first run and moves to queued, in the approving transaction."""
+    if transition != "approve":
+        return
+    run = create_run(request, actor=actor)
+    lifecycle.transition(request, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
+
+
+@transaction.atomic
+def retry_request(request: BucketRequest, *, actor) -> Run:
+    """A new run for a failed request; its earlier runs stay as they were."""
+    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != RequestStatus.FAILED:
+        raise RunnerError(f"{locked.request_id} is {locked.status}; only a failed request can be retried.")
+    if locked.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        raise RunnerError(f"{locked.request_id} already has an active run.")
+    run = create_run(locked, actor=actor)
+    lifecycle.transition(locked, "queue", actor=actor,
+                         detail={"run": run.pk, "attempt": run.attempt, "retry": True})
+    return run
+
+
+@transaction.atomic
+def cancel_run(run: Run, *, actor) -> Run:
+    """Cancel a queued run at once; ask the worker of a running run to interrupt Terraform."""
+    locked = Run.objects.select_for_update().select_related("request").get(pk=run.pk)
+    if locked.status == RunStatus.QUEUED:
+        outcomes.finish(locked, RunStatus.CANCELLED, actor=actor,
+                        reason=f"Cancelled by {audit.actor_name(actor)} before it started.")
+    elif locked.status == RunStatus.RUNNING:
+        if not locked.cancel_requested:
+            locked.cancel_requested_at = timezone.now()
+            locked.cancel_requested_by = audit.actor_name(actor)
+            locked.save(update_fields=["cancel_requested_at", "cancel_requested_by"])
+            audit.record("run.cancel_requested", actor=actor, request=locked.request, detail={"run": locked.pk})
+    else:
+        raise RunnerError(f"Run {locked.pk} has already finished ({locked.status}); there is nothing to cancel.")
+    return locked
+
+
+def hand_over(run_id: int) -> bool:
+    """Give the run to the task queue; False (logged) when the broker cannot take it.
+
+    A failed handover loses nothing: the run stays queued and the sweeper tries again.
+    """
+    try:
+        async_task(EXECUTE_TASK, run_id, task_name=f"run-{run_id}", group="runner")
+    except Exception:  # any broker failure: connection refused, timeout, database locked
+        logger.warning("handover of run %s failed; the sweeper will retry", run_id, exc_info=True)
+        return False
+    Run.objects.filter(pk=run_id).update(handed_over_at=timezone.now(), handover_count=F("handover_count") + 1)
+    return True
+
+
+def sweep() -> dict:
+    """Fail runs whose worker stopped, hand over queued runs nobody started; returns what it did."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.RUNNER_HEARTBEAT_STALE_SECONDS)
+    abandoned = [run_id for run_id in Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
+                 .values_list("pk", flat=True) if _fail_abandoned(run_id, stale_before)]
+    waiting_since = now - timedelta(seconds=settings.RUNNER_HANDOVER_GRACE_SECONDS)
+    waiting = Run.objects.filter(status=RunStatus.QUEUED).filter(
+        Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=waiting_since)
+    ).values_list("pk", flat=True)
+    handed_over = [run_id for run_id in waiting if hand_over(run_id)]
+    return {"failed": abandoned, "handed_over": handed_over}
+
+
+@transaction.atomic
+def _fail_abandoned(run_id: int, stale_before) -> bool:
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.RUNNING or run.heartbeat_at is None or run.heartbeat_at >= stale_before:
+        return False  # it finished or beat again since the query
+    outcomes.finish(run, RunStatus.FAILED, actor="system", reason=(
+        f"The worker running this run ({run.worker or 'unknown'}) stopped: no heartbeat since "
+        f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC. Retry the request to start a new run."
+    ))
+    return True

@@ -1,0 +1,275 @@
+"""A worker executing one run: claim it, prepare a workspace, run Terraform step by step.
+
+init → plan -out → show -json (summary stored) → apply of that plan file → output -json
+→ catalog active, request applied. Each step is audited; any failure ends the run with a
+reason a person understands, and the request and catalog entry as failed. A heartbeat
+thread writes the log so far and looks for a cancel request while Terraform runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from requests_app import audit, catalog, lifecycle
+from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
+from requests_app.platform_policy import current_policy
+from runner import outcomes
+from runner.logbound import append_bounded
+from runner.models import Run, RunStatus
+from runner.terraform_cli import bundled_terraform_path
+from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
+from runner.terraform_process import CommandResult, Outcome, run_command
+from runner.workspace import BackendTarget, Workspace, prepare_workspace
+
+logger = logging.getLogger(__name__)
+ACTOR = "runner"
+
+
+class RunStopped(Exception):
+    """The run cannot go on; ``status`` is how it ends and the message says why."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class LiveLog:
+    """Terraform's output so far, bounded, written to by the output reader threads."""
+
+    def __init__(self, limit: int):
+        self._limit = limit
+        self._text = ""
+        self._lock = threading.Lock()
+
+    def append(self, text: str) -> None:
+        with self._lock:
+            self._text = append_bounded(self._text, text, self._limit)
+
+    @property
+    def text(self) -> str:
+        with self._lock:
+            return self._text
+
+
+class Heartbeat(threading.Thread):
+    """Every few seconds: heartbeat and log to the run row; notice a cancel request."""
+
+    def __init__(self, run_id: int, live_log: LiveLog, interval: float):
+        super().__init__(name=f"heartbeat-run-{run_id}", daemon=True)
+        self.run_id = run_id
+        self.live_log = live_log
+        self.interval = interval
+        self.cancel_requested = threading.Event()
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopped.wait(self.interval):
+                self.beat()
+        finally:
+            connection.close()
+
+    def beat(self) -> None:
+        try:
+            Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+                heartbeat_at=timezone.now(), log=self.live_log.text)
+            if Run.objects.filter(pk=self.run_id, cancel_requested_at__isnull=False).exists():
+                self.cancel_requested.set()
+        except Exception:  # a busy database must not end the run; the next beat tries again
+            logger.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def execute_run(run_id: int) -> str:
+    """Execute run ``run_id`` if it is still queued; returns the status it ended in (or found)."""
+    close_old_connections()
+    run, claimed = _claim(run_id)
+    if not claimed:
+        return run.status
+    live_log = LiveLog(settings.RUNNER_LOG_MAX_CHARS)
+    heartbeat = Heartbeat(run.pk, live_log, settings.RUNNER_HEARTBEAT_SECONDS)
+    heartbeat.start()
+    workspace_root = Path(settings.TERRAFORM_WORK_DIR) / run.request.request_id / f"run-{run.pk}"
+    ending = None
+    try:
+        outputs = TerraformSteps(run, workspace_root, live_log, heartbeat.cancel_requested).apply()
+    except RunStopped as stopped:
+        ending = (stopped.status, stopped.reason)
+    except Exception as exc:  # a bug or an environment problem: the run must still end
+        logger.exception("run %s failed unexpectedly", run.pk)
+        ending = (RunStatus.FAILED, f"The runner failed unexpectedly: {exc}")
+    finally:
+        heartbeat.stop()
+        if not settings.RUNNER_KEEP_WORKSPACES:
+            shutil.rmtree(workspace_root, ignore_errors=True)
+    if ending:
+        return _end(run.pk, *ending, live_log)
+    return _succeed(run.pk, outputs, live_log)
+
+
+@transaction.atomic
+def _claim(run_id: int) -> tuple[Run, bool]:
+    """Lock the run; if it is queued, make it ours (a second delivery finds it taken)."""
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.QUEUED:
+        logger.info("run %s is %s: nothing to do", run_id, run.status)
+        return run, False
+    now = timezone.now()
+    run.status = RunStatus.RUNNING
+    run.started_at = run.heartbeat_at = now
+    run.worker = worker_name()
+    run.save(update_fields=["status", "started_at", "heartbeat_at", "worker"])
+    audit.record("run.started", actor=ACTOR, request=run.request,
+                 detail={"run": run.pk, "attempt": run.attempt, "worker": run.worker})
+    lifecycle.transition(run.request, "start_apply", actor=ACTOR, detail={"run": run.pk})
+    catalog.mark_provisioning(run.request, actor=ACTOR)
+    return run, True
+
+
+@transaction.atomic
+def _end(run_id: int, status: str, reason: str, live_log: LiveLog) -> str:
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run.status  # the sweeper already ended it
+    outcomes.finish(run, status, actor=ACTOR, reason=reason, log=live_log.text)
+    return status
+
+
+@transaction.atomic
+def _succeed(run_id: int, outputs: dict, live_log: LiveLog) -> str:
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run.status
+    outcomes.succeed(run, actor=ACTOR, outputs=outputs, log=live_log.text)
+    return RunStatus.SUCCEEDED
+
+
+def terraform_binary() -> str:
+    """TERRAFORM_BINARY (a system terraform or tofu), else the bundled Terraform's shim."""
+    return settings.TERRAFORM_BINARY or str(bundled_terraform_path(Path(settings.VAR_DIR) / "bin"))
+
+
+def backend_target(state_key: str) -> BackendTarget:
+    return BackendTarget(
+        key=state_key,
+        local_state_dir=Path(settings.TERRAFORM_STATE_DIR),
+        bucket=settings.TERRAFORM_STATE_BUCKET,
+        region=settings.TERRAFORM_STATE_REGION,
+        lock_table=settings.TERRAFORM_LOCK_TABLE,
+        endpoint_url=settings.AWS_ENDPOINT_URL,
+    )
+
+
+class TerraformSteps:
+    """The steps of one apply run, each recorded on the run row and in the audit trail."""
+
+    def __init__(self, run: Run, workspace_root: Path, live_log: LiveLog, cancel_requested: threading.Event):
+        self.run = run
+        self.workspace_root = workspace_root
+        self.live_log = live_log
+        self.cancel_requested = cancel_requested
+        self.binary = terraform_binary()
+        self.workspace: Workspace | None = None
+
+    def apply(self) -> dict:
+        self.workspace = self._prepare()
+        version = json.loads(self._terraform("version", ["version", "-json"], quiet=True).stdout)
+        self._save(terraform_version=version.get("terraform_version", ""))
+        self._terraform("init", ["init", "-input=false", "-no-color"], audited=True)
+        plan_file = str(self.workspace.plan_file)
+        self._terraform("plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"])
+        plan = json.loads(self._terraform("show", ["show", "-json", plan_file], quiet=True).stdout)
+        plan_sha256 = hashlib.sha256(self.workspace.plan_file.read_bytes()).hexdigest()
+        self._save(plan_summary=plan_summary(plan), resource_changes=resource_changes(plan), plan_sha256=plan_sha256)
+        self._audit("run.planned", summary=plan_summary(plan), plan_sha256=plan_sha256)
+        self._terraform("apply", ["apply", "-input=false", "-no-color", "-lock-timeout=60s", plan_file])
+        self._audit("run.applied", plan_sha256=plan_sha256)
+        outputs = output_values(json.loads(self._terraform("output", ["output", "-json"], quiet=True).stdout))
+        self._save(outputs=outputs)
+        return outputs
+
+    def _prepare(self) -> Workspace:
+        request = self.run.request
+        try:
+            contract = load_contract(request.contract)
+        except ContractSchemaError as exc:
+            raise RunStopped(RunStatus.FAILED, f"The stored contract of {request.request_id} does not load: {exc}")
+        variables = {
+            **terraform_variables(contract, current_policy()),
+            "aws_region": settings.AWS_REGION,
+            "aws_endpoint_url": settings.AWS_ENDPOINT_URL,
+        }
+        workspace = prepare_workspace(
+            self.workspace_root, stack_dir=Path(settings.TERRAFORM_STACK_DIR), variables=variables,
+            backend=backend_target(self.run.state_key), plugin_cache_dir=Path(settings.TERRAFORM_PLUGIN_CACHE_DIR),
+        )
+        self._audit("run.workspace_prepared", state_key=self.run.state_key,
+                    backend="s3" if settings.TERRAFORM_STATE_BUCKET else "local")
+        return workspace
+
+    def _terraform(self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False
+                   ) -> CommandResult:
+        """Run one step; raise RunStopped unless Terraform succeeded."""
+        self._save(step=step)
+        if not quiet:
+            self.live_log.append(f"$ terraform {' '.join(args)}\n")
+        started = time.monotonic()
+        result = run_command(
+            [self.binary, *args], cwd=self.workspace.config_dir, env=self._environment(),
+            timeout_seconds=settings.RUNNER_STEP_TIMEOUTS[step], grace_seconds=settings.RUNNER_CANCEL_GRACE_SECONDS,
+            on_output=(lambda line: None) if quiet else self.live_log.append,
+            should_stop=self.cancel_requested.is_set,
+        )
+        seconds = round(time.monotonic() - started, 3)
+        if quiet and not result.succeeded:
+            self.live_log.append(result.stderr)
+        if audited:
+            self._audit(f"run.{step}", exit_code=result.exit_code, seconds=seconds)
+        self._raise_unless_succeeded(step, result)
+        return result
+
+    def _raise_unless_succeeded(self, step: str, result: CommandResult) -> None:
+        if result.outcome == Outcome.CANCELLED:
+            who = Run.objects.values_list("cancel_requested_by", flat=True).get(pk=self.run.pk) or "someone"
+            raise RunStopped(RunStatus.CANCELLED, f"Cancelled by {who} during terraform {step}; "
+                                                  "Terraform was interrupted and saved its state.")
+        if result.outcome == Outcome.TIMED_OUT:
+            raise RunStopped(RunStatus.TIMED_OUT, f"terraform {step} took longer than "
+                                                  f"{settings.RUNNER_STEP_TIMEOUTS[step]} seconds and was stopped.")
+        if result.exit_code != 0:
+            raise RunStopped(RunStatus.FAILED, f"terraform {step} failed: {error_summary(result.stderr)}")
+
+    def _environment(self) -> dict:
+        environment = dict(os.environ)  # the worker's credentials and PATH, passed through
+        environment.update(TF_IN_AUTOMATION="1", TF_INPUT="0", CHECKPOINT_DISABLE="1",
+                           TF_CLI_CONFIG_FILE=str(self.workspace.cli_config_file))
+        if settings.AWS_ENDPOINT_URL:  # a local AWS accepts any credentials; Terraform wants some
+            environment.setdefault("AWS_ACCESS_KEY_ID", "testing")
+            environment.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        return environment
+
+    def _save(self, **fields) -> None:
+        Run.objects.filter(pk=self.run.pk).update(**fields)
+
+    def _audit(self, action: str, **detail) -> None:
+        audit.record(action, actor=ACTOR, request=self.run.request, detail={"run": self.run.pk, **detail})

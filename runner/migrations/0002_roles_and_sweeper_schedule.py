@@ -1,0 +1,36 @@
+"""Run permissions for the roles, and the sweeper's schedule (every minute, see runner.dispatch.sweep)."""
+
+from django.db import migrations
+
+from portal.roles import grant_role_permissions
+
+SWEEPER_NAME = "runner-sweeper"
+
+
+def grant(apps, schema_editor):
+    grant_role_permissions(apps, "runner")
+
+
+def create_sweeper_schedule(apps, schema_editor):
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.update_or_create(
+        name=SWEEPER_NAME,
+        defaults={"func": "runner.tasks.sweep", "schedule_type": "I", "minutes": 1, "repeats": -1},
+    )
+
+
+def remove_sweeper_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=SWEEPER_NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("runner", "0001_initial"),
+        ("requests_app", "0002_roles_and_sequences"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
+
+    operations = [
+        migrations.RunPython(grant, migrations.RunPython.noop),
+        migrations.RunPython(create_sweeper_schedule, remove_sweeper_schedule),
+    ]

@@ -1,0 +1,85 @@
+"""Terraform runs: one row per execution, the source of truth for what the workers do.
+
+A run is created ``queued`` in the transaction that approves (or retries) a request and
+is handed to django-q2 after commit; the broker message only says "look at run N". The
+worker, the sweeper and the cancel API all decide from this row, under a row lock.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from requests_app.models import BucketRequest
+
+
+class RunKind(models.TextChoices):
+    PLAN = "plan", "Plan"
+    APPLY = "apply", "Apply"
+    DESTROY = "destroy", "Destroy"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    TIMED_OUT = "timed_out", "Timed out"
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+FINISHED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.TIMED_OUT)
+
+
+class Run(models.Model):
+    request = models.ForeignKey(BucketRequest, on_delete=models.PROTECT, related_name="runs")
+    kind = models.CharField(max_length=10, choices=RunKind.choices, default=RunKind.APPLY)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED,
+                              db_index=True)
+    attempt = models.PositiveIntegerField(help_text="1 for the first run of the request, then 2, 3, …")
+    created_at = models.DateTimeField(auto_now_add=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True,
+                                          help_text="Last time the run was given to the task queue.")
+    handover_count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker process.")
+    step = models.CharField(max_length=20, blank=True, help_text="The Terraform step in progress or last run.")
+    terraform_version = models.CharField(max_length=40, blank=True)
+    state_key = models.CharField(max_length=300, blank=True)
+    plan_summary = models.JSONField(default=dict, blank=True, help_text="add / change / destroy counts.")
+    resource_changes = models.JSONField(default=list, blank=True)
+    plan_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the applied plan file.")
+    outputs = models.JSONField(default=dict, blank=True)
+    log = models.TextField(blank=True, help_text="Terraform's output, bounded by RUNNER_LOG_MAX_CHARS.")
+    error_summary = models.TextField(blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_by = models.CharField(max_length=150, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_run_per_request",
+            ),
+            models.UniqueConstraint(fields=["request", "attempt"], name="unique_attempt_per_request"),
+        ]
+        permissions = [
+            ("cancel_run", "Can cancel Terraform runs"),
+            ("retry_run", "Can retry failed requests with a new run"),
+        ]
+
+    def __str__(self):
+        return f"run {self.pk} ({self.kind} {self.status}) of {self.request.request_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.cancel_requested_at is not None

@@ -1,0 +1,52 @@
+"""How a run ends, and what that does to its request and catalog entry.
+
+Callers hold the run's row lock inside a transaction, so a run ends exactly once even
+when the worker, the sweeper and a cancel race for it.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app import audit, catalog, lifecycle
+from requests_app.models import CatalogEntry, RequestStatus
+from runner.models import Run, RunStatus
+
+FAILABLE_REQUEST_STATES = (RequestStatus.QUEUED, RequestStatus.APPLYING)
+
+
+def finish(run: Run, status: str, *, actor, reason: str, log: str | None = None) -> None:
+    """End ``run`` as failed, cancelled or timed out: request failed, catalog failed, audited."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("finish() needs the caller's transaction and the run's row lock")
+    run.status = status
+    run.finished_at = timezone.now()
+    run.error_summary = reason
+    fields = ["status", "finished_at", "error_summary"]
+    if log is not None:
+        run.log = log
+        fields.append("log")
+    run.save(update_fields=fields)
+    audit.record(f"run.{status}", actor=actor, request=run.request,
+                 detail={"run": run.pk, "attempt": run.attempt, "step": run.step, "reason": reason})
+    request = run.request
+    if request.status in FAILABLE_REQUEST_STATES:
+        lifecycle.transition(request, "mark_failed", actor=actor, detail={"run": run.pk, "reason": reason})
+    if CatalogEntry.objects.filter(request=request).exists():
+        catalog.mark_failed(request, actor=actor, reason=reason)
+
+
+def succeed(run: Run, *, actor, outputs: dict, log: str) -> None:
+    """End ``run`` as succeeded: catalog entry active with ARN and region, request applied."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("succeed() needs the caller's transaction and the run's row lock")
+    run.status = RunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.outputs = outputs
+    run.log = log
+    run.save(update_fields=["status", "finished_at", "outputs", "log"])
+    audit.record("run.succeeded", actor=actor, request=run.request,
+                 detail={"run": run.pk, "attempt": run.attempt, "plan_sha256": run.plan_sha256,
+                         "outputs": outputs})
+    catalog.mark_active(run.request, actor=actor, region=str(outputs.get("region") or ""),
+                        arn=str(outputs.get("bucket_arn") or ""), detail={"run": run.pk})
+    lifecycle.transition(run.request, "mark_applied", actor=actor, detail={"run": run.pk})

@@ -1,0 +1,112 @@
+"""Run one Terraform command as a child process that can be watched, interrupted and killed.
+
+Terraform runs in its own process group (with its provider plugins and provisioners), so
+an interrupt reaches all of it and nothing of it outlives a kill. Its output is handed to
+``on_output`` line by line while it runs. ``should_stop`` is asked a few times a second;
+when it answers, or the step's time is up, the group gets SIGINT (Terraform's graceful
+stop: it finishes the resource in flight and writes state), then SIGKILL after
+``grace_seconds``. See docs/decisions/runner-python-terraform.md for why this is not
+python-terraform.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+POLL_SECONDS = 0.2
+
+
+class Outcome:
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    outcome: str = Outcome.COMPLETED
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == Outcome.COMPLETED and self.exit_code == 0
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike,
+    env: dict,
+    timeout_seconds: float,
+    grace_seconds: float,
+    on_output: Callable[[str], None] = lambda line: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> CommandResult:
+    """Run ``argv`` to its end, its interruption or its timeout; never raises for its exit code."""
+    process = subprocess.Popen(
+        list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", start_new_session=True,
+    )
+    stdout_lines: list[str] = []
+    stderr_lines: list[str] = []
+    readers = [
+        _start_reader(process.stdout, stdout_lines, on_output),
+        _start_reader(process.stderr, stderr_lines, on_output),
+    ]
+    outcome = _wait(process, timeout_seconds, grace_seconds, should_stop)
+    for reader in readers:
+        reader.join()
+    return CommandResult(process.returncode, "".join(stdout_lines), "".join(stderr_lines), outcome)
+
+
+def _start_reader(stream, sink: list[str], on_output: Callable[[str], None]) -> threading.Thread:
+    def read() -> None:
+        for line in stream:
+            sink.append(line)
+            on_output(line)
+        stream.close()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+def _wait(process: subprocess.Popen, timeout_seconds: float, grace_seconds: float,
+          should_stop: Callable[[], bool]) -> str:
+    deadline = time.monotonic() + timeout_seconds
+    while process.poll() is None:
+        if should_stop():
+            _interrupt_then_kill(process, grace_seconds)
+            return Outcome.CANCELLED
+        if time.monotonic() >= deadline:
+            _interrupt_then_kill(process, grace_seconds)
+            return Outcome.TIMED_OUT
+        try:
+            process.wait(timeout=POLL_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+    return Outcome.COMPLETED
+
+
+def _interrupt_then_kill(process: subprocess.Popen, grace_seconds: float) -> None:
+    _signal_group(process, signal.SIGINT)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass  # it ended on its own in the meantime

@@ -1,0 +1,48 @@
+"""Approved requests for runner tests, built the way submissions build them (until tests use
+requests_app.submission): a contract from tests.contract.cases, a number, an approval."""
+
+from django.db import transaction
+
+from requests_app import lifecycle
+from requests_app.contract import evaluate_request
+from requests_app.ids import allocate_request_number, format_request_id
+from requests_app.models import BucketRequest, Team
+from requests_app.platform_policy import current_policy
+from requests_app.submission import canonical_hash
+from tests.contract.cases import KNOWN_TEAMS, request_input
+
+
+def ensure_teams() -> None:
+    for slug in KNOWN_TEAMS:
+        Team.objects.get_or_create(slug=slug, defaults={"name": slug})
+
+
+@transaction.atomic
+def saved_request(raw: dict | None = None, *, submitted_by=None, contract_changes=None) -> BucketRequest:
+    """A pending request; ``contract_changes(document)`` may edit the stored contract (bad-input tests)."""
+    ensure_teams()
+    number = allocate_request_number()
+    request_id = format_request_id(number)
+    evaluation = evaluate_request(raw or request_input(), current_policy(), request_id=request_id,
+                                  known_teams=list(KNOWN_TEAMS))
+    assert evaluation.is_valid, evaluation.problems
+    contract = evaluation.built.contract
+    document = contract.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if contract_changes:
+        contract_changes(document)
+    return BucketRequest.objects.create(
+        request_id=request_id, number=number, environment=contract.environment.value,
+        application=contract.application, purpose=contract.spec.purpose.type.value,
+        bucket_name=contract.spec.bucket_name, owner=Team.objects.get(slug=contract.owner),
+        requester=contract.requester, submitted_by=submitted_by, contract=document,
+        contract_hash=canonical_hash(document),
+    )
+
+
+def approved_request(raw: dict | None = None, *, approver="alex", **kwargs) -> BucketRequest:
+    """Save and approve a request: the runner queues its first run in the same transaction."""
+    with transaction.atomic():
+        request = saved_request(raw, **kwargs)
+        lifecycle.transition(request, "approve", actor=approver)
+    request.refresh_from_db()
+    return request
