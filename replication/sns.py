@@ -119,8 +119,12 @@ def parse_envelope(body: bytes, max_bytes: int) -> dict:
     return envelope
 
 
-def validate_certificate_url(url: str, host_pattern: str = AWS_CERT_HOST_PATTERN) -> None:
-    """Refuse every certificate URL that is not an AWS SNS signing certificate over https."""
+def validate_certificate_url(url: str) -> None:
+    """Refuse every certificate URL that is not an AWS SNS signing certificate over https.
+
+    The host pattern is deliberately not a setting: there is no deployment in which another
+    host may sign (moto, too, names ``sns.<region>.amazonaws.com``; tests replace the fetcher).
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -132,7 +136,7 @@ def validate_certificate_url(url: str, host_pattern: str = AWS_CERT_HOST_PATTERN
         raise forbidden("certificate_url", "userinfo, query or fragment present")
     if port not in (None, 443):
         raise forbidden("certificate_url", f"port {port}")
-    if not re.fullmatch(host_pattern, parts.hostname or ""):
+    if not re.fullmatch(AWS_CERT_HOST_PATTERN, parts.hostname or ""):
         raise forbidden("certificate_url", f"host {parts.hostname!r} is not an SNS host")
     if not parts.path.endswith(".pem") or "/../" in parts.path:
         raise forbidden("certificate_url", "path is not a .pem file")
@@ -246,11 +250,10 @@ class SnsVerifier:
     max_body_bytes: int
     max_age: timedelta
     certificates: CertificateCache
-    cert_host_pattern: str = AWS_CERT_HOST_PATTERN
 
     def verify(self, body: bytes, now: datetime | None = None) -> VerifiedMessage:
         envelope = parse_envelope(body, self.max_body_bytes)
-        validate_certificate_url(envelope["SigningCertURL"], self.cert_host_pattern)
+        validate_certificate_url(envelope["SigningCertURL"])
         timestamp = parse_timestamp(envelope["Timestamp"])
         check_age(timestamp, now or datetime.now(timezone.utc), self.max_age)
         verify_signature(envelope, self.certificates.public_key(envelope["SigningCertURL"]))

@@ -1,0 +1,57 @@
+"""``POST /hooks/sns/replication/``: verify, then store; every refusal logged and counted.
+
+Answers: 200 accepted or duplicate, 400 malformed (or signed but not understood), 403 bad
+signature, certificate, age or topic, 413 too large, 502 when AWS refused a confirmation.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from replication import aws
+from replication.ingest import count_refusal, ingest
+from replication.sns import CertificateCache, SnsRefusal, SnsVerifier, fetch_certificate_over_https
+
+logger = logging.getLogger(__name__)
+
+# Process-wide, so a certificate is fetched once per URL. The end-to-end test replaces this
+# object (its fetcher) to reach moto's certificate; nothing else is ever swapped.
+CERTIFICATES = CertificateCache(fetch_certificate_over_https)
+
+
+def verifier() -> SnsVerifier:
+    return SnsVerifier(
+        allowed_topic_arns=frozenset(settings.SNS_ALLOWED_TOPIC_ARNS),
+        max_body_bytes=settings.SNS_MAX_BODY_BYTES,
+        max_age=timedelta(seconds=settings.SNS_MAX_MESSAGE_AGE_SECONDS),
+        certificates=CERTIFICATES,
+    )
+
+
+@csrf_exempt
+@require_POST
+def sns_replication_hook(request):
+    body = request.read(settings.SNS_MAX_BODY_BYTES + 1)
+    try:
+        message = verifier().verify(body)
+        result = ingest(message, confirm_subscription=aws.confirm_subscription)
+    except SnsRefusal as refusal:
+        return refuse(request, refusal.status, refusal.reason, refusal.detail)
+    except aws.ConfirmationFailed as exc:
+        return refuse(request, 502, "confirmation_failed", str(exc))
+    if not result.accepted:
+        return refuse(request, 400, "unreadable_message", result.detail, message_id=message.message_id)
+    logger.info("SNS delivery accepted", extra={"message_id": message.message_id, "outcome": result.outcome,
+                                                "new_events": result.new_events})
+    return JsonResponse({"status": result.outcome, "new_events": result.new_events})
+
+
+def refuse(request, status: int, reason: str, detail: str, **extra) -> JsonResponse:
+    count_refusal(reason)
+    logger.warning("SNS delivery refused", extra={"reason": reason, "detail": detail[:500], "status": status,
+                                                  "remote_addr": request.META.get("REMOTE_ADDR"), **extra})
+    return JsonResponse({"status": "refused", "reason": reason}, status=status)
