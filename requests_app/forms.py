@@ -68,6 +68,7 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         for spec in INPUT_FIELDS:
             self.fields[spec.name] = _form_field(spec)
+        self.fields["owner"].widget.attrs["list"] = "team-list"
         if requester:
             # In the portal the requester is the signed-in person.
             self.fields["requester"].initial = requester
@@ -81,7 +82,8 @@ class RequestForm(forms.Form):
     def raw_input_or_problems(self) -> dict | list[Problem]:
         if self.is_valid():
             return self.raw_input()
-        return [Problem(path=name, message=" ".join(messages), code="form", field=name)
+        return [Problem(path=name, message=" ".join(messages), code="form",
+                        field=None if name == "__all__" else name)
                 for name, messages in self.errors.items()]
 
     def add_problems(self, problems: list[Problem]) -> None:

@@ -1,5 +1,6 @@
 """``Authorization: Bearer bw_...``: service-account tokens for Backstage and scripts."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from requests_app.tokens import TOKEN_MARK, InvalidToken, authenticate_token
@@ -21,3 +22,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="bucketwise"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the token scheme in the OpenAPI schema."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "bw_<prefix>_<secret>",
+                "description": "A service-account token created in the admin (shown once), with scopes "
+                               "read, submit and/or approve and an expiry."}

@@ -132,13 +132,21 @@ class RequestDetail(generics.RetrieveAPIView):
         return _requests_for(self.request).prefetch_related("approvals__approver")
 
 
+DECISION_SCHEMA = {
+    "request": s.DecisionInputSerializer,
+    "responses": {200: s.BucketRequestDetailSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer,
+                  404: s.ErrorSerializer, 409: s.ErrorSerializer},
+    "description": "Platform approvers only; not on your own request; one vote each; a comment is required. "
+                   "The request is approved once it has its environment's number of approvals on the current "
+                   "contract; one rejection rejects it. 409: already voted, not pending, or the contract "
+                   "changed since contractHash.",
+}
+
+
 class RequestDecision(APIView):
     permission_classes = [CanApprove]
     decision: str = ""
 
-    @extend_schema(request=s.DecisionInputSerializer,
-                   responses={200: s.BucketRequestDetailSerializer, 400: s.ErrorSerializer,
-                              403: s.ErrorSerializer, 409: s.ErrorSerializer})
     def post(self, http_request, request_id):
         bucket_request = get_object_or_404(_requests_for(http_request), request_id=request_id)
         body = http_request.data if isinstance(http_request.data, dict) else {}
@@ -154,7 +162,7 @@ class RequestDecision(APIView):
 class ApproveRequest(RequestDecision):
     decision = Decision.APPROVE
 
-    @extend_schema(summary="Approve a pending request (platform approvers)")
+    @extend_schema(summary="Approve a pending request", **DECISION_SCHEMA)
     def post(self, http_request, request_id):
         return super().post(http_request, request_id)
 
@@ -162,7 +170,7 @@ class ApproveRequest(RequestDecision):
 class RejectRequest(RequestDecision):
     decision = Decision.REJECT
 
-    @extend_schema(summary="Reject a pending request (platform approvers)")
+    @extend_schema(summary="Reject a pending request", **DECISION_SCHEMA)
     def post(self, http_request, request_id):
         return super().post(http_request, request_id)
 

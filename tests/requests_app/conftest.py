@@ -46,8 +46,12 @@ def backstage(service_account, teams):
 
 def rita_input(**overrides) -> dict:
     """A valid dev request naming rita as requester."""
-    return request_input(requester="rita", **overrides)
+    return request_input(**{"requester": "rita", **overrides})
 
 
 def prod_input(**overrides) -> dict:
     return rita_input(environment="prod", **overrides)
+
+
+# An approved request is queued at once by the runner (it listens to the approve transition).
+APPROVED_STATES = {"approved", "queued"}

@@ -1,0 +1,115 @@
+"""Every approval rule, through requests_app.approvals (the admin and the API both call it)."""
+
+import pytest
+
+from portal import roles
+from requests_app import audit
+from requests_app.approvals import DecisionRefused, decide
+from requests_app.models import Approval, AuditEntry, RequestStatus
+from requests_app.submission import canonical_hash, submit_request
+from tests.conftest import make_user
+from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(team_member):
+    return submit_request(prod_input(), team_member).request
+
+
+def refused_code(request, user, decision="approve", **kwargs) -> str:
+    with pytest.raises(DecisionRefused) as caught:
+        decide(request, user, decision, "looks fine", **kwargs)
+    return caught.value.code
+
+
+def test_an_approval_meeting_the_quorum_approves_and_is_audited(pending, approver):
+    result = decide(pending, approver, "approve", "Prod bucket reviewed")
+    pending.refresh_from_db()
+    assert pending.status in APPROVED_STATES and result.status_changed
+    assert result.approval.contract_hash == pending.contract_hash
+    actions = list(AuditEntry.objects.filter(request_id=pending.request_id).values_list("action", flat=True))
+    assert actions.index("approval.approve") < actions.index("request.approve")
+    assert audit.verify_chain()[1] is None
+
+
+def test_a_non_approver_is_refused(pending, auditor):
+    assert refused_code(pending, auditor) == DecisionRefused.NOT_APPROVER
+    assert not Approval.objects.exists()
+
+
+def test_the_named_requester_cannot_approve_even_as_an_approver(teams):
+    rita = make_user("rita", roles.REQUESTERS, roles.PLATFORM_APPROVERS, is_staff=True)
+    request = submit_request(prod_input(), rita).request
+    assert refused_code(request, rita) == DecisionRefused.OWN_REQUEST
+
+
+def test_the_named_requester_cannot_approve_a_request_a_service_account_submitted(teams, service_account):
+    daniel = make_user("daniel-deans", roles.PLATFORM_APPROVERS, is_staff=True)
+    request = submit_request(prod_input(requester="daniel-deans"), service_account).request
+    assert refused_code(request, daniel) == DecisionRefused.OWN_REQUEST
+
+
+def test_the_submitting_account_cannot_approve_what_it_submitted(teams):
+    robot = make_user("robot", roles.REQUESTERS, roles.PLATFORM_APPROVERS)
+    request = submit_request(prod_input(), robot).request  # names rita, submitted by robot
+    assert refused_code(request, robot) == DecisionRefused.OWN_REQUEST
+
+
+def test_one_vote_per_person(pending, approver, settings):
+    settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
+    request = submit_request(prod_input(application="ledger"), pending.submitted_by).request
+    decide(request, approver, "approve", "first look")
+    assert refused_code(request, approver) == DecisionRefused.ALREADY_VOTED
+    assert request.approvals.count() == 1
+
+
+def test_quorum_of_two_needs_two_different_approvers(team_member, approver, second_approver, settings):
+    settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
+    request = submit_request(prod_input(), team_member).request
+    assert request.approvals_needed == 2
+    first = decide(request, approver, "approve", "ok by me")
+    request.refresh_from_db()
+    assert not first.status_changed and request.status == RequestStatus.PENDING_APPROVAL
+    second = decide(request, second_approver, "approve", "ok by me too")
+    request.refresh_from_db()
+    assert second.status_changed and second.approvals_counted == 2 and request.status in APPROVED_STATES
+
+
+def test_one_rejection_rejects_even_after_an_approval(team_member, approver, second_approver, settings):
+    settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
+    request = submit_request(prod_input(), team_member).request
+    decide(request, approver, "approve", "fine")
+    decide(request, second_approver, "reject", "No cost center owner agreed")
+    request.refresh_from_db()
+    assert request.status == RequestStatus.REJECTED
+    assert refused_code(request, make_user("carol", roles.PLATFORM_APPROVERS)) == DecisionRefused.NOT_PENDING
+
+
+def test_approvals_of_an_older_contract_do_not_count(team_member, approver, second_approver, settings):
+    settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
+    request = submit_request(prod_input(), team_member).request
+    seen_hash = request.contract_hash
+    decide(request, approver, "approve", "fine", contract_hash=seen_hash)
+    # The contract changes after the first approval (e.g. corrected by the platform team).
+    request.contract = {**request.contract, "spec": {**request.contract["spec"], "costAlertGb": 5000}}
+    request.contract_hash = canonical_hash(request.contract)
+    request.save()
+    assert refused_code(request, second_approver, contract_hash=seen_hash) == DecisionRefused.STALE_CONTRACT
+    result = decide(request, second_approver, "approve", "fine", contract_hash=request.contract_hash)
+    request.refresh_from_db()
+    assert result.approvals_counted == 1 and request.status == RequestStatus.PENDING_APPROVAL
+
+
+def test_a_comment_is_required(pending, approver):
+    with pytest.raises(DecisionRefused) as caught:
+        decide(pending, approver, "approve", "   ")
+    assert caught.value.code == DecisionRefused.COMMENT_REQUIRED
+
+
+def test_requests_without_approval_rules_are_approved_by_the_system(team_member):
+    request = submit_request(rita_input(), team_member).request
+    assert request.status in APPROVED_STATES and not request.approval_required
+    entry = AuditEntry.objects.get(request_id=request.request_id, action="request.approve")
+    assert entry.actor == "system"
