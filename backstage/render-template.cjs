@@ -21,9 +21,13 @@ function isSingleExpression(text) {
 }
 
 function renderString(text, context) {
-  if (isSingleExpression(text)) {
-    const dumped = env.renderString(text.replace(/\${{(.+)}}/g, '${{ ( $1 ) | dump }}'), context);
-    return dumped === '' ? undefined : JSON.parse(dumped);
+  try {
+    if (isSingleExpression(text)) {
+      const dumped = env.renderString(text.replace(/\${{(.+)}}/g, '${{ ( $1 ) | dump }}'), context);
+      return dumped === '' ? undefined : JSON.parse(dumped);
+    }
+  } catch {
+    // Like the scaffolder: plain text (parsed as one text node) falls through to a string render.
   }
   const rendered = env.renderString(text, context);
   return rendered === '' ? undefined : rendered;

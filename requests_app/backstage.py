@@ -173,8 +173,9 @@ def submit_step(schema: dict) -> dict:
     }
 
 
-FILED = f"${{{{ {STEP_OUTPUT}.body.id }}}}"
-NOT_FILED = f"${{{{ not {STEP_OUTPUT}.body.id }}}}"
+# Conditions must render to a boolean: an `if` that renders empty is dropped, and then the item shows.
+FILED = f"${{{{ {STEP_OUTPUT}.body.id is defined }}}}"
+NOT_FILED = f"${{{{ {STEP_OUTPUT}.body.id is not defined }}}}"
 
 FILED_TEXT = (
     "Request **${{ steps.submit.output.body.id }}** for bucket "
