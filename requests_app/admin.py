@@ -1,0 +1,216 @@
+"""Admin for platform approvers: decide on pending requests, manage teams and API tokens.
+
+Requests change only through named transitions and votes (``approvals.decide``), so
+their admin is read-only apart from the approve/reject actions; the audit trail is
+read-only altogether.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from requests_app import approvals
+from requests_app.contract import contract_to_yaml, load_contract
+from requests_app.models import (
+    ApiToken,
+    Approval,
+    AuditEntry,
+    BucketRequest,
+    CatalogEntry,
+    Decision,
+    RequestStatus,
+    Team,
+    TokenScope,
+)
+from requests_app.tokens import issue_token
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name"]
+    search_fields = ["slug", "name"]
+    filter_horizontal = ["members"]
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApprovalInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Approval
+    fields = ["approver", "decision", "comment", "contract_hash", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="Why; stored with your vote.")
+
+
+def _decision_action(decision: str, label: str):
+    def action(modeladmin, http_request, queryset):
+        return modeladmin.decide_with_comment(http_request, queryset, decision, label)
+
+    action.__name__ = f"{decision}_selected"
+    action.short_description = f"{label} selected requests…"
+    action.allowed_permissions = ("decide",)
+    return action
+
+
+@admin.register(BucketRequest)
+class BucketRequestAdmin(admin.ModelAdmin):
+    list_display = ["request_id", "bucket_name", "environment", "owner", "requester", "status",
+                    "approval_progress", "created_at"]
+    list_filter = ["status", "environment", "owner"]
+    search_fields = ["request_id", "bucket_name", "requester"]
+    list_select_related = ["owner"]
+    inlines = [ApprovalInline]
+    actions = [_decision_action(Decision.APPROVE, "Approve"), _decision_action(Decision.REJECT, "Reject")]
+    fields = ["request_id", "status", "bucket_name", "environment", "application", "purpose", "owner",
+              "requester", "submitted_by", "approval_reasons_list", "guardrail_results", "warnings_list",
+              "contract_hash", "contract_yaml", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("approvals")
+
+    def get_ordering(self, request):
+        pending_first = Case(When(status=RequestStatus.PENDING_APPROVAL, then=Value(0)), default=Value(1),
+                             output_field=IntegerField())
+        return [pending_first.asc(), "-number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm(approvals.DECIDE_PERMISSION)
+
+    @admin.display(description="Approvals")
+    def approval_progress(self, obj):
+        if not obj.approval_required:
+            return "not needed"
+        current = [a for a in obj.approvals.all() if a.decision == Decision.APPROVE
+                   and a.contract_hash == obj.contract_hash]
+        return f"{len(current)} of {obj.approvals_needed}"
+
+    @admin.display(description="Why approval is needed")
+    def approval_reasons_list(self, obj):
+        if not obj.approval_reasons:
+            return "No rule of the approval matrix applies."
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
+                                                            ((r["message"],) for r in obj.approval_reasons)))
+
+    @admin.display(description="Guardrails applied")
+    def guardrail_results(self, obj):
+        entry = AuditEntry.objects.filter(request_id=obj.request_id,
+                                          action="request.guardrails_evaluated").order_by("id").first()
+        applied = entry.detail.get("applied", []) if entry else []
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li><code>{}</code> = {} <small>({}: {})</small></li>",
+            ((a["path"], a["value"], a["source"], a["reason"]) for a in applied))) if applied else "—"
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, obj):
+        return format_html_join("", "<div>{}: {}</div>", ((w["path"], w["message"]) for w in obj.warnings)) or "—"
+
+    @admin.display(description="Contract")
+    def contract_yaml(self, obj):
+        return format_html("<pre>{}</pre>", contract_to_yaml(load_contract(obj.contract)))
+
+    def decide_with_comment(self, http_request, queryset, decision: str, label: str):
+        """First call: ask for a comment. Second call (with ``apply``): vote on each selected request."""
+        form = DecisionForm(http_request.POST if "apply" in http_request.POST else None)
+        if form.is_bound and form.is_valid():
+            for bucket_request in queryset:
+                seen_hash = http_request.POST.get(f"hash-{bucket_request.pk}")
+                self._vote(http_request, bucket_request, decision, form.cleaned_data["comment"], seen_hash)
+            return None
+        return TemplateResponse(http_request, "admin/requests_app/decide.html", {
+            **self.admin_site.each_context(http_request),
+            "title": f"{label} requests",
+            "label": label,
+            "action": f"{decision}_selected",
+            "form": form,
+            "requests": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    def _vote(self, http_request, bucket_request, decision, comment, seen_hash):
+        try:
+            result = approvals.decide(bucket_request, http_request.user, decision, comment,
+                                      contract_hash=seen_hash or None)
+        except approvals.DecisionRefused as exc:
+            self.message_user(http_request, f"{bucket_request.request_id}: {exc.message}", messages.ERROR)
+            return
+        outcome = (f"now {result.request.get_status_display().lower()}" if result.status_changed
+                   else f"{result.approvals_counted} of {result.request.approvals_needed} approvals")
+        self.message_user(http_request, f"{bucket_request.request_id}: vote recorded, {outcome}.", messages.SUCCESS)
+
+
+@admin.register(CatalogEntry)
+class CatalogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["bucket_name", "environment", "owner", "purpose", "region", "status"]
+    list_filter = ["status", "environment", "owner"]
+    search_fields = ["bucket_name"]
+    list_select_related = ["owner"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "timestamp", "actor", "action", "request_id", "environment"]
+    list_filter = ["environment", "action"]
+    search_fields = ["request_id", "actor", "bucket_name"]
+    readonly_fields = ["timestamp", "actor", "action", "request_id", "bucket_name", "environment", "detail",
+                       "previous_hash", "entry_hash"]
+    actions = None
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("requests_app.view_auditentry")
+
+
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "scopes", "expires_at", "revoked"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here; the text is shown once, in the confirmation message."""
+
+    form = ApiTokenForm
+    list_display = ["name", "user", "scopes", "prefix", "expires_at", "revoked", "last_used_at"]
+    list_filter = ["revoked"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An issued token can only be revoked; a new one is issued for other scopes or expiry.
+        return ["user", "name", "scopes", "expires_at", *self.readonly_fields] if obj else self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["revoked"])
+            return
+        issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj)
+        self.message_user(request, format_html(
+            "Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text), messages.WARNING)

@@ -1,0 +1,78 @@
+"""The admin: pending first, approve/reject actions that ask for a comment, read-only audit, tokens."""
+
+import pytest
+from django.urls import reverse
+
+from requests_app.models import ApiToken, AuditEntry, BucketRequest, RequestStatus
+from requests_app.submission import submit_request
+from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:requests_app_bucketrequest_changelist")
+
+
+@pytest.fixture
+def two_requests(team_member):
+    submit_request(prod_input(), team_member)          # S3-0001, pending
+    submit_request(rita_input(), team_member)          # S3-0002, approved by the system
+    return BucketRequest.objects.order_by("number")
+
+
+def test_pending_requests_are_listed_first(client, approver, two_requests):
+    client.force_login(approver)
+    response = client.get(CHANGELIST)
+    ids = [row.request_id for row in response.context["cl"].result_list]
+    assert ids == ["S3-0001", "S3-0002"]
+
+
+def test_the_approve_action_asks_for_a_comment_then_votes(client, approver, two_requests):
+    client.force_login(approver)
+    pending = two_requests[0]
+    ask = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk]})
+    assert ask.status_code == 200 and b"comment" in ask.content
+    pending.refresh_from_db()
+    assert pending.status == RequestStatus.PENDING_APPROVAL
+    client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk], "apply": "1",
+                             f"hash-{pending.pk}": pending.contract_hash, "comment": "Reviewed in the admin"})
+    pending.refresh_from_db()
+    assert pending.status in APPROVED_STATES
+    assert pending.approvals.get().comment == "Reviewed in the admin"
+
+
+def test_the_admin_action_refuses_what_the_rules_refuse(client, approver, two_requests):
+    client.force_login(approver)
+    approved = two_requests[1]
+    response = client.post(CHANGELIST, {"action": "reject_selected", "_selected_action": [approved.pk],
+                                        "apply": "1", "comment": "too late"}, follow=True)
+    assert "not pending approval" in response.content.decode()
+    assert not approved.approvals.exists()
+
+
+def test_the_change_page_shows_contract_reasons_and_guardrails(client, approver, two_requests):
+    client.force_login(approver)
+    page = client.get(reverse("admin:requests_app_bucketrequest_change", args=[two_requests[0].pk])).content.decode()
+    assert "apiVersion: goldenpath.io/v1" in page
+    assert "prod buckets need platform approval." in page
+    assert "spec.encryption.type" in page
+
+
+def test_audit_entries_are_read_only_in_the_admin(admin_client, two_requests):
+    entry = AuditEntry.objects.first()
+    assert admin_client.get(reverse("admin:requests_app_auditentry_change", args=[entry.pk])).status_code == 200
+    admin_client.post(reverse("admin:requests_app_auditentry_change", args=[entry.pk]), {"actor": "mallory"})
+    assert AuditEntry.objects.get(pk=entry.pk).actor == entry.actor
+    assert admin_client.get(reverse("admin:requests_app_auditentry_delete", args=[entry.pk])).status_code == 403
+    assert admin_client.get(reverse("admin:requests_app_auditentry_add")).status_code == 403
+
+
+def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_client, service_account):
+    response = admin_client.post(reverse("admin:requests_app_apitoken_add"), {
+        "user": service_account.pk, "name": "backstage", "scopes": ["read", "submit"],
+        "expires_at_0": "2099-01-01", "expires_at_1": "00:00:00"}, follow=True)
+    token = ApiToken.objects.get()
+    message = [str(m) for m in response.context["messages"]][0]
+    text = message.split("<code>")[1].split("</code>")[0]
+    assert text.startswith(f"bw_{token.prefix}_") and token.scopes == ["read", "submit"]
+    assert text not in token.secret_hash
+    listing = admin_client.get(reverse("admin:requests_app_apitoken_change", args=[token.pk])).content.decode()
+    assert text not in listing
