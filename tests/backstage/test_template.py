@@ -1,6 +1,7 @@
 """The Software Template: valid for Backstage, generated from RequestInput, never drifting from it."""
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from jsonschema import Draft7Validator
@@ -107,3 +108,14 @@ def test_step_posts_json_through_the_proxy_with_the_task_as_idempotency_key(comm
     assert step_input["headers"]["content-type"] == "application/json"
     assert "context.task.id" in step_input["headers"]["idempotency-key"]
     assert step_input["continueOnBadResponse"] is True
+
+
+def test_example_app_config_proxies_the_templates_path_with_a_token_and_the_idempotency_header(committed_template):
+    config = yaml.safe_load((TEMPLATE_FILE.parent.parent / "app-config.example.yaml").read_text(encoding="utf-8"))
+    step_input = committed_template["spec"]["steps"][0]["input"]
+    endpoint_name, _, _ = step_input["path"].removeprefix("/proxy").partition("/api/")
+    endpoint = config["proxy"]["endpoints"][endpoint_name]
+    assert endpoint["headers"]["Authorization"] == "Bearer ${BUCKETWISE_TOKEN}"
+    allowed = {header.lower() for header in endpoint["allowedHeaders"]}
+    assert {name.lower() for name in step_input["headers"]} <= allowed
+    assert step_input["method"] in endpoint["allowedMethods"]
