@@ -5,14 +5,17 @@ an interrupt reaches all of it and nothing of it outlives a kill. Its output is 
 ``on_output`` line by line while it runs. ``should_stop`` is asked a few times a second;
 when it answers, or the step's time is up, the group gets SIGINT (Terraform's graceful
 stop: it finishes the resource in flight and writes state), then SIGKILL after
-``grace_seconds``. See docs/decisions/runner-python-terraform.md for why this is not
+``grace_seconds``. If the worker itself dies, Linux kills Terraform with it. See docs/decisions/runner-python-terraform.md for why this is not
 python-terraform.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
+import sys
 import subprocess
 import threading
 import time
@@ -20,6 +23,25 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 POLL_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_hook():
+    """A pre-exec hook asking Linux to SIGKILL Terraform if the worker dies (no orphan applies).
+
+    Resolved before any fork: the hook itself only makes one system call.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl
+
+    def die_with_parent() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return die_with_parent
+
+
+_DIE_WITH_PARENT = _die_with_parent_hook()
 
 
 class Outcome:
@@ -54,6 +76,7 @@ def run_command(
     process = subprocess.Popen(
         list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", start_new_session=True,
+        preexec_fn=_DIE_WITH_PARENT,
     )
     stdout_lines: list[str] = []
     stderr_lines: list[str] = []
