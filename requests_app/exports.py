@@ -36,7 +36,9 @@ def audit_entries(environment: str | None = None) -> QuerySet:
 def _status_after(entry: AuditEntry) -> str:
     if entry.action == "request.submitted":
         return "pending_approval"
-    return str(entry.detail.get("to") or "") if isinstance(entry.detail, dict) else ""
+    if not isinstance(entry.detail, dict):
+        return ""
+    return str(entry.detail.get("to") or entry.detail.get("status") or "")
 
 
 def _approver(entry: AuditEntry) -> str:

@@ -1,4 +1,7 @@
-"""`manage.py s3_contract validate|render|schemas`: the contract CLI (logic in requests_app.contract.cli)."""
+"""`manage.py s3_contract validate|render|import|schemas`: the contract CLI.
+
+Logic lives in requests_app.contract.cli (files, pure) and requests_app.imports (the database).
+"""
 
 import sys
 from pathlib import Path
@@ -18,7 +21,10 @@ from requests_app.contract.cli import (
     format_text,
     render_files,
 )
+from requests_app.imports import FAILED, import_contract_file
 from requests_app.platform_policy import current_policy, known_teams
+
+IMPORT_ACTOR = "import"
 
 SCHEMA_DIR = Path(settings.BASE_DIR) / "schemas" / "requests"
 
@@ -36,6 +42,11 @@ class Command(BaseCommand):
         render.add_argument("file", metavar="FILE")
         render.add_argument("--out", required=True, metavar="DIR")
         self._add_team_options(render)
+        importer = sub.add_parser("import", help="Bring existing contract files in with their IDs, as applied; "
+                                                 "exit 0 all imported or unchanged, 1 any failed.")
+        importer.add_argument("files", nargs="+", metavar="FILE")
+        importer.add_argument("--create-teams", action="store_true",
+                              help="Create owner teams that do not exist yet (default: refuse the file).")
         schemas = sub.add_parser("schemas", help="Write or check schemas/requests/ against the models.")
         mode = schemas.add_mutually_exclusive_group(required=True)
         mode.add_argument("--write", action="store_true")
@@ -68,6 +79,14 @@ class Command(BaseCommand):
         for path in render_files(report.contract, current_policy(), Path(options["out"])):
             self.stdout.write(str(path))
         return EXIT_OK
+
+    def _import(self, options) -> int:
+        outcomes = [import_contract_file(path, actor=IMPORT_ACTOR, create_teams=options["create_teams"])
+                    for path in options["files"]]
+        for outcome in outcomes:
+            stream = self.stderr if outcome.status == FAILED else self.stdout
+            stream.write(f"{outcome.file}: {outcome.status.upper()} {outcome.request_id or ''} {outcome.message}")
+        return EXIT_INVALID if any(outcome.status == FAILED for outcome in outcomes) else EXIT_OK
 
     def _schemas(self, options) -> int:
         directory = Path(options["dir"])

@@ -1,0 +1,77 @@
+"""Importing existing contract files (the GitOps workflow's) with their IDs.
+
+An imported contract describes a bucket the old workflow already created, so it arrives
+as ``applied`` with an ``active`` catalog entry and triggers no Terraform run (no
+``approve`` transition is sent). The request counter moves past the highest imported
+number. Each import is one transaction and one ``request.imported`` audit entry.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from requests_app import audit, catalog
+from requests_app.contract import approval_decision
+from requests_app.contract.cli import check_file
+from requests_app.ids import advance_request_sequence_past, parse_request_id
+from requests_app.models import BucketRequest, CatalogEntry, RequestStatus, Team
+from requests_app.platform_policy import current_policy, known_teams
+from requests_app.submission import canonical_hash
+
+IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    file: str
+    status: str
+    message: str
+    request_id: str | None = None
+
+
+def import_contract_file(path: str, *, actor, create_teams: bool = False) -> ImportOutcome:
+    policy = current_policy()
+    report = check_file(path, policy, None if create_teams else known_teams())
+    if report.status != "ok":
+        reasons = report.error or "; ".join(f"{p.path}: {p.message}" for p in report.problems if p.is_error)
+        return ImportOutcome(path, FAILED, reasons)
+    contract = report.contract
+    document = contract.model_dump(mode="json", by_alias=True, exclude_none=True)
+    existing = BucketRequest.objects.filter(request_id=contract.id).first()
+    if existing is not None:
+        if existing.contract_hash == canonical_hash(document):
+            return ImportOutcome(path, UNCHANGED, "already imported", contract.id)
+        return ImportOutcome(path, FAILED, f"{contract.id} exists with a different contract", contract.id)
+    if CatalogEntry.objects.filter(bucket_name=contract.spec.bucket_name).exists():
+        return ImportOutcome(path, FAILED, f"bucket {contract.spec.bucket_name} is already in the catalog")
+    _save_imported(path, contract, document, policy, actor)
+    return ImportOutcome(path, IMPORTED, "imported as applied", contract.id)
+
+
+@transaction.atomic
+def _save_imported(path, contract, document, policy, actor) -> BucketRequest:
+    number = parse_request_id(contract.id)
+    owner, _ = Team.objects.get_or_create(slug=contract.owner, defaults={"name": contract.owner})
+    decision = approval_decision(contract, policy)
+    request = BucketRequest.objects.create(
+        request_id=contract.id,
+        number=number,
+        environment=contract.environment.value,
+        application=contract.application,
+        purpose=contract.spec.purpose.type.value,
+        bucket_name=contract.spec.bucket_name,
+        owner=owner,
+        requester=contract.requester,
+        contract=document,
+        contract_hash=canonical_hash(document),
+        status=RequestStatus.APPLIED,
+        approval_required=decision.required,
+        approvals_needed=decision.approvals_needed,
+        approval_reasons=[{"code": r.code, "message": r.message} for r in decision.reasons],
+    )
+    advance_request_sequence_past(number)
+    audit.record("request.imported", actor=actor, request=request,
+                 detail={"file": str(path), "contract_hash": request.contract_hash, "status": RequestStatus.APPLIED})
+    catalog.mark_active(request, actor=actor, region=policy.region, arn=f"arn:aws:s3:::{request.bucket_name}",
+                        detail={"source": "import"})
+    return request
