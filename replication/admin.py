@@ -1,0 +1,48 @@
+"""Read-only admin views: deliveries, events, incidents (decided on the incident page), refusals."""
+
+from django.contrib import admin
+
+from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SnsMessage)
+class SnsMessageAdmin(ReadOnlyAdmin):
+    list_display = ("message_id", "type", "topic_arn", "outcome", "sent_at", "received_at")
+    list_filter = ("type", "outcome")
+    search_fields = ("message_id", "topic_arn")
+
+
+@admin.register(BucketPair)
+class BucketPairAdmin(ReadOnlyAdmin):
+    list_display = ("primary_bucket", "replica_bucket", "catalog_entry", "last_event_at", "last_failure_at")
+    search_fields = ("primary_bucket", "replica_bucket")
+
+
+@admin.register(ReplicationEvent)
+class ReplicationEventAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "pair", "kind", "reason", "severity", "key", "report_count")
+    list_filter = ("severity", "kind", "source")
+    search_fields = ("key", "pair__primary_bucket", "dedupe_key")
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "pair", "reason", "severity", "state", "event_count", "last_event_at")
+    list_filter = ("state", "severity")
+
+
+@admin.register(RefusalCount)
+class RefusalCountAdmin(ReadOnlyAdmin):
+    list_display = ("day", "reason", "count")
+    list_filter = ("reason",)

@@ -1,0 +1,122 @@
+"""Per-pair health rows for the health page, the API and the catalog/request panels.
+
+A fixed number of queries whatever the number of pairs: one for the pairs with their counts
+(correlated subqueries), one for the per-day chart of the pairs shown. The state itself is
+:func:`replication.health.pair_state` over those counts (one source of truth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from replication.health import BADGE, PairCounts, pair_state
+from replication.models import UNRESOLVED_STATES, BucketPair, Incident, IncidentState, ReplicationEvent, Severity
+
+CHART_DAYS = 14
+
+
+@dataclass
+class DayCount:
+    day: date
+    failures: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class PairHealth:
+    pair: BucketPair
+    counts: PairCounts
+    daily: list[DayCount] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return pair_state(self.counts)
+
+    @property
+    def badge(self) -> str:
+        return BADGE[self.state]
+
+
+def _count(model, **filters) -> Coalesce:
+    rows = (model.objects.filter(pair=OuterRef("pk"), **filters).order_by()
+            .values("pair").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def pairs_with_counts(now: datetime | None = None) -> QuerySet:
+    """Every pair with the counts its state needs; filter and paginate the result as you like."""
+    now = now or timezone.now()
+    day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+    return (
+        BucketPair.objects.select_related("catalog_entry__owner")
+        .annotate(
+            open_failure_incidents=_count(Incident, state=IncidentState.OPEN, severity=Severity.FAILURE),
+            unresolved_incidents=_count(Incident, state__in=UNRESOLVED_STATES),
+            failures_24h=_count(ReplicationEvent, severity=Severity.FAILURE, occurred_at__gte=day_ago),
+            failures_7d=_count(ReplicationEvent, severity=Severity.FAILURE, occurred_at__gte=week_ago),
+            warnings_7d=_count(ReplicationEvent, severity=Severity.WARNING, occurred_at__gte=week_ago),
+        )
+        .order_by("-last_failure_at", "primary_bucket", "replica_bucket")
+    )
+
+
+def filter_pairs(pairs: QuerySet, *, environment: str = "", owner: str = "") -> QuerySet:
+    if environment:
+        pairs = pairs.filter(catalog_entry__environment=environment)
+    if owner:
+        pairs = pairs.filter(catalog_entry__owner__slug=owner)
+    return pairs
+
+
+def health_rows(pairs, now: datetime | None = None) -> list[PairHealth]:
+    """Rows for already-evaluated annotated pairs (a page of them), with their chart data."""
+    now = now or timezone.now()
+    pairs = list(pairs)
+    daily = _daily_counts([pair.pk for pair in pairs], now)
+    return [
+        PairHealth(
+            pair=pair,
+            counts=PairCounts(
+                open_failure_incidents=pair.open_failure_incidents,
+                unresolved_incidents=pair.unresolved_incidents,
+                failures_24h=pair.failures_24h,
+                failures_7d=pair.failures_7d,
+                warnings_7d=pair.warnings_7d,
+            ),
+            daily=daily.get(pair.pk) or _empty_days(now),
+        )
+        for pair in pairs
+    ]
+
+
+def _empty_days(now: datetime) -> list[DayCount]:
+    today = now.astimezone(dt_timezone.utc).date()
+    return [DayCount(today - timedelta(days=offset)) for offset in range(CHART_DAYS - 1, -1, -1)]
+
+
+def _daily_counts(pair_ids: list[int], now: datetime) -> dict[int, list[DayCount]]:
+    if not pair_ids:
+        return {}
+    days_by_pair: dict[int, list[DayCount]] = {}
+    start = _empty_days(now)[0].day
+    rows = (
+        ReplicationEvent.objects.filter(pair_id__in=pair_ids, severity__in=[Severity.FAILURE, Severity.WARNING],
+                                        occurred_at__date__gte=start)
+        .annotate(day=TruncDate("occurred_at", tzinfo=dt_timezone.utc))
+        .values("pair_id", "day", "severity").annotate(n=Count("pk")).order_by()
+    )
+    for row in rows:
+        days = days_by_pair.setdefault(row["pair_id"], _empty_days(now))
+        slot = next((d for d in days if d.day == row["day"]), None)
+        if slot is None:
+            continue
+        if row["severity"] == Severity.FAILURE:
+            slot.failures += row["n"]
+        else:
+            slot.warnings += row["n"]
+    return days_by_pair
