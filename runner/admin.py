@@ -1,0 +1,48 @@
+"""Runs in the admin: filters, the run's details read-only, and the cancel and retry actions."""
+
+from django.contrib import admin, messages
+
+from runner import dispatch
+from runner.access import can_cancel, can_retry
+from runner.models import Run
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ["id", "request", "kind", "status", "attempt", "step", "started_at", "finished_at", "worker"]
+    list_filter = ["status", "kind", "request__environment", "started_at"]
+    search_fields = ["request__request_id", "request__bucket_name", "worker"]
+    list_select_related = ["request"]
+    actions = ["cancel_runs", "retry_requests"]
+    readonly_fields = [field.name for field in Run._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # runs are created by approvals and retries only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # runs are part of the audit story
+
+    def has_cancel_permission(self, request):
+        return can_cancel(request.user)
+
+    def has_retry_permission(self, request):
+        return can_retry(request.user)
+
+    @admin.action(description="Cancel the selected runs", permissions=["cancel"])
+    def cancel_runs(self, request, queryset):
+        self._each(request, queryset, lambda run: dispatch.cancel_run(run, actor=request.user),
+                   "Cancel requested for run {}.")
+
+    @admin.action(description="Retry the requests of the selected runs with a new run", permissions=["retry"])
+    def retry_requests(self, request, queryset):
+        self._each(request, queryset, lambda run: dispatch.retry_request(run.request, actor=request.user),
+                   "New run queued for the request of run {}.")
+
+    def _each(self, request, queryset, action, success_text):
+        for run in queryset:
+            try:
+                action(run)
+            except dispatch.RunnerError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                self.message_user(request, success_text.format(run.pk), messages.SUCCESS)

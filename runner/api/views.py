@@ -1,0 +1,71 @@
+"""API of the runner: read a run, cancel it, retry a failed request with a new run."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from requests_app.models import BucketRequest
+from runner import dispatch
+from runner.access import can_cancel, can_retry, can_view_request_runs, can_view_run
+from runner.api.serializers import RunSerializer
+from runner.models import Run
+
+
+def _visible_run(http_request, pk: int) -> Run:
+    run = get_object_or_404(Run.objects.select_related("request", "request__owner"), pk=pk)
+    if not can_view_run(http_request.user, run):
+        raise NotFound("No such run.")
+    return run
+
+
+def _conflict(error: dispatch.RunnerError) -> Response:
+    return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+
+
+class RunDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RunSerializer)
+    def get(self, request, pk: int):
+        return Response(RunSerializer(_visible_run(request, pk)).data)
+
+
+class RunCancelView(APIView):
+    """Cancel a queued run at once, or ask the worker to interrupt a running one (202)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RunSerializer, 202: RunSerializer, 409: None})
+    def post(self, request, pk: int):
+        run = _visible_run(request, pk)
+        if not can_cancel(request.user):
+            raise PermissionDenied("Only platform approvers may cancel runs.")
+        try:
+            run = dispatch.cancel_run(run, actor=request.user)
+        except dispatch.RunnerError as error:
+            return _conflict(error)
+        code = status.HTTP_202_ACCEPTED if run.is_active else status.HTTP_200_OK
+        return Response(RunSerializer(run).data, status=code)
+
+
+class RequestRetryView(APIView):
+    """Start a new run for a failed request (201 with the new run)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: RunSerializer, 409: None})
+    def post(self, request, request_id: str):
+        bucket_request = BucketRequest.objects.select_related("owner").filter(request_id=request_id).first()
+        if bucket_request is None or not can_view_request_runs(request.user, bucket_request):
+            raise NotFound("No such request.")
+        if not can_retry(request.user):
+            raise PermissionDenied("Only platform approvers may retry requests.")
+        try:
+            run = dispatch.retry_request(bucket_request, actor=request.user)
+        except dispatch.RunnerError as error:
+            return _conflict(error)
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)

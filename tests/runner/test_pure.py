@@ -1,0 +1,95 @@
+"""Pure pieces of the runner: the bounded log, reading Terraform's output, the backend override."""
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from runner.logbound import OMISSION_MARKER, append_bounded
+from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
+from runner.workspace import BackendTarget, backend_override, local_module_dirs
+from tests.conftest import PROJECT_ROOT
+
+
+@given(st.lists(st.text(max_size=300), max_size=40), st.integers(min_value=200, max_value=1000))
+def test_the_log_never_outgrows_its_limit_and_keeps_head_and_newest_output(chunks, limit):
+    log = ""
+    for chunk in chunks:
+        log = append_bounded(log, chunk, limit)
+    everything = "".join(chunks)
+    assert len(log) <= limit
+    if len(everything) <= limit:
+        assert log == everything
+    else:
+        tail_size = limit - limit // 2 - len(OMISSION_MARKER)
+        assert log == everything[: limit // 2] + OMISSION_MARKER + everything[len(everything) - tail_size:]
+
+
+def test_plan_summary_counts_like_terraform():
+    plan = {"resource_changes": [
+        {"address": "a", "change": {"actions": ["create"]}},
+        {"address": "b", "change": {"actions": ["update"]}},
+        {"address": "c", "change": {"actions": ["delete", "create"]}},
+        {"address": "d", "change": {"actions": ["no-op"]}},
+    ]}
+    assert plan_summary(plan) == {"add": 2, "change": 1, "destroy": 1}
+    assert [change["address"] for change in resource_changes(plan)] == ["a", "b", "c"]
+
+
+def test_sensitive_outputs_are_masked():
+    outputs = {"arn": {"value": "arn:x", "sensitive": False}, "secret": {"value": "s3cr3t", "sensitive": True}}
+    assert output_values(outputs) == {"arn": "arn:x", "secret": "(sensitive)"}
+
+
+PLAIN_ERROR = """
+Error: Resource precondition failed
+
+  on main.tf line 23, in resource "terraform_data" "bucket":
+  23:       condition     = var.cost_alert_gb > 0
+    ├────────────────
+    │ var.cost_alert_gb is 0
+
+The cost_alert_gb must be positive.
+"""
+
+FRAMED = """╷
+│ Warning: Deprecated parameter
+│
+│ Use something else.
+╵
+╷
+│ Error: No valid credential sources found
+│
+│   with provider["registry.terraform.io/hashicorp/aws"],
+│   on providers.tf line 5, in provider "aws":
+│
+╵
+"""
+
+
+def test_error_summary_reads_plain_and_framed_diagnostics():
+    assert error_summary(PLAIN_ERROR) == "Resource precondition failed: The cost_alert_gb must be positive."
+    assert error_summary(FRAMED) == "No valid credential sources found"
+    assert error_summary("Segmentation fault\ncore dumped\n") == "Segmentation fault\ncore dumped"
+
+
+def test_local_backend_by_default_s3_with_lockfile_and_endpoint_when_configured(tmp_path):
+    key = "envs/dev/s3/S3-0001/terraform.tfstate"
+    local = backend_override(BackendTarget(key=key, local_state_dir=tmp_path))
+    assert local == {"terraform": {"backend": {"local": {"path": str(tmp_path / key)}}}}
+
+    s3 = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="eu-west-1",
+                                        endpoint_url="http://127.0.0.1:5005"))["terraform"]["backend"]["s3"]
+    assert (s3["bucket"], s3["key"], s3["region"], s3["use_lockfile"]) == ("state", key, "eu-west-1", True)
+    assert s3["endpoints"] == {"s3": "http://127.0.0.1:5005"} and s3["use_path_style"] is True
+
+    dynamo = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="eu-west-1",
+                                            lock_table="locks"))["terraform"]["backend"]["s3"]
+    assert dynamo["dynamodb_table"] == "locks" and "use_lockfile" not in dynamo and "endpoints" not in dynamo
+
+
+def test_the_workspace_copies_the_stack_with_its_local_modules():
+    stack = PROJECT_ROOT / "terraform" / "stacks" / "s3-request"
+    assert local_module_dirs(stack) == {stack.resolve(), (PROJECT_ROOT / "terraform/modules/s3-bucket").resolve()}
+    assert local_module_dirs(Path(PROJECT_ROOT / "terraform/testing/s3-request-fake")) == {
+        (PROJECT_ROOT / "terraform/testing/s3-request-fake").resolve()}
