@@ -169,6 +169,12 @@ TERRAFORM_STATE_BUCKET = env.str("TERRAFORM_STATE_BUCKET", default="")
 TERRAFORM_STATE_REGION = env.str("TERRAFORM_STATE_REGION", default=AWS_REGION)
 TERRAFORM_LOCK_TABLE = env.str("TERRAFORM_LOCK_TABLE", default="")
 
+# --- Links and Backstage ---------------------------------------------------------------
+# The portal's public address, for links written outside a web request (exports, Backstage).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+# The Backstage System every exported bucket belongs to.
+BACKSTAGE_SYSTEM = env.str("BACKSTAGE_SYSTEM", default="s3-platform")
+
 # --- Local AWS for development (moto server), started by `make run` -------------------
 LOCAL_AWS_PORT = env.int("LOCAL_AWS_PORT", default=5005)
 

@@ -11,11 +11,8 @@ from requests_app.api.permissions import CanRead
 from requests_app.backstage import CatalogBucket, bucket_entities
 from requests_app.models import CatalogEntry, CatalogStatus
 
-DEFAULT_SYSTEM = "s3-platform"
-
-
 def backstage_system() -> str:
-    return getattr(settings, "BACKSTAGE_SYSTEM", DEFAULT_SYSTEM)
+    return settings.BACKSTAGE_SYSTEM
 
 
 def exported_entries():

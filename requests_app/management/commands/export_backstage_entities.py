@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, metavar="FILE", help="Where to write the YAML ('-': stdout).")
-        parser.add_argument("--base-url", default=getattr(settings, "PORTAL_BASE_URL", ""),
+        parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL,
                             help="The portal's address for links, e.g. https://bucketwise.example.com "
                                  "(default: the PORTAL_BASE_URL setting).")
 
