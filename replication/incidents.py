@@ -37,7 +37,8 @@ def next_state(current: str, action: str) -> str:
 @transaction.atomic
 def apply(incident_id: int, action: str, user, note: str = "") -> Incident:
     """Move the incident (locked against a concurrent decision) and audit who did it and why."""
-    incident = Incident.objects.select_for_update().select_related("pair__catalog_entry").get(pk=incident_id)
+    incident = (Incident.objects.select_for_update(of=("self",))
+                .select_related("pair__catalog_entry").get(pk=incident_id))
     previous = incident.state
     incident.state = next_state(previous, action)
     now, who = timezone.now(), actor_name(user)
