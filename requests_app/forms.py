@@ -44,7 +44,9 @@ def _optional_choices(spec: InputField, labels: list[tuple]) -> list[tuple]:
 def _form_field(spec: InputField) -> forms.Field:
     common = {"label": spec.title, "help_text": spec.help, "required": spec.required}
     if spec.kind == INTEGER:
-        return forms.IntegerField(min_value=spec.minimum, max_value=spec.maximum, **common)
+        # Limits are checked by the contract (one message per rule); the browser gets them as hints.
+        return forms.IntegerField(widget=forms.NumberInput(attrs={"min": spec.minimum, "max": spec.maximum}),
+                                  **common)
     if spec.kind == BOOLEAN and spec.nullable:
         return forms.TypedChoiceField(
             choices=[("", UNSET_LABEL), ("true", "Yes"), ("false", "No")],
@@ -58,7 +60,8 @@ def _form_field(spec: InputField) -> forms.Field:
         return LinesField(**{**common, "help_text": spec.help + LIST_HELP})
     if spec.kind == TEXT_MAP:
         return TagsField(**{**common, "help_text": spec.help + MAP_HELP})
-    return forms.CharField(max_length=spec.max_length, **common)
+    return forms.CharField(widget=forms.TextInput(attrs={"maxlength": spec.max_length} if spec.max_length else {}),
+                           **common)
 
 
 class RequestForm(forms.Form):

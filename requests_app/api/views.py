@@ -50,8 +50,10 @@ def request_input(http_request) -> dict | list[Problem]:
 
     A browser's form (the live preview) posts form fields; everything else posts JSON.
     """
-    if http_request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return RequestForm(http_request.POST).raw_input_or_problems()
+    media_type = http_request.content_type.split(";", 1)[0].strip()
+    if media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = RequestForm(http_request.POST, requester=http_request.user.get_username())
+        return form.raw_input_or_problems()
     try:
         body = http_request.data
     except ParseError as exc:

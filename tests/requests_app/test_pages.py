@@ -1,0 +1,166 @@
+"""Portal pages: the form without JavaScript, lists with visibility and filters, detail, catalog, audit."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from requests_app import audit, catalog
+from requests_app.models import BucketRequest
+from requests_app.submission import submit_request
+from tests.requests_app.conftest import prod_input, rita_input
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides) -> dict:
+    """The form as a browser posts it (text fields; lists and tags one per line)."""
+    data = {key: value for key, value in rita_input(**overrides).items() if value is not None}
+    data.pop("requester")
+    data["versioning"] = "true" if data.get("versioning") else ""
+    data["corsEnabled"] = "on" if data.get("corsEnabled") else ""
+    data["corsAllowedOrigins"] = "\n".join(data.get("corsAllowedOrigins", []))
+    data["tags"] = "\n".join(f"{k}={v}" for k, v in data.get("tags", {}).items())
+    return data
+
+
+def test_the_form_submits_without_javascript_and_shows_the_request_page(client, team_member):
+    client.force_login(team_member)
+    response = client.post(reverse("requests:new"), form_data(tags={"dataClassification": "internal"}))
+    assert response.status_code == 302 and response.url == reverse("requests:detail", args=["S3-0001"])
+    stored = BucketRequest.objects.get()
+    assert stored.requester == "rita" and stored.contract["spec"]["tags"]["dataClassification"] == "internal"
+
+
+def test_the_form_shows_problems_on_their_fields(client, team_member):
+    client.force_login(team_member)
+    response = client.post(reverse("requests:new"), form_data(application="Bad_Name", costAlertGb="0"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["application"] and form.errors["costAlertGb"]
+    unknown_team = client.post(reverse("requests:new"), form_data(owner="ghost-team"))
+    assert "ghost-team" in unknown_team.context["form"].errors["owner"][0]
+    assert not BucketRequest.objects.exists()
+
+
+def test_the_requester_field_is_the_signed_in_person(client, team_member):
+    client.force_login(team_member)
+    client.post(reverse("requests:new"), {**form_data(), "requester": "someone-else"})
+    assert BucketRequest.objects.get().requester == "rita"
+
+
+def test_the_preview_api_accepts_the_form_as_posted(client, team_member):
+    client.force_login(team_member)
+    body = client.post(reverse("requests-api:request-preview"), form_data(environment="prod")).json()
+    assert body["valid"] and body["bucketName"] == "goldenpath-prod-payments-api-uploads"
+    assert body["approval"]["required"]
+
+
+def test_the_form_page_renders_help_and_the_preview_script(client, team_member):
+    client.force_login(team_member)
+    page = client.get(reverse("requests:new")).content.decode()
+    assert 'name="costAlertGb"' in page and "CloudWatch alarm" in page
+    assert "requests_app/preview.js" in page
+
+
+def test_auditors_cannot_submit(client, auditor):
+    client.force_login(auditor)
+    assert client.get(reverse("requests:new")).status_code == 403
+
+
+def test_requesters_see_their_own_and_their_teams_requests(client, team_member, service_account, teams):
+    submit_request(prod_input(), service_account)                             # names rita
+    submit_request(prod_input(application="shop", requester="bob", owner="app-team"), service_account)
+    submit_request(prod_input(application="other", requester="bob", owner="web-team"), service_account)
+    client.force_login(team_member)
+    shown = [r.request_id for r in client.get(reverse("requests:list")).context["page"]]
+    assert shown == ["S3-0002", "S3-0001"]
+    assert client.get(reverse("requests:detail", args=["S3-0003"])).status_code == 404
+
+
+def test_approvers_see_all_and_filter(client, approver, team_member, teams):
+    submit_request(prod_input(), team_member)
+    submit_request(rita_input(), team_member)
+    client.force_login(approver)
+    assert len(client.get(reverse("requests:list")).context["page"]) == 2
+    filtered = client.get(reverse("requests:list"), {"environment": "prod", "status": "pending_approval"})
+    assert [r.request_id for r in filtered.context["page"]] == ["S3-0001"]
+
+
+def test_request_page_shows_summary_contract_approvals_and_timeline(client, team_member, approver):
+    request = submit_request(prod_input(), team_member).request
+    client.force_login(team_member)
+    page = client.get(reverse("requests:detail", args=[request.request_id])).content.decode()
+    assert "goldenpath-prod-payments-api-uploads" in page
+    assert "apiVersion: goldenpath.io/v1" in page
+    assert "prod buckets need platform approval." in page
+    assert "request.guardrails_evaluated" in page
+    download = client.get(reverse("requests:contract", args=[request.request_id]))
+    assert download["Content-Disposition"] == 'attachment; filename="S3-0001.yaml"'
+    assert b"kind: S3BucketRequest" in download.content
+
+
+def test_catalog_pages(client, team_member):
+    request = submit_request(rita_input(), team_member).request
+    catalog.mark_active(request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}")
+    client.force_login(team_member)
+    listing = client.get(reverse("requests:catalog"), {"status": "active"})
+    assert [e.bucket_name for e in listing.context["page"]] == [request.bucket_name]
+    assert client.get(reverse("requests:catalog"), {"environment": "prod"}).context["page"].paginator.count == 0
+    detail = client.get(reverse("requests:catalog-detail", args=[request.bucket_name])).content.decode()
+    assert f"arn:aws:s3:::{request.bucket_name}" in detail
+
+
+def test_audit_page_is_for_auditors_and_exports_csv_per_environment(client, auditor, team_member):
+    submit_request(prod_input(), team_member)
+    client.force_login(team_member)
+    assert client.get(reverse("requests:audit")).status_code == 403
+    client.force_login(auditor)
+    assert client.get(reverse("requests:audit")).status_code == 200
+    export = client.get(reverse("requests:audit-export"), {"environment": "prod"})
+    text = b"".join(export.streaming_content).decode()
+    assert text.startswith("timestamp_utc,request_id,bucket_name,owner,environment,purpose,action,approver,status")
+    assert client.get(reverse("requests:audit-export"), {"environment": "moon"}).status_code == 400
+
+
+# --- constant number of queries, whatever the number of rows ---------------------------
+
+def fill(team_member, count: int, start: int = 0):
+    for number in range(start, start + count):
+        request = submit_request(prod_input(application=f"app-{number:03d}"), team_member).request
+        catalog.mark_provisioning(request, actor="runner")
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url_name", ["requests:list", "requests:catalog", "requests:audit", "requests:new"])
+def test_lists_use_the_same_number_of_queries_for_5_and_50_rows(client, auditor, team_member, settings,
+                                                                 url_name):
+    settings.PORTAL_PAGE_SIZE = 100  # every row on one page
+    client.force_login(team_member if url_name == "requests:new" else auditor)
+    fill(team_member, 5)
+    few = queries_for(client, reverse(url_name))
+    fill(team_member, 45, start=5)
+    assert queries_for(client, reverse(url_name)) == few
+
+
+def test_request_page_queries_do_not_grow_with_its_history(client, team_member, approver):
+    request = submit_request(prod_input(), team_member).request
+    client.force_login(team_member)
+    few = queries_for(client, reverse("requests:detail", args=[request.request_id]))
+    for number in range(45):
+        audit.record("request.note", actor="system", request=request, detail={"n": number})
+    assert queries_for(client, reverse("requests:detail", args=[request.request_id])) == few
+
+
+def test_api_lists_use_a_constant_number_of_queries(client, auditor, team_member):
+    client.force_login(auditor)
+    fill(team_member, 5)
+    urls = ["/api/v1/s3-requests/", "/api/v1/catalog/buckets/", "/api/v1/audit/"]
+    few = [queries_for(client, url) for url in urls]
+    fill(team_member, 45, start=5)
+    assert [queries_for(client, url) for url in urls] == few
