@@ -1,0 +1,157 @@
+"""SNS notifications per second accepted by the portal's webhook vs. a bare endpoint on the same server; prints JSON.
+
+- portal: POST /hooks/sns/replication/ — full middleware, signature verification (certificate
+  cached after the first fetch), topic and age checks, storage of message and event, incident update;
+- bare: POST /hooks/bench-bare/ on the same HTTP server and Django stack — reads and parses the JSON
+  body, answers 200, nothing else;
+- verify_only: SnsVerifier.verify in-process, no HTTP and no database (the cryptographic share);
+- ratio = portal rate / bare rate.
+Every message is a distinct failure of the same pair (one incident grows), signed before timing with a
+key and certificate made here; the certificate fetcher serves that certificate (no network).
+Run: .venv/bin/python bench/bench_sns_ingestion.py [--messages 300] [--clients 1]
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BARE_PATH = "/hooks/bench-bare/"
+HOOK_PATH = "/hooks/sns/replication/"
+
+
+def configure_django(var_dir: Path) -> None:
+    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false", LOG_LEVEL="ERROR")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    settings.ROOT_URLCONF = "bench_sns_urls"
+    sys.modules["bench_sns_urls"] = _bench_urlconf()
+    call_command("migrate", verbosity=0)
+
+
+def _bench_urlconf():
+    """The portal's URLs plus the bare endpoint, as a module object for ROOT_URLCONF."""
+    import types
+
+    from django.http import JsonResponse
+    from django.urls import include, path
+    from django.views.decorators.csrf import csrf_exempt
+
+    @csrf_exempt
+    def bare(request):
+        json.loads(request.read())
+        return JsonResponse({"status": "ok"})
+
+    module = types.ModuleType("bench_sns_urls")
+    module.urlpatterns = [path(BARE_PATH.strip("/") + "/", bare), path("", include("portal.urls"))]
+    return module
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def start_server():
+    from django.core.wsgi import get_wsgi_application
+
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=_ThreadingServer,
+                         handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def signed_bodies(authority, count: int, tag: str) -> list[bytes]:
+    from tests.replication.conftest import failure_document, https_message
+    from tests.replication.signing import body
+
+    return [body(authority.notification(https_message(failure_document(key=f"{tag}/{i}")))) for i in range(count)]
+
+
+def post_all(base_url: str, path: str, bodies: list[bytes], clients: int) -> float:
+    """Seconds to POST every body (``clients`` connections in parallel); every answer must be 200."""
+    import requests
+
+    local = threading.local()
+
+    def post(raw: bytes) -> None:
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        response = session.post(base_url + path, data=raw, headers={"Content-Type": "text/plain; charset=UTF-8"})
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}: {response.text}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(post, bodies))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-sns-") as var_dir:
+        configure_django(Path(var_dir))
+        from django.conf import settings
+
+        from replication import webhook
+        from replication.models import ReplicationEvent
+        from replication.sns import CertificateCache
+        from tests.replication.signing import TOPIC_ARN, SigningAuthority
+
+        authority = SigningAuthority()
+        settings.SNS_ALLOWED_TOPIC_ARNS = [TOPIC_ARN]
+        webhook.CERTIFICATES = CertificateCache(authority.fetch)
+        server, base_url = start_server()
+        post_all(base_url, HOOK_PATH, signed_bodies(authority, 5, "warmup"), 1)  # fetch and cache the cert
+        post_all(base_url, BARE_PATH, signed_bodies(authority, 5, "warmup-bare"), 1)
+
+        portal_seconds = post_all(base_url, HOOK_PATH, signed_bodies(authority, args.messages, "portal"), args.clients)
+        bare_seconds = post_all(base_url, BARE_PATH, signed_bodies(authority, args.messages, "bare"), args.clients)
+        verify_bodies = signed_bodies(authority, args.messages, "verify")
+        verifier = webhook.verifier()
+        started = time.perf_counter()
+        for raw in verify_bodies:
+            verifier.verify(raw)
+        verify_seconds = time.perf_counter() - started
+        stored = ReplicationEvent.objects.filter(key__startswith="portal/").count()
+        server.shutdown()
+
+    portal_rate, bare_rate = args.messages / portal_seconds, args.messages / bare_seconds
+    print(json.dumps({
+        "bench": "sns_ingestion",
+        "messages": args.messages,
+        "clients": args.clients,
+        "database": "sqlite (embedded default)",
+        "portal_per_second": round(portal_rate, 1),
+        "bare_per_second": round(bare_rate, 1),
+        "verify_only_per_second": round(args.messages / verify_seconds, 1),
+        "ratio_portal_to_bare": round(portal_rate / bare_rate, 3),
+        "events_stored": stored,
+        "certificate_fetches": len(authority.fetched),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
