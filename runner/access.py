@@ -1,17 +1,14 @@
 """Who may see and act on runs: one rule for the pages, the panel and the API."""
 
 from requests_app.models import BucketRequest
+from requests_app.visibility import visible_requests
 from runner.models import Run
 
 
 def can_view_request_runs(user, request: BucketRequest) -> bool:
-    """Runs are visible with ``runner.view_run`` to those who may see every request, the
-    account that submitted the request and members of its owning team."""
-    if not user.has_perm("runner.view_run"):
-        return False
-    if user.has_perm("requests_app.view_all_bucketrequests") or request.submitted_by_id == user.pk:
-        return True
-    return request.owner.members.filter(pk=user.pk).exists()
+    """Runs are visible with ``runner.view_run`` to whoever may see the request itself
+    (requests_app.visibility, docs/decisions/portal-visibility.md)."""
+    return user.has_perm("runner.view_run") and visible_requests(user).filter(pk=request.pk).exists()
 
 
 def can_view_run(user, run: Run) -> bool:
