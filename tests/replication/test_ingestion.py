@@ -134,3 +134,11 @@ def test_every_refusal_is_answered_logged_counted_and_stores_nothing(hook, autho
 
 def test_the_hook_needs_no_session_and_no_csrf_token_but_only_accepts_post(hook, client):
     assert client.get("/hooks/sns/replication/").status_code == 405
+
+
+
+def test_the_webhook_fetches_certificates_over_https_unless_a_test_replaces_the_fetcher():
+    from replication import webhook
+    from replication.sns import fetch_certificate_over_https
+
+    assert webhook.CERTIFICATES._fetch is fetch_certificate_over_https
