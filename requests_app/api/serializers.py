@@ -7,6 +7,7 @@ exact body Backstage sends.
 
 from django.core.validators import RegexValidator
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app.input_fields import BOOLEAN, CHOICE, INPUT_FIELDS, INTEGER, TEXT_LIST, TEXT_MAP, InputField
@@ -98,7 +99,8 @@ class BucketRequestSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
     links = serializers.SerializerMethodField()
 
-    def get_links(self, obj) -> LinksSerializer:
+    @extend_schema_field(LinksSerializer)
+    def get_links(self, obj) -> dict:
         http_request = self.context["request"]
         return {
             "api": http_request.build_absolute_uri(reverse("requests-api:request-detail", args=[obj.request_id])),
