@@ -5,8 +5,9 @@ arguments go to Terraform unchanged, its output is streamed, and its exit code i
 command's exit code. SIGINT and SIGTERM ask Terraform to stop the way a Ctrl-C asks the
 real binary: it finishes or interrupts the running operation and writes its state.
 
-python-terraform wants one executable path, so ``bundled_terraform_path(directory)``
-writes a small ``terraform`` script that runs this module with this interpreter.
+The runner (and anyone else) wants one executable path, so
+``bundled_terraform_path(directory)`` writes a small ``terraform`` script that runs this
+module with this interpreter.
 """
 
 from __future__ import annotations
