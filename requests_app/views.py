@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -25,6 +26,16 @@ from requests_app.models import (
 )
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
 from requests_app.visibility import sees_all, visible_catalog, visible_requests
+
+
+def _rendered_panels(page: str, obj, http_request) -> list[dict]:
+    """Other apps' panels as title + HTML; a panel's context is given both spread out and as ``panel_context``."""
+    return [
+        {"title": panel["title"],
+         "html": render_to_string(panel["template"], {**panel["context"], "panel_context": panel["context"]},
+                                  request=http_request)}
+        for panel in panels.render_context(page, obj, http_request)
+    ]
 
 
 def _page(http_request, queryset):
@@ -95,7 +106,7 @@ def request_detail(http_request, request_id):
         "approvals_on_current_contract": votes["current"],
         "contract_yaml": _contract_yaml(bucket_request),
         "timeline": AuditEntry.objects.filter(request_id=bucket_request.request_id).order_by("id"),
-        "panels": panels.render_context(panels.REQUEST_PAGE, bucket_request, http_request),
+        "panels": _rendered_panels(panels.REQUEST_PAGE, bucket_request, http_request),
         "can_decide": http_request.user.has_perm("requests_app.decide_bucketrequest"),
     })
 
@@ -127,7 +138,7 @@ def catalog_detail(http_request, bucket_name):
                               bucket_name=bucket_name)
     return render(http_request, "requests_app/catalog_detail.html", {
         "entry": entry,
-        "panels": panels.render_context(panels.CATALOG_PAGE, entry, http_request),
+        "panels": _rendered_panels(panels.CATALOG_PAGE, entry, http_request),
     })
 
 

@@ -164,3 +164,17 @@ def test_api_lists_use_a_constant_number_of_queries(client, auditor, team_member
     few = [queries_for(client, url) for url in urls]
     fill(team_member, 45, start=5)
     assert [queries_for(client, url) for url in urls] == few
+
+
+def test_panels_of_other_apps_are_shown_on_the_request_page(client, team_member, monkeypatch):
+    from requests_app import panels
+
+    def panel(obj, http_request):
+        return {"title": "Test panel", "template": "requests_app/_status.html",
+                "context": {"status": "failed", "label": f"panel for {obj.request_id}"}}
+
+    monkeypatch.setitem(panels._panels, panels.REQUEST_PAGE, [*panels._panels[panels.REQUEST_PAGE], panel])
+    request = submit_request(prod_input(), team_member).request
+    client.force_login(team_member)
+    page = client.get(reverse("requests:detail", args=[request.request_id])).content.decode()
+    assert "Test panel" in page and "panel for S3-0001" in page
