@@ -103,8 +103,13 @@ class WorkerCluster:
 
 
 @pytest.fixture
-def start_worker_cluster(transactional_db, tmp_path):
-    """Start real worker clusters against the test database; all are stopped afterwards."""
+def start_worker_cluster(transactional_db, django_db_serialized_rollback, tmp_path):
+    """Start real worker clusters against the test database; all are stopped afterwards.
+
+    The test's writes must be committed for the workers to see them (a transactional
+    test); serialized rollback restores the rows data migrations made (groups, ID
+    sequences, schedules), which the flush after a transactional test would delete.
+    """
     clusters = []
 
     def start(**environment_overrides) -> WorkerCluster:

@@ -115,7 +115,7 @@ def test_healthz_is_ok_with_a_live_worker_cluster(client, worker_cluster):
     assert body["checks"]["cluster"]["clusters"] >= 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_healthz_is_unavailable_without_a_worker_cluster(client):
     response = client.get("/healthz")
     assert response.status_code == 503
