@@ -39,7 +39,7 @@ class ReplicationHealthView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = PairHealthSerializer
 
-    @extend_schema(parameters=[
+    @extend_schema(responses=PairHealthSerializer(many=True), parameters=[
         OpenApiParameter("environment", str, description="Only pairs of catalog buckets in this environment."),
         OpenApiParameter("owner", str, description="Only pairs of catalog buckets of this team (slug)."),
     ])
