@@ -1,6 +1,6 @@
 """REST API edges: parse, call the domain modules, shape the answer. No rule lives here."""
 
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,7 +15,7 @@ from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, Ca
 from requests_app.contract import Problem
 from requests_app.filters import filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from requests_app.models import AuditEntry, Decision
+from requests_app.models import AuditEntry, Decision, Environment
 from requests_app.visibility import visible_catalog, visible_requests
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -228,7 +228,12 @@ class AuditList(generics.ListAPIView):
     )
     def get(self, http_request, *args, **kwargs):
         if http_request.query_params.get("format") == "csv":
-            return audit_csv_response(http_request.query_params.get("environment") or None)
+            environment = http_request.query_params.get("environment") or None
+            if environment and environment not in Environment.values:
+                # Not rendered by CSVRenderer: the refusal is JSON like every other API error.
+                return JsonResponse({"detail": f"Unknown environment {environment!r}; use one of "
+                                               f"{', '.join(Environment.values)}."}, status=400)
+            return audit_csv_response(environment)
         return super().get(http_request, *args, **kwargs)
 
 
