@@ -33,5 +33,10 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:  # the page's app is not installed in this deployment
             continue
-        entries.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+        entries.append({"label": label, "url": url, "active": False})
+    # The entry with the longest URL that prefixes the path is the current page: on /requests/new/
+    # that is "New request", not also "My requests" (/requests/).
+    matching = [entry for entry in entries if request.path.startswith(entry["url"]) and entry["url"] != "/"]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["active"] = True
     return {"navigation": entries}
