@@ -7,6 +7,7 @@ from portal import views
 
 admin.site.site_header = "Bucketwise administration"
 admin.site.site_title = "Bucketwise"
+admin.site.login_template = "portal/admin_login.html"
 
 urlpatterns = [
     path("", views.home, name="home"),
