@@ -1,0 +1,77 @@
+"""A real Chromium driven by Playwright, screenshots kept as artifacts, pages checked by axe-core.
+
+Debian's ``chromium`` is used (``playwright install`` cannot download browsers here). Without it,
+or without axe-core (``npm ci --prefix tests/browser``), the browser tests skip with the reason.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.accessibility import AXE_SCRIPT, accessibility_failures, describe
+from tests.conftest import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+ACTION_TIMEOUT_MS = 15_000
+# For child processes (the worker cluster): the exemption set in `browser` is for this process only.
+NO_ASYNC_EXEMPTION = {"DJANGO_ALLOW_ASYNC_UNSAFE": ""}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for the module's tests; Playwright stops with the module (see below why)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    if not AXE_SCRIPT.exists():
+        pytest.skip("needs axe-core: npm ci --prefix tests/browser")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
+    # Playwright's sync API keeps an asyncio loop running in this thread while it is started, so
+    # Django refuses ORM calls made here (the test's and pytest-django's database setup) with
+    # SynchronousOnlyOperation. No coroutine of ours shares that loop, so the check is lifted for this
+    # process while Playwright runs, and put back when it stops, before other tests run.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def open_session(browser):
+    """``open_session()`` -> a page in a fresh browser context (its own cookies: one per person)."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+class Checkpoints:
+    """Screenshots of each page the journey reaches (numbered, in order) and its accessibility check."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.count = 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob(f"{prefix}-*.png"):
+            old.unlink()
+
+    def __call__(self, page, name: str) -> Path:
+        self.count += 1
+        path = SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        failures = accessibility_failures(page)
+        assert not failures, f"accessibility problems on {page.url} (screenshot {path.name}):\n{describe(failures)}"
+        return path
+

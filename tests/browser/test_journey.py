@@ -1,0 +1,195 @@
+"""The portal as its users see it, in a real Chromium: one staging bucket from the form to an incident.
+
+What is real: Chromium (Playwright), the portal in pytest-django's live server, a `manage.py qcluster`
+running Terraform on the provider-free twin stack, moto's SNS signing and POSTing the failure to the
+portal's webhook. What is replaced, and why: the SNS certificate fetcher asks moto instead of
+sns.<region>.amazonaws.com (no network here), as in tests/replication/test_end_to_end.py.
+Every page reached is kept as a screenshot under artifacts/screenshots/ and checked by axe-core.
+"""
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lambdas.failure_notifier.message import message_attributes, sns_message
+from requests_app.models import AuditEntry, Team
+from tests.browser.audit_csv import chain_problems, read_audit_csv
+from tests.browser.conftest import NO_ASYNC_EXEMPTION, Checkpoints
+from tests.conftest import PROJECT_ROOT, child_environment
+from tests.replication.conftest import failure_document
+from tests.replication.test_end_to_end import topic  # noqa: F401  (fixture: moto SNS -> live server)
+from tests.runner.conftest import runner_settings  # noqa: F401  (fixture: the twin stack for workers)
+from tests.runner.factories import ensure_teams
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
+expect = sync_api.expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+RUN_TIMEOUT_SECONDS = 90
+STAGING_BACKUPS = {  # (label, value): a valid staging request, filled as a person would
+    "Purpose": "backups",
+    "Purpose description": "Nightly ledger database backups",
+    "Owning team": "app-team",
+    "Environment": "staging",
+    "Cost center": "finance-042",
+    "Cost alert threshold (GiB)": "250",
+    "Retention": "compliance-driven",
+    "Retention rationale": "Seven years of backups for the finance audit",
+    "Days before expiration": "2555",
+}
+
+
+def sign_in(page, url: str, user, shot: Checkpoints) -> None:
+    """Open ``url`` signed out, sign in on the page it sends us to, and land back on ``url``."""
+    page.goto(url)
+    shot(page, f"sign-in-{user.username}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("pw-" + user.username)
+    page.get_by_role("button", name=re.compile("^(Sign in|Log in)$")).click()
+    expect(page).to_have_url(url)
+
+
+def form_field(page, label: str):
+    """The field labelled ``label`` (required fields' labels end with a '*' hidden from screen readers)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+def fill_form(page, values: dict) -> None:
+    for label, value in values.items():
+        field = form_field(page, label)
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def reload_until_status(page, label: str, timeout: float) -> None:
+    """Reload the request page, as someone waiting would, until its status badge reads ``label``."""
+    status = page.locator("main h1 + p .badge")
+    deadline = time.monotonic() + timeout
+    while status.inner_text() != label:
+        assert time.monotonic() < deadline, f"still {status.inner_text()!r} after {timeout}s; want {label!r}"
+        page.wait_for_timeout(500)
+        page.reload()
+
+
+def request_bucket(page, live_url: str, requester, shot: Checkpoints) -> tuple[str, str]:
+    """Rita fills the form, sees a field error and the preview, submits; returns (request ID, bucket)."""
+    sign_in(page, live_url + "/", requester, shot)
+    shot(page, "home")
+    page.get_by_role("main").get_by_role("link", name="New request").click()
+    expect(page.locator('nav [aria-current="page"]')).to_have_text(["New request"])
+    expect(form_field(page, "Requester")).to_have_value(requester.username)
+    fill_form(page, {"Application": "Ledger_Backups", **STAGING_BACKUPS})
+    expect(page.locator('[data-errors-for="application"] li')).not_to_have_count(0)
+    expect(page.locator("#preview")).to_contain_text("Not ready yet")
+    shot(page, "new-request-field-error")
+
+    fill_form(page, {"Application": "ledger"})
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("Ready to submit.")
+    expect(preview).to_contain_text("Needs 1 platform approval(s)")
+    expect(page.locator('[data-errors-for="application"] li')).to_have_count(0)
+    bucket_name = preview.locator("code").first.inner_text()
+    assert "staging" in bucket_name and "ledger" in bucket_name, bucket_name
+    shot(page, "new-request-preview-ready")
+
+    page.get_by_role("button", name="Submit request").click()
+    expect(page).to_have_url(re.compile(r"/requests/S3-\d+/$"))
+    request_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    expect(page.get_by_role("status")).to_contain_text(f"{request_id} submitted.")
+    expect(page.locator("main h1")).to_contain_text(bucket_name)
+    expect(page.locator("main h1 + p .badge")).to_have_text("Pending approval")
+    shot(page, "request-pending")
+    return request_id, bucket_name
+
+
+def approve_in_admin(page, live_url: str, approver, request_id: str, shot: Checkpoints) -> None:
+    sign_in(page, live_url + "/admin/", approver, shot)
+    shot(page, "admin-index")
+    models = page.get_by_role("row")  # the app's own caption links to its index under the same name
+    models.get_by_role("link", name="Bucket requests", exact=True).click()
+    page.get_by_role("row").filter(has_text=request_id).get_by_role("checkbox").check()
+    page.get_by_label("Action:").select_option("approve_selected")
+    shot(page, "admin-requests-selected")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("Comment").fill("Backups for the finance audit: approved.")
+    shot(page, "admin-approve-comment")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".messagelist")).to_contain_text(f"{request_id}: vote recorded, now approved.")
+    shot(page, "admin-approved")
+
+
+def download_audit_csv(page, live_url: str, auditor, destination, shot: Checkpoints):
+    sign_in(page, live_url + "/audit/", auditor, shot)
+    shot(page, "audit-trail")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="staging", exact=True).click()
+    download.value.save_as(destination)
+    return read_audit_csv(destination)
+
+
+def verify_audit() -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, env=child_environment(**NO_ASYNC_EXEMPTION), timeout=60)
+
+
+def acknowledge_incident(page, live_url: str, bucket_name: str, shot: Checkpoints) -> None:
+    page.goto(live_url + "/replication/")
+    row = page.get_by_role("row").filter(has_text=bucket_name)
+    expect(row.locator(".badge")).to_have_text("failing")
+    shot(page, "replication-health-failing")
+    row.get_by_role("link").click()
+    shot(page, "replication-pair")
+    page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+    expect(page.locator("main h1")).to_contain_text("CONTENT_MISMATCH")
+    page.get_by_label("Note (optional)").fill("Looking into the replica's checksum.")
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_role("status")).to_contain_text(re.compile(r"Incident #\d+ is now acknowledged\."))
+    expect(page.locator(".summary")).to_contain_text("by alex")
+    shot(page, "replication-incident-acknowledged")
+
+
+def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
+        live_server, open_session, requester, approver, auditor, runner_settings, start_worker_cluster,
+        topic, tmp_path):  # noqa: F811
+    ensure_teams()
+    Team.objects.get(slug="app-team").members.add(requester)
+    start_worker_cluster(**runner_settings, **NO_ASYNC_EXEMPTION)
+    shot = Checkpoints("journey")
+    rita, alex, ada = open_session(), open_session(), open_session()
+
+    request_id, bucket_name = request_bucket(rita, live_server.url, requester, shot)
+    approve_in_admin(alex, live_server.url, approver, request_id, shot)
+
+    reload_until_status(rita, "Applied", timeout=RUN_TIMEOUT_SECONDS)
+    expect(rita.locator("main")).to_contain_text("Succeeded")
+    shot(rita, "request-applied")
+    rita.get_by_role("link", name=re.compile(r"^#\d+ ")).first.click()
+    shot(rita, "terraform-run")
+    rita.get_by_role("link", name="My requests").click()
+    expect(rita.get_by_role("row").filter(has_text=request_id)).to_contain_text("Applied")
+    shot(rita, "my-requests")
+    rita.get_by_role("link", name="Catalog").click()
+    expect(rita.get_by_role("row").filter(has_text=bucket_name)).to_contain_text(request_id)
+    shot(rita, "catalog")
+
+    rows = download_audit_csv(ada, live_server.url, auditor, tmp_path / "audit-staging.csv", shot)
+    assert [int(row["entry_id"]) for row in rows] == list(
+        AuditEntry.objects.filter(environment="staging").order_by("id").values_list("id", flat=True))
+    ours = [(row["action"], row["approver"], row["status"]) for row in rows if row["request_id"] == request_id]
+    assert ours[0] == ("request.submitted", "", "pending_approval")
+    assert {("approval.approve", "alex", ""), ("request.mark_applied", "", "applied")} <= set(ours), ours
+    assert chain_problems(rows) == []
+    checked = verify_audit()
+    assert checked.returncode == 0 and "chain intact" in checked.stdout, checked.stdout + checked.stderr
+
+    sns, topic_arn, _ = topic
+    document = failure_document(primary=bucket_name, replica=bucket_name + "-replica")
+    sns.publish(TopicArn=topic_arn, Message=sns_message(document), MessageStructure="json",
+                MessageAttributes=message_attributes(document))  # no Subject: moto does not sign it
+    acknowledge_incident(alex, live_server.url, bucket_name, shot)
