@@ -72,6 +72,8 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
         existing = _replay(submitted_by, key, input_hash)
         if existing is not None:
             return SubmissionResult(existing, created=False)
+    if problems := _null_character_problems(raw):
+        raise InvalidRequest(problems)
     first_look = preview(raw)
     if not first_look.is_valid:
         raise InvalidRequest(first_look.problems)
@@ -91,6 +93,22 @@ def _checked_key(idempotency_key: str | None) -> str:
         raise InvalidRequest([Problem("Idempotency-Key", f"At most {MAX_IDEMPOTENCY_KEY_LENGTH} characters.",
                                       code="idempotency-key", field="Idempotency-Key")])
     return key
+
+
+def _null_character_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """PostgreSQL stores no NUL character in text or JSON: refuse it as a problem of its field."""
+    return [Problem(str(name), "Text may not contain NUL characters.", code="null-character", field=str(name))
+            for name, value in raw.items() if _contains_null_character(value)]
+
+
+def _contains_null_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_null_character(k) or _contains_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_null_character(item) for item in value)
+    return False
 
 
 def _replay(submitted_by, key: str, input_hash: str) -> BucketRequest | None:
