@@ -16,10 +16,28 @@ from portal import roles
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip what this run's services cannot exercise, with the reason."""
+    """Skip what this run's services cannot exercise, with the reason; make every
+    transactional test restore the database it found.
+
+    A transactional test ends with a flush. Without serialized rollback that flush deletes
+    the rows data migrations made (role groups, ID sequences, schedules) and re-creates
+    content types, which breaks every later test that restores a serialized database. So
+    either all transactional tests serialize or none may: here, all do.
+    """
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     for item in items:
+        if _is_transactional(item):
+            existing = item.get_closest_marker("django_db")
+            options = {**(existing.kwargs if existing else {}), "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**options), append=False)  # closest marker wins
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
         if "redis" in item.keywords and not settings.REDIS_URL:
