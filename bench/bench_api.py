@@ -1,96 +1,190 @@
-"""Submission API throughput and audit CSV export memory; prints JSON.
+"""Submissions per second and p50/p99 latency with 16 concurrent clients vs a trivial DRF endpoint on the same server; prints JSON.
 
-- submissions_per_second: POST /api/v1/s3-requests/ with a service-account token (validation, ID,
-  contract, audit, auto-approval), sequential, through the Django test client;
-- export: peak Python memory (tracemalloc) while streaming the audit CSV for N entries, and rows/second.
-  The peak should stay flat as --audit-rows grows (rows are read from a cursor in chunks).
-Run: .venv/bin/python bench/bench_api.py [--submissions 200] [--audit-rows 100000]
-Uses a throw-away SQLite database under a temporary folder (or DATABASE_URL when set).
+- server: gunicorn (gthread, --workers 2 --threads 8) serving the portal plus one extra DRF view,
+  in its own process, on PostgreSQL;
+- submit: POST /api/v1/s3-requests/ with a service-account token (validation, ID under a row lock,
+  contract, audit chain, auto-approval of dev requests and the run's handover to the ORM broker);
+- trivial: GET /bench/trivial/ — a DRF APIView behind the same token authentication, throttle and
+  middleware, answering {"ok": true} without touching anything else;
+- each with --clients threads (a requests.Session each) sending --requests requests in all;
+  ratio = submissions per second / trivial requests per second.
+Run: .venv/bin/python bench/bench_api.py [--small] [--requests 800] [--clients 16]
+Uses a fresh PostgreSQL database `bucketwise_bench_api` (BENCH_DATABASE_URL overrides; dropped and recreated).
 """
 
 import argparse
 import json
 import os
+import socket
+import statistics
+import subprocess
 import sys
-import tempfile
+import threading
 import time
-import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_bench_api"
+TRIVIAL_PATH = "/bench/trivial/"
+SUBMIT_PATH = "/api/v1/s3-requests/"
 
 
-def setup_django(var_dir: Path) -> None:
-    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false",
-                      API_TOKEN_THROTTLE_RATE="1000000/min", ALLOWED_HOSTS="testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+def bench_wsgi_app():
+    """gunicorn's application factory (``bench_api:bench_wsgi_app()``): the portal plus the trivial view."""
+    import types
+
+    import django
+
+    django.setup()  # before DRF's imports, which need the app registry
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from django.urls import include, path
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class Trivial(APIView):
+        def get(self, request):
+            return Response({"ok": True})
+
+    urlconf = types.ModuleType("bench_api_urls")
+    urlconf.urlpatterns = [path(TRIVIAL_PATH.strip("/") + "/", Trivial.as_view()), path("", include("portal.urls"))]
+    sys.modules[urlconf.__name__] = urlconf
+    settings.ROOT_URLCONF = urlconf.__name__
+    return get_wsgi_application()
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
+                         password=parts.password, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{parts.path.lstrip("/")}"')
+
+
+def portal_environment(url: str, var_dir: Path) -> dict:
+    environment = {**os.environ, "DATABASE_URL": url, "BUCKETWISE_VAR_DIR": str(var_dir), "SECRET_KEY": "bench-only",
+                   "DEBUG": "false", "LOG_LEVEL": "ERROR", "API_TOKEN_THROTTLE_RATE": "1000000/min",
+                   "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    environment.pop("REDIS_URL", None)
+    return environment
+
+
+def prepare_portal(url: str, var_dir: Path) -> str:
+    """Migrate, add the team, and return a submit+read token of a requester service account."""
+    os.environ.update(portal_environment(url, var_dir))
+    os.environ.pop("REDIS_URL", None)
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0)
-
-
-def bench_submissions(count: int) -> dict:
     from django.contrib.auth.models import Group, User
-    from rest_framework.test import APIClient
 
+    from portal import roles
     from requests_app.models import Team
     from requests_app.tokens import issue_token
-    from tests.contract.cases import request_input
 
     Team.objects.get_or_create(slug="app-team", defaults={"name": "App team"})
     account = User.objects.create_user("svc-bench")
-    account.groups.add(Group.objects.get(name="requesters"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(account, 'bench', ['submit']).text}")
+    account.groups.add(Group.objects.get(name=roles.REQUESTERS))
+    return issue_token(account, "bench", ["read", "submit"]).text
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(environment: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--worker-class", "gthread",
+         "--bind", f"127.0.0.1:{port}", "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning",
+         "bench_api:bench_wsgi_app()"],
+        cwd=ROOT, env=environment)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def load(base_url: str, token: str, count: int, clients: int, send) -> dict:
+    """``count`` calls of ``send(session, url, number)`` from ``clients`` threads: rate and latency."""
+    import requests
+
+    local = threading.local()
+
+    def timed(number: int) -> float:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {token}"
+        started = time.perf_counter()
+        send(local.session, base_url, number)
+        return time.perf_counter() - started
+
     started = time.perf_counter()
-    for number in range(count):
-        response = client.post("/api/v1/s3-requests/", request_input(application=f"bench-{number:05d}"),
-                               format="json", HTTP_IDEMPOTENCY_KEY=f"bench-{number}")
-        assert response.status_code == 201, response.content
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        latencies = sorted(pool.map(timed, range(count)))
     elapsed = time.perf_counter() - started
-    return {"submissions": count, "seconds": round(elapsed, 3), "submissions_per_second": round(count / elapsed, 1)}
+    return {"requests": count, "seconds": round(elapsed, 2), "per_second": round(count / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1)}
 
 
-def add_audit_rows(total: int) -> None:
-    """Append entries through the real chain writer until the trail holds ``total`` entries."""
-    from django.db import transaction
+def submit(session, base_url: str, number: int) -> None:
+    from tests.contract.cases import request_input
 
-    from requests_app import audit
-    from requests_app.models import AuditEntry
-
-    missing = total - AuditEntry.objects.count()
-    for start in range(0, max(missing, 0), 5000):
-        with transaction.atomic():
-            for number in range(start, min(start + 5000, missing)):
-                audit.record("bench.note", actor="bench", detail={"n": number}, environment="dev")
+    response = session.post(base_url + SUBMIT_PATH, json=request_input(application=f"bench-{number:05d}"),
+                            headers={"Idempotency-Key": f"bench-{number}"})
+    if response.status_code != 201:
+        raise SystemExit(f"submission answered {response.status_code}: {response.text[:500]}")
 
 
-def bench_export(rows: int) -> dict:
-    from requests_app.exports import audit_csv_lines
-
-    add_audit_rows(rows)
-    tracemalloc.start()
-    started = time.perf_counter()
-    written = sum(1 for _ in audit_csv_lines("dev")) - 1
-    elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {"rows": written, "seconds": round(elapsed, 3), "rows_per_second": round(written / elapsed),
-            "peak_python_mib": round(peak / 2**20, 2)}
+def trivial(session, base_url: str, number: int) -> None:
+    response = session.get(base_url + TRIVIAL_PATH)
+    if response.status_code != 200:
+        raise SystemExit(f"trivial endpoint answered {response.status_code}: {response.text[:500]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=200)
-    parser.add_argument("--audit-rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--small", action="store_true", help="160 requests of each kind")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as var_dir:
-        setup_django(Path(var_dir))
-        result = {"submit": bench_submissions(args.submissions),
-                  "export": [bench_export(rows) for rows in sorted(args.audit_rows)]}
-    print(json.dumps(result, indent=2))
+    count = 160 if args.small else args.requests
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    var_dir = ROOT / "var" / "bench-api"
+    recreate_database(url)
+    token = prepare_portal(url, var_dir)
+    port = free_port()
+    server = start_server(portal_environment(url, var_dir), port)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        load(base_url, token, 32, args.clients, trivial)  # warm up: imports, connections
+        trivial_result = load(base_url, token, count, args.clients, trivial)
+        submit_result = load(base_url, token, count, args.clients, submit)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    from requests_app.models import BucketRequest
+
+    print(json.dumps({
+        "clients": args.clients, "database": "postgresql", "server": "gunicorn gthread 2 workers x 8 threads",
+        "submit": submit_result, "trivial": trivial_result,
+        "ratio_submit_to_trivial": round(submit_result["per_second"] / trivial_result["per_second"], 3),
+        "requests_saved": BucketRequest.objects.count(),
+    }, indent=2))
 
 
 if __name__ == "__main__":
