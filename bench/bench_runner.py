@@ -4,8 +4,11 @@
   audit entries, row updates, catalog and request transitions) — in this process, no queue;
 - bare: init, plan -out, show -json, apply, output -json with the same `terraform` shim in a
   copy of the stack, local state;
-- overhead_ratio = portal median / bare median.
-Run: .venv/bin/python bench/bench_runner.py [--runs 5]
+- overhead_ratio = portal median / bare median;
+- throughput: --queued approved requests handed to the ORM broker while no worker runs, then a real
+  `manage.py qcluster` with 1 and then 2 workers drains them; runs per minute from the first run's start
+  to the last run's end (the cluster's start-up excluded); scaling = 2-worker rate / 1-worker rate.
+Run: .venv/bin/python bench/bench_runner.py [--runs 5] [--queued 20] [--small]
 """
 
 import argparse
@@ -26,7 +29,7 @@ FAKE_STACK = ROOT / "terraform" / "testing" / "s3-request-fake"
 
 def configure_django(var_dir: Path) -> None:
     os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false",
-                      TERRAFORM_STACK_DIR=str(FAKE_STACK), LOG_LEVEL="WARNING")
+                      TERRAFORM_STACK_DIR=str(FAKE_STACK), LOG_LEVEL="WARNING", Q_CLUSTER_NAME="bench-runner")
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -35,6 +38,52 @@ def configure_django(var_dir: Path) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def queue_approved_requests(count: int, tag: str) -> list[int]:
+    """Approve ``count`` requests: each run is handed to the broker at once; returns the run ids."""
+    from django.db import transaction
+
+    from requests_app import lifecycle
+    from runner.models import Run
+    from tests.contract.cases import request_input
+    from tests.runner.factories import saved_request
+
+    run_ids = []
+    for index in range(count):
+        with transaction.atomic():
+            request = saved_request(request_input(application=f"{tag}-{index}"))
+            lifecycle.transition(request, "approve", actor="bench")
+        run_ids.append(Run.objects.get(request=request).pk)
+    return run_ids
+
+
+def drain_with_workers(workers: int, count: int) -> dict:
+    """Queue ``count`` runs, start a cluster of ``workers``, wait until all ended; its rate."""
+    from runner.models import Run
+
+    run_ids = queue_approved_requests(count, f"tput{workers}")
+    with open(os.devnull, "wb") as sink:
+        cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, stdout=sink,
+                                   stderr=subprocess.STDOUT, env={**os.environ, "Q_WORKERS": str(workers)})
+    try:
+        runs = Run.objects.filter(pk__in=run_ids)
+        deadline = time.monotonic() + 600
+        while runs.exclude(finished_at=None).count() < count:
+            if time.monotonic() > deadline or cluster.poll() is not None:
+                raise SystemExit(f"the {workers}-worker cluster did not finish the queued runs")
+            time.sleep(0.5)
+    finally:
+        cluster.terminate()
+        cluster.wait(timeout=60)
+    statuses = set(runs.values_list("status", flat=True))
+    if statuses != {"succeeded"}:
+        raise SystemExit(f"queued runs ended as {statuses}")
+    first_start = min(runs.values_list("started_at", flat=True))
+    last_end = max(runs.values_list("finished_at", flat=True))
+    seconds = (last_end - first_start).total_seconds()
+    return {"workers": workers, "runs": count, "seconds": round(seconds, 1),
+            "runs_per_minute": round(count / seconds * 60, 1)}
 
 
 def portal_run_seconds(index: int) -> float:
@@ -87,7 +136,11 @@ def bare_variables() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--queued", type=int, default=20)
+    parser.add_argument("--small", action="store_true", help="3 runs for the overhead, 6 queued runs")
     args = parser.parse_args()
+    if args.small:
+        args.runs, args.queued = 3, 6
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as temporary:
         base = Path(temporary)
         configure_django(base / "var")
@@ -95,6 +148,8 @@ def main() -> None:
 
         terraform = terraform_binary()
         variables = bare_variables()
+        # First, while the broker holds nothing else: the overhead runs below also hand over to it.
+        throughput = [drain_with_workers(workers, args.queued) for workers in (1, 2)]
         portal = [portal_run_seconds(index) for index in range(args.runs)]
         bare = [bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))) for _ in range(args.runs)]
     result = {
@@ -104,6 +159,8 @@ def main() -> None:
         "overhead_ratio": round(statistics.median(portal) / statistics.median(bare), 3),
         "portal_seconds": [round(value, 3) for value in portal],
         "bare_seconds": [round(value, 3) for value in bare],
+        "throughput": throughput,
+        "scaling_2_workers_to_1": round(throughput[1]["runs_per_minute"] / throughput[0]["runs_per_minute"], 2),
     }
     print(json.dumps(result, indent=2))
 
