@@ -4,9 +4,11 @@ Debian's ``chromium`` is used (``playwright install`` cannot download browsers h
 or without axe-core (``npm ci --prefix tests/browser``), the browser tests skip with the reason.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tests.browser.accessibility import AXE_SCRIPT, accessibility_failures, describe
 from tests.conftest import PROJECT_ROOT
@@ -17,28 +19,39 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 ACTION_TIMEOUT_MS = 15_000
-# For child processes (the worker cluster): the exemption set in `browser` is for this process only.
-NO_ASYNC_EXEMPTION = {"DJANGO_ALLOW_ASYNC_UNSAFE": ""}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for the module's tests; Playwright stops with the module (see below why)."""
+@pytest.fixture
+def browser(transactional_db):
+    """Chromium, started after the test's database is set up and stopped before it is torn down.
+
+    While Playwright's sync API runs, this thread has a running asyncio loop, and Django's
+    database connections seen from here are not the ones pytest-django prepared (its serialized
+    rollback then misses its data and the next test's restore fails). So Playwright must not be
+    running around the database's setup and teardown, and the test reads the database through
+    :func:`in_plain_thread`.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     if not AXE_SCRIPT.exists():
         pytest.skip("needs axe-core: npm ci --prefix tests/browser")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
-    # Playwright's sync API keeps an asyncio loop running in this thread while it is started, so
-    # Django refuses ORM calls made here (the test's and pytest-django's database setup) with
-    # SynchronousOnlyOperation. No coroutine of ours shares that loop, so the check is lifted for this
-    # process while Playwright runs, and put back when it stops, before other tests run.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def in_plain_thread(function):
+    """``function()`` run in a thread of its own (no event loop there), its connection closed after."""
+    def run():
+        try:
+            return function()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(run).result()
 
 
 @pytest.fixture

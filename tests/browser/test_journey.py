@@ -11,13 +11,14 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import pytest
 
 from lambdas.failure_notifier.message import message_attributes, sns_message
 from requests_app.models import AuditEntry, Team
 from tests.browser.audit_csv import chain_problems, read_audit_csv
-from tests.browser.conftest import NO_ASYNC_EXEMPTION, Checkpoints
+from tests.browser.conftest import Checkpoints, in_plain_thread
 from tests.conftest import PROJECT_ROOT, child_environment
 from tests.replication.conftest import failure_document
 from tests.replication.test_end_to_end import topic  # noqa: F401  (fixture: moto SNS -> live server)
@@ -133,11 +134,6 @@ def download_audit_csv(page, live_url: str, auditor, destination, shot: Checkpoi
     return read_audit_csv(destination)
 
 
-def verify_audit() -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, env=child_environment(**NO_ASYNC_EXEMPTION), timeout=60)
-
-
 def acknowledge_incident(page, live_url: str, bucket_name: str, shot: Checkpoints) -> None:
     page.goto(live_url + "/replication/")
     row = page.get_by_role("row").filter(has_text=bucket_name)
@@ -154,17 +150,39 @@ def acknowledge_incident(page, live_url: str, bucket_name: str, shot: Checkpoint
     shot(page, "replication-incident-acknowledged")
 
 
-def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
-        live_server, open_session, requester, approver, auditor, runner_settings, start_worker_cluster,
-        topic, tmp_path):  # noqa: F811
+@dataclass
+class Portal:
+    url: str
+    requester: object
+    approver: object
+    auditor: object
+    command_environment: dict  # for manage.py commands on the test database
+
+    def manage(self, *arguments) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, env=self.command_environment, timeout=60)
+
+
+@pytest.fixture
+def portal(live_server, requester, approver, auditor, runner_settings, start_worker_cluster) -> Portal:  # noqa: F811
+    """The live portal with its people and a worker cluster on the twin stack, set up before the browser."""
     ensure_teams()
     Team.objects.get(slug="app-team").members.add(requester)
-    start_worker_cluster(**runner_settings, **NO_ASYNC_EXEMPTION)
+    start_worker_cluster(**runner_settings)
+    return Portal(live_server.url, requester, approver, auditor, child_environment())
+
+
+def staging_audit_entry_ids() -> list[int]:
+    return list(AuditEntry.objects.filter(environment="staging").order_by("id").values_list("id", flat=True))
+
+
+def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
+        portal, topic, open_session, tmp_path):  # noqa: F811
     shot = Checkpoints("journey")
     rita, alex, ada = open_session(), open_session(), open_session()
 
-    request_id, bucket_name = request_bucket(rita, live_server.url, requester, shot)
-    approve_in_admin(alex, live_server.url, approver, request_id, shot)
+    request_id, bucket_name = request_bucket(rita, portal.url, portal.requester, shot)
+    approve_in_admin(alex, portal.url, portal.approver, request_id, shot)
 
     reload_until_status(rita, "Applied", timeout=RUN_TIMEOUT_SECONDS)
     expect(rita.locator("main")).to_contain_text("Succeeded")
@@ -178,18 +196,17 @@ def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
     expect(rita.get_by_role("row").filter(has_text=bucket_name)).to_contain_text(request_id)
     shot(rita, "catalog")
 
-    rows = download_audit_csv(ada, live_server.url, auditor, tmp_path / "audit-staging.csv", shot)
-    assert [int(row["entry_id"]) for row in rows] == list(
-        AuditEntry.objects.filter(environment="staging").order_by("id").values_list("id", flat=True))
+    rows = download_audit_csv(ada, portal.url, portal.auditor, tmp_path / "audit-staging.csv", shot)
+    assert [int(row["entry_id"]) for row in rows] == in_plain_thread(staging_audit_entry_ids)
     ours = [(row["action"], row["approver"], row["status"]) for row in rows if row["request_id"] == request_id]
     assert ours[0] == ("request.submitted", "", "pending_approval")
     assert {("approval.approve", "alex", ""), ("request.mark_applied", "", "applied")} <= set(ours), ours
     assert chain_problems(rows) == []
-    checked = verify_audit()
-    assert checked.returncode == 0 and "chain intact" in checked.stdout, checked.stdout + checked.stderr
+    verified = portal.manage("verify_audit")
+    assert verified.returncode == 0 and "chain intact" in verified.stdout, verified.stdout + verified.stderr
 
     sns, topic_arn, _ = topic
     document = failure_document(primary=bucket_name, replica=bucket_name + "-replica")
     sns.publish(TopicArn=topic_arn, Message=sns_message(document), MessageStructure="json",
                 MessageAttributes=message_attributes(document))  # no Subject: moto does not sign it
-    acknowledge_incident(alex, live_server.url, bucket_name, shot)
+    acknowledge_incident(alex, portal.url, bucket_name, shot)
