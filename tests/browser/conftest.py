@@ -21,6 +21,15 @@ VIEWPORT = {"width": 1280, "height": 800}
 ACTION_TIMEOUT_MS = 15_000
 
 
+def browser_unavailable() -> str:
+    """Why the browser tests cannot run on this machine; empty when they can."""
+    if not CHROMIUM.exists():
+        return f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+    if not AXE_SCRIPT.exists():
+        return "needs axe-core: npm ci --prefix tests/browser"
+    return ""
+
+
 @pytest.fixture
 def browser(transactional_db):
     """Chromium, started after the test's database is set up and stopped before it is torn down.
@@ -31,12 +40,9 @@ def browser(transactional_db):
     running around the database's setup and teardown, and the test reads the database through
     :func:`in_plain_thread`.
     """
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    if not AXE_SCRIPT.exists():
-        pytest.skip("needs axe-core: npm ci --prefix tests/browser")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
-    with sync_api.sync_playwright() as playwright:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -18,7 +18,7 @@ import pytest
 from lambdas.failure_notifier.message import message_attributes, sns_message
 from requests_app.models import AuditEntry, Team
 from tests.browser.audit_csv import chain_problems, read_audit_csv
-from tests.browser.conftest import Checkpoints, in_plain_thread
+from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
 from tests.conftest import PROJECT_ROOT, child_environment
 from tests.replication.conftest import failure_document
 from tests.replication.test_end_to_end import topic  # noqa: F401  (fixture: moto SNS -> live server)
@@ -28,7 +28,9 @@ from tests.runner.factories import ensure_teams
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
 expect = sync_api.expect
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+UNAVAILABLE = browser_unavailable()
+pytestmark = [pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE), pytest.mark.slow,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 RUN_TIMEOUT_SECONDS = 90
 STAGING_BACKUPS = {  # (label, value): a valid staging request, filled as a person would
