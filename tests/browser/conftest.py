@@ -5,6 +5,7 @@ or without axe-core (``npm ci --prefix tests/browser``), the browser tests skip 
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,14 +39,22 @@ def browser(transactional_db):
     database connections seen from here are not the ones pytest-django prepared (its serialized
     rollback then misses its data and the next test's restore fails). So Playwright must not be
     running around the database's setup and teardown, and the test reads the database through
-    :func:`in_plain_thread`.
+    :func:`in_plain_thread` (Django would refuse ORM calls made here with SynchronousOnlyOperation).
     """
+    with launched_chromium() as chromium:
+        yield chromium
+
+
+@contextmanager
+def launched_chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 def in_plain_thread(function):
