@@ -2,8 +2,10 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
-# Backstage's own JSON Schemas (npm) check the template and the entities; without npm those tests skip.
-TEST_DEPS := $(CHECKOV_VENV)/.installed $(if $(shell command -v npm),backstage/node_modules/.installed)
+# npm packages for tests: Backstage's own JSON Schemas (template, entities) and axe-core (the
+# browser tests' accessibility checker). Without npm those tests skip, saying why.
+NPM_TEST_DEPS := backstage/node_modules/.installed tests/browser/node_modules/.installed
+TEST_DEPS := $(CHECKOV_VENV)/.installed $(if $(shell command -v npm),$(NPM_TEST_DEPS))
 
 .PHONY: run test setup
 
@@ -19,8 +21,8 @@ $(CHECKOV_VENV)/.installed: .ci/checkov-requirements.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r .ci/checkov-requirements.txt
 	touch $@
 
-backstage/node_modules/.installed: backstage/package-lock.json
-	npm ci --prefix backstage --no-audit --no-fund --loglevel=error
+%/node_modules/.installed: %/package-lock.json
+	npm ci --prefix $* --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(VENV)/.installed

@@ -90,16 +90,20 @@ class WorkerCluster:
             start_new_session=True,
         )
 
-    def wait_until_alive(self, timeout: float = 60) -> None:
+    def is_alive(self) -> bool:
+        """This cluster's own heartbeat is there (not one left by an earlier cluster)."""
         from django_q.brokers import get_broker
+        from django_q.status import Stat
 
-        from portal.health import check_cluster
+        return any(stat.pid == self.process.pid and stat.status != "Stopped"
+                   for stat in Stat.get_all(broker=get_broker()))
 
+    def wait_until_alive(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"qcluster exited early:\n{self.log_path.read_text()[-4000:]}")
-            if check_cluster(get_broker())["ok"]:
+            if self.is_alive():
                 return
             time.sleep(0.25)
         raise TimeoutError(f"qcluster did not report alive:\n{self.log_path.read_text()[-4000:]}")
