@@ -21,6 +21,7 @@ WORKFLOW_COLUMNS = ["timestamp_utc", "request_id", "bucket_name", "owner", "envi
 EXTRA_COLUMNS = ["actor", "entry_id", "detail", "previous_hash", "entry_hash"]
 AUDIT_CSV_COLUMNS = WORKFLOW_COLUMNS + EXTRA_COLUMNS
 CHUNK_ROWS = 2000
+CSV_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def audit_entries(environment: str | None = None) -> QuerySet:
@@ -48,7 +49,7 @@ def _approver(entry: AuditEntry) -> str:
 
 def audit_row(entry: AuditEntry) -> list[str]:
     return [
-        entry.timestamp.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        entry.timestamp.astimezone(dt_timezone.utc).strftime(CSV_TIMESTAMP_FORMAT),
         entry.request_id,
         entry.bucket_name,
         getattr(entry, "owner_slug", None) or "",

@@ -55,6 +55,46 @@ def test_verify_audit_reports_a_deleted_entry(team_member):
     assert code == 1 and f"#{victim.id + 1}" in err and "removed" in err
 
 
+def _exported_csv(tmp_path, environment="prod"):
+    path = tmp_path / f"{environment}.csv"
+    assert run("export_audit", "--environment", environment, "--out", str(path))[0] == 0
+    return path
+
+
+def test_verify_audit_accepts_an_exported_csv(team_member, tmp_path):
+    submit_request(prod_input(), team_member)
+    submit_request(rita_input(), team_member)
+    path = _exported_csv(tmp_path)
+    code, out, err = run("verify_audit", "--csv", str(path))
+    rows = len(path.read_text().splitlines()) - 1
+    assert code == 0, err
+    assert f"{rows} rows match the audit trail" in out and rows >= 2
+
+
+def test_verify_audit_reports_a_row_edited_in_the_csv(team_member, tmp_path):
+    submit_request(prod_input(), team_member)
+    path = _exported_csv(tmp_path)
+    rows = list(csv.DictReader(path.open()))
+    rows[0]["actor"] = "mallory"
+    with path.open("w", newline="") as edited:
+        writer = csv.DictWriter(edited, fieldnames=rows[0].keys())
+        writer.writeheader()
+        writer.writerows(rows)
+    code, _, err = run("verify_audit", "--csv", str(path))
+    assert code == 1
+    assert f"entry {rows[0]['entry_id']}: hash does not match its columns" in err
+
+
+def test_verify_audit_reports_a_csv_from_another_trail(team_member, tmp_path):
+    submit_request(prod_input(), team_member)
+    path = _exported_csv(tmp_path)
+    first = AuditEntry.objects.order_by("id").first()
+    text = path.read_text().replace(first.entry_hash, "f" * 64)
+    path.write_text(text)
+    code, _, err = run("verify_audit", "--csv", str(path))
+    assert code == 1 and "not the entry the audit trail holds" in err
+
+
 def test_export_audit_writes_one_environment_with_the_workflow_columns_first(team_member, tmp_path):
     submit_request(prod_input(), team_member)
     submit_request(rita_input(), team_member)

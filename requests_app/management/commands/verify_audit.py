@@ -1,20 +1,46 @@
-"""`manage.py verify_audit`: recompute the audit chain and report the first broken link (exit 1)."""
+"""`manage.py verify_audit [--csv FILE ...]`: check the audit chain, and exported CSV files.
+
+Exit 0 when everything holds; exit 1 naming the first broken link of the chain, or every
+problem found in a file.
+"""
 
 import sys
+from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from requests_app.audit import verify_chain
+from requests_app.audit_csv import database_problems, file_problems, read_audit_csv
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain; exit 1 and name the first broken entry if it does not hold."
+    help = ("Verify the audit trail's hash chain (and, with --csv, exported audit CSV files against it); "
+            "exit 1 and name what does not hold.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--csv", nargs="+", type=Path, default=[], metavar="FILE",
+                            help="Audit CSV files exported by the portal or `export_audit`.")
 
     def handle(self, *args, **options):
         checked, broken = verify_chain()
-        if broken is None:
-            self.stdout.write(f"OK: {checked} audit entries, chain intact.")
-            return
-        self.stderr.write(f"BROKEN at entry #{broken.entry_id}: {broken.reason} "
-                          f"({checked} entries before it verified).")
-        sys.exit(1)
+        if broken is not None:
+            self.stderr.write(f"BROKEN at entry #{broken.entry_id}: {broken.reason} "
+                              f"({checked} entries before it verified).")
+            sys.exit(1)
+        self.stdout.write(f"OK: {checked} audit entries, chain intact.")
+        if not all(self._csv_holds(path) for path in options["csv"]):
+            sys.exit(1)
+
+    def _csv_holds(self, path: Path) -> bool:
+        try:
+            rows = read_audit_csv(path)
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"{path}: cannot read it ({error})") from error
+        except KeyError as error:
+            raise CommandError(f"{path}: not an audit CSV (missing column {error})") from error
+        problems = file_problems(rows) + database_problems(rows)
+        for problem in problems:
+            self.stderr.write(f"{path}: {problem}")
+        if not problems:
+            self.stdout.write(f"OK: {path}: {len(rows)} rows match the audit trail.")
+        return not problems

@@ -1,8 +1,9 @@
-"""Reading a downloaded audit CSV and checking it against the audit chain's own hash function.
+"""Checking an exported audit CSV: against the chain's own hash function, and the database.
 
-``manage.py verify_audit`` checks the chain in the database; these helpers check that the
-exported file says the same thing: each row's hash recomputes from the row's columns, and
-rows that are neighbours in the chain link to each other.
+An auditor who downloads the trail (often one environment's rows) can prove two things:
+every row still hashes to its ``entry_hash`` and rows that are neighbours in the chain
+link to each other (nothing in the file was edited), and every row is the entry the
+database holds under that id (the file and the trail tell the same story).
 """
 
 import csv
@@ -11,8 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from requests_app.audit import compute_entry_hash
-
-CSV_TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+from requests_app.exports import CSV_TIMESTAMP_FORMAT
+from requests_app.models import AuditEntry
 
 
 def read_audit_csv(path: Path) -> list[dict]:
@@ -21,14 +22,14 @@ def read_audit_csv(path: Path) -> list[dict]:
 
 
 def recomputed_hash(row: dict) -> str:
-    timestamp = datetime.strptime(row["timestamp_utc"], CSV_TIMESTAMP).replace(tzinfo=timezone.utc)
+    timestamp = datetime.strptime(row["timestamp_utc"], CSV_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
     return compute_entry_hash(row["previous_hash"], timestamp=timestamp, actor=row["actor"],
                               action=row["action"], request_id=row["request_id"],
                               bucket_name=row["bucket_name"], environment=row["environment"],
                               detail=json.loads(row["detail"]))
 
 
-def chain_problems(rows: list[dict]) -> list[str]:
+def file_problems(rows: list[dict]) -> list[str]:
     """Rows whose hash does not recompute, and broken links between consecutive entries."""
     problems = [f"entry {row['entry_id']}: hash does not match its columns"
                 for row in rows if recomputed_hash(row) != row["entry_hash"]]
@@ -37,3 +38,11 @@ def chain_problems(rows: list[dict]) -> list[str]:
         if consecutive and after["previous_hash"] != before["entry_hash"]:
             problems.append(f"entry {after['entry_id']}: does not link to entry {before['entry_id']}")
     return problems
+
+
+def database_problems(rows: list[dict]) -> list[str]:
+    """Rows that are not the entry the database holds under their id."""
+    stored = dict(AuditEntry.objects.filter(id__in=[int(row["entry_id"]) for row in rows])
+                  .values_list("id", "entry_hash"))
+    return [f"entry {row['entry_id']}: not the entry the audit trail holds under this id"
+            for row in rows if stored.get(int(row["entry_id"])) != row["entry_hash"]]
