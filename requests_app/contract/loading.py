@@ -3,7 +3,7 @@
 from typing import Any, Mapping
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import Contract, RequestInput
 from .problems import Problem, Severity, format_path
@@ -76,23 +76,38 @@ def parse_request_input(data: Mapping[str, Any]) -> RequestInput | list[Problem]
     try:
         return RequestInput.model_validate(data)
     except ValidationError as exc:
-        return problems_from_validation_error(exc, field_names=True)
+        return problems_from_validation_error(exc, field_names=True, model=RequestInput)
 
 
-def problems_from_validation_error(exc: ValidationError, field_names: bool = False) -> list[Problem]:
-    """pydantic errors in the guardrail shape; with `field_names`, each names its top-level input field."""
+def problems_from_validation_error(exc: ValidationError, field_names: bool = False,
+                                   model: type[BaseModel] | None = None) -> list[Problem]:
+    """pydantic errors in the guardrail shape; with `field_names`, each names its top-level input field.
+
+    With ``model``, a value of the wrong form is explained by the field's own description
+    (what a person can act on) instead of the regular expression it failed.
+    """
+    descriptions = _descriptions_by_alias(model) if model else {}
     problems = []
     for item in exc.errors(include_url=False):
         path = format_path(item["loc"])
-        field = str(item["loc"][0]) if field_names and item["loc"] else None
-        problems.append(Problem(path=path, message=_fix_message(item), severity=Severity.ERROR,
+        top_level = str(item["loc"][0]) if item["loc"] else ""
+        field = top_level if field_names and top_level else None
+        message = _fix_message(item, descriptions.get(top_level))
+        problems.append(Problem(path=path, message=message, severity=Severity.ERROR,
                                 code=f"schema.{item['type']}", field=field))
     return problems
 
 
-def _fix_message(item: dict) -> str:
+def _descriptions_by_alias(model: type[BaseModel]) -> dict[str, str]:
+    return {(info.alias or name): info.description for name, info in model.model_fields.items()
+            if info.description}
+
+
+def _fix_message(item: dict, field_description: str | None = None) -> str:
     kind = item["type"]
     context = item.get("ctx") or {}
+    if kind == "string_pattern_mismatch" and field_description:
+        return f"'{item.get('input')}' is not valid here. {field_description}"
     if kind == "missing":
         return "This field is required; add it."
     if kind == "extra_forbidden":

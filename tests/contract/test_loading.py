@@ -137,7 +137,7 @@ def test_malformed_request_ids_are_refused(request_id):
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"application": "Payments"}, "application", "required form"),
+        ({"application": "Payments"}, "application", "'Payments' is not valid here. Application name: 3-31 lowercase"),
         ({"costAlertGb": 0}, "costAlertGb", "greater than or equal to 1"),
         ({"costAlertGb": 10001}, "costAlertGb", "less than or equal to 10000"),
         ({"environment": "qa"}, "environment", "'dev', 'test', 'staging' or 'prod'"),
