@@ -88,8 +88,8 @@ def request_bucket(page, live_url: str, requester, shot: Checkpoints) -> tuple[s
     expect(page.locator('nav [aria-current="page"]')).to_have_text(["New request"])
     expect(form_field(page, "Requester")).to_have_value(requester.username)
     fill_form(page, {"Application": "Ledger_Backups", **STAGING_BACKUPS})
-    expect(page.locator('[data-errors-for="application"] li')).to_contain_text(
-        ["'Ledger_Backups' is not valid here. Application name: 3-31 lowercase letters"])
+    expect(page.locator('[data-errors-for="application"]')).to_contain_text(
+        "'Ledger_Backups' is not valid here. Application name: 3-31 lowercase letters")
     expect(page.locator("#preview")).to_contain_text("Not ready yet")
     shot(page, "new-request-field-error")
 
