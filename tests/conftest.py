@@ -16,6 +16,15 @@ from portal import roles
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Tests create hundreds of users; the production hasher's rounds cost half a second each."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):
