@@ -17,7 +17,7 @@ output "region" {
 
 output "cost_alarm_arn" {
   description = "ARN of the cost alarm."
-  value       = "arn:aws:cloudwatch:${var.aws_region}:000000000000:alarm:${var.bucket_name}-size"
+  value       = "arn:aws:cloudwatch:${var.aws_region}:000000000000:alarm:s3-cost-alert-${var.bucket_name}"
 }
 
 output "app_policy_arn" {
