@@ -84,19 +84,11 @@ class VerifiedMessage:
 
     @property
     def subject(self) -> str:
-        return self.fields.get("Subject", "")
+        return self.fields.get("Subject") or ""
 
     @property
     def token(self) -> str:
         return self.fields.get("Token", "")
-
-    @property
-    def message_attributes(self) -> dict[str, str]:
-        """Attribute name -> value (SNS sends ``{"Type": ..., "Value": ...}`` per attribute)."""
-        attributes = self.fields.get("MessageAttributes") or {}
-        if not isinstance(attributes, dict):
-            return {}
-        return {name: str(value.get("Value", "")) for name, value in attributes.items() if isinstance(value, dict)}
 
 
 def parse_envelope(body: bytes, max_bytes: int) -> dict:
@@ -116,6 +108,11 @@ def parse_envelope(body: bytes, max_bytes: int) -> dict:
     missing = [name for name in (*required, *_ENVELOPE_FIELDS) if not isinstance(envelope.get(name), str)]
     if missing:
         raise malformed("missing_field", ", ".join(missing))
+    # An optional field is signed only when present; ``null`` counts as absent, any other
+    # non-string would break the string to sign (a 500 instead of a refusal).
+    wrong = [name for name in _OPTIONAL_FIELDS if not isinstance(envelope.get(name), str | None)]
+    if wrong:
+        raise malformed("bad_field", ", ".join(wrong) + " is not a string")
     return envelope
 
 
@@ -143,10 +140,10 @@ def validate_certificate_url(url: str) -> None:
 
 
 def string_to_sign(envelope: dict) -> bytes:
-    """The canonical text AWS signs: ``Name\\nvalue\\n`` for each signed field present, in order."""
+    """The canonical text AWS signs: ``Name\\nvalue\\n`` for each signed field present (not null), in order."""
     lines = []
     for name in _SIGNED_FIELDS[envelope["Type"]]:
-        if name in _OPTIONAL_FIELDS and name not in envelope:
+        if name in _OPTIONAL_FIELDS and envelope.get(name) is None:
             continue
         lines.extend((name, envelope[name]))
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -92,6 +92,23 @@ def test_a_stale_timestamp_is_refused(authority, verifier):
     assert (caught.status, caught.reason) == (403, "stale_timestamp")
 
 
+def test_a_timestamp_in_the_future_is_refused(authority, verifier):
+    ahead = datetime.now(timezone.utc) + timedelta(minutes=30)
+    caught = refusal(verifier, body(authority.notification("x", timestamp=ahead)))
+    assert (caught.status, caught.reason) == (403, "future_timestamp")
+
+
+def test_a_null_subject_is_signed_as_absent(authority, verifier):
+    envelope = authority.sign({**authority.notification("x"), "Subject": None})
+    assert verifier.verify(body(envelope)).subject == ""
+
+
+def test_a_subject_that_is_not_a_string_is_refused_with_400(authority, verifier):
+    envelope = {**authority.notification("x"), "Subject": ["not", "text"]}
+    caught = refusal(verifier, body(envelope))
+    assert (caught.status, caught.reason) == (400, "bad_field")
+
+
 def test_an_unknown_signature_version_is_refused(authority, verifier):
     envelope = authority.notification("x")
     envelope["SignatureVersion"] = "3"
