@@ -5,7 +5,7 @@ from typing import Any
 
 from .lifecycle import transition_class_for
 from .models import Contract, RequestInput
-from .naming import derive_bucket_name
+from .naming import access_log_prefix, derive_bucket_name
 from .policy import PlatformPolicy
 from .problems import Problem, error
 from .vocabulary import GUARDED_ENVIRONMENTS, EncryptionType, PurposeType, RetentionType, StorageClass
@@ -79,16 +79,17 @@ def build_contract(request: RequestInput, request_id: str, policy: PlatformPolic
     """Apply naming, environment guardrails and purpose defaults; explicit choices win over defaults."""
     recorder = _Recorder()
     defaults = PURPOSE_DEFAULTS[request.purpose_type]
+    bucket_name = recorder.note("spec.bucketName", _bucket_name(request, policy), DERIVED,
+                                "{prefix}-{environment}-{application}-{purpose}")
     spec = {
-        "bucketName": recorder.note("spec.bucketName", _bucket_name(request, policy), DERIVED,
-                                    "{prefix}-{environment}-{application}-{purpose}"),
+        "bucketName": bucket_name,
         "purpose": {"type": request.purpose_type, "description": request.purpose_description},
         "storageClass": _storage_class(request, defaults, recorder),
         "encryption": _encryption(request, policy, recorder),
         "versioning": _versioning(request, defaults, recorder),
         "publicAccess": request.public_access,
         "retentionPolicy": {"type": request.retention_type, "rationale": request.retention_rationale},
-        "accessLogging": _access_logging(request, policy, recorder),
+        "accessLogging": _access_logging(request, bucket_name, policy, recorder),
         "costAlertGb": request.cost_alert_gb,
         "corsEnabled": request.cors_enabled,
         "corsAllowedOrigins": list(request.cors_allowed_origins),
@@ -122,12 +123,11 @@ def _encryption(request: RequestInput, policy: PlatformPolicy, recorder: _Record
     return {"type": EncryptionType.SSE_S3}
 
 
-def _access_logging(request: RequestInput, policy: PlatformPolicy, recorder: _Recorder) -> dict:
+def _access_logging(request: RequestInput, bucket_name: str, policy: PlatformPolicy, recorder: _Recorder) -> dict:
     if request.environment in GUARDED_ENVIRONMENTS:
         target = recorder.note("spec.accessLogging.targetBucket", policy.access_log_bucket(request.environment.value),
                                GUARDRAIL, f"{request.environment.value} requires access logging")
-        bucket = _bucket_name(request, policy)
-        return {"enabled": True, "targetBucket": target, "targetPrefix": f"s3/{bucket}/"}
+        return {"enabled": True, "targetBucket": target, "targetPrefix": access_log_prefix(bucket_name)}
     recorder.note("spec.accessLogging.enabled", False, PLATFORM_DEFAULT,
                   f"access logging is optional in {request.environment.value}")
     return {"enabled": False}

@@ -16,6 +16,11 @@ def derive_bucket_name(prefix: str, environment: str, application: str, purpose:
     return f"{prefix}-{environment}-{application}-{purpose}"
 
 
+def access_log_prefix(bucket_name: str) -> str:
+    """Where a bucket's access logs land in the log bucket, when the contract names no `targetPrefix`."""
+    return f"s3/{bucket_name}/"
+
+
 def bucket_name_problems(name: str, path: str = "spec.bucketName") -> list[Problem]:
     """Every reason `name` is not a bucket name S3 (and our stricter no-dots rule) accepts."""
     problems = _length_problems(name, path)

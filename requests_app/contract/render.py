@@ -7,6 +7,7 @@ import yaml
 
 from .lifecycle import AWS_TRANSITION_CLASS, cost_alarm_storage_types, sorted_transitions
 from .models import Contract
+from .naming import access_log_prefix
 from .policy import PlatformPolicy
 from .tags import bucket_tags
 from .vocabulary import EncryptionType, PublicAccess
@@ -50,7 +51,7 @@ def terraform_variables(contract: Contract, policy: PlatformPolicy) -> dict:
         "kms_key_alias": spec.encryption.kms_key_alias if kms else None,
         "public_access_blocked": spec.public_access == PublicAccess.BLOCKED,
         "access_log_bucket": spec.access_logging.target_bucket if spec.access_logging.enabled else None,
-        "access_log_prefix": spec.access_logging.target_prefix or f"s3/{spec.bucket_name}/",
+        "access_log_prefix": spec.access_logging.target_prefix or access_log_prefix(spec.bucket_name),
         "lifecycle_transitions": [
             {"days": t.days, "storage_class": AWS_TRANSITION_CLASS[t.storage_class]}
             for t in sorted_transitions(lifecycle)
