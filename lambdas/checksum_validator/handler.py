@@ -75,7 +75,7 @@ def _log(record: dict, event: ObjectEvent | None, outcome: Outcome, elapsed_ms: 
     LOGGER.info(json.dumps({
         "bucket": event.bucket if event else None,
         "key": event.key if event else None,
-        "version": event.version_id if event else None,
+        "version": outcome.version_id or (event.version_id if event else None),
         "verdict": outcome.verdict.value,
         "reason": outcome.reason.value,
         "method": outcome.method,

@@ -56,6 +56,10 @@ def _compare_versions(event: ObjectEvent, target: ReplicaTarget, primary_region:
     primary = _find_primary(event, primary_region)
     if primary is None:
         return Outcome(Verdict.SKIPPED, Reason.PRIMARY_VERSION_GONE)
+    return replace(_compare_with_replica(primary, target, primary_region), version_id=primary.version_id)
+
+
+def _compare_with_replica(primary: FoundObject, target: ReplicaTarget, primary_region: str | None) -> Outcome:
     status = primary.facts.replication_status
     if status == "REPLICA":
         return Outcome(Verdict.SKIPPED, Reason.OBJECT_IS_REPLICA)

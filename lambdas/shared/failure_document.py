@@ -1,7 +1,7 @@
 """The failure document: what the validator puts on the failure queue and the notifier publishes.
 
 Its JSON Schema is ``schemas/replication/failure-notification.schema.json``; keep the two in step
-(tests/lambdas/test_failure_document.py checks every document built here against it).
+(tests/lambdas/test_failure_path.py checks the documents built here against it).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def build_failure_document(
     """One failure document for one object (or one unreadable message) taken from an SQS record."""
     primary_bucket = event.bucket if event else None
     key = event.key if event else None
-    version_id = event.version_id if event else None
+    version_id = outcome.version_id or (event.version_id if event else None)
     document = {
         "schema": SCHEMA_ID,
         "failure_id": failure_id(primary_bucket, key, version_id, outcome.verdict.value, outcome.reason.value,

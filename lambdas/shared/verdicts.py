@@ -52,6 +52,9 @@ class Outcome:
     detail: str = ""
     bytes_read: int = 0
     retryable: bool = False
+    # The primary version the verdict is about, as S3 resolved it: an event without a versionId
+    # (direct S3 notifications of some producers) still names the version that was compared.
+    version_id: str | None = None
 
     @property
     def disposition(self) -> Disposition:

@@ -72,6 +72,22 @@ def test_one_flipped_byte_is_a_mismatch_reported_without_retry(pipeline, caplog)
     assert pipeline.receive(pipeline.validation_queue_url, expected=0, attempts=1) == []
 
 
+def test_a_failure_for_an_event_without_version_id_names_the_version_compared(pipeline):
+    body = b"x" * 4096
+    version = pipeline.put_primary("db/latest.sql", body)
+    pipeline.replicate("db/latest.sql", version, body=b"y" + body[1:])
+    event = json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "eventTime": "2026-01-01T00:00:00Z",
+                                     "s3": {"bucket": {"name": pipeline.primary}, "object": {"key": "db/latest.sql"}}}]})
+
+    response = handler(pipeline.sqs_event([{"MessageId": "m-1", "ReceiptHandle": "r", "Body": event}],
+                                          pipeline.validation_queue_arn), None)
+
+    assert response == {"batchItemFailures": []}
+    [reported] = pipeline.receive(pipeline.failure_queue_url)
+    document = json.loads(reported["Body"])
+    assert (document["verdict"], document["version_id"]) == ("MISMATCH", version)
+
+
 def test_sse_kms_objects_are_verified(pipeline, caplog):
     primary_key = pipeline.kms_key("eu-west-1")
     replica_key = pipeline.kms_key("us-east-1")
