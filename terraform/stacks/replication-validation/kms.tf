@@ -5,7 +5,8 @@ locals {
   account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
 }
 
-data "aws_iam_policy_document" "primary_data_key" {
+# The statement every key policy starts with (merged in through source_policy_documents).
+data "aws_iam_policy_document" "account_administers_key" {
   #checkov:skip=CKV_AWS_109:Key policy: "*" means this key only, and the root statement is how AWS requires key administration.
   #checkov:skip=CKV_AWS_111:Key policy: "*" means this key only; writers are named principals.
   #checkov:skip=CKV_AWS_356:Key policy: "*" is the only resource a key policy can name (the key itself).
@@ -18,6 +19,12 @@ data "aws_iam_policy_document" "primary_data_key" {
       identifiers = [local.account_root]
     }
   }
+}
+
+data "aws_iam_policy_document" "primary_data_key" {
+  #checkov:skip=CKV_AWS_111:Key policy: "*" means this key only; writers are named principals.
+  #checkov:skip=CKV_AWS_356:Key policy: "*" is the only resource a key policy can name (the key itself).
+  source_policy_documents = [data.aws_iam_policy_document.account_administers_key.json]
 
   statement {
     sid       = "ReplicationAndValidatorRead"
@@ -38,18 +45,9 @@ resource "aws_kms_key" "primary_data" {
 }
 
 data "aws_iam_policy_document" "replica_data_key" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" means this key only, and the root statement is how AWS requires key administration.
   #checkov:skip=CKV_AWS_111:Key policy: "*" means this key only; writers are named principals.
   #checkov:skip=CKV_AWS_356:Key policy: "*" is the only resource a key policy can name (the key itself).
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.account_administers_key.json]
 
   statement {
     sid       = "ReplicationWrites"
@@ -81,18 +79,9 @@ resource "aws_kms_key" "replica_data" {
 }
 
 data "aws_iam_policy_document" "queues_key" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" means this key only, and the root statement is how AWS requires key administration.
   #checkov:skip=CKV_AWS_111:Key policy: "*" means this key only; writers are named principals.
   #checkov:skip=CKV_AWS_356:Key policy: "*" is the only resource a key policy can name (the key itself).
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.account_administers_key.json]
 
   statement {
     sid       = "EventBridgeSendsToValidationQueue"
@@ -128,18 +117,9 @@ resource "aws_kms_key" "queues" {
 }
 
 data "aws_iam_policy_document" "topics_key" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" means this key only, and the root statement is how AWS requires key administration.
   #checkov:skip=CKV_AWS_111:Key policy: "*" means this key only; writers are named principals.
   #checkov:skip=CKV_AWS_356:Key policy: "*" is the only resource a key policy can name (the key itself).
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.account_administers_key.json]
 
   statement {
     sid       = "NotifierPublishes"
@@ -170,18 +150,9 @@ resource "aws_kms_key" "topics" {
 }
 
 data "aws_iam_policy_document" "logs_key" {
-  #checkov:skip=CKV_AWS_109:Key policy: "*" means this key only, and the root statement is how AWS requires key administration.
   #checkov:skip=CKV_AWS_111:Key policy: "*" means this key only; writers are named principals.
   #checkov:skip=CKV_AWS_356:Key policy: "*" is the only resource a key policy can name (the key itself).
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.account_administers_key.json]
 
   statement {
     sid       = "CloudWatchLogsEncrypts"
