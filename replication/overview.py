@@ -8,7 +8,7 @@ A fixed number of queries whatever the number of pairs: one for the pairs with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
@@ -102,21 +102,22 @@ def _empty_days(now: datetime) -> list[DayCount]:
 def _daily_counts(pair_ids: list[int], now: datetime) -> dict[int, list[DayCount]]:
     if not pair_ids:
         return {}
-    days_by_pair: dict[int, list[DayCount]] = {}
-    start = _empty_days(now)[0].day
+    start = datetime.combine(_empty_days(now)[0].day, time.min, tzinfo=dt_timezone.utc)
     rows = (
+        # A plain range on occurred_at (not a __date lookup) so the (pair, occurred_at) index serves it.
         ReplicationEvent.objects.filter(pair_id__in=pair_ids, severity__in=[Severity.FAILURE, Severity.WARNING],
-                                        occurred_at__date__gte=start)
+                                        occurred_at__gte=start)
         .annotate(day=TruncDate("occurred_at", tzinfo=dt_timezone.utc))
         .values("pair_id", "day", "severity").annotate(n=Count("pk")).order_by()
     )
+    days_by_pair: dict[int, dict[date, DayCount]] = {}
     for row in rows:
-        days = days_by_pair.setdefault(row["pair_id"], _empty_days(now))
-        slot = next((d for d in days if d.day == row["day"]), None)
-        if slot is None:
+        days = days_by_pair.setdefault(row["pair_id"], {slot.day: slot for slot in _empty_days(now)})
+        slot = days.get(row["day"])
+        if slot is None:  # an event dated after today
             continue
         if row["severity"] == Severity.FAILURE:
             slot.failures += row["n"]
         else:
             slot.warnings += row["n"]
-    return days_by_pair
+    return {pair_id: list(days.values()) for pair_id, days in days_by_pair.items()}
