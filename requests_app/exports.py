@@ -34,8 +34,8 @@ _NO_REQUEST = ("", "")
 def _request_columns() -> dict[str, tuple[str, str]]:
     """Owner slug and purpose of every request, by request ID: one query, one small tuple per request.
 
-    Joined in Python because ``AuditEntry.request_id`` is a plain column (entries outlive
-    nothing and link to nothing), and per-row subqueries cost more than the whole export.
+    Joined in Python because ``AuditEntry.request_id`` is a plain column, not a foreign key,
+    and per-row subqueries cost more than the rest of the export.
     """
     return {request_id: (owner, purpose)
             for request_id, owner, purpose in BucketRequest.objects.values_list("request_id", "owner__slug", "purpose")}
