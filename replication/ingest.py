@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from replication.events import FAILURE, INFO, ReplicationFact, UnreadableMessage, facts_from_message
@@ -165,13 +166,19 @@ def _audit_opened(incident: Incident, fact: ReplicationFact) -> None:
 
 
 def _touch_pair(pair: BucketPair, fact: ReplicationFact, occurred_at: datetime) -> None:
-    changes = {}
-    if pair.last_event_at is None or occurred_at > pair.last_event_at:
-        changes["last_event_at"] = occurred_at
-    if fact.severity == FAILURE and (pair.last_failure_at is None or occurred_at > pair.last_failure_at):
-        changes["last_failure_at"] = occurred_at
-    if changes:
-        BucketPair.objects.filter(pk=pair.pk).update(**changes)
+    """Move the pair's last-event (and last-failure) time forward, never back.
+
+    Compared in the UPDATE itself: a concurrent delivery of an earlier event cannot overwrite
+    a later time it did not see.
+    """
+    def later_of(field: str):
+        moment = Value(occurred_at, output_field=DateTimeField())
+        return Greatest(Coalesce(field, moment), moment)
+
+    changes = {"last_event_at": later_of("last_event_at")}
+    if fact.severity == FAILURE:
+        changes["last_failure_at"] = later_of("last_failure_at")
+    BucketPair.objects.filter(pk=pair.pk).update(**changes)
 
 
 def count_refusal(reason: str) -> None:

@@ -69,6 +69,16 @@ def test_further_failures_of_the_pair_and_reason_join_the_open_incident(hook, au
     assert incidents == {"CONTENT_MISMATCH": 3, "SIZE_MISMATCH": 1}
 
 
+def test_an_earlier_failure_arriving_late_does_not_move_the_pair_times_back(hook, authority):
+    later, earlier = failure_document(key="later"), failure_document(key="earlier")
+    later["first_seen"], earlier["first_seen"] = "2026-11-02T11:00:00Z", "2026-11-02T09:00:00Z"
+    for document in (later, earlier):
+        hook(authority.notification(https_message(document)))
+    pair = BucketPair.objects.get()
+    moment = datetime(2026, 11, 2, 11, tzinfo=timezone.utc)
+    assert (pair.last_event_at, pair.last_failure_at) == (moment, moment)
+
+
 S3_RECORD = {
     "eventVersion": "2.2", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
     "eventTime": "2026-11-02T10:00:00.000Z", "eventName": "Replication:OperationFailedReplication",
