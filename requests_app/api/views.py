@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from requests_app import approvals, exports, submission
 from requests_app.api import serializers as s
-from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit
+from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit, token_of
 from requests_app.contract import Problem
 from requests_app.filters import filter_catalog, filter_requests
 from requests_app.forms import RequestForm
@@ -49,6 +49,8 @@ def request_input(http_request) -> dict | list[Problem]:
     """The body as a request-input mapping, or the problems that keep it from being one.
 
     A browser's form (the live preview) posts form fields; everything else posts JSON.
+    A person signed in with a session is the requester, as in the web form; only token
+    clients (Backstage submitting for its user) name another requester.
     """
     media_type = http_request.content_type.split(";", 1)[0].strip()
     if media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -60,6 +62,8 @@ def request_input(http_request) -> dict | list[Problem]:
         return [Problem("", f"The body is not valid JSON: {exc.detail}", code="parse-error")]
     if not isinstance(body, dict):
         return [Problem("", "The body must be a JSON object of request fields.", code="not-an-object")]
+    if token_of(http_request) is None:
+        return {**body, "requester": http_request.user.get_username()}
     return body
 
 

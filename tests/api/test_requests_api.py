@@ -109,6 +109,13 @@ def test_list_filters_and_paginates(backstage):
     assert backstage.get(REQUESTS, {"owner": "web-team"}).json()["count"] == 0
 
 
+def test_a_person_signed_in_submits_as_themselves(team_member, api):
+    api.force_login(team_member)
+    response = submit(api, rita_input(requester="someone-else"))
+    assert response.status_code == 201 and response.json()["requester"] == "rita"
+    assert BucketRequest.objects.get().requester == "rita"
+
+
 def test_requesters_see_their_own_and_their_teams_requests_only(backstage, team_member, api, teams):
     submit(backstage, prod_input())  # names rita: hers
     submit(backstage, prod_input(application="other-app", requester="someone", owner="web-team"))
