@@ -65,14 +65,18 @@ class LiveLog:
 
 
 class Heartbeat(threading.Thread):
-    """Every few seconds: heartbeat and log to the run row; notice a cancel request."""
+    """Every few seconds: heartbeat and log to the run row; notice a cancel request.
+
+    ``stop_requested`` is also set when the run is no longer ``running`` (the sweeper ended
+    it after missed heartbeats): its Terraform must stop rather than race the retry's.
+    """
 
     def __init__(self, run_id: int, live_log: LiveLog, interval: float):
         super().__init__(name=f"heartbeat-run-{run_id}", daemon=True)
         self.run_id = run_id
         self.live_log = live_log
         self.interval = interval
-        self.cancel_requested = threading.Event()
+        self.stop_requested = threading.Event()
         self._stopped = threading.Event()
 
     def run(self) -> None:
@@ -84,10 +88,10 @@ class Heartbeat(threading.Thread):
 
     def beat(self) -> None:
         try:
-            Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+            still_running = Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
                 heartbeat_at=timezone.now(), log=self.live_log.text)
-            if Run.objects.filter(pk=self.run_id, cancel_requested_at__isnull=False).exists():
-                self.cancel_requested.set()
+            if not still_running or Run.objects.filter(pk=self.run_id, cancel_requested_at__isnull=False).exists():
+                self.stop_requested.set()
         except Exception:  # a busy database must not end the run; the next beat tries again
             logger.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
 
@@ -112,7 +116,7 @@ def execute_run(run_id: int) -> str:
     workspace_root = Path(settings.TERRAFORM_WORK_DIR) / run.request.request_id / f"run-{run.pk}"
     ending = None
     try:
-        outputs = TerraformSteps(run, workspace_root, live_log, heartbeat.cancel_requested).apply()
+        outputs = TerraformSteps(run, workspace_root, live_log, heartbeat.stop_requested).apply()
     except RunStopped as stopped:
         ending = (stopped.status, stopped.reason)
     except Exception as exc:  # a bug or an environment problem: the run must still end
@@ -183,11 +187,11 @@ def backend_target(state_key: str) -> BackendTarget:
 class TerraformSteps:
     """The steps of one apply run, each recorded on the run row and in the audit trail."""
 
-    def __init__(self, run: Run, workspace_root: Path, live_log: LiveLog, cancel_requested: threading.Event):
+    def __init__(self, run: Run, workspace_root: Path, live_log: LiveLog, stop_requested: threading.Event):
         self.run = run
         self.workspace_root = workspace_root
         self.live_log = live_log
-        self.cancel_requested = cancel_requested
+        self.stop_requested = stop_requested
         self.binary = terraform_binary()
         self.workspace: Workspace | None = None
 
@@ -238,7 +242,7 @@ class TerraformSteps:
             [self.binary, *args], cwd=self.workspace.config_dir, env=self._environment(),
             timeout_seconds=settings.RUNNER_STEP_TIMEOUTS[step], grace_seconds=settings.RUNNER_CANCEL_GRACE_SECONDS,
             on_output=(lambda line: None) if quiet else self.live_log.append,
-            should_stop=self.cancel_requested.is_set,
+            should_stop=self.stop_requested.is_set,
         )
         seconds = round(time.monotonic() - started, 3)
         if quiet and not result.succeeded:

@@ -1,15 +1,18 @@
 """The worker path in this process, with real Terraform on the provider-free stack."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import transaction
 
 from requests_app.audit import verify_chain
 from requests_app.models import AuditEntry, CatalogEntry, RequestStatus
-from runner import execution
+from runner import execution, outcomes
 from runner.models import Run, RunStatus
 from tests.contract.cases import request_input
 from tests.runner.factories import approved_request
+from tests.runner.waiting import applying, wait_for_run
 
 # Migration data (ID sequences, roles, the sweeper schedule) survives the flush between tests.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -81,3 +84,22 @@ def runner_settings_path(runner_settings, key):
     from pathlib import Path
 
     return Path(runner_settings["TERRAFORM_STATE_DIR"]) / key
+
+
+def test_a_run_ended_by_the_sweeper_stops_its_terraform(runner_settings, monkeypatch):
+    """A worker that lost its run (the sweeper failed it) must not go on applying next to a retry."""
+    monkeypatch.setenv("BUCKETWISE_FAKE_APPLY_SECONDS", "60")
+    request = approved_request(request_input(application="orphaned"))
+    run = Run.objects.get(request=request)
+    worker = ThreadPoolExecutor(max_workers=1)
+    ending = worker.submit(execution.execute_run, run.pk)
+    wait_for_run(applying, run_id=run.pk)
+
+    with transaction.atomic():  # what the sweeper does to a run whose heartbeat it found stale
+        locked = Run.objects.select_for_update().select_related("request").get(pk=run.pk)
+        outcomes.finish(locked, RunStatus.FAILED, actor="system", reason="The worker stopped.")
+
+    assert ending.result(timeout=20) == RunStatus.FAILED
+    worker.shutdown()
+    actions = set(AuditEntry.objects.filter(request_id=request.request_id).values_list("action", flat=True))
+    assert "run.applied" not in actions
