@@ -20,9 +20,11 @@ def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
     queryset = BucketRequest.objects.all() if queryset is None else queryset
     if sees_all(user):
         return queryset
+    # ``owner__in`` is a subquery, not a join: no row repeats, so no DISTINCT (which on
+    # PostgreSQL would compare every column, the contract JSON included, on each list page).
     return queryset.filter(
         Q(submitted_by=user) | Q(requester=user.get_username()) | Q(owner__in=user.teams.all())
-    ).distinct()
+    )
 
 
 def visible_catalog(user, queryset: QuerySet | None = None) -> QuerySet:
