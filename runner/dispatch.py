@@ -19,7 +19,7 @@ from requests_app import audit, lifecycle
 from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
 from runner import outcomes
-from runner.models import Run, RunKind, RunStatus
+from runner.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def retry_request(request: BucketRequest, *, actor) -> Run:
     locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != RequestStatus.FAILED:
         raise RunnerError(f"{locked.request_id} is {locked.status}; only a failed request can be retried.")
-    if locked.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+    if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
         raise RunnerError(f"{locked.request_id} already has an active run.")
     run = create_run(locked, actor=actor)
     lifecycle.transition(locked, "queue", actor=actor,

@@ -87,8 +87,8 @@ def local_module_dirs(config_dir: Path) -> set[Path]:
         if directory in found:
             continue
         found.add(directory)
-        pending.extend(directory / source for source in _local_module_sources(directory))
-    return {path.resolve() for path in found}
+        pending.extend((directory / source).resolve() for source in _local_module_sources(directory))
+    return found
 
 
 def _local_module_sources(directory: Path) -> list[str]:
