@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: a real worker cluster, a local AWS, role users."""
+"""Fixtures shared by the whole suite: a real worker cluster on the twin stack, a local AWS (with SNS
+delivering to the live server), role users."""
 
 import os
 import signal
@@ -6,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -14,6 +16,8 @@ from django.contrib.auth.models import Group, User
 from portal import roles
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FAKE_STACK = PROJECT_ROOT / "terraform" / "testing" / "s3-request-fake"
+SNS_REGION = "eu-west-1"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -160,6 +164,26 @@ def worker_cluster(start_worker_cluster):
     return start_worker_cluster()
 
 
+@pytest.fixture
+def runner_settings(settings, tmp_path):
+    """Point this process's settings at the fake stack; returns the same as environment
+    variables for a worker cluster (start_worker_cluster(**runner_settings))."""
+    values = {
+        "TERRAFORM_STACK_DIR": str(FAKE_STACK),
+        "TERRAFORM_STATE_DIR": str(tmp_path / "state"),
+        "TERRAFORM_WORK_DIR": str(tmp_path / "runs"),
+        "TERRAFORM_PLUGIN_CACHE_DIR": str(tmp_path / "plugin-cache"),
+    }
+    settings.TERRAFORM_STACK_DIR = FAKE_STACK
+    settings.TERRAFORM_STATE_DIR = Path(values["TERRAFORM_STATE_DIR"])
+    settings.TERRAFORM_WORK_DIR = Path(values["TERRAFORM_WORK_DIR"])
+    settings.TERRAFORM_PLUGIN_CACHE_DIR = Path(values["TERRAFORM_PLUGIN_CACHE_DIR"])
+    settings.RUNNER_HEARTBEAT_SECONDS = 0.5
+    settings.RUNNER_CANCEL_GRACE_SECONDS = 5
+    return {**values, "RUNNER_HEARTBEAT_SECONDS": "0.5", "RUNNER_CANCEL_GRACE_SECONDS": "5",
+            "Q_WORKERS": "2"}
+
+
 @pytest.fixture(scope="session")
 def local_aws_endpoint():
     """moto in server mode on a free loopback port: the portal's local AWS."""
@@ -184,6 +208,45 @@ def local_aws(local_aws_endpoint, settings, monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     return local_aws_endpoint
+
+
+def moto_certificate_fetcher(moto_endpoint: str, fetched: list):
+    """Fetch ``https://sns.<region>.amazonaws.com/<name>.pem`` from moto instead of AWS (no network here)."""
+    import requests
+
+    from replication.sns import CertificateFetchError
+
+    def fetch(url: str) -> bytes:
+        parts = urlsplit(url)
+        region = parts.hostname.split(".")[1]
+        # moto's server picks the service and region from the Authorization header's credential scope.
+        routing = {"Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/sns/aws4_request"}
+        response = requests.get(moto_endpoint + parts.path, headers=routing, timeout=5, allow_redirects=False)
+        if response.status_code != 200:
+            raise CertificateFetchError(f"moto answered {response.status_code}")
+        fetched.append(url)
+        return response.content
+
+    return fetch
+
+
+@pytest.fixture
+def topic(local_aws, live_server, settings, monkeypatch):
+    """A moto SNS topic (in SNS_REGION) that POSTs to the portal's webhook on the live server, and is the
+    one topic the portal accepts; yields (sns client, topic ARN, certificate URLs fetched)."""
+    import boto3
+
+    from replication import webhook
+    from replication.sns import CertificateCache
+
+    sns = boto3.client("sns", region_name=SNS_REGION, endpoint_url=local_aws)
+    topic_arn = sns.create_topic(Name="bucketwise-replication-failures-e2e")["TopicArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="http", Endpoint=live_server.url + "/hooks/sns/replication/")
+    settings.SNS_ALLOWED_TOPIC_ARNS = [topic_arn]
+    fetched = []
+    monkeypatch.setattr(webhook, "CERTIFICATES", CertificateCache(moto_certificate_fetcher(local_aws, fetched)))
+    yield sns, topic_arn, fetched
+    sns.delete_topic(TopicArn=topic_arn)
 
 
 def make_user(username: str, *role_names: str, is_staff: bool = False) -> User:

@@ -21,8 +21,6 @@ from requests_app.audit_csv import read_audit_csv
 from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
 from tests.conftest import PROJECT_ROOT, child_environment
 from tests.replication.conftest import failure_document
-from tests.replication.test_end_to_end import topic  # noqa: F401  (fixture: moto SNS -> live server)
-from tests.runner.conftest import runner_settings  # noqa: F401  (fixture: the twin stack for workers)
 from tests.runner.factories import ensure_teams
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
@@ -167,7 +165,7 @@ class Portal:
 
 
 @pytest.fixture
-def portal(live_server, requester, approver, auditor, runner_settings, start_worker_cluster) -> Portal:  # noqa: F811
+def portal(live_server, requester, approver, auditor, runner_settings, start_worker_cluster) -> Portal:
     """The live portal with its people and a worker cluster on the twin stack, set up before the browser."""
     ensure_teams()
     Team.objects.get(slug="app-team").members.add(requester)
@@ -180,7 +178,7 @@ def staging_audit_entry_ids() -> list[int]:
 
 
 def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
-        portal, topic, open_session, tmp_path):  # noqa: F811
+        portal, topic, open_session, tmp_path):
     shot = Checkpoints("journey")
     rita, alex, ada = open_session(), open_session(), open_session()
 

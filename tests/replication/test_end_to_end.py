@@ -12,46 +12,12 @@ publishing happens here without a Subject because moto leaves Subject out of wha
 import json
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
-import requests
 
 from lambdas.failure_notifier.message import message_attributes, sns_message
-from replication import webhook
 from replication.models import Incident, RefusalCount, ReplicationEvent
-from replication.sns import CertificateCache, CertificateFetchError
+from tests.conftest import SNS_REGION as REGION
 from tests.replication.conftest import failure_document, make_catalog_entry
-
-REGION = "eu-west-1"
-
-
-def moto_certificate_fetcher(moto_endpoint: str, fetched: list):
-    """Fetch ``https://sns.<region>.amazonaws.com/<name>.pem`` from moto instead of AWS."""
-
-    def fetch(url: str) -> bytes:
-        parts = urlsplit(url)
-        region = parts.hostname.split(".")[1]
-        # moto's server picks the service and region from the Authorization header's credential scope.
-        routing = {"Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/sns/aws4_request"}
-        response = requests.get(moto_endpoint + parts.path, headers=routing, timeout=5, allow_redirects=False)
-        if response.status_code != 200:
-            raise CertificateFetchError(f"moto answered {response.status_code}")
-        fetched.append(url)
-        return response.content
-
-    return fetch
-
-
-@pytest.fixture
-def topic(local_aws, live_server, settings, monkeypatch):
-    sns = boto3.client("sns", region_name=REGION, endpoint_url=local_aws)
-    topic_arn = sns.create_topic(Name="bucketwise-replication-failures-e2e")["TopicArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="http", Endpoint=live_server.url + "/hooks/sns/replication/")
-    settings.SNS_ALLOWED_TOPIC_ARNS = [topic_arn]
-    fetched = []
-    monkeypatch.setattr(webhook, "CERTIFICATES", CertificateCache(moto_certificate_fetcher(local_aws, fetched)))
-    yield sns, topic_arn, fetched
-    sns.delete_topic(TopicArn=topic_arn)
 
 
 @pytest.mark.django_db(transaction=True)
