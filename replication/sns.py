@@ -8,9 +8,10 @@ ones first, so that garbage never costs a certificate fetch or an RSA operation)
 2. ``SigningCertURL`` strictly validated (https, port 443, an ``sns.<region>.amazonaws.com``
    host, a ``.pem`` path, no userinfo, query or fragment): the lesson of CVE-2023-33185;
 3. ``Timestamp`` not older than the bound (nor far in the future);
-4. the signature: version 1 = SHA1withRSA, 2 = SHA256withRSA, PKCS#1 v1.5, over the
-   ``Key\\nValue\\n`` pairs AWS documents for the message type;
-5. ``TopicArn`` in the allow-list (a valid signature proves AWS sent it, not that it is ours).
+4. ``TopicArn`` in the allow-list (a valid signature proves AWS sent it, not that it is ours;
+   checked before the signature so that other topics never cost a certificate fetch);
+5. the signature: version 1 = SHA1withRSA, 2 = SHA256withRSA, PKCS#1 v1.5, over the
+   ``Key\\nValue\\n`` pairs AWS documents for the message type.
 
 The certificate is fetched through an injected ``fetch`` callable (the one seam tests
 replace) only after the URL check passed, without following redirects, and cached by URL.
@@ -253,9 +254,9 @@ class SnsVerifier:
         validate_certificate_url(envelope["SigningCertURL"])
         timestamp = parse_timestamp(envelope["Timestamp"])
         check_age(timestamp, now or datetime.now(timezone.utc), self.max_age)
-        verify_signature(envelope, self.certificates.public_key(envelope["SigningCertURL"]))
         if envelope["TopicArn"] not in self.allowed_topic_arns:
             raise forbidden("topic_not_allowed", envelope["TopicArn"])
+        verify_signature(envelope, self.certificates.public_key(envelope["SigningCertURL"]))
         return VerifiedMessage(
             type=envelope["Type"],
             message_id=envelope["MessageId"],

@@ -86,6 +86,12 @@ def test_a_topic_outside_the_allow_list_is_refused_even_when_signed(authority, v
     assert (caught.status, caught.reason) == (403, "topic_not_allowed")
 
 
+def test_a_topic_outside_the_allow_list_costs_no_certificate_fetch(authority, verifier):
+    authority.fetched.clear()
+    refusal(verifier, body(authority.notification("x", topic_arn=OTHER_TOPIC_ARN)))
+    assert authority.fetched == []
+
+
 def test_a_stale_timestamp_is_refused(authority, verifier):
     old = datetime.now(timezone.utc) - timedelta(hours=2)
     caught = refusal(verifier, body(authority.notification("x", timestamp=old)))
