@@ -15,6 +15,12 @@ def can_view_run(user, run: Run) -> bool:
     return can_view_request_runs(user, run.request)
 
 
+def visible_run(user, pk: int) -> Run | None:
+    """Run ``pk`` if ``user`` may see it; None whether it is missing or hidden (do not reveal which)."""
+    run = Run.objects.select_related("request", "request__owner").filter(pk=pk).first()
+    return run if run is not None and can_view_run(user, run) else None
+
+
 def can_cancel(user) -> bool:
     return user.is_staff and user.has_perm("runner.cancel_run")
 

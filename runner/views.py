@@ -1,11 +1,11 @@
 """Portal pages of the runner: a run's page with its live log, and the runs panel of a request."""
 
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from requests_app.models import RequestStatus
-from runner.access import can_cancel, can_retry, can_view_request_runs, can_view_run
+from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
 from runner.logbound import OMISSION_MARKER
 from runner.models import Run
 
@@ -14,9 +14,9 @@ STATUS_BADGE = {"succeeded": "ok", "queued": "warn", "running": "warn", "failed"
 
 
 def _visible_run(http_request, pk: int) -> Run:
-    run = get_object_or_404(Run.objects.select_related("request", "request__owner"), pk=pk)
-    if not can_view_run(http_request.user, run):
-        raise Http404("No such run.")  # do not reveal that it exists
+    run = visible_run(http_request.user, pk)
+    if run is None:
+        raise Http404("No such run.")
     return run
 
 

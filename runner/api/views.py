@@ -1,6 +1,5 @@
 """API of the runner: read a run, cancel it, retry a failed request with a new run."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -10,14 +9,14 @@ from rest_framework.views import APIView
 
 from requests_app.models import BucketRequest
 from runner import dispatch
-from runner.access import can_cancel, can_retry, can_view_request_runs, can_view_run
+from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
 from runner.api.serializers import RunSerializer
 from runner.models import Run
 
 
 def _visible_run(http_request, pk: int) -> Run:
-    run = get_object_or_404(Run.objects.select_related("request", "request__owner"), pk=pk)
-    if not can_view_run(http_request.user, run):
+    run = visible_run(http_request.user, pk)
+    if run is None:
         raise NotFound("No such run.")
     return run
 
