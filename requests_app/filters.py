@@ -1,4 +1,4 @@
-"""List filters shared by the pages and the API: environment, status, owner, and a text search."""
+"""List filters shared by the pages and the API (requests, catalog, audit trail): exact fields and a text search."""
 
 from typing import Mapping
 
@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 REQUEST_FILTERS = ("environment", "status", "owner")
 CATALOG_FILTERS = ("environment", "status", "owner", "purpose")
+AUDIT_FILTERS = ("environment", "request_id", "action")
 
 
 def _exact(queryset: QuerySet, params: Mapping, names) -> QuerySet:
@@ -29,3 +30,7 @@ def filter_catalog(queryset: QuerySet, params: Mapping) -> QuerySet:
     queryset = _exact(queryset, params, CATALOG_FILTERS)
     text = (params.get("q") or "").strip()
     return queryset.filter(bucket_name__icontains=text) if text else queryset
+
+
+def filter_audit(queryset: QuerySet, params: Mapping) -> QuerySet:
+    return _exact(queryset, params, AUDIT_FILTERS)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from requests_app import panels
 from requests_app.api.views import audit_csv_response
 from requests_app.contract import contract_to_yaml, load_contract
-from requests_app.filters import filter_catalog, filter_requests
+from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
 from requests_app.models import (
     AuditEntry,
@@ -144,14 +144,11 @@ def catalog_detail(http_request, bucket_name):
 
 @permission_required("requests_app.view_auditentry", raise_exception=True)
 def audit_list(http_request):
-    queryset = AuditEntry.objects.order_by("-id")
-    for name in ("environment", "request_id", "action"):
-        if http_request.GET.get(name):
-            queryset = queryset.filter(**{name: http_request.GET[name].strip()})
+    queryset = filter_audit(AuditEntry.objects.order_by("-id"), http_request.GET)
     return render(http_request, "requests_app/audit.html", {
         "page": _page(http_request, queryset),
         "can_export": http_request.user.has_perm("requests_app.export_auditentry"),
-        **_filter_context(http_request, ("environment", "request_id", "action")),
+        **_filter_context(http_request, AUDIT_FILTERS),
     })
 
 

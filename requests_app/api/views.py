@@ -13,7 +13,7 @@ from requests_app import approvals, exports, submission
 from requests_app.api import serializers as s
 from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit, token_of
 from requests_app.contract import Problem
-from requests_app.filters import filter_catalog, filter_requests
+from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
 from requests_app.models import AuditEntry, Decision, Environment
 from requests_app.visibility import visible_catalog, visible_requests
@@ -212,11 +212,7 @@ class AuditList(generics.ListAPIView):
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
     def get_queryset(self):
-        queryset = AuditEntry.objects.order_by("-id")
-        for name in ("environment", "request_id", "action"):
-            if self.request.query_params.get(name):
-                queryset = queryset.filter(**{name: self.request.query_params[name]})
-        return queryset
+        return filter_audit(AuditEntry.objects.order_by("-id"), self.request.query_params)
 
     def get_permissions(self):
         if self.request.query_params.get("format") == "csv":
