@@ -22,11 +22,9 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _support import ROOT, portal_environment, recreate_database, setup_django
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_bench_api"
 TRIVIAL_PATH = "/bench/trivial/"
 SUBMIT_PATH = "/api/v1/s3-requests/"
@@ -56,33 +54,9 @@ def bench_wsgi_app():
     return get_wsgi_application()
 
 
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                         password=parts.password, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{parts.path.lstrip("/")}"')
-
-
-def portal_environment(url: str, var_dir: Path) -> dict:
-    environment = {**os.environ, "DATABASE_URL": url, "BUCKETWISE_VAR_DIR": str(var_dir), "SECRET_KEY": "bench-only",
-                   "DEBUG": "false", "LOG_LEVEL": "ERROR", "API_TOKEN_THROTTLE_RATE": "1000000/min",
-                   "DJANGO_SETTINGS_MODULE": "portal.settings"}
-    environment.pop("REDIS_URL", None)
-    return environment
-
-
-def prepare_portal(url: str, var_dir: Path) -> str:
+def prepare_portal(environment: dict) -> str:
     """Migrate, add the team, and return a submit+read token of a requester service account."""
-    os.environ.update(portal_environment(url, var_dir))
-    os.environ.pop("REDIS_URL", None)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    setup_django(environment)
     from django.contrib.auth.models import Group, User
 
     from portal import roles
@@ -164,11 +138,11 @@ def main() -> None:
     args = parser.parse_args()
     count = 160 if args.small else args.requests
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    var_dir = ROOT / "var" / "bench-api"
+    environment = portal_environment(url, ROOT / "var" / "bench-api", API_TOKEN_THROTTLE_RATE="1000000/min")
     recreate_database(url)
-    token = prepare_portal(url, var_dir)
+    token = prepare_portal(environment)
     port = free_port()
-    server = start_server(portal_environment(url, var_dir), port)
+    server = start_server(environment, port)
     base_url = f"http://127.0.0.1:{port}"
     try:
         load(base_url, token, 32, args.clients, trivial)  # warm up: imports, connections

@@ -17,11 +17,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _support import ROOT, portal_environment, recreate_database, setup_django
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_bench"
 REQUESTS = 1000
 
@@ -37,35 +36,6 @@ COPY (
   ORDER BY a.id
 ) TO STDOUT WITH CSV HEADER
 """
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                         password=parts.password, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def child_environment(url: str, var_dir: Path) -> dict:
-    environment = {**os.environ, "DATABASE_URL": url, "BUCKETWISE_VAR_DIR": str(var_dir),
-                   "SECRET_KEY": "bench-only", "DEBUG": "false", "LOG_LEVEL": "WARNING"}
-    environment.pop("REDIS_URL", None)
-    return environment
-
-
-def setup_django(url: str, var_dir: Path) -> None:
-    os.environ.update(child_environment(url, var_dir))
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def generate_entries(rows: int) -> float:
@@ -114,11 +84,10 @@ def main() -> None:
     args = parser.parse_args()
     rows = 100_000 if args.small else args.rows
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    var_dir = ROOT / "var" / "bench-audit-export"
+    environment = portal_environment(url, ROOT / "var" / "bench-audit-export", LOG_LEVEL="WARNING")
     recreate_database(url)
-    setup_django(url, var_dir)
+    setup_django(environment)
     generation_seconds = generate_entries(rows)
-    environment = child_environment(url, var_dir)
     portal = measured([sys.executable, "manage.py", "export_audit", "--environment", "prod", "--out", os.devnull],
                       environment)
     parts = urlsplit(url)

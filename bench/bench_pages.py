@@ -13,43 +13,15 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _support import portal_environment, recreate_database, setup_django
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_bench_pages"
 ENVIRONMENTS = ("dev", "test", "staging", "prod")
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                         password=parts.password, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{parts.path.lstrip("/")}"')
-
-
-def setup_django(url: str | None, var_dir: Path) -> None:
-    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false",
-                      LOG_LEVEL="ERROR", ALLOWED_HOSTS="testserver")
-    os.environ.pop("REDIS_URL", None)
-    if url:
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def generate_rows(count: int) -> float:
@@ -138,7 +110,7 @@ def main() -> None:
         url = None if args.sqlite else os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
         if url:
             recreate_database(url)
-        setup_django(url, Path(var_dir))
+        setup_django(portal_environment(url, Path(var_dir), ALLOWED_HOSTS="testserver"))
         from django.db import connection
 
         generation = generate_rows(rows)
