@@ -1,10 +1,11 @@
 """Management commands: verify_audit, export_audit, export_catalog, s3_contract import."""
 
 import csv
+import re
 
 import pytest
 import yaml
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from requests_app import catalog
@@ -93,6 +94,19 @@ def test_verify_audit_reports_a_csv_from_another_trail(team_member, tmp_path):
     path.write_text(text)
     code, _, err = run("verify_audit", "--csv", str(path))
     assert code == 1 and "not the entry the audit trail holds" in err
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("bucket,owner\nb,app-team\n", "not an audit CSV (missing column 'timestamp_utc')"),
+    ("timestamp_utc,request_id,bucket_name,environment,action,actor,entry_id,detail,previous_hash,entry_hash\n"
+     "yesterday,S3-0001,b,prod,request.submitted,rita,1,{},0,0\n", "a row is not an exported audit entry"),
+])
+def test_verify_audit_names_a_file_that_is_not_an_audit_csv(team_member, tmp_path, text, reason):
+    submit_request(prod_input(), team_member)
+    path = tmp_path / "other.csv"
+    path.write_text(text)
+    with pytest.raises(CommandError, match=re.escape(reason)):
+        run("verify_audit", "--csv", str(path))
 
 
 def test_export_audit_writes_one_environment_with_the_workflow_columns_first(team_member, tmp_path):

@@ -34,11 +34,13 @@ class Command(BaseCommand):
     def _csv_holds(self, path: Path) -> bool:
         try:
             rows = read_audit_csv(path)
+            problems = file_problems(rows) + database_problems(rows)
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: cannot read it ({error})") from error
         except KeyError as error:
             raise CommandError(f"{path}: not an audit CSV (missing column {error})") from error
-        problems = file_problems(rows) + database_problems(rows)
+        except (ValueError, TypeError) as error:  # a timestamp, id or detail that does not parse, a short row
+            raise CommandError(f"{path}: a row is not an exported audit entry ({error})") from error
         for problem in problems:
             self.stderr.write(f"{path}: {problem}")
         if not problems:
