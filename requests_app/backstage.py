@@ -244,7 +244,7 @@ def entity_name(bucket_name: str) -> str:
     if is_valid_entity_name(bucket_name):
         return bucket_name
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", bucket_name).strip("-_.") or "bucket"
-    if len(cleaned) <= MAX_ENTITY_NAME and is_valid_entity_name(cleaned):
+    if is_valid_entity_name(cleaned):
         return cleaned
     digest = hashlib.sha256(bucket_name.encode("utf-8")).hexdigest()[:8]
     return f"{cleaned[:MAX_ENTITY_NAME - 9].rstrip('-_.')}-{digest}"
