@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import unquote_plus
 
@@ -37,6 +37,15 @@ S3_REPLICATION_EVENTS = {
 
 class UnreadableMessage(ValueError):
     """A correctly signed message whose content we do not understand."""
+
+
+# How long each stored text may be (the models use these lengths). A signed message is
+# trusted to come from AWS, not to be short: longer bucket names or keys are refused as
+# unreadable, a longer kind or reason is shortened.
+MAX_BUCKET_NAME = 255
+MAX_KEY = 1024
+MAX_KIND = 60
+MAX_REASON = 100
 
 
 @dataclass(frozen=True)
@@ -63,12 +72,26 @@ def facts_from_message(message: str, message_id: str) -> list[ReplicationFact]:
     if not isinstance(document, dict):
         raise UnreadableMessage("Message is not a JSON object")
     if document.get("schema") == NOTIFIER_SCHEMA:
-        return [_from_failure_document(document)]
+        return [_within_limits(_from_failure_document(document))]
     if isinstance(document.get("Records"), list):
-        return [_from_s3_record(record, message_id, index) for index, record in enumerate(document["Records"])]
+        return [_within_limits(_from_s3_record(record, message_id, index))
+                for index, record in enumerate(document["Records"])]
     if document.get("Event") == "s3:TestEvent":
         return []
     raise UnreadableMessage("neither a failure notification nor an S3 replication event")
+
+
+def _within_limits(fact: ReplicationFact) -> ReplicationFact:
+    texts = {
+        "primary bucket": (fact.primary_bucket, MAX_BUCKET_NAME),
+        "replica bucket": (fact.replica_bucket, MAX_BUCKET_NAME),
+        "key": (fact.key or "", MAX_KEY),
+        "version": (fact.version_id or "", MAX_KEY),
+    }
+    too_long = [name for name, (text, limit) in texts.items() if len(text) > limit]
+    if too_long:
+        raise UnreadableMessage(f"{', '.join(too_long)} longer than S3 allows")
+    return replace(fact, kind=fact.kind[:MAX_KIND], reason=fact.reason[:MAX_REASON])
 
 
 def _text(value) -> str:

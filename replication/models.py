@@ -9,6 +9,7 @@ becomes one ``ReplicationEvent`` of a ``BucketPair`` (unique ``dedupe_key``: the
 
 from django.db import models
 
+from replication.events import MAX_BUCKET_NAME, MAX_KEY, MAX_KIND, MAX_REASON
 from requests_app.models import CatalogEntry
 
 
@@ -40,8 +41,8 @@ class SnsMessage(models.Model):
 class BucketPair(models.Model):
     """A primary bucket and its replica, as events name them."""
 
-    primary_bucket = models.CharField(max_length=255, blank=True)
-    replica_bucket = models.CharField(max_length=255, blank=True)
+    primary_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
+    replica_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
     catalog_entry = models.ForeignKey(
         CatalogEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="replication_pairs",
         help_text="The catalog entry of the primary (or replica) bucket when it is one of ours.",
@@ -77,8 +78,8 @@ UNRESOLVED_STATES = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
 
 class Incident(models.Model):
     pair = models.ForeignKey(BucketPair, on_delete=models.PROTECT, related_name="incidents")
-    reason = models.CharField(max_length=100)
-    kind = models.CharField(max_length=60, help_text="Verdict or S3 event name of the first event.")
+    reason = models.CharField(max_length=MAX_REASON)
+    kind = models.CharField(max_length=MAX_KIND, help_text="Verdict or S3 event name of the first event.")
     severity = models.CharField(max_length=10, choices=Severity.choices)
     state = models.CharField(max_length=15, choices=IncidentState.choices, default=IncidentState.OPEN,
                              db_index=True)
@@ -113,9 +114,9 @@ class ReplicationEvent(models.Model):
                                   help_text="failure:<failure_id> for the notifier, s3:<sha256> for S3 events.")
     source = models.CharField(max_length=10)
     key = models.TextField(null=True, blank=True)
-    version_id = models.CharField(max_length=1024, null=True, blank=True)
-    kind = models.CharField(max_length=60, help_text="The notifier's verdict or the S3 event name.")
-    reason = models.CharField(max_length=100)
+    version_id = models.CharField(max_length=MAX_KEY, null=True, blank=True)
+    kind = models.CharField(max_length=MAX_KIND, help_text="The notifier's verdict or the S3 event name.")
+    reason = models.CharField(max_length=MAX_REASON)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     detail = models.TextField(blank=True)
     occurred_at = models.DateTimeField(db_index=True)

@@ -109,6 +109,17 @@ def test_s3_replication_events_are_understood(hook, authority, event_name, sever
         assert event.reason == "AssumeRoleNotPermitted"
 
 
+def test_an_overlong_reason_is_shortened_and_an_overlong_bucket_name_is_unreadable(hook, authority):
+    record = {**S3_RECORD, "eventName": "Replication:OperationFailedReplication",
+              "replicationEventData": {**S3_RECORD["replicationEventData"], "failureReason": "R" * 500}}
+    assert hook(authority.notification(json.dumps({"Records": [record]}))).status_code == 200
+    assert ReplicationEvent.objects.get().reason == "R" * 100
+
+    named_too_long = {**record, "s3": {**record["s3"], "bucket": {"name": "b" * 300}}}
+    response = hook(authority.notification(json.dumps({"Records": [named_too_long]})))
+    assert response.status_code == 400 and response.json()["reason"] == "unreadable_message"
+
+
 def test_an_s3_test_event_is_accepted_without_events(hook, authority):
     response = hook(authority.notification(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})))
     assert response.status_code == 200 and ReplicationEvent.objects.count() == 0
