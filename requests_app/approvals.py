@@ -3,7 +3,7 @@
 - only members of ``platform-approvers`` (permission ``decide_bucketrequest``) decide;
 - nobody decides on their own request: not the person named as requester, not the
   account that submitted it (a service account submitting for someone);
-- one vote per person; a comment is required;
+- one vote per person; a comment is required (text without NUL characters);
 - a vote is cast on the contract hash the approver saw; approvals of an older contract
   do not count;
 - the request is approved when the approvals on its current contract reach the number
@@ -32,6 +32,7 @@ class DecisionRefused(Exception):
     NOT_PENDING = "not-pending"
     STALE_CONTRACT = "stale-contract"
     COMMENT_REQUIRED = "comment-required"
+    COMMENT_INVALID = "comment-invalid"
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -83,6 +84,8 @@ def decide(request: BucketRequest, user, decision: str, comment: str, *,
     comment = (comment or "").strip()
     if not comment:
         raise DecisionRefused(DecisionRefused.COMMENT_REQUIRED, "A comment is required with every decision.")
+    if "\x00" in comment:  # PostgreSQL stores no NUL in text or JSON (the vote and its audit entry)
+        raise DecisionRefused(DecisionRefused.COMMENT_INVALID, "A comment may not contain NUL characters.")
     locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
     refusal = refusal_for(locked, user)
     if refusal is not None:

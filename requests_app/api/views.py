@@ -34,6 +34,7 @@ REFUSAL_STATUS = {
     approvals.DecisionRefused.NOT_APPROVER: status.HTTP_403_FORBIDDEN,
     approvals.DecisionRefused.OWN_REQUEST: status.HTTP_403_FORBIDDEN,
     approvals.DecisionRefused.COMMENT_REQUIRED: status.HTTP_400_BAD_REQUEST,
+    approvals.DecisionRefused.COMMENT_INVALID: status.HTTP_400_BAD_REQUEST,
     approvals.DecisionRefused.ALREADY_VOTED: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.NOT_PENDING: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.STALE_CONTRACT: status.HTTP_409_CONFLICT,

@@ -137,6 +137,14 @@ def test_approve_through_the_api_follows_the_rules(backstage, approver, api):
     assert again.status_code == 409
 
 
+def test_a_nul_in_a_decision_comment_is_refused_with_400(backstage, approver, api):
+    submit(backstage, prod_input())
+    api.force_login(approver)
+    response = api.post(f"{REQUESTS}S3-0001/approve/", {"comment": "ok\x00"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "comment-invalid"
+    assert not BucketRequest.objects.get().approvals.exists()
+
+
 def test_a_requester_cannot_approve_through_the_api(backstage, team_member, api):
     submit(backstage, prod_input())
     api.force_login(team_member)
