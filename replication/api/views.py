@@ -4,10 +4,13 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from replication.overview import filter_pairs, health_rows, pairs_with_counts
+from replication.views import VIEW_PERMISSION
+from requests_app.api.permissions import scoped_permission
+
+CanReadReplication = scoped_permission("read", VIEW_PERMISSION)
 
 
 class DaySerializer(serializers.Serializer):
@@ -36,7 +39,7 @@ class PairHealthSerializer(serializers.Serializer):
 
 
 class ReplicationHealthView(GenericAPIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [CanReadReplication]
     serializer_class = PairHealthSerializer
 
     @extend_schema(responses=PairHealthSerializer(many=True), parameters=[

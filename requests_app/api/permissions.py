@@ -9,7 +9,8 @@ def token_of(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-def _scoped(scope: str, permission: str | None = None):
+def scoped_permission(scope: str, permission: str | None = None):
+    """A DRF permission: a token needs ``scope``; every caller needs ``permission`` (if given)."""
     class ScopePermission(BasePermission):
         message = f"This needs the '{scope}' scope" + (f" and the {permission} permission." if permission else ".")
 
@@ -25,9 +26,9 @@ def _scoped(scope: str, permission: str | None = None):
     return ScopePermission
 
 
-CanRead = _scoped("read")
-CanSubmit = _scoped("submit", "requests_app.submit_bucketrequest")
+CanRead = scoped_permission("read")
+CanSubmit = scoped_permission("submit", "requests_app.submit_bucketrequest")
 # Deciding checks the approver permission itself (requests_app.approvals), with the other rules.
-CanApprove = _scoped("approve")
-CanReadAudit = _scoped("read", "requests_app.view_auditentry")
-CanExportAudit = _scoped("read", "requests_app.export_auditentry")
+CanApprove = scoped_permission("approve")
+CanReadAudit = scoped_permission("read", "requests_app.view_auditentry")
+CanExportAudit = scoped_permission("read", "requests_app.export_auditentry")

@@ -152,6 +152,11 @@ def test_the_api_needs_authentication(client):
     assert client.get("/api/v1/replication/health/").status_code in (401, 403)
 
 
+def test_the_api_needs_the_same_role_as_the_pages(client):
+    client.force_login(User.objects.create_user("nobody"))
+    assert client.get("/api/v1/replication/health/").status_code == 403
+
+
 def test_catalog_and_request_pages_show_the_replication_state(client, hook, authority, approver, rf):
     entry = make_catalog_entry("orders-prod", "app-team")
     hook(authority.notification(https_message(failure_document())))
