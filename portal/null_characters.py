@@ -1,12 +1,14 @@
-"""Refuse NUL characters in query strings with 400: PostgreSQL cannot compare text with them.
+"""Refuse NUL characters in the path and query string with 400: PostgreSQL cannot compare text with them.
 
-A filter such as ``?owner=%00`` otherwise reaches the database and fails there (a 500 on
-PostgreSQL, found by schemathesis). No parameter of the portal can legitimately carry one.
+A filter such as ``?owner=%00`` or an ID such as ``/api/v1/s3-requests/S3-%0001/`` otherwise
+reaches the database and fails there (a 500 on PostgreSQL, found by schemathesis). No
+parameter or path of the portal can legitimately carry one.
 """
 
 from django.http import HttpResponse, JsonResponse
 
 MESSAGE = "Query parameters may not contain NUL characters (%00)."
+PATH_MESSAGE = "Paths may not contain NUL characters (%00)."
 
 
 class RefuseNullCharactersMiddleware:
@@ -14,11 +16,20 @@ class RefuseNullCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_null_character(request.GET):
+        message = _refusal(request)
+        if message:
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": MESSAGE, "code": "null-character"}, status=400)
-            return HttpResponse(MESSAGE, status=400, content_type="text/plain; charset=utf-8")
+                return JsonResponse({"detail": message, "code": "null-character"}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+def _refusal(request) -> str | None:
+    if "\x00" in request.path:
+        return PATH_MESSAGE
+    if _has_null_character(request.GET):
+        return MESSAGE
+    return None
 
 
 def _has_null_character(query) -> bool:

@@ -15,6 +15,19 @@ def test_a_nul_in_an_api_query_is_refused_with_400(backstage, path):
     assert response.json()["code"] == "null-character"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/s3-requests/S3-00%0001/", "/api/v1/s3-requests/S3-00%0001/approve/"])
+def test_a_nul_in_an_api_path_is_refused_with_400(backstage, path):
+    response = backstage.get(path)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Paths may not contain NUL characters (%00).", "code": "null-character"}
+
+
+def test_a_nul_in_a_page_path_is_refused_with_400(client, team_member):
+    client.force_login(team_member)
+    response = client.get("/catalog/bucket%00/")
+    assert (response.status_code, response.content) == (400, b"Paths may not contain NUL characters (%00).")
+
+
 def test_a_nul_in_a_page_query_is_refused_with_400(client, team_member):
     client.force_login(team_member)
     response = client.get("/requests/?q=%00")
