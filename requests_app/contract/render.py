@@ -76,13 +76,14 @@ def iam_policy(contract: Contract, policy: PlatformPolicy) -> dict:
         {"Sid": "ObjectAccess", "Effect": "Allow", "Action": OBJECT_ACTIONS, "Resource": [f"{bucket_arn}/*"]},
     ]
     if contract.spec.encryption.type == EncryptionType.SSE_KMS:
-        statements.append(_kms_statement(bucket_arn, policy.region))
+        statements.append(_kms_statement(bucket_arn, contract.spec.encryption.kms_key_alias, policy.region))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _kms_statement(bucket_arn: str, region: str) -> dict:
-    # The key's ARN is unknown here (the contract names an alias), so the conditions do the limiting.
-    # The context is the bucket ARN with S3 Bucket Keys and the object ARN without them.
+def _kms_statement(bucket_arn: str, key_alias: str, region: str) -> dict:
+    # The key's ARN is unknown here (the contract names an alias), so the conditions do the limiting:
+    # only the key behind the contract's alias, only through S3, only for this bucket. The context is
+    # the bucket ARN with S3 Bucket Keys and the object ARN without them.
     return {
         "Sid": "KmsThroughS3ForThisBucket",
         "Effect": "Allow",
@@ -91,6 +92,7 @@ def _kms_statement(bucket_arn: str, region: str) -> dict:
         "Condition": {
             "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
             "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"]},
+            "ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias},
         },
     }
 

@@ -108,7 +108,7 @@ def test_iam_policy_is_least_privilege_for_sse_s3():
     ]
 
 
-def test_iam_policy_limits_kms_to_s3_and_this_bucket():
+def test_iam_policy_limits_kms_to_the_platform_key_s3_and_this_bucket():
     document = iam_policy(_contract(environment="prod"), POLICY)
     arn = "arn:aws:s3:::goldenpath-prod-payments-api-uploads"
 
@@ -116,6 +116,7 @@ def test_iam_policy_limits_kms_to_s3_and_this_bucket():
     assert sorted(kms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert kms["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
     assert kms["Condition"]["StringLike"] == {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]}
+    assert kms["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/goldenpath-prod-s3"}
 
 
 def test_tfvars_embed_the_same_iam_policy():
