@@ -279,7 +279,7 @@ TERRAFORM_STACK_DIR = BASE_DIR / env.str("TERRAFORM_STACK_DIR", default="terrafo
 TERRAFORM_PLUGIN_CACHE_DIR = Path(
     env.str("TERRAFORM_PLUGIN_CACHE_DIR", default=str(VAR_DIR / "terraform-plugin-cache"))
 )
-# Seconds each Terraform step may take; their sum must stay below Q_TASK_TIMEOUT.
+# Seconds each Terraform step may take; their sum must stay below Q_TASK_TIMEOUT (checked at startup).
 RUNNER_STEP_TIMEOUTS = {
     "version": env.int("RUNNER_VERSION_TIMEOUT_SECONDS", default=60),
     "init": env.int("RUNNER_INIT_TIMEOUT_SECONDS", default=300),

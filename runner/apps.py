@@ -7,7 +7,7 @@ class RunnerConfig(AppConfig):
 
     def ready(self):
         from requests_app import panels, signals
-        from runner import dispatch
+        from runner import checks, dispatch  # noqa: F401  (checks registers itself)
         from runner.views import runs_panel
 
         signals.status_changed.connect(dispatch.on_status_changed, dispatch_uid="runner.on_status_changed")
