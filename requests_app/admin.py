@@ -94,6 +94,10 @@ class BucketRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A request changes only through its named transitions (the decide actions), never by Save.
+        return False
+
     def has_decide_permission(self, request):
         return request.user.has_perm(approvals.DECIDE_PERMISSION)
 

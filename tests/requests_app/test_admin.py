@@ -76,3 +76,14 @@ def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_clie
     assert text not in token.secret_hash
     listing = admin_client.get(reverse("admin:requests_app_apitoken_change", args=[token.pk])).content.decode()
     assert text not in listing
+
+
+def test_a_request_cannot_be_saved_from_the_admin_even_by_a_superuser(client, two_requests, django_user_model):
+    superuser = django_user_model.objects.create_superuser("root", password="pw-root")
+    client.force_login(superuser)
+    pending = two_requests[0]
+    change_url = reverse("admin:requests_app_bucketrequest_change", args=[pending.pk])
+    assert b'name="_save"' not in client.get(change_url).content
+    assert client.post(change_url, {"status": RequestStatus.APPROVED}).status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == RequestStatus.PENDING_APPROVAL
