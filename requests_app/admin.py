@@ -24,7 +24,7 @@ from requests_app.models import (
     Team,
     TokenScope,
 )
-from requests_app.tokens import issue_token
+from requests_app.tokens import issue_token, set_revoked
 
 
 @admin.register(Team)
@@ -213,8 +213,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["revoked"])
+            if "revoked" in form.changed_data:
+                set_revoked(obj, obj.revoked, actor=request.user)
             return
-        issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj)
+        issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj, issued_by=request.user)
         self.message_user(request, format_html(
             "Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text), messages.WARNING)

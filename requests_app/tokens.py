@@ -11,8 +11,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
+from requests_app import audit
 from requests_app.models import ApiToken, TokenScope
 
 TOKEN_MARK = "bw_"
@@ -42,9 +44,10 @@ def _check_scopes(scopes) -> list[str]:
     return sorted(set(scopes))
 
 
+@transaction.atomic
 def issue_token(user, name: str, scopes, *, expires_at: datetime | None = None,
-                token: ApiToken | None = None) -> IssuedToken:
-    """Create (or fill in the unsaved ``token`` from the admin) and return the text once."""
+                token: ApiToken | None = None, issued_by=None) -> IssuedToken:
+    """Create (or fill in the unsaved ``token`` from the admin) and return the text once; audited."""
     prefix = secrets.token_hex(6)
     text = f"{TOKEN_MARK}{prefix}_{secrets.token_urlsafe(32)}"
     token = token or ApiToken(user=user, name=name)
@@ -53,7 +56,21 @@ def issue_token(user, name: str, scopes, *, expires_at: datetime | None = None,
     token.prefix = prefix
     token.secret_hash = token_hash(text)
     token.save()
+    audit.record("token.issued", actor=issued_by, detail=_token_detail(token))
     return IssuedToken(token, text)
+
+
+@transaction.atomic
+def set_revoked(token: ApiToken, revoked: bool, *, actor) -> None:
+    """Revoke (or reinstate) a token; audited, since a credential's life is a governance fact."""
+    token.revoked = revoked
+    token.save(update_fields=["revoked"])
+    audit.record("token.revoked" if revoked else "token.reinstated", actor=actor, detail=_token_detail(token))
+
+
+def _token_detail(token: ApiToken) -> dict:
+    return {"token": token.name, "prefix": token.prefix, "account": token.user.get_username(),
+            "scopes": token.scopes, "expires_at": token.expires_at.isoformat()}
 
 
 def authenticate_token(text: str) -> ApiToken:

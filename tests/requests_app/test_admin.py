@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from requests_app.models import ApiToken, AuditEntry, BucketRequest, RequestStatus
 from requests_app.submission import submit_request
+from requests_app.tokens import issue_token
 from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,19 @@ def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_clie
     assert text not in token.secret_hash
     listing = admin_client.get(reverse("admin:requests_app_apitoken_change", args=[token.pk])).content.decode()
     assert text not in listing
+    issued = AuditEntry.objects.get(action="token.issued")
+    assert issued.actor == "admin" and issued.detail["prefix"] == token.prefix and text not in str(issued.detail)
+
+
+def test_revoking_a_token_in_the_admin_is_audited_once(admin_client, service_account):
+    token = issue_token(service_account, "ci", ["read"]).token
+    change_url = reverse("admin:requests_app_apitoken_change", args=[token.pk])
+    admin_client.post(change_url, {"revoked": "on"})
+    admin_client.post(change_url, {"revoked": "on"})  # saved again, nothing changed
+    token.refresh_from_db()
+    assert token.revoked
+    assert list(AuditEntry.objects.filter(action__startswith="token.").values_list("action", flat=True)) == [
+        "token.issued", "token.revoked"]
 
 
 def test_a_request_cannot_be_saved_from_the_admin_even_by_a_superuser(client, two_requests, django_user_model):
