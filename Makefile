@@ -1,6 +1,6 @@
 # Two commands for a newcomer: `make run` (the portal, embedded default) and `make test`.
 # The virtualenvs and npm packages install side by side (a fresh clone sets up in about a minute).
-MAKEFLAGS += --jobs=4 --output-sync=target
+MAKEFLAGS += --jobs=4
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
