@@ -4,6 +4,10 @@ One command, one Ctrl-C: every child gets the same environment, with
 ``AWS_ENDPOINT_URL`` pointing boto3 and Terraform at the local AWS, and all of them stop
 together. If one child dies, the others are stopped too and the command fails, so a
 broken part is never hidden behind a half-running portal.
+
+The children run in their own sessions, so a terminal's Ctrl-C reaches only this
+supervisor, which then stops each child the way it stops cleanly (SIGTERM): a worker
+cluster whose worker processes all receive the Ctrl-C themselves hangs on exit.
 """
 
 import os
@@ -51,22 +55,19 @@ class Command(BaseCommand):
         if settings.DEMO_USERS_ALLOWED:
             call_command("create_demo_users")
         manage = [sys.executable, "manage.py"]
-        children.append(("web", subprocess.Popen([*manage, "runserver", options["addr"], "--noreload"],
-                                                 env=environment, cwd=settings.BASE_DIR)))
-        children.append(("workers", subprocess.Popen([*manage, "qcluster"], env=environment,
-                                                     cwd=settings.BASE_DIR)))
+        children.append(("web", _start([*manage, "runserver", options["addr"], "--noreload"], environment)))
+        children.append(("workers", _start([*manage, "qcluster"], environment)))
         self.stdout.write(self.style.SUCCESS(
             f"\nBucketwise is running at http://{options['addr']}/  (health: /healthz)\n"
             f"Local AWS: {environment.get('AWS_ENDPOINT_URL') or 'not started'}\n"
             "Press Ctrl-C to stop everything.\n"
         ))
+        signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # `kill` stops the children too
         self._supervise(children)
 
     def _start_local_aws(self, environment) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.LOCAL_AWS_PORT)],
-            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        return _start([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.LOCAL_AWS_PORT)],
+                      environment, quiet=True)
 
     def _wait_for(self, url: str, label: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -97,10 +98,20 @@ class Command(BaseCommand):
     def _stop(children) -> None:
         for _, process in reversed(children):
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for _, process in children:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _start(command: list[str], environment: dict, quiet: bool = False) -> subprocess.Popen:
+    output = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=output, stderr=output,
+                            start_new_session=True)
+
+
+def _stop_like_ctrl_c(signum, frame):
+    raise KeyboardInterrupt

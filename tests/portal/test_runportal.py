@@ -1,0 +1,73 @@
+"""`manage.py runportal` (what `make run` starts): all parts up, and one Ctrl-C stops all of them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def portal_processes(session_id: int) -> list[int]:
+    """Processes started from the portal's session, including children in sessions of their own."""
+    ps = subprocess.run(["ps", "-eo", "pid,ppid,sid"], capture_output=True, text=True).stdout.split("\n")[1:]
+    rows = [tuple(map(int, line.split())) for line in ps if line.strip()]
+    family = {pid for pid, _, sid in rows if sid == session_id}
+    grown = True
+    while grown:
+        children = {pid for pid, ppid, _ in rows if ppid in family} - family
+        family |= children
+        grown = bool(children)
+    return sorted(family)
+
+
+def wait_for_health(url: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                return {"status": response.status}
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} never answered 200")
+
+
+def test_runportal_serves_with_a_live_cluster_and_one_ctrl_c_stops_every_part(tmp_path):
+    web_port, aws_port = free_port(), free_port()
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AWS_ENDPOINT_URL")}
+    environment.update(DEBUG="true", BUCKETWISE_VAR_DIR=str(tmp_path), LOCAL_AWS_PORT=str(aws_port),
+                       Q_CLUSTER_NAME=f"runportal-test-{web_port}", PYTHONUNBUFFERED="1")
+    portal = subprocess.Popen(
+        [sys.executable, "manage.py", "runportal", "--addr", f"127.0.0.1:{web_port}"],
+        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,  # like a terminal: Ctrl-C signals this process group
+    )
+    try:
+        assert wait_for_health(f"http://127.0.0.1:{web_port}/healthz") == {"status": 200}
+        started = portal_processes(portal.pid)
+        assert len(started) >= 4  # supervisor, local AWS, web server, worker cluster (+ its workers)
+
+        os.killpg(portal.pid, signal.SIGINT)
+        output, _ = portal.communicate(timeout=15)
+        deadline = time.monotonic() + 10
+        while [pid for pid in started if os.path.exists(f"/proc/{pid}")] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [pid for pid in started if os.path.exists(f"/proc/{pid}")] == []
+        assert b"Demo logins" in output and f"http://127.0.0.1:{web_port}/".encode() in output
+    finally:
+        if portal.poll() is None:
+            os.killpg(portal.pid, signal.SIGKILL)
