@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API docs page's assets, served by the app (no CDN)
     "django_q",
     "portal",
     "requests_app",
@@ -256,8 +257,6 @@ LOGGING = {
 DEMO_USERS_ALLOWED = DEBUG and not env.str("DATABASE_URL", default="")
 
 # --- Requests portal and API ------------------------------------------------------------
-# Serves the OpenAPI page's assets locally (Swagger UI from the drf-spectacular-sidecar wheel).
-INSTALLED_APPS += ["drf_spectacular_sidecar"]
 # Requests per token client, e.g. 120/min; counted in the shared cache across processes.
 API_TOKEN_THROTTLE_RATE = env.str("API_TOKEN_THROTTLE_RATE", default="120/min")
 # Rows per page in the portal's lists.
