@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from requests_app import panels
-from requests_app.api.views import audit_csv_response
+from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
@@ -154,8 +154,7 @@ def audit_list(http_request):
 
 @permission_required("requests_app.export_auditentry", raise_exception=True)
 def audit_export(http_request):
-    environment = http_request.GET.get("environment") or None
-    if environment and environment not in Environment.values:
-        return HttpResponse(f"Unknown environment {environment!r}; use one of {', '.join(Environment.values)}.",
-                            status=400, content_type="text/plain")
-    return audit_csv_response(environment)
+    try:
+        return audit_csv_download(http_request.GET.get("environment") or None)
+    except UnknownEnvironment as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")

@@ -1,6 +1,6 @@
 """REST API edges: parse, call the domain modules, shape the answer. No rule lives here."""
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,13 +9,14 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from requests_app import approvals, exports, submission
+from requests_app import approvals, submission
+from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.api import serializers as s
 from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit, token_of
 from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from requests_app.models import AuditEntry, Decision, Environment
+from requests_app.models import AuditEntry, Decision
 from requests_app.visibility import visible_catalog, visible_requests
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -229,18 +230,11 @@ class AuditList(generics.ListAPIView):
     )
     def get(self, http_request, *args, **kwargs):
         if http_request.query_params.get("format") == "csv":
-            environment = http_request.query_params.get("environment") or None
-            if environment and environment not in Environment.values:
+            try:
+                return audit_csv_download(http_request.query_params.get("environment") or None)
+            except UnknownEnvironment as error:
                 # Not rendered by CSVRenderer: the refusal is JSON like every other API error.
-                return JsonResponse({"detail": f"Unknown environment {environment!r}; use one of "
-                                               f"{', '.join(Environment.values)}."}, status=400)
-            return audit_csv_response(environment)
+                return JsonResponse({"detail": str(error)}, status=400)
         return super().get(http_request, *args, **kwargs)
 
-
-def audit_csv_response(environment: str | None) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(exports.audit_csv_lines(environment), content_type="text/csv; charset=utf-8")
-    name = f"{environment or 'all'}-s3_request_audit.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
