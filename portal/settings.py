@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # the API docs page's assets, served by the app (no CDN)
     "django_q",
     "portal",
+    "core",
     "requests_app",
     "runner",
     "replication",
