@@ -298,5 +298,8 @@ RUNNER_HEARTBEAT_STALE_SECONDS = env.int("RUNNER_HEARTBEAT_STALE_SECONDS", defau
 RUNNER_HANDOVER_GRACE_SECONDS = env.int("RUNNER_HANDOVER_GRACE_SECONDS", default=120)
 # Largest log kept per run (characters): the beginning and the latest output.
 RUNNER_LOG_MAX_CHARS = env.int("RUNNER_LOG_MAX_CHARS", default=200_000)
+# Terraform gets an allow-listed environment (runner/environment.py: PATH, HOME, TF_*, AWS_*, proxy
+# and CA settings), never the worker's secrets; further variable names it may see, comma-separated.
+TERRAFORM_ENV_PASSTHROUGH = env.list("TERRAFORM_ENV_PASSTHROUGH", default=[])
 # Keep run workspaces after the run (debugging); by default they are removed.
 RUNNER_KEEP_WORKSPACES = env.bool("RUNNER_KEEP_WORKSPACES", default=False)

@@ -26,6 +26,7 @@ from requests_app import audit, catalog, lifecycle
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
 from requests_app.platform_policy import current_policy
 from runner import outcomes
+from runner.environment import run_environment
 from runner.logbound import append_bounded
 from runner.models import Run, RunStatus
 from runner.terraform_cli import bundled_terraform_path
@@ -265,9 +266,12 @@ class TerraformSteps:
             raise RunStopped(RunStatus.FAILED, f"terraform {step} failed: {error_summary(result.stderr)}")
 
     def _environment(self) -> dict:
-        environment = dict(os.environ)  # the worker's credentials and PATH, passed through
-        environment.update(TF_IN_AUTOMATION="1", TF_INPUT="0", CHECKPOINT_DISABLE="1",
-                           TF_CLI_CONFIG_FILE=str(self.workspace.cli_config_file))
+        """The allow-listed environment (runner.environment) plus this run's Terraform settings."""
+        environment = run_environment(
+            {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
+             "TF_CLI_CONFIG_FILE": str(self.workspace.cli_config_file)},
+            passthrough=settings.TERRAFORM_ENV_PASSTHROUGH,
+        )
         if settings.AWS_ENDPOINT_URL:  # a local AWS accepts any credentials; Terraform wants some
             environment.setdefault("AWS_ACCESS_KEY_ID", "testing")
             environment.setdefault("AWS_SECRET_ACCESS_KEY", "testing")

@@ -180,8 +180,10 @@ def runner_settings(settings, tmp_path):
     settings.TERRAFORM_PLUGIN_CACHE_DIR = Path(values["TERRAFORM_PLUGIN_CACHE_DIR"])
     settings.RUNNER_HEARTBEAT_SECONDS = 0.5
     settings.RUNNER_CANCEL_GRACE_SECONDS = 5
+    # The fake stack's provisioner sleeps this long; Terraform sees only allow-listed variables.
+    settings.TERRAFORM_ENV_PASSTHROUGH = ["BUCKETWISE_FAKE_APPLY_SECONDS"]
     return {**values, "RUNNER_HEARTBEAT_SECONDS": "0.5", "RUNNER_CANCEL_GRACE_SECONDS": "5",
-            "Q_WORKERS": "2"}
+            "Q_WORKERS": "2", "TERRAFORM_ENV_PASSTHROUGH": "BUCKETWISE_FAKE_APPLY_SECONDS"}
 
 
 @pytest.fixture(scope="session")
