@@ -59,9 +59,9 @@ def prepare_portal(environment: dict) -> str:
     setup_django(environment)
     from django.contrib.auth.models import Group, User
 
-    from portal import roles
-    from requests_app.models import Team
-    from requests_app.tokens import issue_token
+    from core import roles
+    from core.models import Team
+    from core.tokens import issue_token
 
     Team.objects.get_or_create(slug="app-team", defaults={"name": "App team"})
     account = User.objects.create_user("svc-bench")

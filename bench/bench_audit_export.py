@@ -42,7 +42,8 @@ def generate_entries(rows: int) -> float:
     """1,000 prod requests, then ``rows`` audit entries spread over them; returns the seconds taken."""
     from django.db import connection
 
-    from requests_app.models import BucketRequest, Team
+    from core.models import Team
+    from requests_app.models import BucketRequest
 
     started = time.perf_counter()
     team = Team.objects.create(slug="bench-team", name="Bench team")

@@ -28,8 +28,9 @@ def generate_rows(count: int) -> float:
     """Requests, catalog entries, pairs and failure events, ``count`` of each; returns the seconds taken."""
     from django.utils import timezone
 
+    from core.models import Team
     from replication.models import BucketPair, ReplicationEvent, SnsMessage
-    from requests_app.models import BucketRequest, CatalogEntry, Team
+    from requests_app.models import BucketRequest, CatalogEntry
 
     started = time.perf_counter()
     now = timezone.now()
@@ -89,7 +90,7 @@ def platform_approver_client():
     from django.contrib.auth.models import Group, User
     from django.test import Client
 
-    from portal import roles
+    from core import roles
 
     user = User.objects.create_user("bench-approver", is_staff=True)
     user.groups.add(Group.objects.get(name=roles.PLATFORM_APPROVERS))

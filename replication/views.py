@@ -13,11 +13,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.models import Team
 from replication import chart, incidents
 from replication.health import STATE_DEFINITIONS
 from replication.models import BucketPair, Incident, ReplicationEvent
 from replication.overview import filter_pairs, health_rows, pairs_with_counts
-from requests_app.models import CatalogEntry, Environment, Team
+from requests_app.models import CatalogEntry, Environment
 
 VIEW_PERMISSION = "replication.view_bucketpair"
 MANAGE_PERMISSION = "replication.manage_incident"

@@ -1,4 +1,4 @@
-"""Admin for platform approvers: decide on pending requests, manage teams and API tokens.
+"""Admin for platform approvers: decide on pending requests (teams and API tokens are in core.admin).
 
 Requests change only through named transitions and votes (``approvals.decide``), so
 their admin is read-only apart from the approve/reject actions; the audit trail is
@@ -13,25 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from requests_app import approvals
 from requests_app.contract import contract_to_yaml, load_contract
-from requests_app.models import (
-    ApiToken,
-    Approval,
-    AuditEntry,
-    BucketRequest,
-    CatalogEntry,
-    Decision,
-    RequestStatus,
-    Team,
-    TokenScope,
-)
-from requests_app.tokens import issue_token, set_revoked
-
-
-@admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name"]
-    search_fields = ["slug", "name"]
-    filter_horizontal = ["members"]
+from requests_app.models import Approval, AuditEntry, BucketRequest, CatalogEntry, Decision, RequestStatus
 
 
 class ReadOnlyAdminMixin:
@@ -183,39 +165,3 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("requests_app.view_auditentry")
-
-
-class ApiTokenForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple)
-
-    class Meta:
-        model = ApiToken
-        fields = ["user", "name", "scopes", "expires_at", "revoked"]
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created here; the text is shown once, in the confirmation message."""
-
-    form = ApiTokenForm
-    list_display = ["name", "user", "scopes", "prefix", "expires_at", "revoked", "last_used_at"]
-    list_filter = ["revoked"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # An issued token can only be revoked; a new one is issued for other scopes or expiry.
-        return ["user", "name", "scopes", "expires_at", *self.readonly_fields] if obj else self.readonly_fields
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            kwargs["form"] = forms.ModelForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            if "revoked" in form.changed_data:
-                set_revoked(obj, obj.revoked, actor=request.user)
-            return
-        issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj, issued_by=request.user)
-        self.message_user(request, format_html(
-            "Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text), messages.WARNING)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.models import Team
 from requests_app import audit, catalog
 from requests_app.contract import approval_decision
 from requests_app.contract.cli import check_file
 from requests_app.ids import advance_request_sequence_past, parse_request_id
-from requests_app.models import BucketRequest, CatalogEntry, RequestStatus, Team
+from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
 from requests_app.submission import canonical_hash
 

@@ -1,4 +1,4 @@
-"""Data of the request side: teams, bucket requests, approvals, the catalog, the audit trail.
+"""Data of the request side: bucket requests, approvals, the catalog, the audit trail (teams are in core).
 
 Models hold data and their invariants; the logic that moves a request through its life
 lives in plain modules (``lifecycle``, ``audit``, ``ids``) that every edge calls.
@@ -13,21 +13,6 @@ class Environment(models.TextChoices):
     TEST = "test", "test"
     STAGING = "staging", "staging"
     PROD = "prod", "prod"
-
-
-class Team(models.Model):
-    """An owning team. Teams are data the platform team manages (in the admin)."""
-
-    slug = models.SlugField(max_length=63, unique=True, help_text="As used in contracts, e.g. app-team.")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
-
-    class Meta:
-        ordering = ["slug"]
-
-    def __str__(self):
-        return self.slug
 
 
 class RequestStatus(models.TextChoices):
@@ -58,7 +43,7 @@ class BucketRequest(models.Model):
     application = models.CharField(max_length=63)
     purpose = models.CharField(max_length=32)
     bucket_name = models.CharField(max_length=255, db_index=True)
-    owner = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests")
+    owner = models.ForeignKey("core.Team", on_delete=models.PROTECT, related_name="requests")
     requester = models.CharField(
         max_length=150, db_index=True, help_text="The person named in the contract as requester."
     )
@@ -138,7 +123,7 @@ class CatalogEntry(models.Model):
 
     bucket_name = models.CharField(max_length=255, unique=True)
     request = models.OneToOneField(BucketRequest, on_delete=models.PROTECT, related_name="catalog_entry")
-    owner = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="buckets")
+    owner = models.ForeignKey("core.Team", on_delete=models.PROTECT, related_name="buckets")
     environment = models.CharField(max_length=16, choices=Environment.choices, db_index=True)
     purpose = models.CharField(max_length=32, db_index=True)
     region = models.CharField(max_length=32, blank=True)
@@ -198,35 +183,3 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.action} {self.request_id}"
-
-
-class TokenScope(models.TextChoices):
-    READ = "read", "Read requests, catalog and audit"
-    SUBMIT = "submit", "Submit and preview requests"
-    APPROVE = "approve", "Approve and reject requests"
-
-
-class ApiToken(models.Model):
-    """A service account's API credential. Only a SHA-256 of the secret is stored.
-
-    The token text is ``bw_<prefix>_<secret>``; ``prefix`` finds the row, the hash proves
-    the secret. Written through ``requests_app.tokens`` (the admin shows the text once).
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
-                             help_text="The service account the token acts as.")
-    name = models.CharField(max_length=100, help_text="What uses it, e.g. backstage-prod.")
-    scopes = models.JSONField(default=list, help_text="Any of: read, submit, approve.")
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
-    expires_at = models.DateTimeField(help_text="The token stops working at this time.")
-    revoked = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "API token"
-
-    def __str__(self):
-        return f"{self.name} (bw_{self.prefix}_…)"

@@ -18,6 +18,6 @@ def current_policy() -> PlatformPolicy:
 
 def known_teams() -> list[str]:
     """Slugs of the teams the platform team registered (the `Team` table)."""
-    from requests_app.models import Team
+    from core.models import Team
 
     return list(Team.objects.values_list("slug", flat=True))

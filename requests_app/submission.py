@@ -11,10 +11,11 @@ from typing import Any, Mapping
 
 from django.db import IntegrityError, transaction
 
+from core.models import Team
 from requests_app import audit, lifecycle
 from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
-from requests_app.models import BucketRequest, RequestStatus, Team
+from requests_app.models import BucketRequest, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255

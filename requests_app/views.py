@@ -11,19 +11,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from core.models import Team
 from requests_app import panels
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from requests_app.models import (
-    AuditEntry,
-    CatalogStatus,
-    Decision,
-    Environment,
-    RequestStatus,
-    Team,
-)
+from requests_app.models import AuditEntry, CatalogStatus, Decision, Environment, RequestStatus
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
 from requests_app.visibility import sees_all, visible_catalog, visible_requests
 

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
-from portal import roles
+from core import roles
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FAKE_STACK = PROJECT_ROOT / "terraform" / "testing" / "s3-request-fake"

@@ -6,9 +6,9 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api.permissions import scoped_permission
 from replication.overview import filter_pairs, health_rows, pairs_with_counts
 from replication.views import VIEW_PERMISSION
-from requests_app.api.permissions import scoped_permission
 
 CanReadReplication = scoped_permission("read", VIEW_PERMISSION)
 

@@ -1,10 +1,22 @@
 from django.db import migrations
 
-from portal.roles import grant_role_permissions
+from core.migration_helpers import grant_permissions
+
+# The roles' replication permissions when this migration was written (frozen; core.roles is the
+# current table).
+ROLE_PERMISSIONS = {
+    "requesters": ["replication.view_bucketpair", "replication.view_incident",
+                   "replication.view_replicationevent"],
+    "platform-approvers": ["replication.view_bucketpair", "replication.view_incident",
+                           "replication.view_replicationevent", "replication.manage_incident",
+                           "replication.view_snsmessage", "replication.view_refusalcount"],
+    "auditors": ["replication.view_bucketpair", "replication.view_incident", "replication.view_replicationevent",
+                 "replication.view_snsmessage", "replication.view_refusalcount"],
+}
 
 
 def grant(apps, schema_editor):
-    grant_role_permissions(apps, "replication")
+    grant_permissions(apps, "replication", ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from requests_app.api.permissions import CanRead
+from core.api.permissions import CanRead
 from requests_app.backstage_catalog import catalog_entities
 
 

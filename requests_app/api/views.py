@@ -9,10 +9,10 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit, token_of
 from requests_app import approvals, submission
-from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.api import serializers as s
-from requests_app.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit, token_of
+from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm

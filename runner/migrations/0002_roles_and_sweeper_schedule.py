@@ -2,13 +2,19 @@
 
 from django.db import migrations
 
-from portal.roles import grant_role_permissions
+from core.migration_helpers import grant_permissions
 
 SWEEPER_NAME = "runner-sweeper"
+# The roles' run permissions when this migration was written (frozen; core.roles is the current table).
+ROLE_PERMISSIONS = {
+    "requesters": ["runner.view_run"],
+    "platform-approvers": ["runner.view_run", "runner.cancel_run", "runner.retry_run"],
+    "auditors": ["runner.view_run"],
+}
 
 
 def grant(apps, schema_editor):
-    grant_role_permissions(apps, "runner")
+    grant_permissions(apps, "runner", ROLE_PERMISSIONS)
 
 
 def create_sweeper_schedule(apps, schema_editor):

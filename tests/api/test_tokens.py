@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from requests_app.models import ApiToken
-from requests_app.tokens import issue_token
+from core.models import ApiToken
+from core.tokens import issue_token
 from tests.requests_app.conftest import rita_input
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 from rest_framework.test import APIClient
 
-from portal import roles
-from requests_app.models import Team
-from requests_app.tokens import issue_token
+from core import roles
+from core.models import Team
+from core.tokens import issue_token
 from tests.conftest import PROJECT_ROOT, make_user
 from tests.contract.cases import KNOWN_TEAMS
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from core.models import Team
 from requests_app.contract import PlatformPolicy, RequestInput, build_contract, contract_to_yaml
 from requests_app.contract.cli import check_file, exit_code, format_text
-from requests_app.models import Team
 from tests.contract.cases import KNOWN_TEAMS, request_input
 from tests.contract.test_loading import SEED_CONTRACT
 

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from portal import roles
-from requests_app.models import TokenScope
-from requests_app.tokens import issue_token
+from core import roles
+from core.models import TokenScope
+from core.tokens import issue_token
 from tests.conftest import make_user
 from tests.contract.cases import request_input
 from tests.runner.factories import saved_request

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django_q.conf import Conf
 
-from portal import roles
+from core import roles
 from portal.json_logging import JsonFormatter, RequestIdLogFilter, bind_request_id
 from tests.conftest import PROJECT_ROOT
 
@@ -69,8 +69,7 @@ def test_debug_mode_runs_without_a_secret_key():
 def test_each_role_group_has_exactly_its_permissions(role):
     group = Group.objects.get(name=role)
     granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
-    expected = set(roles.ROLE_PERMISSIONS[role])
-    assert expected <= granted
+    assert granted == set(roles.ROLE_PERMISSIONS[role])
     if role == roles.REQUESTERS:
         assert "requests_app.decide_bucketrequest" not in granted
         assert "requests_app.view_auditentry" not in granted

@@ -11,9 +11,10 @@ from lambdas.shared.events import ObjectEvent
 from lambdas.shared.failure_document import build_failure_document
 from lambdas.shared.replica_map import ReplicaTarget
 from lambdas.shared.verdicts import Outcome, Reason, Verdict
+from core.models import Team
 from replication import webhook
 from replication.sns import CertificateCache
-from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus, Team
+from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
 from tests.replication.signing import TOPIC_ARN, SigningAuthority, body
 
 HOOK = "/hooks/sns/replication/"

@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from requests_app.models import ApiToken, AuditEntry, BucketRequest, RequestStatus
+from core.models import ApiToken
+from core.tokens import issue_token
+from requests_app.models import AuditEntry, BucketRequest, RequestStatus
 from requests_app.submission import submit_request
-from requests_app.tokens import issue_token
 from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_audit_entries_are_read_only_in_the_admin(admin_client, two_requests):
 
 
 def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_client, service_account):
-    response = admin_client.post(reverse("admin:requests_app_apitoken_add"), {
+    response = admin_client.post(reverse("admin:core_apitoken_add"), {
         "user": service_account.pk, "name": "backstage", "scopes": ["read", "submit"],
         "expires_at_0": "2099-01-01", "expires_at_1": "00:00:00"}, follow=True)
     token = ApiToken.objects.get()
@@ -75,7 +76,7 @@ def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_clie
     text = message.split("<code>")[1].split("</code>")[0]
     assert text.startswith(f"bw_{token.prefix}_") and token.scopes == ["read", "submit"]
     assert text not in token.secret_hash
-    listing = admin_client.get(reverse("admin:requests_app_apitoken_change", args=[token.pk])).content.decode()
+    listing = admin_client.get(reverse("admin:core_apitoken_change", args=[token.pk])).content.decode()
     assert text not in listing
     issued = AuditEntry.objects.get(action="token.issued")
     assert issued.actor == "admin" and issued.detail["prefix"] == token.prefix and text not in str(issued.detail)
@@ -83,7 +84,7 @@ def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_clie
 
 def test_revoking_a_token_in_the_admin_is_audited_once(admin_client, service_account):
     token = issue_token(service_account, "ci", ["read"]).token
-    change_url = reverse("admin:requests_app_apitoken_change", args=[token.pk])
+    change_url = reverse("admin:core_apitoken_change", args=[token.pk])
     admin_client.post(change_url, {"revoked": "on"})
     admin_client.post(change_url, {"revoked": "on"})  # saved again, nothing changed
     token.refresh_from_db()

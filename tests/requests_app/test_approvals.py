@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal import roles
+from core import roles
 from requests_app import audit
 from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import Approval, AuditEntry, RequestStatus

@@ -3,10 +3,11 @@ requests_app.submission): a contract from tests.contract.cases, a number, an app
 
 from django.db import transaction
 
+from core.models import Team
 from requests_app import lifecycle
 from requests_app.contract import evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
-from requests_app.models import BucketRequest, Team
+from requests_app.models import BucketRequest
 from requests_app.platform_policy import current_policy
 from requests_app.submission import canonical_hash
 from tests.contract.cases import KNOWN_TEAMS, request_input

@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal import roles
-from requests_app.models import Team
+from core import roles
+from core.models import Team
 
 DEMO_TEAMS = [
     ("app-team", "Application team"),

@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from requests_app.models import ApiToken
+from core.models import ApiToken
 
 
 def token_of(request) -> ApiToken | None:

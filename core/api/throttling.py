@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from requests_app.api.permissions import token_of
+from core.api.permissions import token_of
 
 
 class TokenRateThrottle(SimpleRateThrottle):

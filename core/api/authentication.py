@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from requests_app.tokens import TOKEN_MARK, InvalidToken, authenticate_token
+from core.tokens import TOKEN_MARK, InvalidToken, authenticate_token
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

@@ -1,0 +1,56 @@
+"""Data of the platform core: teams (who owns what) and service-account API tokens.
+
+The tables keep the names they had in ``requests_app`` (the models moved, the data did not).
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Team(models.Model):
+    """An owning team. Teams are data the platform team manages (in the admin)."""
+
+    slug = models.SlugField(max_length=63, unique=True, help_text="As used in contracts, e.g. app-team.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        db_table = "requests_app_team"
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read requests, catalog and audit"
+    SUBMIT = "submit", "Submit and preview requests"
+    APPROVE = "approve", "Approve and reject requests"
+
+
+class ApiToken(models.Model):
+    """A service account's API credential. Only a SHA-256 of the secret is stored.
+
+    The token text is ``bw_<prefix>_<secret>``; ``prefix`` finds the row, the hash proves
+    the secret. Written through ``core.tokens`` (the admin shows the text once).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             help_text="The service account the token acts as.")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. backstage-prod.")
+    scopes = models.JSONField(default=list, help_text="Any of: read, submit, approve.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(help_text="The token stops working at this time.")
+    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        db_table = "requests_app_apitoken"
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} (bw_{self.prefix}_…)"
