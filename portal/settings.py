@@ -214,6 +214,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than portal.json_input.MAX_JSON_DEPTH is a 400 like any bad JSON.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.json_input.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Token clients only, counted per token in the shared cache (API_TOKEN_THROTTLE_RATE).
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

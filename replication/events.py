@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import unquote_plus
 
+from portal import json_input as bounded_json
+
 NOTIFIER_SCHEMA = "bucketwise.replication-failure/v1"
 
 FAILURE = "failure"
@@ -66,7 +68,7 @@ class ReplicationFact:
 def facts_from_message(message: str, message_id: str) -> list[ReplicationFact]:
     """The replication facts one SNS ``Message`` carries (none for an S3 test event)."""
     try:
-        document = json.loads(message)
+        document = bounded_json.loads(message)
     except ValueError as exc:
         raise UnreadableMessage(f"Message is not JSON: {exc}") from exc
     if not isinstance(document, dict):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -34,6 +33,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from portal import json_input as bounded_json
 
 # The only hosts AWS signs from (docs/decisions/health-sns-verification.md).
 AWS_CERT_HOST_PATTERN = r"^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$"
@@ -97,7 +98,7 @@ def parse_envelope(body: bytes, max_bytes: int) -> dict:
     if len(body) > max_bytes:
         raise SnsRefusal(413, "body_too_large", f"{len(body)} bytes, limit {max_bytes}")
     try:
-        envelope = json.loads(body.decode("utf-8"))
+        envelope = bounded_json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise malformed("malformed_json", str(exc)) from exc
     if not isinstance(envelope, dict):

@@ -42,6 +42,11 @@ REFUSAL_STATUS = {
 }
 
 
+# The body itself is unusable (not JSON, nested too deep, not an object): a 400 even for the preview,
+# whose field problems are answered with 200 and ``valid: false``.
+BODY_PROBLEM_CODES = frozenset({"parse-error", "not-an-object"})
+
+
 def problems_response(problems: list[Problem], detail: str = "The request input is invalid.") -> Response:
     return Response({"detail": detail, "problems": [p.to_dict() for p in problems]},
                     status=status.HTTP_400_BAD_REQUEST)
@@ -125,6 +130,8 @@ class RequestPreview(APIView):
                    examples=[REQUEST_EXAMPLE], responses={200: s.PreviewSerializer, 400: s.ProblemListSerializer})
     def post(self, http_request):
         raw = request_input(http_request)
+        if isinstance(raw, list) and any(problem.code in BODY_PROBLEM_CODES for problem in raw):
+            return problems_response(raw, "The body is not a JSON object of request fields.")
         if isinstance(raw, list):
             return Response({"valid": False, "bucketName": None, "applied": [], "approval": None,
                              "problems": [p.to_dict() for p in raw]})

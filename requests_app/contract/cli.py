@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .loading import ContractParseError, ContractSchemaError, load_contract_yaml
+from .loading import MAX_YAML_BYTES, ContractParseError, ContractSchemaError, load_contract_yaml
 from .models import Contract
 from .policy import PlatformPolicy
 from .problems import Problem, has_errors
@@ -46,7 +46,7 @@ class FileReport:
 
 def check_file(path: str, policy: PlatformPolicy, known_teams: Iterable[str] | None = None) -> FileReport:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = _read_bounded(Path(path))
         contract = load_contract_yaml(text)
     except (OSError, UnicodeDecodeError) as exc:
         return FileReport(path, error=f"cannot read file: {exc}")
@@ -55,6 +55,15 @@ def check_file(path: str, policy: PlatformPolicy, known_teams: Iterable[str] | N
     except ContractSchemaError as exc:
         return FileReport(path, problems=exc.problems)
     return FileReport(path, problems=validate_contract(contract, policy, known_teams), contract=contract)
+
+
+def _read_bounded(path: Path) -> str:
+    """The file's text; a file larger than a contract can be is refused before it is read whole."""
+    with path.open("rb") as stream:
+        data = stream.read(MAX_YAML_BYTES + 1)
+    if len(data) > MAX_YAML_BYTES:
+        raise ContractParseError(f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; a contract is a few KiB")
+    return data.decode("utf-8")
 
 
 def exit_code(reports: list[FileReport]) -> int:

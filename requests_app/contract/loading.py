@@ -28,8 +28,53 @@ class ContractSchemaError(ValueError):
         self.problems = problems
 
 
+# Bounds on a contract file, checked before the document is built (docs/decisions/contract-input-bounds.md).
+# A contract is a few dozen nodes a handful of levels deep; these leave room and stop YAML bombs.
+MAX_YAML_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 10_000  # nodes of the document with every alias expanded
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+    """SafeLoader that refuses duplicate keys, and documents too deep or too large once aliases expand.
+
+    The bounds are checked while the parser composes nodes, before any Python object exists:
+    an alias is counted with the full size of what it names, so a "billion laughs" document is
+    refused after a few thousand nodes instead of growing without limit when consumers walk it.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._expanded_size: dict[int, int] = {}
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise ContractParseError(f"the document nests more than {MAX_YAML_DEPTH} levels deep",
+                                     mark.line + 1, mark.column + 1)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if id(node) not in self._expanded_size:
+            self._expanded_size[id(node)] = self._size_of(node)
+        return node
+
+    def _size_of(self, node) -> int:
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        size = 1 + sum(self._expanded_size.get(id(child), 1) for child in children)
+        if size > MAX_YAML_NODES:
+            mark = node.start_mark
+            raise ContractParseError(f"the document has more than {MAX_YAML_NODES} values once its aliases "
+                                     "are expanded", mark.line + 1, mark.column + 1)
+        return size
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -46,6 +91,8 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _S
 
 
 def parse_yaml_mapping(text: str) -> dict:
+    if len(text.encode("utf-8", errors="replace")) > MAX_YAML_BYTES:
+        raise ContractParseError(f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; a contract is a few KiB")
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
