@@ -5,15 +5,15 @@ sets one, else generated); every log line written while serving it carries that 
 and the response echoes it so a user can quote it in a support ticket.
 """
 
-import re
 import uuid
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 
 from portal.json_logging import bind_request_id
+from requests_app.contract.patterns import full_match
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SAFE_REQUEST_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 # Paths that authenticate themselves (API tokens, SNS signatures) or must answer
 # without a session (health checks, the login page, static files, the admin login).
@@ -26,7 +26,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if full_match(SAFE_REQUEST_ID_PATTERN, incoming) else uuid.uuid4().hex
         request.request_id = request_id
         with bind_request_id(request_id):
             response = self.get_response(request)

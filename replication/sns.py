@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from portal import json_input as bounded_json
+from requests_app.contract.patterns import full_match
 
 # The only hosts AWS signs from (docs/decisions/health-sns-verification.md).
 AWS_CERT_HOST_PATTERN = r"^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$"
@@ -135,7 +135,7 @@ def validate_certificate_url(url: str) -> None:
         raise forbidden("certificate_url", "userinfo, query or fragment present")
     if port not in (None, 443):
         raise forbidden("certificate_url", f"port {port}")
-    if not re.fullmatch(AWS_CERT_HOST_PATTERN, parts.hostname or ""):
+    if not full_match(AWS_CERT_HOST_PATTERN, parts.hostname or ""):
         raise forbidden("certificate_url", f"host {parts.hostname!r} is not an SNS host")
     if not parts.path.endswith(".pem") or "/../" in parts.path:
         raise forbidden("certificate_url", "path is not a .pem file")

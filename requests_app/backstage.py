@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import yaml
 
 from requests_app.contract import RequestInput, json_schema
+from requests_app.contract.patterns import full_match
 
 TEMPLATE_NAME = "s3-bucket-request"
 TEMPLATE_OWNER = "group:default/platform-team"
@@ -47,7 +48,7 @@ ENVIRONMENT_LABEL = "bucketwise.io/environment"
 PURPOSE_LABEL = "bucketwise.io/purpose"
 MAX_ENTITY_NAME = 63
 # Backstage's KubernetesValidatorFunctions.isValidObjectName, as published in @backstage/catalog-model.
-ENTITY_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+ENTITY_NAME_PATTERN = r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$"
 
 
 # --- Software Template -----------------------------------------------------------------------------
@@ -231,7 +232,7 @@ class CatalogBucket:
 
 
 def is_valid_entity_name(name: str) -> bool:
-    return len(name) <= MAX_ENTITY_NAME and bool(ENTITY_NAME.match(name))
+    return len(name) <= MAX_ENTITY_NAME and bool(full_match(ENTITY_NAME_PATTERN, name))
 
 
 def entity_name(bucket_name: str) -> str:

@@ -7,14 +7,13 @@ simply grows a digit (``S3-10000``): IDs stay unique and sort by their number fi
 the contract accepts ``S3-`` followed by four or more digits (docs/decisions).
 """
 
-import re
-
 from django.db import transaction
 
+from requests_app.contract.patterns import full_match
+from requests_app.contract.vocabulary import REQUEST_ID_PATTERN
 from requests_app.models import IdSequence
 
 REQUEST_SEQUENCE = "S3"
-_REQUEST_ID = re.compile(r"^S3-(\d{4,})$")
 
 
 def format_request_id(number: int) -> str:
@@ -22,10 +21,9 @@ def format_request_id(number: int) -> str:
 
 
 def parse_request_id(request_id: str) -> int:
-    match = _REQUEST_ID.match(request_id)
-    if not match:
+    if not full_match(REQUEST_ID_PATTERN, request_id):
         raise ValueError(f"{request_id!r} is not a request ID like S3-0001")
-    return int(match.group(1))
+    return int(request_id.removeprefix("S3-"))
 
 
 def _locked_sequence(name: str) -> IdSequence:

@@ -5,12 +5,23 @@ with its field; the input serializer exists so that the OpenAPI schema documents
 exact body Backstage sends.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from requests_app.contract.patterns import full_match
 from requests_app.input_fields import BOOLEAN, CHOICE, INPUT_FIELDS, INTEGER, TEXT_LIST, TEXT_MAP, InputField
+
+
+class FullMatchValidator(RegexValidator):
+    """A ``RegexValidator`` (so the OpenAPI schema shows the pattern) that matches like the contract:
+    the whole value, in ASCII (``requests_app.contract.patterns.full_match``)."""
+
+    def __call__(self, value):
+        if not full_match(self.regex.pattern, str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
 
 
 def _serializer_field(spec: InputField) -> serializers.Field:
@@ -29,7 +40,7 @@ def _serializer_field(spec: InputField) -> serializers.Field:
         return serializers.ListField(child=serializers.CharField(), max_length=spec.max_items, **common)
     if spec.kind == TEXT_MAP:
         return serializers.DictField(child=serializers.CharField(), **common)
-    validators = [RegexValidator(spec.pattern)] if spec.pattern else []
+    validators = [FullMatchValidator(spec.pattern)] if spec.pattern else []
     return serializers.CharField(min_length=spec.min_length, max_length=spec.max_length,
                                  validators=validators, **common)
 

@@ -6,11 +6,12 @@ the JSON schema can drive the Backstage template, the web form and the API seria
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from .patterns import FullMatch
 from .vocabulary import (
     API_VERSION,
     COST_ALERT_MAX_GB,
@@ -34,13 +35,12 @@ MAX_LIFECYCLE_DAYS = 36_500
 
 
 class _Document(BaseModel):
-    """Shared config: camelCase on the wire, unknown keys rejected, python `re` for look-ahead patterns."""
+    """Shared config: camelCase on the wire, unknown keys rejected; patterns are `FullMatch` (ASCII, whole value)."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="forbid",
-        regex_engine="python-re",
     )
 
 
@@ -49,11 +49,10 @@ class RequestInput(_Document):
 
     model_config = ConfigDict(title="S3 bucket request input")
 
-    application: str = Field(
+    application: Annotated[str, FullMatch(APPLICATION_PATTERN)] = Field(
         title="Application",
         description="Application name: 3-31 lowercase letters, digits and single hyphens, starting with a "
         "letter and ending with a letter or digit. Becomes part of the bucket name.",
-        pattern=APPLICATION_PATTERN,
         examples=["payments-api"],
     )
     purpose_type: PurposeType = Field(
@@ -69,16 +68,14 @@ class RequestInput(_Document):
         max_length=500,
         examples=["User file uploads for payment receipts"],
     )
-    owner: str = Field(
+    owner: Annotated[str, FullMatch(TEAM_PATTERN)] = Field(
         title="Owning team",
         description="The team that owns the bucket; must be a team known to the platform.",
-        pattern=TEAM_PATTERN,
         examples=["app-team"],
     )
-    requester: str = Field(
+    requester: Annotated[str, FullMatch(REQUESTER_PATTERN)] = Field(
         title="Requester",
         description="User name of the person asking for the bucket.",
-        pattern=REQUESTER_PATTERN,
         examples=["daniel-deans"],
     )
     environment: Environment = Field(
@@ -87,10 +84,9 @@ class RequestInput(_Document):
         "need platform approval.",
         examples=["dev"],
     )
-    cost_center: str = Field(
+    cost_center: Annotated[str, FullMatch(COST_CENTER_PATTERN)] = Field(
         title="Cost center",
         description="Cost allocation code, put on the bucket as the costCenter tag.",
-        pattern=COST_CENTER_PATTERN,
         examples=["payments-123"],
     )
     cost_alert_gb: int = Field(
@@ -238,7 +234,7 @@ class Contract(_Document):
 
     api_version: Literal["goldenpath.io/v1"] = Field(default=API_VERSION, alias="apiVersion")
     kind: Literal["S3BucketRequest"] = KIND
-    id: str = Field(pattern=REQUEST_ID_PATTERN, examples=["S3-0001"])
+    id: Annotated[str, FullMatch(REQUEST_ID_PATTERN)] = Field(examples=["S3-0001"])
     environment: Environment
     owner: str = Field(min_length=1)
     application: str = Field(min_length=1)

@@ -1,14 +1,13 @@
 """Bucket names: derivation from the request and the S3 naming rules we hold them to."""
 
-import re
-
+from .patterns import full_match
 from .problems import Problem, error
 
 MIN_BUCKET_NAME = 3
 MAX_BUCKET_NAME = 63
 RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
-_ALLOWED_CHARACTERS = re.compile(r"^[a-z0-9-]+$")
+BUCKET_NAME_CHARACTERS_PATTERN = r"^[a-z0-9-]+$"
 
 
 def derive_bucket_name(prefix: str, environment: str, application: str, purpose: str) -> str:
@@ -24,7 +23,7 @@ def access_log_prefix(bucket_name: str) -> str:
 def bucket_name_problems(name: str, path: str = "spec.bucketName") -> list[Problem]:
     """Every reason `name` is not a bucket name S3 (and our stricter no-dots rule) accepts."""
     problems = _length_problems(name, path)
-    if not _ALLOWED_CHARACTERS.match(name):
+    if not full_match(BUCKET_NAME_CHARACTERS_PATTERN, name):
         problems.append(error(path, "bucket-name.characters",
                               f"'{name}' may contain only lowercase letters, digits and hyphens."))
     if name and not (name[0].isalnum() and name[-1].isalnum()):

@@ -1,8 +1,7 @@
 """The tags the platform puts on every bucket, and AWS's tag limits."""
 
-import re
-
 from .models import Contract
+from .patterns import full_match
 from .problems import Problem, error
 
 MANAGED_BY = "bucketwise"
@@ -11,7 +10,7 @@ MAX_TAGS = 50
 MAX_KEY_LENGTH = 128
 MAX_VALUE_LENGTH = 256
 RESERVED_KEY_PREFIX = "aws:"
-_TAG_CHARACTERS = re.compile(r"^[\w .:/=+\-@]*$")
+TAG_CHARACTERS_PATTERN = r"^[A-Za-z0-9_ .:/=+@-]*$"
 
 
 def platform_tags(contract: Contract) -> dict[str, str]:
@@ -66,7 +65,7 @@ def _single_tag_problems(key: str, value: str, path: str) -> list[Problem]:
         problems.append(error(path, "tags.value-length",
                               f"Tag values may have at most {MAX_VALUE_LENGTH} characters; cut "
                               f"{len(value) - MAX_VALUE_LENGTH}."))
-    if not (_TAG_CHARACTERS.match(key) and _TAG_CHARACTERS.match(value)):
+    if not (full_match(TAG_CHARACTERS_PATTERN, key) and full_match(TAG_CHARACTERS_PATTERN, value)):
         problems.append(error(path, "tags.characters",
                               "Tags may use letters, digits, spaces and _ . : / = + - @ only."))
     return problems

@@ -1,11 +1,11 @@
 """Guardrail validation of a contract: every problem at once, each with a path and a fix."""
 
-import re
 from typing import Callable, Iterable
 
 from .lifecycle import TRANSITIONS_PATH, transition_class_for, transition_problems
 from .models import APPLICATION_PATTERN, Contract
 from .naming import bucket_name_problems, derive_bucket_name
+from .patterns import full_match
 from .policy import PlatformPolicy
 from .problems import Problem, error, warning
 from .tags import tag_problems
@@ -18,7 +18,7 @@ from .vocabulary import (
     RetentionType,
 )
 
-_HTTPS_ORIGIN = re.compile(r"^https://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
+HTTPS_ORIGIN_PATTERN = r"^https://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$"
 
 
 def validate_contract(contract: Contract, policy: PlatformPolicy,
@@ -44,7 +44,7 @@ def validate_contract(contract: Contract, policy: PlatformPolicy,
 
 def _naming_problems(contract: Contract, policy: PlatformPolicy) -> list[Problem]:
     problems = []
-    if not re.match(APPLICATION_PATTERN, contract.application):
+    if not full_match(APPLICATION_PATTERN, contract.application):
         problems.append(error("application", "application.pattern",
                               "Use 3-31 lowercase letters, digits and single hyphens, starting with a letter and "
                               "ending with a letter or digit (e.g. payments-api)."))
@@ -184,7 +184,7 @@ def _origin_problems(origin: str, path: str, guarded: bool) -> list[Problem]:
                                              "origin (e.g. https://app.example.com).")]
     if origin == "*":
         return [warning(path, "cors.wildcard", "Any website may call this bucket; name the origins instead.")]
-    if not _HTTPS_ORIGIN.match(origin):
+    if not full_match(HTTPS_ORIGIN_PATTERN, origin):
         return [error(path, "cors.origin-format", f"'{origin}' is not an https origin; use https://host[:port] "
                                                   f"without a path (e.g. https://app.example.com).")]
     return []

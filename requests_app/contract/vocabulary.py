@@ -7,7 +7,7 @@ from enum import StrEnum
 
 API_VERSION = "goldenpath.io/v1"
 KIND = "S3BucketRequest"
-REQUEST_ID_PATTERN = r"^S3-\d{4,}$"
+REQUEST_ID_PATTERN = r"^S3-[0-9]{4,}$"
 
 COST_ALERT_MIN_GB = 1
 COST_ALERT_MAX_GB = 10_000
