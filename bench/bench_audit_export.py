@@ -24,7 +24,7 @@ from _support import ROOT, portal_environment, recreate_database, setup_django
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_bench"
 REQUESTS = 1000
 
-# The export's columns from SQL: same rows, same joins, same order (requests_app.exports.audit_csv_lines).
+# The export's columns from SQL: same rows, same joins, same order (core.audit_csv.audit_csv_lines).
 COPY_QUERY = """
 COPY (
   SELECT a.timestamp, a.request_id, a.bucket_name, t.slug, a.environment, r.purpose, a.action, a.actor,

@@ -1,10 +1,10 @@
-"""Admin of the platform core: teams and service-account API tokens."""
+"""Admin of the platform core: teams, service-account API tokens, and the audit trail (read-only)."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from core.models import ApiToken, Team, TokenScope
+from core.models import ApiToken, AuditEntry, Team, TokenScope
 from core.tokens import issue_token, set_revoked
 
 
@@ -49,3 +49,29 @@ class ApiTokenAdmin(admin.ModelAdmin):
         issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj, issued_by=request.user)
         self.message_user(request, format_html(
             "Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text), messages.WARNING)
+
+
+class ReadOnlyAdminMixin:
+    """Shown, never added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "timestamp", "actor", "action", "request_id", "environment"]
+    list_filter = ["environment", "action"]
+    search_fields = ["request_id", "actor", "bucket_name"]
+    readonly_fields = ["timestamp", "actor", "action", "request_id", "bucket_name", "environment", "detail",
+                       "previous_hash", "entry_hash"]
+    actions = None
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("core.view_auditentry")

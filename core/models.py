@@ -1,4 +1,5 @@
-"""Data of the platform core: teams (who owns what) and service-account API tokens.
+"""Data of the platform core: teams (who owns what), service-account API tokens and the audit trail
+(an append-only chain, see ``core.audit``).
 
 The tables keep the names they had in ``requests_app`` (the models moved, the data did not).
 """
@@ -54,3 +55,54 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} (bw_{self.prefix}_…)"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Audit entries are append-only; they cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """One link of the audit chain. Written only through ``core.audit.record``."""
+
+    timestamp = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True)
+    request_id = models.CharField(max_length=20, blank=True, db_index=True)
+    bucket_name = models.CharField(max_length=255, blank=True)
+    environment = models.CharField(max_length=16, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it had in requests_app (moved with SeparateDatabaseAndState).
+        db_table = "requests_app_auditentry"
+        ordering = ["id"]
+        verbose_name_plural = "audit entries"
+        permissions = [("export_auditentry", "Can export the audit trail")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit entries are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are append-only; they cannot be deleted.")
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.request_id}"
+
+
+class AuditChainLock(models.Model):
+    """The one row every append locks, so two writers never link to the same predecessor."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+
+    def __str__(self):
+        return "audit chain lock"

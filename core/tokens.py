@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
 from core.models import ApiToken, TokenScope
-from requests_app import audit
 
 TOKEN_MARK = "bw_"
 DEFAULT_LIFETIME = timedelta(days=90)

@@ -8,7 +8,7 @@ NAVIGATION = (
     ("My requests", "requests:list", None),
     ("Catalog", "requests:catalog", None),
     ("Replication health", "replication:health", None),
-    ("Audit", "requests:audit", "requests_app.view_auditentry"),
+    ("Audit", "requests:audit", "core.view_auditentry"),
     ("Admin", "admin:index", "is_staff"),
 )
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from replication.models import Incident, IncidentState
-from requests_app.audit import actor_name, record
+from core.audit import actor_name, record
 
 ACKNOWLEDGE = "acknowledge"
 RESOLVE = "resolve"

@@ -27,7 +27,7 @@ from replication.models import (
     SnsMessage,
 )
 from replication.sns import NOTIFICATION, SUBSCRIPTION_CONFIRMATION, VerifiedMessage
-from requests_app.audit import record
+from core.audit import record
 from requests_app.models import CatalogEntry
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """Admin for platform approvers: decide on pending requests (teams and API tokens are in core.admin).
 
 Requests change only through named transitions and votes (``approvals.decide``), so
-their admin is read-only apart from the approve/reject actions; the audit trail is
-read-only altogether.
+their admin is read-only apart from the approve/reject actions (the audit trail's admin is
+in ``core.admin``).
 """
 
 from django import forms
@@ -11,20 +11,11 @@ from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from core.admin import ReadOnlyAdminMixin
+from core.models import AuditEntry
 from requests_app import approvals
 from requests_app.contract import contract_to_yaml, load_contract
-from requests_app.models import Approval, AuditEntry, BucketRequest, CatalogEntry, Decision, RequestStatus
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from requests_app.models import Approval, BucketRequest, CatalogEntry, Decision, RequestStatus
 
 
 class ApprovalInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -152,16 +143,3 @@ class CatalogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "environment", "owner"]
     search_fields = ["bucket_name"]
     list_select_related = ["owner"]
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "timestamp", "actor", "action", "request_id", "environment"]
-    list_filter = ["environment", "action"]
-    search_fields = ["request_id", "actor", "bucket_name"]
-    readonly_fields = ["timestamp", "actor", "action", "request_id", "bucket_name", "environment", "detail",
-                       "previous_hash", "entry_hash"]
-    actions = None
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("requests_app.view_auditentry")

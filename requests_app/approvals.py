@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from requests_app import audit, lifecycle
+from core import audit
+from requests_app import lifecycle
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
 
 DECIDE_PERMISSION = "requests_app.decide_bucketrequest"

@@ -6,7 +6,7 @@ Each change is audited.
 
 from django.db import transaction
 
-from requests_app import audit
+from core import audit
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
 
 

@@ -1,11 +1,10 @@
 """Exports in the existing workflow's formats: the audit CSV per environment and the catalog YAML.
 
-The CSV is produced line by line from a database cursor (``.iterator()``), so memory stays
-flat however long the trail is; the HTTP export and ``manage.py export_audit`` share it.
+The audit CSV's rows are written by ``core.audit_csv`` (one home for the row mapping); this
+module adds what only the request side knows, each request's owner and purpose. The HTTP
+export and ``manage.py export_audit`` share it.
 """
 
-import csv
-import json
 from datetime import timezone as dt_timezone
 from typing import Iterable, Iterator
 
@@ -13,25 +12,11 @@ import yaml
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from requests_app.models import AuditEntry, BucketRequest, CatalogEntry
-
-# The existing workflow's columns first, in its order; ours after them.
-WORKFLOW_COLUMNS = ["timestamp_utc", "request_id", "bucket_name", "owner", "environment", "purpose",
-                    "action", "approver", "status"]
-EXTRA_COLUMNS = ["actor", "entry_id", "detail", "previous_hash", "entry_hash"]
-AUDIT_CSV_COLUMNS = WORKFLOW_COLUMNS + EXTRA_COLUMNS
-CHUNK_ROWS = 2000
-CSV_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+from core import audit_csv
+from requests_app.models import BucketRequest, CatalogEntry
 
 
-# The audit entry's own columns, read as plain tuples (no model instance per row: a million-row
-# export spends its time in the database and the CSV writer, not in building objects).
-_ENTRY_FIELDS = ("timestamp", "request_id", "bucket_name", "environment", "action", "actor", "id", "detail",
-                 "previous_hash", "entry_hash")
-_NO_REQUEST = ("", "")
-
-
-def _request_columns() -> dict[str, tuple[str, str]]:
+def request_columns() -> dict[str, tuple[str, str]]:
     """Owner slug and purpose of every request, by request ID: one query, one small tuple per request.
 
     Joined in Python because ``AuditEntry.request_id`` is a plain column, not a foreign key,
@@ -41,58 +26,9 @@ def _request_columns() -> dict[str, tuple[str, str]]:
             for request_id, owner, purpose in BucketRequest.objects.values_list("request_id", "owner__slug", "purpose")}
 
 
-def _status_after(action: str, detail) -> str:
-    if action == "request.submitted":
-        return "pending_approval"
-    if not isinstance(detail, dict):
-        return ""
-    return str(detail.get("to") or detail.get("status") or "")
-
-
-def _approver(action: str, actor: str) -> str:
-    deciding = action.startswith("approval.") or action in ("request.approve", "request.reject")
-    return actor if deciding and actor != "system" else ""
-
-
-def audit_row(entry: tuple, request_columns: dict[str, tuple[str, str]]) -> list[str]:
-    """One CSV row from an entry's ``_ENTRY_FIELDS`` values and its request's owner and purpose."""
-    timestamp, request_id, bucket_name, environment, action, actor, entry_id, detail, previous_hash, entry_hash = entry
-    owner, purpose = request_columns.get(request_id, _NO_REQUEST)
-    return [
-        timestamp.astimezone(dt_timezone.utc).strftime(CSV_TIMESTAMP_FORMAT),
-        request_id,
-        bucket_name,
-        owner,
-        environment,
-        purpose,
-        action,
-        _approver(action, actor),
-        _status_after(action, detail),
-        actor,
-        str(entry_id),
-        json.dumps(detail, sort_keys=True, ensure_ascii=False),
-        previous_hash,
-        entry_hash,
-    ]
-
-
-class _LineBuffer:
-    """A write-only 'file' that hands back what csv.writer writes, so each row becomes one string."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def audit_csv_lines(environment: str | None = None) -> Iterator[str]:
-    """The CSV, header first, one line per entry, read from the database in chunks."""
-    writer = csv.writer(_LineBuffer(), lineterminator="\n")
-    yield writer.writerow(AUDIT_CSV_COLUMNS)
-    request_columns = _request_columns()
-    entries = AuditEntry.objects.order_by("id")
-    if environment:
-        entries = entries.filter(environment=environment)
-    for entry in entries.values_list(*_ENTRY_FIELDS).iterator(chunk_size=CHUNK_ROWS):
-        yield writer.writerow(audit_row(entry, request_columns))
+    """The audit CSV of one environment (or all), with each request's owner and purpose filled in."""
+    return audit_csv.audit_csv_lines(environment, request_columns())
 
 
 def write_lines(lines: Iterable[str], path) -> int:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core import audit
 from core.models import Team
-from requests_app import audit, catalog
+from requests_app import catalog
 from requests_app.contract import approval_decision
 from requests_app.contract.cli import check_file
 from requests_app.ids import advance_request_sequence_past, parse_request_id

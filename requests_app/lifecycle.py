@@ -8,7 +8,8 @@ imports them.
 
 from django.db import transaction
 
-from requests_app import audit, signals
+from core import audit
+from requests_app import signals
 from requests_app.models import BucketRequest, RequestStatus
 
 S = RequestStatus

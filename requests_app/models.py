@@ -1,7 +1,7 @@
-"""Data of the request side: bucket requests, approvals, the catalog, the audit trail (teams are in core).
+"""Data of the request side: bucket requests, approvals, the catalog (teams and the audit trail are in core).
 
 Models hold data and their invariants; the logic that moves a request through its life
-lives in plain modules (``lifecycle``, ``audit``, ``ids``) that every edge calls.
+lives in plain modules (``lifecycle``, ``ids``, and ``core.audit`` for the trail) that every edge calls.
 """
 
 from django.conf import settings
@@ -143,43 +143,3 @@ class CatalogEntry(models.Model):
 
     def __str__(self):
         return self.bucket_name
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("Audit entries are append-only; they cannot be updated.")
-
-    def delete(self):
-        raise PermissionError("Audit entries are append-only; they cannot be deleted.")
-
-
-class AuditEntry(models.Model):
-    """One link of the audit chain. Written only through ``requests_app.audit.record``."""
-
-    timestamp = models.DateTimeField(db_index=True)
-    actor = models.CharField(max_length=150)
-    action = models.CharField(max_length=64, db_index=True)
-    request_id = models.CharField(max_length=20, blank=True, db_index=True)
-    bucket_name = models.CharField(max_length=255, blank=True)
-    environment = models.CharField(max_length=16, blank=True, db_index=True)
-    detail = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name_plural = "audit entries"
-        permissions = [("export_auditentry", "Can export the audit trail")]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Audit entries are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit entries are append-only; they cannot be deleted.")
-
-    def __str__(self):
-        return f"#{self.pk} {self.action} {self.request_id}"

@@ -11,8 +11,9 @@ from typing import Any, Mapping
 
 from django.db import IntegrityError, transaction
 
+from core import audit
 from core.models import Team
-from requests_app import audit, lifecycle
+from requests_app import lifecycle
 from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest, RequestStatus

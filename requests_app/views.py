@@ -11,13 +11,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from core.models import Team
+from core.models import AuditEntry, Team
 from requests_app import panels
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from requests_app.models import AuditEntry, CatalogStatus, Decision, Environment, RequestStatus
+from requests_app.models import CatalogStatus, Decision, Environment, RequestStatus
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
 from requests_app.visibility import sees_all, visible_catalog, visible_requests
 
@@ -136,17 +136,17 @@ def catalog_detail(http_request, bucket_name):
     })
 
 
-@permission_required("requests_app.view_auditentry", raise_exception=True)
+@permission_required("core.view_auditentry", raise_exception=True)
 def audit_list(http_request):
     queryset = filter_audit(AuditEntry.objects.order_by("-id"), http_request.GET)
     return render(http_request, "requests_app/audit.html", {
         "page": _page(http_request, queryset),
-        "can_export": http_request.user.has_perm("requests_app.export_auditentry"),
+        "can_export": http_request.user.has_perm("core.export_auditentry"),
         **_filter_context(http_request, AUDIT_FILTERS),
     })
 
 
-@permission_required("requests_app.export_auditentry", raise_exception=True)
+@permission_required("core.export_auditentry", raise_exception=True)
 def audit_export(http_request):
     try:
         return audit_csv_download(http_request.GET.get("environment") or None)

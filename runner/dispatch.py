@@ -15,7 +15,8 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from requests_app import audit, lifecycle
+from core import audit
+from requests_app import lifecycle
 from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
 from runner import outcomes

@@ -22,7 +22,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from requests_app import audit, catalog, lifecycle
+from core import audit
+from requests_app import catalog, lifecycle
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
 from requests_app.platform_policy import current_policy
 from runner import outcomes

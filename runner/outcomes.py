@@ -7,7 +7,8 @@ when the worker, the sweeper and a cancel race for it.
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app import audit, catalog, lifecycle
+from core import audit
+from requests_app import catalog, lifecycle
 from requests_app.models import CatalogEntry, RequestStatus
 from runner.models import Run, RunStatus
 

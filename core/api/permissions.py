@@ -30,5 +30,5 @@ CanRead = scoped_permission("read")
 CanSubmit = scoped_permission("submit", "requests_app.submit_bucketrequest")
 # Deciding checks the approver permission itself (requests_app.approvals), with the other rules.
 CanApprove = scoped_permission("approve")
-CanReadAudit = scoped_permission("read", "requests_app.view_auditentry")
-CanExportAudit = scoped_permission("read", "requests_app.export_auditentry")
+CanReadAudit = scoped_permission("read", "core.view_auditentry")
+CanExportAudit = scoped_permission("read", "core.export_auditentry")

@@ -16,7 +16,8 @@ from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from requests_app.models import AuditEntry, Decision
+from core.models import AuditEntry
+from requests_app.models import Decision
 from requests_app.visibility import visible_catalog, visible_requests
 
 IDEMPOTENCY_HEADER = OpenApiParameter(

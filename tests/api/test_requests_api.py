@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from requests_app.models import AuditEntry, BucketRequest, RequestStatus
+from core.models import AuditEntry
+from requests_app.models import BucketRequest, RequestStatus
 from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input, token_client
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import pytest
 
 from lambdas.failure_notifier.message import message_attributes, sns_message
-from core.models import Team
-from requests_app.audit_csv import read_audit_csv
-from requests_app.models import AuditEntry
+from core.audit_csv import read_audit_csv
+from core.models import AuditEntry, Team
 from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
 from tests.conftest import PROJECT_ROOT, child_environment
 from tests.replication.conftest import failure_document

@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from requests_app import submission
 from requests_app.ids import REQUEST_SEQUENCE
-from requests_app.models import AuditEntry, BucketRequest, IdSequence
+from core.models import AuditEntry
+from requests_app.models import BucketRequest, IdSequence
 from tests.requests_app.test_pages import form_data
 from tests.requests_app.conftest import prod_input
 

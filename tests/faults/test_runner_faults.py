@@ -15,7 +15,8 @@ from django_q.conf import Conf
 from django_q.models import Task
 from django_q.tasks import async_task, result
 
-from requests_app.models import AuditEntry, CatalogEntry
+from core.models import AuditEntry
+from requests_app.models import CatalogEntry
 from runner import dispatch
 from runner.models import Run, RunStatus
 from tests.contract.cases import request_input

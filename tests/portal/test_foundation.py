@@ -72,7 +72,7 @@ def test_each_role_group_has_exactly_its_permissions(role):
     assert granted == set(roles.ROLE_PERMISSIONS[role])
     if role == roles.REQUESTERS:
         assert "requests_app.decide_bucketrequest" not in granted
-        assert "requests_app.view_auditentry" not in granted
+        assert "core.view_auditentry" not in granted
 
 
 @pytest.mark.django_db
@@ -80,8 +80,8 @@ def test_only_approvers_may_decide_and_only_auditors_export(requester, approver,
     assert approver.has_perm("requests_app.decide_bucketrequest")
     assert not requester.has_perm("requests_app.decide_bucketrequest")
     assert not auditor.has_perm("requests_app.decide_bucketrequest")
-    assert auditor.has_perm("requests_app.export_auditentry")
-    assert not approver.has_perm("requests_app.export_auditentry")
+    assert auditor.has_perm("core.export_auditentry")
+    assert not approver.has_perm("core.export_auditentry")
 
 
 @pytest.mark.django_db

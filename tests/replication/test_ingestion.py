@@ -7,7 +7,7 @@ import pytest
 
 from lambdas.shared.verdicts import Reason, Verdict
 from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
-from requests_app.models import AuditEntry
+from core.models import AuditEntry
 from tests.replication.conftest import failure_document, https_message, make_catalog_entry
 from tests.replication.signing import OTHER_TOPIC_ARN, body
 

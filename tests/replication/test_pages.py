@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessage
 from requests_app import panels
-from requests_app.models import AuditEntry
+from core.models import AuditEntry
 from tests.conftest import make_user
 from tests.replication.conftest import failure_document, https_message, make_catalog_entry
 

@@ -5,7 +5,7 @@ import pytest
 
 from replication import aws
 from replication.models import RefusalCount, SnsMessage
-from requests_app.models import AuditEntry
+from core.models import AuditEntry
 from tests.replication.signing import OTHER_TOPIC_ARN, TOPIC_ARN
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from core.models import ApiToken
+from core.models import ApiToken, AuditEntry
 from core.tokens import issue_token
-from requests_app.models import AuditEntry, BucketRequest, RequestStatus
+from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
 from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
 
@@ -60,11 +60,11 @@ def test_the_change_page_shows_contract_reasons_and_guardrails(client, approver,
 
 def test_audit_entries_are_read_only_in_the_admin(admin_client, two_requests):
     entry = AuditEntry.objects.first()
-    assert admin_client.get(reverse("admin:requests_app_auditentry_change", args=[entry.pk])).status_code == 200
-    admin_client.post(reverse("admin:requests_app_auditentry_change", args=[entry.pk]), {"actor": "mallory"})
+    assert admin_client.get(reverse("admin:core_auditentry_change", args=[entry.pk])).status_code == 200
+    admin_client.post(reverse("admin:core_auditentry_change", args=[entry.pk]), {"actor": "mallory"})
     assert AuditEntry.objects.get(pk=entry.pk).actor == entry.actor
-    assert admin_client.get(reverse("admin:requests_app_auditentry_delete", args=[entry.pk])).status_code == 403
-    assert admin_client.get(reverse("admin:requests_app_auditentry_add")).status_code == 403
+    assert admin_client.get(reverse("admin:core_auditentry_delete", args=[entry.pk])).status_code == 403
+    assert admin_client.get(reverse("admin:core_auditentry_add")).status_code == 403
 
 
 def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_client, service_account):

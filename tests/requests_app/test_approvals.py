@@ -2,10 +2,10 @@
 
 import pytest
 
-from core import roles
-from requests_app import audit
+from core import audit, roles
+from core.models import AuditEntry
 from requests_app.approvals import DecisionRefused, decide
-from requests_app.models import Approval, AuditEntry, RequestStatus
+from requests_app.models import Approval, RequestStatus
 from requests_app.submission import canonical_hash, submit_request
 from tests.conftest import make_user
 from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input

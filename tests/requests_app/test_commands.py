@@ -10,7 +10,8 @@ from django.db import connection
 
 from requests_app import catalog
 from requests_app.contract import contract_to_yaml, evaluate_request
-from requests_app.models import AuditEntry, BucketRequest, CatalogEntry, RequestStatus
+from core.models import AuditEntry
+from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
 from requests_app.platform_policy import current_policy
 from requests_app.submission import submit_request
 from tests.contract.cases import KNOWN_TEAMS

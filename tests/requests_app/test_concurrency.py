@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from requests_app.approvals import decide
-from requests_app.models import Approval, AuditEntry, BucketRequest, RequestStatus
+from core.models import AuditEntry
+from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.submission import submit_request
 from tests.requests_app.conftest import prod_input
 

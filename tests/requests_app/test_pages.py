@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from requests_app import audit, catalog
+from core import audit
+from requests_app import catalog
 from requests_app.models import BucketRequest
 from requests_app.submission import submit_request
 from tests.requests_app.conftest import prod_input, rita_input

@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import transaction
 
-from requests_app.audit import verify_chain
-from requests_app.models import AuditEntry, CatalogEntry, RequestStatus
+from core.audit import verify_chain
+from core.models import AuditEntry
+from requests_app.models import CatalogEntry, RequestStatus
 from runner import execution, outcomes
 from runner.models import Run, RunStatus
 from tests.contract.cases import request_input

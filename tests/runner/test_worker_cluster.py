@@ -11,7 +11,8 @@ import boto3
 import pytest
 from django_q.tasks import async_task
 
-from requests_app.models import AuditEntry, RequestStatus
+from core.models import AuditEntry
+from requests_app.models import RequestStatus
 from runner import dispatch
 from runner.models import Run, RunStatus
 from tests.contract.cases import request_input

@@ -15,10 +15,9 @@ from datetime import datetime, timezone as dt_timezone
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app.models import AuditEntry, IdSequence
+from core.models import AuditChainLock, AuditEntry
 
 GENESIS_HASH = "0" * 64
-AUDIT_CHAIN_LOCK = "audit-chain"
 
 
 def _normalise(detail: dict) -> dict:
@@ -75,8 +74,9 @@ def actor_name(user) -> str:
 @transaction.atomic
 def record(action: str, *, actor, request=None, detail: dict | None = None,
            bucket_name: str = "", environment: str = "") -> AuditEntry:
-    """Append one entry. ``request`` (a BucketRequest) fills the request columns."""
-    IdSequence.objects.select_for_update().get(name=AUDIT_CHAIN_LOCK)
+    """Append one entry. ``request`` (anything with ``request_id``, ``bucket_name`` and ``environment``,
+    e.g. a BucketRequest) fills the request columns."""
+    AuditChainLock.objects.select_for_update().get_or_create(pk=1)
     last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
     entry = AuditEntry(
         timestamp=timezone.now(),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app.audit import verify_chain
-from requests_app.audit_csv import database_problems, file_problems, read_audit_csv
+from core.audit import verify_chain
+from core.audit_csv import database_problems, file_problems, read_audit_csv
 
 
 class Command(BaseCommand):
