@@ -27,7 +27,7 @@ class Team(models.Model):
 class TokenScope(models.TextChoices):
     READ = "read", "Read requests, catalog and audit"
     SUBMIT = "submit", "Submit and preview requests"
-    APPROVE = "approve", "Approve and reject requests"
+    APPROVE = "approve", "Approve and reject requests, cancel and retry runs"
 
 
 class ApiToken(models.Model):

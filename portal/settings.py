@@ -213,7 +213,11 @@ REST_FRAMEWORK = {
         "core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every API view declares its access rule per method (token scope AND Django permission);
+    # a view or method without one is refused (core.api.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.DeclaredAccess"],
+    # No OPTIONS metadata: OPTIONS answers 405 (nothing about the API is served outside its rules).
+    "DEFAULT_METADATA_CLASS": None,
     # JSON nested deeper than portal.json_input.MAX_JSON_DEPTH is a 400 like any bad JSON.
     "DEFAULT_PARSER_CLASSES": [
         "portal.json_input.BoundedJSONParser",

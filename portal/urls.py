@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.views import ApiDocsView, ApiSchemaView
 from portal import views
 
 admin.site.site_header = "Bucketwise administration"
@@ -18,8 +18,8 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("runs/", include("runner.urls")),
     path("", include("replication.urls")),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/schema/", ApiSchemaView.as_view(), name="api-schema"),
+    path("api/v1/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/v1/", include("runner.api.urls")),
     path("api/v1/", include("replication.api.urls")),

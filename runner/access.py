@@ -4,11 +4,15 @@ from requests_app.models import BucketRequest
 from requests_app.visibility import visible_requests
 from runner.models import Run
 
+VIEW_RUN_PERMISSION = "runner.view_run"
+CANCEL_PERMISSION = "runner.cancel_run"
+RETRY_PERMISSION = "runner.retry_run"
+
 
 def can_view_request_runs(user, request: BucketRequest) -> bool:
     """Runs are visible with ``runner.view_run`` to whoever may see the request itself
     (requests_app.visibility, docs/decisions/portal-visibility.md)."""
-    return user.has_perm("runner.view_run") and visible_requests(user).filter(pk=request.pk).exists()
+    return user.has_perm(VIEW_RUN_PERMISSION) and visible_requests(user).filter(pk=request.pk).exists()
 
 
 def can_view_run(user, run: Run) -> bool:
@@ -22,8 +26,8 @@ def visible_run(user, pk: int) -> Run | None:
 
 
 def can_cancel(user) -> bool:
-    return user.is_staff and user.has_perm("runner.cancel_run")
+    return user.is_staff and user.has_perm(CANCEL_PERMISSION)
 
 
 def can_retry(user) -> bool:
-    return user.is_staff and user.has_perm("runner.retry_run")
+    return user.is_staff and user.has_perm(RETRY_PERMISSION)

@@ -1,34 +1,94 @@
-"""Who may call what: a token's scope AND its account's permission; sessions need the permission."""
+"""Who may call which API endpoint: one declaration per view and method, one DRF permission class.
+
+Every API view declares ``access``, a mapping from HTTP method to a :class:`Rule`. A rule names
+the token scope a token client needs AND the Django permission every caller needs; a browser
+session (no token) needs only the permission. :class:`DeclaredAccess`, the project's default
+permission class, enforces the declaration; a method without a rule is refused, and
+``tests/core/test_api_access.py`` fails for any API endpoint without one
+(docs/decisions/core-platform-app.md says where a new permission goes).
+
+A key may carry one query condition, ``"GET?format=csv"``: that rule applies when the
+parameter has that value (the audit list's CSV export needs the export permission).
+"""
+
+import logging
+from dataclasses import dataclass
 
 from rest_framework.permissions import BasePermission
 
-from core.models import ApiToken
+from core.models import ApiToken, TokenScope
+
+logger = logging.getLogger(__name__)
 
 
 def token_of(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-def scoped_permission(scope: str, permission: str | None = None):
-    """A DRF permission: a token needs ``scope``; every caller needs ``permission`` (if given)."""
-    class ScopePermission(BasePermission):
-        message = f"This needs the '{scope}' scope" + (f" and the {permission} permission." if permission else ".")
+@dataclass(frozen=True)
+class Rule:
+    """A token needs ``scope``; every caller needs ``permission`` (``app_label.codename``).
+    ``public`` rules (the API's own description) let anyone in."""
 
-        def has_permission(self, request, view):
-            if not (request.user and request.user.is_authenticated):
-                return False
-            token = token_of(request)
-            if token is not None and scope not in token.scopes:
-                return False
-            return permission is None or request.user.has_perm(permission)
+    scope: str | None
+    permission: str | None
+    public: bool = False
 
-    ScopePermission.__name__ = f"Can{scope.title()}" + (permission.split(".")[-1].title() if permission else "")
-    return ScopePermission
+    def __post_init__(self):
+        if self.public:
+            return
+        if self.scope not in TokenScope.values:
+            raise ValueError(f"scope must be one of {TokenScope.values}, not {self.scope!r}")
+        if not self.permission or "." not in self.permission:
+            raise ValueError(f"permission must be 'app_label.codename', not {self.permission!r}")
+
+    def allows(self, user, token: ApiToken | None) -> bool:
+        if self.public:
+            return True
+        if not (user and user.is_authenticated):
+            return False
+        if token is not None and self.scope not in token.scopes:
+            return False
+        return user.has_perm(self.permission)
+
+    def refusal(self, token: ApiToken | None) -> str:
+        if token is not None:
+            return (f"This needs a token with the '{self.scope}' scope, on an account with the "
+                    f"{self.permission} permission.")
+        return f"This needs the {self.permission} permission."
 
 
-CanRead = scoped_permission("read")
-CanSubmit = scoped_permission("submit", "requests_app.submit_bucketrequest")
-# Deciding checks the approver permission itself (requests_app.approvals), with the other rules.
-CanApprove = scoped_permission("approve")
-CanReadAudit = scoped_permission("read", "core.view_auditentry")
-CanExportAudit = scoped_permission("read", "core.export_auditentry")
+PUBLIC = Rule(scope=None, permission=None, public=True)
+
+
+def declared_rule(view, request) -> Rule | None:
+    """The rule ``view`` declares for this request's method (and query condition), or None."""
+    access = getattr(view, "access", None) or {}
+    method = "GET" if request.method == "HEAD" else request.method
+    for key, rule in access.items():
+        key_method, _, condition = key.partition("?")
+        if key_method == method and condition:
+            name, _, value = condition.partition("=")
+            if request.query_params.get(name) == value:
+                return rule
+    return access.get(method)
+
+
+class DeclaredAccess(BasePermission):
+    """Enforces the view's ``access`` declaration (see the module docstring)."""
+
+    message = "You do not have permission to perform this action."
+
+    def has_permission(self, request, view):
+        if request.method == "OPTIONS":
+            # The API answers no OPTIONS metadata (DEFAULT_METADATA_CLASS is None: 405); signing in is enough.
+            return bool(request.user and request.user.is_authenticated)
+        rule = declared_rule(view, request)
+        if rule is None:
+            logger.error("API view %s declares no access rule for %s; refused.", type(view).__name__, request.method)
+            return False
+        if rule.allows(request.user, token_of(request)):
+            return True
+        if request.user and request.user.is_authenticated:
+            self.message = rule.refusal(token_of(request))
+        return False

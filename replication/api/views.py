@@ -6,11 +6,9 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from core.api.permissions import scoped_permission
+from core.api.permissions import Rule
 from replication.overview import filter_pairs, health_rows, pairs_with_counts
 from replication.views import VIEW_PERMISSION
-
-CanReadReplication = scoped_permission("read", VIEW_PERMISSION)
 
 
 class DaySerializer(serializers.Serializer):
@@ -39,7 +37,7 @@ class PairHealthSerializer(serializers.Serializer):
 
 
 class ReplicationHealthView(GenericAPIView):
-    permission_classes = [CanReadReplication]
+    access = {"GET": Rule("read", VIEW_PERMISSION)}
     serializer_class = PairHealthSerializer
 
     @extend_schema(responses=PairHealthSerializer(many=True), parameters=[

@@ -5,14 +5,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.permissions import CanRead
+from core.api.permissions import Rule
 from requests_app.backstage_catalog import catalog_entities
 
 
 class BackstageEntities(APIView):
-    """Every catalog bucket as a Backstage Resource entity (read scope)."""
+    """Every catalog bucket as a Backstage Resource entity."""
 
-    permission_classes = [CanRead]
+    access = {"GET": Rule("read", "requests_app.view_catalogentry")}
 
     @extend_schema(
         summary="Catalog buckets as Backstage entities",

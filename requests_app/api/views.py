@@ -9,7 +9,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.permissions import CanApprove, CanExportAudit, CanRead, CanReadAudit, CanSubmit, token_of
+from core.api.permissions import Rule, token_of
 from requests_app import approvals, submission
 from requests_app.api import serializers as s
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
@@ -75,16 +75,18 @@ def request_input(http_request) -> dict | list[Problem]:
     return body
 
 
+READ_REQUESTS = Rule("read", "requests_app.view_bucketrequest")
+SUBMIT_REQUESTS = Rule("submit", "requests_app.submit_bucketrequest")
+READ_CATALOG = Rule("read", "requests_app.view_catalogentry")
+
+
 def _requests_for(http_request):
     return visible_requests(http_request.user).select_related("owner", "submitted_by")
 
 
 class RequestListCreate(generics.ListAPIView):
-    permission_classes = [CanRead]
+    access = {"GET": READ_REQUESTS, "POST": SUBMIT_REQUESTS}
     serializer_class = s.BucketRequestSerializer
-
-    def get_permissions(self):
-        return [CanSubmit()] if self.request.method == "POST" else [CanRead()]
 
     def get_queryset(self):
         return filter_requests(_requests_for(self.request), self.request.query_params)
@@ -125,7 +127,7 @@ class RequestListCreate(generics.ListAPIView):
 
 
 class RequestPreview(APIView):
-    permission_classes = [CanSubmit]
+    access = {"POST": SUBMIT_REQUESTS}
 
     @extend_schema(summary="Validate and derive a request without saving it", request=s.RequestInputSerializer,
                    examples=[REQUEST_EXAMPLE], responses={200: s.PreviewSerializer, 400: s.ProblemListSerializer})
@@ -140,7 +142,7 @@ class RequestPreview(APIView):
 
 
 class RequestDetail(generics.RetrieveAPIView):
-    permission_classes = [CanRead]
+    access = {"GET": READ_REQUESTS}
     serializer_class = s.BucketRequestDetailSerializer
     lookup_field = "request_id"
 
@@ -160,7 +162,7 @@ DECISION_SCHEMA = {
 
 
 class RequestDecision(APIView):
-    permission_classes = [CanApprove]
+    access = {"POST": Rule("approve", approvals.DECIDE_PERMISSION)}
     decision: str = ""
 
     def post(self, http_request, request_id):
@@ -192,7 +194,7 @@ class RejectRequest(RequestDecision):
 
 
 class CatalogList(generics.ListAPIView):
-    permission_classes = [CanRead]
+    access = {"GET": READ_CATALOG}
     serializer_class = s.CatalogEntrySerializer
 
     @extend_schema(summary="List catalog buckets", parameters=[
@@ -217,17 +219,13 @@ class CSVRenderer(renderers.BaseRenderer):
 
 
 class AuditList(generics.ListAPIView):
-    permission_classes = [CanReadAudit]
+    access = {"GET": Rule("read", "core.view_auditentry"),
+              "GET?format=csv": Rule("read", "core.export_auditentry")}
     serializer_class = s.AuditEntrySerializer
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
     def get_queryset(self):
         return filter_audit(AuditEntry.objects.order_by("-id"), self.request.query_params)
-
-    def get_permissions(self):
-        if self.request.query_params.get("format") == "csv":
-            return [CanExportAudit()]
-        return super().get_permissions()
 
     @extend_schema(
         summary="The audit trail (JSON pages, or the whole CSV with ?format=csv, streamed)",

@@ -3,13 +3,21 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.permissions import Rule
 from requests_app.models import BucketRequest
 from runner import dispatch
-from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
+from runner.access import (
+    CANCEL_PERMISSION,
+    RETRY_PERMISSION,
+    VIEW_RUN_PERMISSION,
+    can_cancel,
+    can_retry,
+    can_view_request_runs,
+    visible_run,
+)
 from runner.api.serializers import RunSerializer
 from runner.models import Run
 
@@ -26,7 +34,7 @@ def _conflict(error: dispatch.RunnerError) -> Response:
 
 
 class RunDetailView(APIView):
-    permission_classes = [IsAuthenticated]
+    access = {"GET": Rule("read", VIEW_RUN_PERMISSION)}
 
     @extend_schema(responses=RunSerializer)
     def get(self, request, pk: int):
@@ -36,7 +44,7 @@ class RunDetailView(APIView):
 class RunCancelView(APIView):
     """Cancel a queued run at once, or ask the worker to interrupt a running one (202)."""
 
-    permission_classes = [IsAuthenticated]
+    access = {"POST": Rule("approve", CANCEL_PERMISSION)}
 
     @extend_schema(request=None, responses={200: RunSerializer, 202: RunSerializer, 409: None})
     def post(self, request, pk: int):
@@ -54,7 +62,7 @@ class RunCancelView(APIView):
 class RequestRetryView(APIView):
     """Start a new run for a failed request (201 with the new run)."""
 
-    permission_classes = [IsAuthenticated]
+    access = {"POST": Rule("approve", RETRY_PERMISSION)}
 
     @extend_schema(request=None, responses={201: RunSerializer, 409: None})
     def post(self, request, request_id: str):
