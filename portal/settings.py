@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.backstage_identity import checked_algorithms
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -178,6 +180,16 @@ TERRAFORM_LOCK_TABLE = env.str("TERRAFORM_LOCK_TABLE", default="")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 # The Backstage System every exported bucket belongs to.
 BACKSTAGE_SYSTEM = env.str("BACKSTAGE_SYSTEM", default="s3-platform")
+# The Backstage backend whose users file requests (core/backstage_identity.py): user tokens must be
+# issued by <url>/api/auth and signed with a key from its JWKS. Empty: Backstage users cannot be proven.
+BACKSTAGE_BASE_URL = env.str("BACKSTAGE_BASE_URL", default="")
+# Signature algorithms accepted on Backstage tokens (public-key only; Backstage issues ES256).
+BACKSTAGE_TOKEN_ALGORITHMS = checked_algorithms(env.list("BACKSTAGE_TOKEN_ALGORITHMS", default=["ES256"]))
+# Backstage User entities of this namespace map to portal users of the same name.
+BACKSTAGE_USER_NAMESPACE = env.str("BACKSTAGE_USER_NAMESPACE", default="default")
+# How long Backstage's published keys are cached, and how long fetching them may take.
+BACKSTAGE_JWKS_CACHE_SECONDS = env.int("BACKSTAGE_JWKS_CACHE_SECONDS", default=300)
+BACKSTAGE_JWKS_TIMEOUT_SECONDS = env.float("BACKSTAGE_JWKS_TIMEOUT_SECONDS", default=5)
 
 # --- Local AWS for development (moto server), started by `make run` -------------------
 LOCAL_AWS_PORT = env.int("LOCAL_AWS_PORT", default=5005)

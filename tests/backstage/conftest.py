@@ -99,3 +99,17 @@ def bearer_client(user, *scopes) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(user, 'backstage', scopes).text}")
     return client
 
+
+
+@pytest.fixture
+def fake_backstage(settings):
+    """A Backstage identity provider on loopback (real HTTP, real ES256 keys), set as BACKSTAGE_BASE_URL."""
+    from core.backstage_identity import forget_cached_keys
+    from tests.backstage.identity import FakeBackstage
+
+    backstage = FakeBackstage().start()
+    settings.BACKSTAGE_BASE_URL = backstage.base_url
+    forget_cached_keys()
+    yield backstage
+    forget_cached_keys()
+    backstage.stop()
