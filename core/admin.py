@@ -20,7 +20,7 @@ class ApiTokenForm(forms.ModelForm):
 
     class Meta:
         model = ApiToken
-        fields = ["user", "name", "scopes", "expires_at", "revoked"]
+        fields = ["user", "name", "scopes", "expires_at", "backstage_caller", "revoked"]
 
 
 @admin.register(ApiToken)
@@ -28,13 +28,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created here; the text is shown once, in the confirmation message."""
 
     form = ApiTokenForm
-    list_display = ["name", "user", "scopes", "prefix", "expires_at", "revoked", "last_used_at"]
-    list_filter = ["revoked"]
+    list_display = ["name", "user", "scopes", "backstage_caller", "prefix", "expires_at", "revoked",
+                    "last_used_at"]
+    list_filter = ["revoked", "backstage_caller"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
 
     def get_readonly_fields(self, request, obj=None):
         # An issued token can only be revoked; a new one is issued for other scopes or expiry.
-        return ["user", "name", "scopes", "expires_at", *self.readonly_fields] if obj else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        return ["user", "name", "scopes", "expires_at", "backstage_caller", *self.readonly_fields]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:

@@ -209,3 +209,19 @@ def portal_user(backstage_user: BackstageUser):
         raise IdentityRefused(f"Backstage user {backstage_user.entity_ref} {problem}; ask the platform team.",
                               status=403)
     return matches[0]
+
+
+def proven_requester(token, user_token: str | None, named_requester) -> str | None:
+    """The requester a Backstage-caller ``token`` may file for: the portal user its user token proves.
+
+    ``None`` when ``token`` is not a Backstage caller (its requester rules are the general ones). A body
+    naming someone else is refused (403): Backstage files only for the person signed in.
+    """
+    if token is None or not token.backstage_caller:
+        return None
+    proven = portal_user(verify_user_token(user_token or "")).get_username()
+    named = named_requester if isinstance(named_requester, str) else ""
+    if named.strip() and named.strip().casefold() != proven.casefold():
+        raise IdentityRefused(f"The request names requester {named.strip()!r}, but the signed-in Backstage user "
+                              f"is {proven!r}: Backstage files only for the person signed in.", status=403)
+    return proven

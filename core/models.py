@@ -47,6 +47,10 @@ class ApiToken(models.Model):
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    backstage_caller = models.BooleanField(
+        default=False, verbose_name="Backstage caller",
+        help_text="The token the Backstage proxy carries: what it submits must carry the signed-in Backstage "
+                  "user's token (Backstage-User-Token header), and it files only for that user.")
 
     class Meta:
         db_table = "requests_app_apitoken"

@@ -46,13 +46,16 @@ def _check_scopes(scopes) -> list[str]:
 
 @transaction.atomic
 def issue_token(user, name: str, scopes, *, expires_at: datetime | None = None,
-                token: ApiToken | None = None, issued_by=None) -> IssuedToken:
+                token: ApiToken | None = None, issued_by=None,
+                backstage_caller: bool | None = None) -> IssuedToken:
     """Create (or fill in the unsaved ``token`` from the admin) and return the text once; audited."""
     prefix = secrets.token_hex(6)
     text = f"{TOKEN_MARK}{prefix}_{secrets.token_urlsafe(32)}"
     token = token or ApiToken(user=user, name=name)
     token.scopes = _check_scopes(scopes)
     token.expires_at = expires_at or token.expires_at or timezone.now() + DEFAULT_LIFETIME
+    if backstage_caller is not None:
+        token.backstage_caller = backstage_caller
     token.prefix = prefix
     token.secret_hash = token_hash(text)
     token.save()
@@ -70,7 +73,8 @@ def set_revoked(token: ApiToken, revoked: bool, *, actor) -> None:
 
 def _token_detail(token: ApiToken) -> dict:
     return {"token": token.name, "prefix": token.prefix, "account": token.user.get_username(),
-            "scopes": token.scopes, "expires_at": token.expires_at.isoformat()}
+            "scopes": token.scopes, "expires_at": token.expires_at.isoformat(),
+            "backstage_caller": token.backstage_caller}
 
 
 def authenticate_token(text: str) -> ApiToken:

@@ -30,8 +30,13 @@ TEMPLATE_PAGES = (
     ("Storage and access", ("storageClass", "versioning", "transitionDays", "publicAccess",
                             "corsEnabled", "corsAllowedOrigins", "tags")),
 )
-# Fields the step fills from the task instead of asking: the signed-in person is the requester.
-FILLED_FROM_TASK = {"requester": "${{ user.entity.metadata.name }}"}
+# Fields the step fills from the task instead of asking: the signed-in person is the requester. The name
+# comes from the user's entity ref, which every signed-in user has (also one without a catalog entity);
+# the portal checks it against the user's token (core/backstage_identity.py).
+FILLED_FROM_TASK = {"requester": "${{ user.ref | parseEntityRef | pick('name') }}"}
+# The signed-in user's own Backstage token, in a header of its own: the proxy replaces Authorization
+# with the portal token, and this header proves who is filing.
+USER_TOKEN_HEADER = "backstage-user-token"
 # The OwnerPicker answers with an entity ref (group:default/app-team); the portal wants the slug.
 OWNER_FIELD = "owner"
 OWNER_EXPRESSION = ("${{ parameters.owner | parseEntityRef({ defaultKind: 'group', defaultNamespace: 'default' })"
@@ -71,7 +76,7 @@ def template_document() -> dict:
             "owner": TEMPLATE_OWNER,
             "type": "resource",
             "parameters": template_pages(schema),
-            "steps": [submit_step(schema)],
+            "steps": [submit_step(schema), explain_step(), stop_step()],
             "output": template_output(),
         },
     }
@@ -167,6 +172,7 @@ def submit_step(schema: dict) -> dict:
                 "content-type": "application/json",
                 "accept": "application/json",
                 "idempotency-key": "backstage-task-${{ context.task.id }}",
+                USER_TOKEN_HEADER: "${{ secrets.backstageToken }}",
             },
             "body": step_body(schema),
             "continueOnBadResponse": True,
@@ -175,8 +181,10 @@ def submit_step(schema: dict) -> dict:
 
 
 # Conditions must render to a boolean: an `if` that renders empty is dropped, and then the item shows.
+# The action skips the POST in a dry run and outputs nothing, so "no code" means nothing was sent.
 FILED = f"${{{{ {STEP_OUTPUT}.body.id is defined }}}}"
-NOT_FILED = f"${{{{ {STEP_OUTPUT}.body.id is not defined }}}}"
+DRY_RUN = f"${{{{ {STEP_OUTPUT}.code is not defined }}}}"
+NOT_FILED = f"${{{{ {STEP_OUTPUT}.code is defined and {STEP_OUTPUT}.body.id is not defined }}}}"
 
 FILED_TEXT = (
     "Request **${{ steps.submit.output.body.id }}** for bucket "
@@ -188,13 +196,52 @@ FILED_TEXT = (
     "{% else %}No approval is needed: the approval matrix has no rule for it, so it goes straight "
     "to provisioning.\n{% endif %}"
 )
+DRY_RUN_TEXT = ("Dry run: nothing was sent to Bucketwise, so no request was filed and the portal checked "
+                "nothing. Run the template for real to file the request.")
+# What went wrong and what the person can do about it, by the portal's answer: their input (fix the
+# named fields), who they are (the platform team must act), or the portal not answering (run again).
 NOT_FILED_TEXT = (
-    "The portal answered ${{ steps.submit.output.code }}: ${{ steps.submit.output.body.detail "
-    "or steps.submit.output.body.message }}\n\n"
+    "Request not filed. The portal answered ${{ steps.submit.output.code }}: "
+    "${{ steps.submit.output.body.detail or steps.submit.output.body.message }}\n"
     "{% for problem in steps.submit.output.body.problems %}"
-    "- **${{ problem.field or problem.path }}**: ${{ problem.message }}\n{% endfor %}\n"
-    "Nothing was filed. Go back, fix the fields above and run the template again."
+    "- ${{ problem.field or problem.path }}: ${{ problem.message }}\n{% endfor %}"
+    "{% if steps.submit.output.code == 401 or steps.submit.output.code == 403 %}"
+    "Bucketwise did not accept who is filing. Nothing in the form can fix this: ask the platform team, "
+    "and give them the message above."
+    "{% elif steps.submit.output.code >= 500 %}"
+    "The portal could not be reached or did not answer. Run the task again (Retry files nothing twice); "
+    "if it keeps failing, ask the platform team."
+    "{% elif steps.submit.output.body.problems %}"
+    "Nothing was filed. Start the template again, fix the fields named above, and run it again."
+    "{% else %}"
+    "Nothing was filed. Start the template again; if the message stays, ask the platform team."
+    "{% endif %}"
 )
+# Backstage has no action that just fails: fetching an entity that cannot exist ends the task as failed,
+# with this reference in the error, so a refused request never shows as a completed task.
+STOP_ENTITY_REF = "bucketwise:default/request-not-filed"
+
+
+def explain_step() -> dict:
+    """When the portal refused (or was not reached): say why and what to do, in the task log."""
+    return {
+        "id": "explain",
+        "name": "Explain why the request was not filed",
+        "if": NOT_FILED,
+        "action": "debug:log",
+        "input": {"message": NOT_FILED_TEXT},
+    }
+
+
+def stop_step() -> dict:
+    """Then fail the task: a refused request must not end as a green "completed" task."""
+    return {
+        "id": "stop",
+        "name": "Stop: the request was not filed (see the message above)",
+        "if": NOT_FILED,
+        "action": "catalog:fetch",
+        "input": {"entityRef": STOP_ENTITY_REF},
+    }
 
 
 def template_output() -> dict:
@@ -207,7 +254,7 @@ def template_output() -> dict:
         ],
         "text": [
             {"title": "Request filed", "if": FILED, "content": FILED_TEXT},
-            {"title": "Request not filed", "if": NOT_FILED, "content": NOT_FILED_TEXT},
+            {"title": "Dry run: nothing was sent", "if": DRY_RUN, "content": DRY_RUN_TEXT},
         ],
     }
 

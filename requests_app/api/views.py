@@ -9,6 +9,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.backstage_user import backstage_requester
 from core.api.permissions import Rule, token_of
 from requests_app import approvals, submission
 from requests_app.api import serializers as s
@@ -58,8 +59,16 @@ def request_input(http_request) -> dict | list[Problem]:
 
     A browser's form (the live preview) posts form fields; everything else posts JSON.
     A person signed in with a session is the requester, as in the web form; only token
-    clients (Backstage submitting for its user) name another requester.
+    clients name another requester, and Backstage's token (a Backstage caller) only the
+    signed-in Backstage user its user token proves (401/403 otherwise).
     """
+    raw = _parsed_input(http_request)
+    # Checked before the input's problems are shown: an unproven Backstage caller learns nothing more.
+    proven = backstage_requester(http_request, raw.get("requester") if isinstance(raw, dict) else None)
+    return {**raw, "requester": proven} if proven and isinstance(raw, dict) else raw
+
+
+def _parsed_input(http_request) -> dict | list[Problem]:
     media_type = http_request.content_type.split(";", 1)[0].strip()
     if media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = RequestForm(http_request.POST, requester=http_request.user.get_username())

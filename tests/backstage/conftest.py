@@ -94,11 +94,19 @@ def backstage_account(db):
     return make_user("svc-backstage", roles.REQUESTERS)
 
 
-def bearer_client(user, *scopes) -> APIClient:
+def bearer_client(user, *scopes, backstage_caller: bool = False) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(user, 'backstage', scopes).text}")
+    issued = issue_token(user, "backstage", scopes, backstage_caller=backstage_caller)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.text}")
     return client
 
+
+@pytest.fixture
+def rita(teams):
+    """A person with a portal account who signs in to Backstage as user:default/rita."""
+    person = make_user("rita", roles.REQUESTERS)
+    teams["app-team"].members.add(person)
+    return person
 
 
 @pytest.fixture

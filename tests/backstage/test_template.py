@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from jsonschema import Draft7Validator
 
+from core.backstage_identity import USER_TOKEN_HEADER
 from requests_app.backstage import (FILLED_FROM_TASK, OWNER_FIELD, STEP_ID, SUBMIT_PATH, template_document,
                                     template_yaml)
 from requests_app.contract import RequestInput, json_schema
@@ -100,14 +101,20 @@ def test_each_form_page_is_a_json_schema_that_accepts_a_valid_request_and_reject
     assert {error.path[0] for error in bucket_page.iter_errors(bad)} == {"application", "environment"}
 
 
-def test_step_posts_json_through_the_proxy_with_the_task_as_idempotency_key(committed_template):
-    (step,) = committed_template["spec"]["steps"]
+def test_step_posts_json_through_the_proxy_with_the_task_as_idempotency_key_and_the_users_token(
+        committed_template):
+    step, *after = committed_template["spec"]["steps"]
     assert step["id"] == STEP_ID and step["action"] == "http:backstage:request"
     step_input = step["input"]
     assert step_input["method"] == "POST" and step_input["path"] == SUBMIT_PATH
     assert step_input["headers"]["content-type"] == "application/json"
     assert "context.task.id" in step_input["headers"]["idempotency-key"]
+    assert step_input["headers"][USER_TOKEN_HEADER.lower()] == "${{ secrets.backstageToken }}"
     assert step_input["continueOnBadResponse"] is True
+    # After a refusal the task explains and then fails; both steps run only when the portal answered.
+    assert [(later["id"], later["action"]) for later in after] == [("explain", "debug:log"),
+                                                                   ("stop", "catalog:fetch")]
+    assert all("code is defined" in later["if"] for later in after)
 
 
 def test_example_app_config_proxies_the_templates_path_with_a_token_and_the_idempotency_header(committed_template):
