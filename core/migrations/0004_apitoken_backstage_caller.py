@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_team_and_api_token_permissions_follow'),
+        ('core', '0003_audit_entry_from_requests_app'),
     ]
 
     operations = [
