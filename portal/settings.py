@@ -318,6 +318,9 @@ RUNNER_HEARTBEAT_SECONDS = env.float("RUNNER_HEARTBEAT_SECONDS", default=2)
 RUNNER_HEARTBEAT_STALE_SECONDS = env.int("RUNNER_HEARTBEAT_STALE_SECONDS", default=60)
 # A queued run no worker started this long after its handover is handed over again.
 RUNNER_HANDOVER_GRACE_SECONDS = env.int("RUNNER_HANDOVER_GRACE_SECONDS", default=120)
+# A queued run handed to the task queue this many times without a worker starting it fails
+# ("could not be started: ..."), instead of being handed over forever.
+RUN_MAX_HANDOVERS = env.int("RUN_MAX_HANDOVERS", default=3)
 # Largest log kept per run (characters): the beginning and the latest output.
 RUNNER_LOG_MAX_CHARS = env.int("RUNNER_LOG_MAX_CHARS", default=200_000)
 # Terraform gets an allow-listed environment (runner/environment.py: PATH, HOME, TF_*, AWS_*, proxy

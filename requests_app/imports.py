@@ -13,10 +13,11 @@ from django.db import transaction
 from core import audit
 from core.models import Team
 from requests_app import catalog
+from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import approval_decision
 from requests_app.contract.cli import check_file
 from requests_app.ids import advance_request_sequence_past, parse_request_id
-from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
+from requests_app.models import BucketRequest, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
 from requests_app.submission import canonical_hash
 
@@ -44,15 +45,26 @@ def import_contract_file(path: str, *, actor, create_teams: bool = False) -> Imp
         if existing.contract_hash == canonical_hash(document):
             return ImportOutcome(path, UNCHANGED, "already imported", contract.id)
         return ImportOutcome(path, FAILED, f"{contract.id} exists with a different contract", contract.id)
-    if CatalogEntry.objects.filter(bucket_name=contract.spec.bucket_name).exists():
-        return ImportOutcome(path, FAILED, f"bucket {contract.spec.bucket_name} is already in the catalog")
-    _save_imported(path, contract, document, policy, actor)
+    try:
+        _save_imported(path, contract, document, policy, actor)
+    except NameTaken as taken:
+        return ImportOutcome(path, FAILED, "; ".join(f"{p.path}: {p.message}" for p in taken.problems))
     return ImportOutcome(path, IMPORTED, "imported as applied", contract.id)
+
+
+class NameTaken(Exception):
+    def __init__(self, problems):
+        super().__init__(problems[0].message)
+        self.problems = problems
 
 
 @transaction.atomic
 def _save_imported(path, contract, document, policy, actor) -> BucketRequest:
     number = parse_request_id(contract.id)
+    # Takes the ID sequence lock first, like submissions, so the name check below cannot race one.
+    advance_request_sequence_past(number)
+    if problems := name_taken_problems(contract.spec.bucket_name, except_request_id=contract.id):
+        raise NameTaken(problems)
     owner, _ = Team.objects.get_or_create(slug=contract.owner, defaults={"name": contract.owner})
     decision = approval_decision(contract, policy)
     request = BucketRequest.objects.create(
@@ -71,7 +83,6 @@ def _save_imported(path, contract, document, policy, actor) -> BucketRequest:
         approvals_needed=decision.approvals_needed,
         approval_reasons=[{"code": r.code, "message": r.message} for r in decision.reasons],
     )
-    advance_request_sequence_past(number)
     audit.record("request.imported", actor=actor, request=request,
                  detail={"file": str(path), "contract_hash": request.contract_hash, "status": RequestStatus.APPLIED})
     catalog.mark_active(request, actor=actor, region=policy.region, arn=f"arn:aws:s3:::{request.bucket_name}",

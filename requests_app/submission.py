@@ -6,7 +6,7 @@ The web form, the API and Backstage (through the API) all submit through
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from django.db import IntegrityError, transaction
@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from core import audit
 from core.models import Team
 from requests_app import lifecycle
+from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest, RequestStatus
@@ -59,7 +60,13 @@ def contract_document(evaluation: RequestEvaluation) -> dict:
 
 def preview(raw: Mapping[str, Any]) -> RequestEvaluation:
     """Validate and derive without saving (the form's live preview and the preview API)."""
-    return evaluate_request(raw, current_policy(), known_teams=known_teams())
+    return _with_name_check(evaluate_request(raw, current_policy(), known_teams=known_teams()))
+
+
+def _with_name_check(evaluation: RequestEvaluation) -> RequestEvaluation:
+    """The evaluation, plus a problem when another request holds its bucket name."""
+    taken = name_taken_problems(evaluation.bucket_name)
+    return replace(evaluation, problems=evaluation.problems + taken) if taken else evaluation
 
 
 def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str | None = None) -> SubmissionResult:
@@ -81,8 +88,9 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
         raise InvalidRequest(first_look.problems)
     try:
         return SubmissionResult(_save(raw, submitted_by, key, input_hash), created=True)
-    except IntegrityError:
-        # Another submission with the same key won the race; answer as a replay.
+    except (IntegrityError, InvalidRequest):
+        # Another submission with the same key won the race (its key, or under the lock its bucket
+        # name, stopped this one); answer as a replay.
         existing = _replay(submitted_by, key, input_hash) if key else None
         if existing is None:
             raise
@@ -124,8 +132,10 @@ def _replay(submitted_by, key: str, input_hash: str) -> BucketRequest | None:
 def _save(raw, submitted_by, key: str, input_hash: str) -> BucketRequest:
     number = allocate_request_number()
     request_id = format_request_id(number)
-    evaluation = evaluate_request(raw, current_policy(), request_id=request_id, known_teams=known_teams())
-    if not evaluation.is_valid:  # a team removed between the first look and now
+    # Checked again under the ID sequence lock: of two submissions of one name, the second sees the first.
+    evaluation = _with_name_check(
+        evaluate_request(raw, current_policy(), request_id=request_id, known_teams=known_teams()))
+    if not evaluation.is_valid:  # a team removed or the name taken between the first look and now
         raise InvalidRequest(evaluation.problems)
     contract = evaluation.built.contract
     document = contract_document(evaluation)

@@ -106,11 +106,16 @@ def sweep() -> dict:
     abandoned = [run_id for run_id in Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
                  .values_list("pk", flat=True) if _fail_abandoned(run_id, stale_before)]
     waiting_since = now - timedelta(seconds=settings.RUNNER_HANDOVER_GRACE_SECONDS)
-    waiting = Run.objects.filter(status=RunStatus.QUEUED).filter(
+    waiting = list(Run.objects.filter(status=RunStatus.QUEUED).filter(
         Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=waiting_since)
-    ).values_list("pk", flat=True)
-    handed_over = [run_id for run_id in waiting if hand_over(run_id)]
-    return {"failed": abandoned, "handed_over": handed_over}
+    ).values_list("pk", "handover_count"))
+    limit = settings.RUN_MAX_HANDOVERS
+    never_started = [run_id for run_id, count in waiting if count >= limit and outcomes.fail_unstarted(
+        run_id, actor="system", reason=f"{outcomes.NOT_STARTED} it was handed to the task queue {count} times "
+        "and no worker started it. Check the workers (manage.py qcluster) and the broker, then retry the request."
+    ) == RunStatus.FAILED]
+    handed_over = [run_id for run_id, count in waiting if count < limit and hand_over(run_id)]
+    return {"failed": abandoned + never_started, "handed_over": handed_over}
 
 
 @transaction.atomic

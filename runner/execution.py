@@ -109,7 +109,11 @@ def worker_name() -> str:
 def execute_run(run_id: int) -> str:
     """Execute run ``run_id`` if it is still queued; returns the status it ended in (or found)."""
     close_old_connections()
-    run, claimed = _claim(run_id)
+    try:
+        run, claimed = _claim(run_id)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the claim, the run must end, not be handed over again
+        logger.exception("run %s could not be claimed", run_id)
+        return outcomes.fail_unstarted(run_id, actor=ACTOR, reason=f"{outcomes.NOT_STARTED} {exc}")
     if not claimed:
         return run.status
     live_log = LiveLog(settings.RUNNER_LOG_MAX_CHARS)

@@ -13,6 +13,8 @@ from requests_app.models import CatalogEntry, RequestStatus
 from runner.models import Run, RunStatus
 
 FAILABLE_REQUEST_STATES = (RequestStatus.QUEUED, RequestStatus.APPLYING)
+# How the reason of a run that never started begins (its page shows the reason).
+NOT_STARTED = "The run could not be started:"
 
 
 def finish(run: Run, status: str, *, actor, reason: str, log: str | None = None) -> None:
@@ -34,6 +36,16 @@ def finish(run: Run, status: str, *, actor, reason: str, log: str | None = None)
         lifecycle.transition(request, "mark_failed", actor=actor, detail={"run": run.pk, "reason": reason})
     if CatalogEntry.objects.filter(request=request).exists():
         catalog.mark_failed(request, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def fail_unstarted(run_id: int, *, actor, reason: str) -> str:
+    """End a queued run that cannot start (claim error, too many hand-overs); returns its status."""
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.QUEUED:
+        return run.status  # started or ended meanwhile
+    finish(run, RunStatus.FAILED, actor=actor, reason=reason)
+    return RunStatus.FAILED
 
 
 def succeed(run: Run, *, actor, outputs: dict, log: str) -> None:

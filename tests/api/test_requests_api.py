@@ -82,7 +82,7 @@ def test_same_key_with_another_body_is_refused_with_409(backstage):
 def test_keys_are_scoped_to_the_account(backstage, team_member, api):
     submit(backstage, prod_input(), key="shared")
     api.force_login(team_member)
-    response = submit(api, prod_input(costAlertGb=300), key="shared")
+    response = submit(api, prod_input(application="ledger", costAlertGb=300), key="shared")
     assert response.status_code == 201 and response.json()["id"] == "S3-0002"
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from requests_app.approvals import decide
 from core.models import AuditEntry
 from requests_app.models import Approval, BucketRequest, RequestStatus
-from requests_app.submission import submit_request
+from requests_app.submission import InvalidRequest, submit_request
 from tests.requests_app.conftest import prod_input
 
 # serialized_rollback brings back the rows data migrations made (ID sequences, role groups).
@@ -64,3 +64,14 @@ def test_two_approvers_voting_at_once_approve_exactly_once(team_member, approver
     assert request.status != RequestStatus.PENDING_APPROVAL
     assert Approval.objects.count() == 2
     assert AuditEntry.objects.filter(request_id=request.request_id, action="request.approve").count() == 1
+
+
+def test_concurrent_submissions_of_one_bucket_name_create_one_request(team_member):
+    """Different bodies (no idempotency key) for one bucket name, all at once: one wins, the rest name it."""
+    results = run_at_once(lambda i: submit_request(prod_input(costAlertGb=10 + i), team_member), 8)
+
+    created = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(created) == 1 and BucketRequest.objects.count() == 1
+    holder = created[0].request.request_id
+    assert all(isinstance(r, InvalidRequest) and f"held by {holder}" in str(r) for r in refused), refused

@@ -21,6 +21,7 @@ from requests_app.contract.cli import (
     format_text,
     render_files,
 )
+from requests_app.bucket_names import name_taken_problems
 from requests_app.imports import FAILED, import_contract_file
 from requests_app.platform_policy import current_policy, known_teams
 
@@ -67,6 +68,7 @@ class Command(BaseCommand):
     def _validate(self, options) -> int:
         teams = self._teams(options)
         reports = [check_file(path, current_policy(), teams) for path in options["files"]]
+        self._check_bucket_names(reports)
         formatter = format_json if options["format"] == "json" else format_text
         self.stdout.write(formatter(reports), ending="")
         return exit_code(reports)
@@ -98,6 +100,16 @@ class Command(BaseCommand):
         for name in stale:
             self.stderr.write(f"{directory / name} differs from the models; run: manage.py s3_contract schemas --write")
         return EXIT_INVALID if stale else EXIT_OK
+
+    def _check_bucket_names(self, reports) -> None:
+        """With a database, a name held by another request is a problem too (as at submission)."""
+        try:
+            for report in reports:
+                if report.contract is not None:
+                    report.problems += name_taken_problems(report.contract.spec.bucket_name,
+                                                           except_request_id=report.contract.id)
+        except DatabaseError as exc:
+            self.stderr.write(f"bucket names not checked against other requests (no database: {exc})")
 
     def _teams(self, options) -> list[str] | None:
         if options["skip_team_check"]:

@@ -1,0 +1,57 @@
+"""A run that cannot start ends failed with its reason; it is not handed over forever."""
+
+import pytest
+from django.utils import timezone
+
+from core.models import AuditEntry
+from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
+from runner import dispatch, execution
+from runner.models import Run, RunStatus
+from tests.conftest import make_user
+from tests.runner.factories import approved_request
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_an_error_while_claiming_fails_the_run_with_that_reason_on_its_page(runner_settings, client):
+    """The catalog already lists the bucket (e.g. an entry left by an older request): the claim's
+    catalog write violates the catalog's unique name; the run fails instead of staying queued."""
+    request = approved_request()
+    other = BucketRequest.objects.create(
+        request_id="S3-9000", number=9000, environment="dev", application="x", purpose="uploads",
+        bucket_name="placeholder", owner=request.owner, requester="rita", contract={}, contract_hash="0" * 64,
+        status=RequestStatus.APPLIED)
+    CatalogEntry.objects.create(bucket_name=request.bucket_name, request=other, owner=request.owner,
+                                environment="dev", purpose="uploads", status="active")
+    run = Run.objects.get(request=request)
+
+    assert execution.execute_run(run.pk) == RunStatus.FAILED
+
+    run.refresh_from_db()
+    request.refresh_from_db()
+    assert run.error_summary.startswith("The run could not be started:")
+    assert "UNIQUE" in run.error_summary.upper()
+    assert request.status == RequestStatus.FAILED
+    assert AuditEntry.objects.filter(request_id=request.request_id, action="run.failed").exists()
+    client.force_login(make_user("watcher", "platform-approvers", is_staff=True))
+    assert "The run could not be started:" in client.get(f"/runs/{run.pk}/").content.decode()
+    assert dispatch.sweep()["handed_over"] == []
+
+
+def test_the_sweeper_fails_a_run_handed_over_the_maximum_number_of_times(runner_settings, settings):
+    settings.RUN_MAX_HANDOVERS = 3
+    settings.RUNNER_HANDOVER_GRACE_SECONDS = 0
+    request = approved_request()
+    run = Run.objects.get(request=request)
+    Run.objects.filter(pk=run.pk).update(handover_count=2, handed_over_at=timezone.now())
+
+    assert dispatch.sweep()["handed_over"] == [run.pk]  # the third hand-over
+    result = dispatch.sweep()
+
+    run.refresh_from_db()
+    request.refresh_from_db()
+    assert (result["failed"], result["handed_over"]) == ([run.pk], [])
+    assert run.status == RunStatus.FAILED and run.handover_count == 3
+    assert run.error_summary.startswith("The run could not be started: it was handed to the task queue 3 times")
+    assert request.status == RequestStatus.FAILED
+    assert dispatch.sweep() == {"failed": [], "handed_over": []}
