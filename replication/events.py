@@ -4,6 +4,8 @@ Two producers publish to the topics we allow:
 
 - the failure notifier (``lambdas/failure_notifier``): ``Message`` is one failure document,
   ``"schema": "bucketwise.replication-failure/v1"``; de-duplicated on its ``failure_id``;
+- the checksum validator's verification summaries (``"schema": "bucketwise.replication-summary/v1"``):
+  how many versions of a pair one invocation verified (:func:`verification_summary`);
 - S3 itself, for Replication Time Control events sent to SNS: ``Message`` is an S3 event
   notification ``{"Records": [...]}`` with ``eventName`` ``Replication:Operation…``
   (an ``s3:TestEvent`` carries no event).
@@ -23,6 +25,8 @@ from urllib.parse import unquote_plus
 from portal import json_input as bounded_json
 
 NOTIFIER_SCHEMA = "bucketwise.replication-failure/v1"
+SUMMARY_SCHEMA = "bucketwise.replication-summary/v1"
+MAX_VERIFIED_PER_SUMMARY = 10_000  # one invocation reads at most 10,000 SQS records
 
 FAILURE = "failure"
 WARNING = "warning"
@@ -63,6 +67,41 @@ class ReplicationFact:
     severity: str
     detail: str
     occurred_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VerificationSummary:
+    summary_id: str
+    primary_bucket: str
+    replica_bucket: str
+    verified: int
+    reported_at: datetime | None
+
+
+def verification_summary(message: str) -> VerificationSummary | None:
+    """The summary a ``Message`` carries; None when it is not a summary (a fact message, or garbage)."""
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or document.get("schema") != SUMMARY_SCHEMA:
+        return None
+    primary = document.get("primary") if isinstance(document.get("primary"), dict) else {}
+    replica = document.get("replica") if isinstance(document.get("replica"), dict) else {}
+    verified = document.get("verified")
+    summary = VerificationSummary(
+        summary_id=_text(document.get("summary_id")),
+        primary_bucket=_text(primary.get("bucket")),
+        replica_bucket=_text(replica.get("bucket")),
+        verified=verified if type(verified) is int else -1,
+        reported_at=_parse_time(document.get("reported_at")),
+    )
+    if not 0 < len(summary.summary_id) <= 64 or not 0 <= summary.verified <= MAX_VERIFIED_PER_SUMMARY:
+        raise UnreadableMessage("verification summary without summary_id or with an impossible count")
+    if not summary.primary_bucket or not summary.replica_bucket or max(
+            len(summary.primary_bucket), len(summary.replica_bucket)) > MAX_BUCKET_NAME:
+        raise UnreadableMessage("verification summary without a valid bucket pair")
+    return summary
 
 
 def facts_from_message(message: str, message_id: str) -> list[ReplicationFact]:

@@ -17,7 +17,15 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from replication.events import FAILURE, INFO, ReplicationFact, UnreadableMessage, facts_from_message
+from replication.events import (
+    FAILURE,
+    INFO,
+    ReplicationFact,
+    UnreadableMessage,
+    VerificationSummary,
+    facts_from_message,
+    verification_summary,
+)
 from replication.models import (
     UNRESOLVED_STATES,
     BucketPair,
@@ -25,6 +33,7 @@ from replication.models import (
     RefusalCount,
     ReplicationEvent,
     SnsMessage,
+    VerificationBatch,
 )
 from replication.sns import NOTIFICATION, SUBSCRIPTION_CONFIRMATION, VerifiedMessage
 from core.audit import record
@@ -61,7 +70,8 @@ def ingest(message: VerifiedMessage, *, confirm_subscription) -> IngestResult:
 
 def _ingest_notification(message: VerifiedMessage) -> IngestResult:
     try:
-        facts = facts_from_message(message.message, message.message_id)
+        summary = verification_summary(message.message)
+        facts = [] if summary else facts_from_message(message.message, message.message_id)
     except UnreadableMessage as exc:
         stored = _store_message(message, SnsMessage.Outcome.UNREADABLE)
         return IngestResult(SnsMessage.Outcome.UNREADABLE if stored else "duplicate", detail=str(exc))
@@ -69,6 +79,8 @@ def _ingest_notification(message: VerifiedMessage) -> IngestResult:
         sns_message = _store_message(message, SnsMessage.Outcome.STORED)
         if sns_message is None:
             return IngestResult("duplicate")
+        if summary is not None:
+            return IngestResult(_record_summary(summary, sns_message))
         new_events = sum(_record_fact(fact, sns_message) for fact in facts)
         if facts and not new_events:
             sns_message.outcome = SnsMessage.Outcome.REPEATED
@@ -120,7 +132,21 @@ def _record_fact(fact: ReplicationFact, sns_message: SnsMessage) -> bool:
     return True
 
 
-def _pair_for(fact: ReplicationFact) -> BucketPair:
+def _record_summary(summary: VerificationSummary, sns_message: SnsMessage) -> str:
+    """Count the summary's verified versions once (a re-published summary_id is a repeat)."""
+    try:
+        with transaction.atomic():
+            VerificationBatch.objects.create(
+                pair=_pair_for(summary), sns_message=sns_message, summary_id=summary.summary_id,
+                verified=summary.verified, reported_at=summary.reported_at or sns_message.sent_at,
+            )
+    except IntegrityError:
+        sns_message.outcome = SnsMessage.Outcome.REPEATED
+        sns_message.save(update_fields=["outcome"])
+    return sns_message.outcome
+
+
+def _pair_for(fact: ReplicationFact | VerificationSummary) -> BucketPair:
     pair, _ = BucketPair.objects.get_or_create(primary_bucket=fact.primary_bucket, replica_bucket=fact.replica_bucket)
     if pair.catalog_entry_id is None:
         entry = _catalog_entry_for(fact.primary_bucket, fact.replica_bucket)

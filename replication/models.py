@@ -1,4 +1,4 @@
-"""Replication events and incidents ingested from SNS.
+"""Replication events, incidents and verification counts ingested from SNS.
 
 ``SnsMessage`` keeps every accepted delivery once (unique ``message_id``: redeliveries are
 acknowledged, not stored again) with its raw envelope. Each replication fact it carries
@@ -39,7 +39,7 @@ class SnsMessage(models.Model):
 
 
 class BucketPair(models.Model):
-    """A primary bucket and its replica, as events name them."""
+    """A primary bucket and its replica, as the catalog or the first event names them."""
 
     primary_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
     replica_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
@@ -130,6 +130,23 @@ class ReplicationEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.reason} {self.key}"
+
+
+class VerificationBatch(models.Model):
+    """One verification summary: how many versions of the pair one validator invocation verified."""
+
+    pair = models.ForeignKey(BucketPair, on_delete=models.PROTECT, related_name="verifications")
+    sns_message = models.OneToOneField(SnsMessage, on_delete=models.PROTECT, related_name="verification")
+    summary_id = models.CharField(max_length=64, unique=True)
+    verified = models.PositiveIntegerField()
+    reported_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [models.Index(fields=["pair", "reported_at"], name="replication_verified_pair_time")]
+
+    def __str__(self):
+        return f"{self.pair}: {self.verified} verified"
 
 
 class RefusalCount(models.Model):

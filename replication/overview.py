@@ -10,12 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from replication.health import BADGE, PairCounts, pair_state
-from replication.models import UNRESOLVED_STATES, BucketPair, Incident, IncidentState, ReplicationEvent, Severity
+from replication.models import (
+    UNRESOLVED_STATES,
+    BucketPair,
+    Incident,
+    IncidentState,
+    ReplicationEvent,
+    Severity,
+    VerificationBatch,
+)
 
 CHART_DAYS = 14
 
@@ -48,6 +56,12 @@ def _count(model, **filters) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+def _verified(**filters) -> Coalesce:
+    rows = (VerificationBatch.objects.filter(pair=OuterRef("pk"), **filters).order_by()
+            .values("pair").annotate(n=Sum("verified")).values("n"))
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
 def pairs_with_counts(now: datetime | None = None) -> QuerySet:
     """Every pair with the counts its state needs; filter and paginate the result as you like."""
     now = now or timezone.now()
@@ -60,6 +74,9 @@ def pairs_with_counts(now: datetime | None = None) -> QuerySet:
             failures_24h=_count(ReplicationEvent, severity=Severity.FAILURE, occurred_at__gte=day_ago),
             failures_7d=_count(ReplicationEvent, severity=Severity.FAILURE, occurred_at__gte=week_ago),
             warnings_7d=_count(ReplicationEvent, severity=Severity.WARNING, occurred_at__gte=week_ago),
+            verified_24h=_verified(reported_at__gte=day_ago),
+            verified_7d=_verified(reported_at__gte=week_ago),
+            ever_verified=Exists(VerificationBatch.objects.filter(pair=OuterRef("pk"))),
         )
         .order_by("-last_failure_at", "primary_bucket", "replica_bucket")
     )
@@ -87,6 +104,9 @@ def health_rows(pairs, now: datetime | None = None) -> list[PairHealth]:
                 failures_24h=pair.failures_24h,
                 failures_7d=pair.failures_7d,
                 warnings_7d=pair.warnings_7d,
+                has_data=pair.last_event_at is not None or pair.ever_verified,
+                verified_24h=pair.verified_24h,
+                verified_7d=pair.verified_7d,
             ),
             daily=daily.get(pair.pk) or _empty_days(now),
         )

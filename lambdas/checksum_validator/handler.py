@@ -1,7 +1,8 @@
 """checksum-validator: verifies each replicated object version named by an SQS batch of S3 events.
 
-Environment: REPLICA_MAP (JSON, see lambdas/shared/replica_map.py) and FAILURE_QUEUE_URL (where
-permanent failures go at once). Returns ``batchItemFailures`` naming only the records to retry.
+Environment: REPLICA_MAP (JSON, see lambdas/shared/replica_map.py), FAILURE_QUEUE_URL (where
+permanent failures go at once) and, optionally, SUMMARY_TOPIC_ARN (where the count of verified
+versions goes, see summary.py). Returns ``batchItemFailures`` naming only the records to retry.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.checksum_validator.summary import publish_summaries
 from lambdas.checksum_validator.validator import validate
 from lambdas.shared import aws
 from lambdas.shared.events import MalformedEvent, ObjectEvent, parse_body
@@ -27,13 +30,16 @@ LOGGER.setLevel(logging.INFO)
 def handler(event: dict, context: object) -> dict:
     replica_map = parse_replica_map(os.environ.get("REPLICA_MAP"))
     failure_queue_url = os.environ["FAILURE_QUEUE_URL"]
-    return process_batch(
+    verified: Counter = Counter()
+    response = process_batch(
         event.get("Records", []),
-        lambda record: _process_record(record, replica_map, failure_queue_url),
+        lambda record: _process_record(record, replica_map, failure_queue_url, verified),
     )
+    publish_summaries(verified, replica_map, os.environ.get("SUMMARY_TOPIC_ARN"))
+    return response
 
 
-def _process_record(record: dict, replica_map: ReplicaMap, failure_queue_url: str) -> bool:
+def _process_record(record: dict, replica_map: ReplicaMap, failure_queue_url: str, verified: Counter) -> bool:
     """True when the record is finished with (verified, skipped, or its failure reported)."""
     try:
         object_events = parse_body(record.get("body"))
@@ -43,14 +49,18 @@ def _process_record(record: dict, replica_map: ReplicaMap, failure_queue_url: st
         document = build_failure_document(outcome=outcome, event=None, replica=None, record=record,
                                           raw_body=str(record.get("body")))
         return _send_failure(document, failure_queue_url)
-    finished = [_validate_and_settle(record, item, replica_map, failure_queue_url) for item in object_events]
+    finished = [_validate_and_settle(record, item, replica_map, failure_queue_url, verified)
+                for item in object_events]
     return all(finished)
 
 
-def _validate_and_settle(record: dict, event: ObjectEvent, replica_map: ReplicaMap, queue_url: str) -> bool:
+def _validate_and_settle(record: dict, event: ObjectEvent, replica_map: ReplicaMap, queue_url: str,
+                         verified: Counter) -> bool:
     started = time.perf_counter()
     outcome = validate(event, replica_map)
     _log(record, event, outcome, elapsed_ms=(time.perf_counter() - started) * 1000)
+    if outcome.verdict is Verdict.VERIFIED:
+        verified[event.bucket] += 1
     if outcome.disposition is Disposition.DONE:
         return True
     if outcome.disposition is Disposition.RETRY:

@@ -20,7 +20,8 @@ class DaySerializer(serializers.Serializer):
 class PairHealthSerializer(serializers.Serializer):
     primary_bucket = serializers.CharField(source="pair.primary_bucket")
     replica_bucket = serializers.CharField(source="pair.replica_bucket")
-    state = serializers.CharField(help_text="healthy, degraded or failing (docs/replication-health.md).")
+    state = serializers.CharField(
+        help_text="healthy, degraded, failing or no data yet (docs/replication-health.md).")
     catalog_bucket = serializers.CharField(source="pair.catalog_entry.bucket_name", allow_null=True, default=None)
     owner = serializers.CharField(source="pair.catalog_entry.owner.slug", allow_null=True, default=None)
     environment = serializers.CharField(source="pair.catalog_entry.environment", allow_null=True, default=None)
@@ -29,6 +30,9 @@ class PairHealthSerializer(serializers.Serializer):
     failures_7d = serializers.IntegerField(source="counts.failures_7d")
     warnings_7d = serializers.IntegerField(source="counts.warnings_7d")
     open_incidents = serializers.IntegerField(source="counts.unresolved_incidents")
+    verified_24h = serializers.IntegerField(source="counts.verified_24h",
+                                            help_text="Object versions verified identical in the last 24 hours.")
+    verified_7d = serializers.IntegerField(source="counts.verified_7d")
     daily = DaySerializer(many=True, help_text="Failures and warnings per day, the last 14 days, oldest first.")
     url = serializers.SerializerMethodField()
 
