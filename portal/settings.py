@@ -293,6 +293,18 @@ SNS_ALLOWED_TOPIC_ARNS = env.list("SNS_ALLOWED_TOPIC_ARNS", default=[])
 SNS_MAX_BODY_BYTES = env.int("SNS_MAX_BODY_BYTES", default=320 * 1024)
 # Deliveries whose SNS Timestamp is older are refused (replay bound; covers SNS's retries).
 SNS_MAX_MESSAGE_AGE_SECONDS = env.int("SNS_MAX_MESSAGE_AGE_SECONDS", default=3600)
+# Development only (a system check refuses it otherwise): signing certificates come from the
+# local AWS (moto), which signs its SNS deliveries with a certificate AWS never issued.
+SNS_CERTIFICATES_FROM_LOCAL_AWS = env.bool("SNS_CERTIFICATES_FROM_LOCAL_AWS", default=False)
+# Where the replica of a bucket whose purpose needs replication (backups) lives.
+REPLICATION_REPLICA_REGION = env.str("REPLICATION_REPLICA_REGION", default="us-west-2")
+# `make run`'s local replication emulator: shares of copies delayed, dropped or corrupted.
+LOCAL_REPLICATION_FAULTS = {
+    "delay": env.float("LOCAL_REPLICATION_DELAY_SHARE", default=0.0),
+    "drop": env.float("LOCAL_REPLICATION_DROP_SHARE", default=0.0),
+    "corrupt": env.float("LOCAL_REPLICATION_CORRUPT_SHARE", default=0.0),
+}
+LOCAL_REPLICATION_DELAY_SECONDS = env.float("LOCAL_REPLICATION_DELAY_SECONDS", default=5.0)
 
 # --- Runner ---------------------------------------------------------------------------
 # The Terraform stack every apply run uses (tests point it at terraform/testing/s3-request-fake).

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from replication import aws
 from replication.ingest import count_refusal, ingest
-from replication.sns import CertificateCache, SnsRefusal, SnsVerifier, fetch_certificate_over_https
+from replication.dev_certificates import fetch_certificate
+from replication.sns import CertificateCache, SnsRefusal, SnsVerifier
 
 logger = logging.getLogger(__name__)
 
-# Process-wide, so a certificate is fetched once per URL. The end-to-end test replaces this
-# object (its fetcher) to reach moto's certificate; nothing else is ever swapped.
-CERTIFICATES = CertificateCache(fetch_certificate_over_https)
+# Process-wide, so a certificate is fetched once per URL. Tests replace this object (its
+# fetcher) with one serving their own certificate; nothing else is ever swapped.
+CERTIFICATES = CertificateCache(fetch_certificate)
 
 
 def verifier() -> SnsVerifier:

@@ -4,10 +4,13 @@ The runner calls these as a Terraform run progresses; imports and exports use th
 Each change is audited.
 """
 
+from django.conf import settings
 from django.db import transaction
 
 from core import audit
+from requests_app.contract import PURPOSE_DEFAULTS, PurposeType, replica_bucket_name
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
+from requests_app.signals import catalog_entry_saved
 
 
 def governance_flags(contract: dict) -> dict:
@@ -25,6 +28,18 @@ def governance_flags(contract: dict) -> dict:
     }
 
 
+def replica_of(request: BucketRequest) -> dict:
+    """The replica fields of a catalog entry: set when the request's purpose needs replication."""
+    try:
+        replicated = PURPOSE_DEFAULTS[PurposeType(request.purpose)].replicated
+    except ValueError:  # an imported entry with a purpose we no longer offer
+        replicated = False
+    if not replicated:
+        return {"replica_bucket": "", "replica_region": ""}
+    return {"replica_bucket": replica_bucket_name(request.bucket_name),
+            "replica_region": settings.REPLICATION_REPLICA_REGION}
+
+
 @transaction.atomic
 def set_catalog_status(request: BucketRequest, status: str, *, actor, region: str = "",
                        arn: str = "", detail: dict | None = None) -> CatalogEntry:
@@ -38,6 +53,7 @@ def set_catalog_status(request: BucketRequest, status: str, *, actor, region: st
             "purpose": request.purpose,
             "governance": governance_flags(request.contract),
             "status": status,
+            **replica_of(request),
         },
     )
     previous = None if created else entry.status
@@ -46,11 +62,15 @@ def set_catalog_status(request: BucketRequest, status: str, *, actor, region: st
     entry.arn = arn or entry.arn
     entry.governance = governance_flags(request.contract)
     entry.save()
+    catalog_entry_saved.send(sender=CatalogEntry, entry=entry)
     audit.record(
         "catalog.status",
         actor=actor,
         request=request,
-        detail={"from": previous, "to": status, "region": entry.region, "arn": entry.arn, **(detail or {})},
+        detail={"from": previous, "to": status, "region": entry.region, "arn": entry.arn,
+                **({"replica_bucket": entry.replica_bucket, "replica_region": entry.replica_region}
+                   if created and entry.replica_bucket else {}),
+                **(detail or {})},
     )
     return entry
 

@@ -128,6 +128,9 @@ class CatalogEntry(models.Model):
     purpose = models.CharField(max_length=32, db_index=True)
     region = models.CharField(max_length=32, blank=True)
     arn = models.CharField(max_length=300, blank=True)
+    replica_bucket = models.CharField(max_length=63, blank=True,
+                                      help_text="The replica of a bucket whose purpose needs replication.")
+    replica_region = models.CharField(max_length=32, blank=True)
     governance = models.JSONField(
         default=dict, blank=True, help_text="Encryption, versioning, public access, logging, cost alert."
     )

@@ -9,3 +9,6 @@ from django.dispatch import Signal
 
 # kwargs: request (BucketRequest, locked), transition (str), actor (user or str)
 status_changed = Signal()
+
+# kwargs: entry (CatalogEntry, just saved). Sent inside the transaction that saved it.
+catalog_entry_saved = Signal()

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -213,21 +212,16 @@ def local_aws(local_aws_endpoint, settings, monkeypatch):
 
 
 def moto_certificate_fetcher(moto_endpoint: str, fetched: list):
-    """Fetch ``https://sns.<region>.amazonaws.com/<name>.pem`` from moto instead of AWS (no network here)."""
-    import requests
+    """The development fetcher (moto's certificate from the local AWS), recording the URLs it fetched.
 
-    from replication.sns import CertificateFetchError
+    Tests run with DEBUG off, where the webhook's own fetcher refuses the local AWS; the same
+    fetch function is called here directly."""
+    from replication.dev_certificates import fetch_from_local_aws
 
     def fetch(url: str) -> bytes:
-        parts = urlsplit(url)
-        region = parts.hostname.split(".")[1]
-        # moto's server picks the service and region from the Authorization header's credential scope.
-        routing = {"Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/sns/aws4_request"}
-        response = requests.get(moto_endpoint + parts.path, headers=routing, timeout=5, allow_redirects=False)
-        if response.status_code != 200:
-            raise CertificateFetchError(f"moto answered {response.status_code}")
+        certificate = fetch_from_local_aws(url, moto_endpoint)
         fetched.append(url)
-        return response.content
+        return certificate
 
     return fetch
 

@@ -17,7 +17,7 @@ from .loading import (
     problems_from_validation_error,
 )
 from .models import Contract, RequestInput
-from .naming import bucket_name_problems, derive_bucket_name
+from .naming import bucket_name_problems, derive_bucket_name, replica_bucket_name
 from .policy import PlatformPolicy
 from .problems import Problem, Severity, has_errors
 from .render import backend_settings, contract_to_yaml, iam_policy, state_key, terraform_variables
@@ -42,6 +42,7 @@ __all__ = [
     "PREVIEW_REQUEST_ID", "PURPOSE_DEFAULTS", "PlatformPolicy", "Problem", "PublicAccess", "PurposeType",
     "RequestEvaluation", "RequestInput", "RetentionType", "Severity", "StorageClass", "TransitionClass",
     "approval_decision", "backend_settings", "bucket_name_problems", "bucket_tags", "build_contract",
+    "replica_bucket_name",
     "contract_to_yaml", "cost_alarm_storage_types", "derive_bucket_name", "evaluate_request",
     "generated_schema_files", "has_errors", "iam_policy", "json_schema", "load_contract", "load_contract_yaml",
     "parse_request_input", "platform_tags", "problems_from_validation_error", "stale_schema_files", "state_key",

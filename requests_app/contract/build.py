@@ -31,13 +31,17 @@ class PurposeDefaults:
     storage_class: StorageClass = StorageClass.STANDARD
     transition_days: int | None = None
     expiration_days: int | None = None
+    # Seed 000 §6: backups get cross-region replication; the catalog records the replica
+    # (requests_app/catalog.py), so the replication health page knows the pair before any event.
+    replicated: bool = False
 
 
 PURPOSE_DEFAULTS = {
     PurposeType.LOGS: PurposeDefaults(versioning=False, storage_class=StorageClass.STANDARD_IA,
                                       transition_days=30, expiration_days=90),
     PurposeType.UPLOADS: PurposeDefaults(versioning=True),
-    PurposeType.BACKUPS: PurposeDefaults(versioning=True, storage_class=StorageClass.GLACIER, transition_days=90),
+    PurposeType.BACKUPS: PurposeDefaults(versioning=True, storage_class=StorageClass.GLACIER, transition_days=90,
+                                         replicated=True),
     PurposeType.DATA_LAKE: PurposeDefaults(versioning=False, storage_class=StorageClass.INTELLIGENT_TIERING,
                                            transition_days=0),
     PurposeType.STATIC_ASSETS: PurposeDefaults(versioning=True),

@@ -15,6 +15,15 @@ def derive_bucket_name(prefix: str, environment: str, application: str, purpose:
     return f"{prefix}-{environment}-{application}-{purpose}"
 
 
+REPLICA_SUFFIX = "-replica"
+
+
+def replica_bucket_name(bucket_name: str) -> str:
+    """The replica of a replicated bucket: ``{bucket}-replica``, the bucket part shortened to fit 63 characters."""
+    room = MAX_BUCKET_NAME - len(REPLICA_SUFFIX)
+    return bucket_name[:room].rstrip("-") + REPLICA_SUFFIX
+
+
 def access_log_prefix(bucket_name: str) -> str:
     """Where a bucket's access logs land in the log bucket, when the contract names no `targetPrefix`."""
     return f"s3/{bucket_name}/"

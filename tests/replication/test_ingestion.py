@@ -157,9 +157,9 @@ def test_the_hook_needs_no_session_and_no_csrf_token_but_only_accepts_post(hook,
     assert client.get("/hooks/sns/replication/").status_code == 405
 
 
-
-def test_the_webhook_fetches_certificates_over_https_unless_a_test_replaces_the_fetcher():
+def test_the_webhook_fetches_certificates_through_the_settings_aware_fetcher():
+    """Production behaviour (flag off) is covered in test_dev_certificates.py."""
     from replication import webhook
-    from replication.sns import fetch_certificate_over_https
+    from replication.dev_certificates import fetch_certificate
 
-    assert webhook.CERTIFICATES._fetch is fetch_certificate_over_https
+    assert webhook.CERTIFICATES._fetch is fetch_certificate
