@@ -1,9 +1,12 @@
-"""Run the whole portal for development: local AWS (moto), web server and worker cluster.
+"""Run the whole portal for development: local AWS (moto), web server, worker cluster and the
+local replication pipeline.
 
 One command, one Ctrl-C: every child gets the same environment, with
 ``AWS_ENDPOINT_URL`` pointing boto3 and Terraform at the local AWS, and all of them stop
-together. If one child dies, the others are stopped too and the command fails, so a
-broken part is never hidden behind a half-running portal.
+together. The local AWS also replicates the local pair (``replication.local.local_aws``), and
+the pipeline process runs the replication Lambdas against it (``replication_pipeline``).
+If one child dies, the others are stopped too and the command fails, so a broken part is
+never hidden behind a half-running portal.
 
 The children run in their own sessions, so a terminal's Ctrl-C reaches only this
 supervisor, which then stops each child the way it stops cleanly (SIGTERM): a worker
@@ -20,6 +23,8 @@ import urllib.request
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from replication.local_dev import HOOK_PATH, local_pipeline
 
 LOCAL_AWS_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local-development",
@@ -45,10 +50,13 @@ class Command(BaseCommand):
             )
         environment = dict(os.environ, PYTHONUNBUFFERED="1")
         children: list[tuple[str, subprocess.Popen]] = []
-        if not options["no_local_aws"]:
+        local_aws = not options["no_local_aws"]
+        if local_aws:
             endpoint = f"http://127.0.0.1:{settings.LOCAL_AWS_PORT}"
+            allowed_topics = [*settings.SNS_ALLOWED_TOPIC_ARNS, *local_pipeline().topic_arns]
             environment.update(LOCAL_AWS_CREDENTIALS, AWS_ENDPOINT_URL=endpoint,
-                               AWS_DEFAULT_REGION=settings.AWS_REGION)
+                               AWS_DEFAULT_REGION=settings.AWS_REGION, SNS_CERTIFICATES_FROM_LOCAL_AWS="true",
+                               SNS_ALLOWED_TOPIC_ARNS=",".join(allowed_topics))
             children.append(("local AWS", self._start_local_aws(environment)))
             self._wait_for(endpoint, "local AWS (moto)")
         call_command("migrate", interactive=False, verbosity=0)
@@ -57,16 +65,26 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         children.append(("web", _start([*manage, "runserver", options["addr"], "--noreload"], environment)))
         children.append(("workers", _start([*manage, "qcluster"], environment)))
+        if local_aws:
+            hook = f"http://{options['addr']}{HOOK_PATH}"
+            children.append(("replication pipeline",
+                             _start([*manage, "replication_pipeline", "--webhook-url", hook], environment)))
         self.stdout.write(self.style.SUCCESS(
             f"\nBucketwise is running at http://{options['addr']}/  (health: /healthz)\n"
-            f"Local AWS: {environment.get('AWS_ENDPOINT_URL') or 'not started'}\n"
+            f"Local AWS: {environment.get('AWS_ENDPOINT_URL') or 'not started'}"
+            f"{' (with a local replication pipeline: manage.py replication_demo)' if local_aws else ''}\n"
             "Press Ctrl-C to stop everything.\n"
         ))
         signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # `kill` stops the children too
         self._supervise(children)
 
     def _start_local_aws(self, environment) -> subprocess.Popen:
-        return _start([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.LOCAL_AWS_PORT)],
+        faults = settings.LOCAL_REPLICATION_FAULTS
+        return _start([sys.executable, "-m", "replication.local.local_aws", "--port", str(settings.LOCAL_AWS_PORT),
+                       "--primary-region", settings.AWS_REGION, "--replica-region", settings.REPLICATION_REPLICA_REGION,
+                       "--delay-share", str(faults["delay"]), "--drop-share", str(faults["drop"]),
+                       "--corrupt-share", str(faults["corrupt"]),
+                       "--delay-seconds", str(settings.LOCAL_REPLICATION_DELAY_SECONDS)],
                       environment, quiet=True)
 
     def _wait_for(self, url: str, label: str, timeout: float = 30) -> None:
