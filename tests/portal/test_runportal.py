@@ -1,4 +1,4 @@
-"""`manage.py runportal` (what `make run` starts): all parts up, and one Ctrl-C stops all of them."""
+"""`manage.py runportal` (what `make run` starts): all parts up, and one Ctrl-C (or a `kill`) stops all of them."""
 
 import os
 import signal
@@ -45,7 +45,19 @@ def wait_for_health(url: str, timeout: float = 90) -> dict:
     raise TimeoutError(f"{url} never answered 200")
 
 
-def test_runportal_serves_with_a_live_cluster_and_one_ctrl_c_stops_every_part(tmp_path):
+def command_lines(pids: list[int]) -> list[str]:
+    lines = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                lines.append(cmdline.read().replace(b"\0", b" ").decode())
+        except OSError:
+            pass
+    return lines
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill"])
+def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_every_part(tmp_path, stop):
     web_port, aws_port = free_port(), free_port()
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AWS_ENDPOINT_URL")}
@@ -59,9 +71,14 @@ def test_runportal_serves_with_a_live_cluster_and_one_ctrl_c_stops_every_part(tm
     try:
         assert wait_for_health(f"http://127.0.0.1:{web_port}/healthz") == {"status": 200}
         started = portal_processes(portal.pid)
-        assert len(started) >= 4  # supervisor, local AWS, web server, worker cluster (+ its workers)
+        assert len(started) >= 5  # supervisor, local AWS, web server, worker cluster (+ its workers), pipeline
+        commands = " | ".join(command_lines(started))
+        assert "replication.local.local_aws" in commands and "replication_pipeline" in commands
 
-        os.killpg(portal.pid, signal.SIGINT)
+        if stop == "ctrl-c":
+            os.killpg(portal.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole foreground group
+        else:
+            portal.send_signal(signal.SIGTERM)  # `kill <pid>` reaches the supervisor only
         output, _ = portal.communicate(timeout=15)
         deadline = time.monotonic() + 10
         while [pid for pid in started if os.path.exists(f"/proc/{pid}")] and time.monotonic() < deadline:
