@@ -67,6 +67,18 @@ data "aws_iam_policy_document" "validator" {
   }
 
   statement {
+    sid       = "PublishVerificationSummaries"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.summaries.arn]
+  }
+
+  statement {
+    sid       = "UseTopicKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.topics.arn]
+  }
+
+  statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.validator.arn}:*"]
@@ -131,7 +143,7 @@ resource "aws_lambda_function" "validator" {
   #checkov:skip=CKV_AWS_116:SQS-triggered; failed records go to the validation queue's DLQ, not a function DLQ.
   #checkov:skip=CKV_AWS_117:Reads S3 and SQS over public AWS endpoints; no VPC resources are involved (design 3).
   #checkov:skip=CKV_AWS_272:Code signing is not set up for this account yet; zips are built deterministically.
-  #checkov:skip=CKV_AWS_173:Environment holds bucket names and a queue URL only; the AWS-managed key suffices.
+  #checkov:skip=CKV_AWS_173:Environment holds bucket names, a queue URL and a topic ARN only; the AWS-managed key suffices.
   function_name                  = format(local.name, "checksum-validator")
   role                           = aws_iam_role.validator.arn
   runtime                        = "python3.11"
@@ -146,6 +158,7 @@ resource "aws_lambda_function" "validator" {
     variables = {
       REPLICA_MAP       = local.replica_map
       FAILURE_QUEUE_URL = aws_sqs_queue.failure.url
+      SUMMARY_TOPIC_ARN = aws_sns_topic.summaries.arn
     }
   }
 

@@ -122,12 +122,12 @@ data "aws_iam_policy_document" "topics_key" {
   source_policy_documents = [data.aws_iam_policy_document.account_administers_key.json]
 
   statement {
-    sid       = "NotifierPublishes"
+    sid       = "FunctionsPublish"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = ["*"]
     principals {
       type        = "AWS"
-      identifiers = [aws_iam_role.notifier.arn]
+      identifiers = [aws_iam_role.notifier.arn, aws_iam_role.validator.arn]
     }
   }
 
@@ -143,7 +143,7 @@ data "aws_iam_policy_document" "topics_key" {
 }
 
 resource "aws_kms_key" "topics" {
-  description             = "Failure and alarm topics (${var.environment})"
+  description             = "Failure, summary and alarm topics (${var.environment})"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.topics_key.json

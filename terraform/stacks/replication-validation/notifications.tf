@@ -1,4 +1,4 @@
-# Failure topic (portal over HTTPS, optional e-mail) and the alarms on DLQ depth and function errors.
+# Failure topic (portal over HTTPS, optional e-mail), summary topic (portal only) and the alarms on DLQ depth and function errors.
 
 resource "aws_sns_topic" "failures" {
   name              = format(local.name, "replication-failures")
@@ -16,6 +16,19 @@ resource "aws_sns_topic_subscription" "failures_email" {
   topic_arn = aws_sns_topic.failures.arn
   protocol  = "email"
   endpoint  = var.alert_email
+}
+
+# Verification summaries (how many versions the validator verified) go to the portal only: never to
+# the e-mail subscribers of the failure topic (docs/decisions/replication-local-pipeline.md).
+resource "aws_sns_topic" "summaries" {
+  name              = format(local.name, "replication-summaries")
+  kms_master_key_id = aws_kms_key.topics.arn
+}
+
+resource "aws_sns_topic_subscription" "portal_summaries" {
+  topic_arn = aws_sns_topic.summaries.arn
+  protocol  = "https"
+  endpoint  = var.portal_webhook_url
 }
 
 resource "aws_sns_topic" "alarms" {

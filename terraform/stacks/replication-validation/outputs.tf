@@ -17,3 +17,8 @@ output "failure_topic_arn" {
   description = "SNS topic the portal subscribes to; allow-list this ARN in the portal."
   value       = aws_sns_topic.failures.arn
 }
+
+output "summary_topic_arn" {
+  description = "SNS topic of verification summaries the portal subscribes to; allow-list this ARN too."
+  value       = aws_sns_topic.summaries.arn
+}
