@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -48,15 +48,15 @@ class DemoProgress:
         return self.verified >= run.expected_verified and failing <= set(self.verdicts)
 
 
-def upload(pipeline: LocalPipeline, endpoint: str, objects: int, corrupt: int, missing: int) -> DemoRun:
+def upload(pipeline: LocalPipeline, client_arguments: dict, objects: int, corrupt: int, missing: int) -> DemoRun:
     if not 1 <= objects <= MAX_OBJECTS:
         raise DemoError(f"--objects must be between 1 and {MAX_OBJECTS}")
     if corrupt < 0 or missing < 0 or corrupt + missing > objects:
         raise DemoError("--corrupt and --missing must be positive and together at most --objects")
-    s3 = boto3.client("s3", region_name=pipeline.primary_region, endpoint_url=endpoint)
+    s3 = boto3.client("s3", region_name=pipeline.primary_region, **client_arguments)
     try:
         s3.head_bucket(Bucket=pipeline.primary_bucket)
-    except ClientError as exc:
+    except (ClientError, EndpointConnectionError) as exc:
         raise DemoError(f"{pipeline.primary_bucket} does not exist in the local AWS: is `make run` running?") from exc
     run = DemoRun(prefix=f"demo/{timezone.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}/", started_at=timezone.now())
     for index in range(objects):

@@ -24,13 +24,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from replication.local_dev import HOOK_PATH, local_pipeline
-
-LOCAL_AWS_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "local-development",
-    "AWS_SECRET_ACCESS_KEY": "local-development",
-}
-
+from replication.local_dev import HOOK_PATH, LOCAL_AWS_CREDENTIALS, local_pipeline
 
 class Command(BaseCommand):
     help = "Development: start local AWS (moto), the web server and the worker cluster together."

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from replication.demo import DemoError, progress, upload
-from replication.local_dev import local_pipeline
+from replication.local_dev import local_aws_client_arguments, local_pipeline
 
 
 class Command(BaseCommand):
@@ -20,11 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--wait", type=float, default=60, help="Seconds to wait for the results (0: do not).")
 
     def handle(self, *args, objects, corrupt, missing, wait, **options):
-        if not settings.DEBUG or not settings.AWS_ENDPOINT_URL:
-            raise CommandError("replication_demo is for development: run it next to `make run`.")
+        if not settings.DEBUG:
+            raise CommandError("replication_demo is for development (DEBUG=true), next to `make run`.")
         pipeline = local_pipeline()
         try:
-            run = upload(pipeline, settings.AWS_ENDPOINT_URL, objects, corrupt, missing)
+            run = upload(pipeline, local_aws_client_arguments(), objects, corrupt, missing)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Uploaded {objects} objects under s3://{pipeline.primary_bucket}/{run.prefix} "
