@@ -3,11 +3,11 @@ and its pair is on the health page, "no data yet", before any replication event.
 
 import pytest
 
+from core.models import AuditEntry, Team
 from replication.health import NO_DATA
 from replication.models import BucketPair
 from requests_app import catalog
 from requests_app.contract import replica_bucket_name
-from requests_app.models import AuditEntry, Team
 from requests_app.submission import submit_request
 from tests.conftest import make_user
 from tests.contract.cases import request_input
