@@ -81,8 +81,8 @@ class VerificationSummary:
 def verification_summary(message: str) -> VerificationSummary | None:
     """The summary a ``Message`` carries; None when it is not a summary (a fact message, or garbage)."""
     try:
-        document = json.loads(message)
-    except ValueError:
+        document = bounded_json.loads(message)
+    except ValueError:  # facts_from_message names what is wrong
         return None
     if not isinstance(document, dict) or document.get("schema") != SUMMARY_SCHEMA:
         return None
