@@ -3,6 +3,7 @@ delivering to the live server), role users."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -269,3 +270,121 @@ def second_approver(db):
 @pytest.fixture
 def auditor(db):
     return make_user("ada", roles.AUDITORS)
+
+
+class LocalReplication:
+    """`make run`'s replication half for a test: the local AWS process and the pipeline process, against the
+    portal on the live server (configured as runportal configures it), and the demo command."""
+
+    def __init__(self, live_url: str, settings, monkeypatch, log_dir: Path):
+        from replication.local_dev import HOOK_PATH, LOCAL_AWS_CREDENTIALS, local_pipeline
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.region = settings.AWS_REGION
+        self.pipeline = local_pipeline()
+        self.log_dir = log_dir
+        self.processes: list[tuple[subprocess.Popen, object]] = []
+        self.environment = child_environment(DEBUG="true", AWS_ENDPOINT_URL=self.endpoint,
+                                             AWS_DEFAULT_REGION=settings.AWS_REGION, **LOCAL_AWS_CREDENTIALS)
+        self._settings, self._monkeypatch, self._hook_url = settings, monkeypatch, live_url + HOOK_PATH
+        self.fetched: list[str] = []
+
+    def start(self) -> None:
+        from replication import webhook
+        from replication.sns import CertificateCache
+
+        settings, monkeypatch, port = self._settings, self._monkeypatch, self.endpoint.rsplit(":", 1)[1]
+        self._start("local-aws", [sys.executable, "-m", "replication.local.local_aws", "--port", str(port),
+                                  "--primary-region", settings.AWS_REGION,
+                                  "--replica-region", settings.REPLICATION_REPLICA_REGION])
+        self._wait_until(self._local_aws_answers, "the local AWS answers")
+        settings.AWS_ENDPOINT_URL = self.endpoint
+        settings.SNS_ALLOWED_TOPIC_ARNS = self.pipeline.topic_arns
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"):
+            monkeypatch.setenv(name, self.environment[name])
+        # Tests run with DEBUG off, where the webhook's own fetcher refuses the local AWS: the same
+        # development fetch is installed directly (see tests/replication/test_dev_certificates.py).
+        monkeypatch.setattr(webhook, "CERTIFICATES",
+                            CertificateCache(moto_certificate_fetcher(self.endpoint, self.fetched)))
+        self._start("pipeline", [sys.executable, "manage.py", "replication_pipeline",
+                                 "--webhook-url", self._hook_url])
+
+    def wait_for_confirmed_subscriptions(self) -> None:
+        from replication.models import SnsMessage
+
+        self._wait_until(lambda: SnsMessage.objects.filter(outcome="confirmed").count() == 2,
+                         "both subscriptions confirmed through the hook")
+
+    def start_demo(self, objects: int, corrupt: int, missing: int) -> subprocess.Popen:
+        """``manage.py replication_demo`` (it waits until the portal has every result); ``communicate()`` it."""
+        return subprocess.Popen([sys.executable, "manage.py", "replication_demo", "--objects", str(objects),
+                                 "--corrupt", str(corrupt), "--missing", str(missing), "--wait", "120"],
+                                cwd=PROJECT_ROOT, env=self.environment, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+
+    def queue_depths(self) -> dict[str, int]:
+        import boto3
+
+        sqs = boto3.client("sqs", region_name=self.region, endpoint_url=self.endpoint)
+        depths = {}
+        for url in sqs.list_queues().get("QueueUrls", []):
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            depths[url.rsplit("/", 1)[-1]] = sum(int(value) for value in attributes.values())
+        return depths
+
+    def wait_until_queues_are_empty(self) -> None:
+        self._wait_until(lambda: set(self.queue_depths().values()) == {0}, "every queue and DLQ empty")
+
+    def stop(self) -> None:
+        for process, log in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+            log.close()
+
+    def _start(self, name: str, command: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "wb")
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.environment, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append((process, log))
+
+    def _local_aws_answers(self) -> bool:
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(self.endpoint, timeout=1)  # noqa: S310 - loopback
+        except urllib.error.HTTPError:
+            pass
+        except OSError:
+            return False
+        return True
+
+    def _wait_until(self, condition, what: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for process, _ in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"a local replication process exited; logs in {self.log_dir}")
+            if condition():
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"not {what} within {seconds:.0f}s (logs in {self.log_dir})")
+
+
+@pytest.fixture
+def local_replication(live_server, settings, monkeypatch, tmp_path):
+    """The local AWS and pipeline processes serving the live portal; stopped (SIGTERM) afterwards."""
+    replication = LocalReplication(live_server.url, settings, monkeypatch, tmp_path)
+    try:
+        replication.start()
+        yield replication
+    finally:
+        replication.stop()

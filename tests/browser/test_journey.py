@@ -1,9 +1,12 @@
-"""The portal as its users see it, in a real Chromium: one staging bucket from the form to an incident.
+"""The portal as its users see it, in a real Chromium: one staging backups bucket from the form to the
+replication health page, and real replication incidents from the local pipeline, acknowledged.
 
 What is real: Chromium (Playwright), the portal in pytest-django's live server, a `manage.py qcluster`
-running Terraform on the provider-free twin stack, moto's SNS signing and POSTing the failure to the
-portal's webhook. What is replaced, and why: the SNS certificate fetcher asks moto instead of
-sns.<region>.amazonaws.com (no network here), as in tests/replication/test_end_to_end.py.
+running Terraform on the provider-free twin stack, `make run`'s replication half (the local AWS with
+its replication emulator, the pipeline running both Lambdas, SNS signing and POSTing to the portal's
+webhook) fed by `manage.py replication_demo`. What is replaced, and why: the SNS certificate fetcher
+is the development fetch installed directly (tests run with DEBUG off, where the webhook refuses it;
+see the ``local_replication`` fixture).
 Every page reached is kept as a screenshot under artifacts/screenshots/ and checked by axe-core.
 """
 
@@ -15,12 +18,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from lambdas.failure_notifier.message import message_attributes, sns_message
 from core.audit_csv import read_audit_csv
 from core.models import AuditEntry, Team
 from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
 from tests.conftest import PROJECT_ROOT, child_environment
-from tests.replication.conftest import failure_document
 from tests.runner.factories import ensure_teams
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
@@ -135,14 +136,24 @@ def download_audit_csv(page, live_url: str, auditor, destination, shot: Checkpoi
     return read_audit_csv(destination)
 
 
-def acknowledge_incident(page, live_url: str, bucket_name: str, shot: Checkpoints) -> None:
+def see_pair_without_data(page, live_url: str, bucket_name: str, shot: Checkpoints) -> None:
+    """A backups bucket's pair is on the health page from its catalog entry, before any event."""
+    page.goto(live_url + "/replication/")
+    expect(page.get_by_role("row").filter(has_text=bucket_name).locator(".badge")).to_have_text("no data yet")
+    shot(page, "replication-health-no-data-yet")
+
+
+def acknowledge_incident(page, live_url: str, bucket_name: str, verified: int, shot: Checkpoints) -> None:
     page.goto(live_url + "/replication/")
     row = page.get_by_role("row").filter(has_text=bucket_name)
     expect(row.locator(".badge")).to_have_text("failing")
+    expect(row.get_by_role("cell").nth(3)).to_have_text(str(verified))
     shot(page, "replication-health-failing")
     row.get_by_role("link").click()
+    expect(page.get_by_role("main")).to_contain_text("object-0001.csv")  # the corrupted object's key
     shot(page, "replication-pair")
-    page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+    page.get_by_role("row").filter(has_text="CONTENT_MISMATCH").get_by_role(
+        "link", name=re.compile(r"^#\d+$")).first.click()
     expect(page.locator("main h1")).to_contain_text("CONTENT_MISMATCH")
     page.get_by_label("Note (optional)").fill("Looking into the replica's checksum.")
     page.get_by_role("button", name="Acknowledge").click()
@@ -178,9 +189,11 @@ def staging_audit_entry_ids() -> list[int]:
 
 
 def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
-        portal, topic, open_session, tmp_path):
+        portal, local_replication, open_session, tmp_path):
     shot = Checkpoints("journey")
     rita, alex, ada = open_session(), open_session(), open_session()
+    in_plain_thread(local_replication.wait_for_confirmed_subscriptions)
+    demo = local_replication.start_demo(objects=10, corrupt=1, missing=1)  # runs while the bucket is made
 
     request_id, bucket_name = request_bucket(rita, portal.url, portal.requester, shot)
     approve_in_admin(alex, portal.url, portal.approver, request_id, shot)
@@ -206,8 +219,7 @@ def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "chain intact" in verified.stdout and f"{len(rows)} rows match the audit trail" in verified.stdout
 
-    sns, topic_arn, _ = topic
-    document = failure_document(primary=bucket_name, replica=bucket_name + "-replica")
-    sns.publish(TopicArn=topic_arn, Message=sns_message(document), MessageStructure="json",
-                MessageAttributes=message_attributes(document))  # no Subject: moto does not sign it
-    acknowledge_incident(alex, portal.url, bucket_name, shot)
+    see_pair_without_data(rita, portal.url, bucket_name, shot)
+    output, _ = demo.communicate(timeout=180)
+    assert demo.returncode == 0, output
+    acknowledge_incident(alex, portal.url, local_replication.pipeline.primary_bucket, verified=8, shot=shot)
