@@ -1,11 +1,12 @@
-"""Admin of the platform core: teams, service-account API tokens, and the audit trail (read-only)."""
+"""Admin of the platform core: teams, service accounts and their API tokens, and the audit trail (read-only)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from core.models import ApiToken, AuditEntry, Team, TokenScope
-from core.tokens import issue_token, set_revoked
+from core.models import ApiToken, AuditEntry, ServiceAccount, Team, TokenScope
+from core.tokens import account_refusal, default_expiry, expiry_refusal, issue_token, set_revoked
 
 
 @admin.register(Team)
@@ -16,18 +17,56 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 class ApiTokenForm(forms.ModelForm):
+    """A new token. ``issuer`` (the signed-in person) is set per request by the admin."""
+
     scopes = forms.MultipleChoiceField(choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple)
+    issuer = None
 
     class Meta:
         model = ApiToken
         fields = ["user", "name", "scopes", "expires_at", "backstage_caller", "revoked"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "expires_at" in self.fields:
+            self.fields["expires_at"].initial = default_expiry
+            self.fields["expires_at"].help_text = (
+                f"Pre-filled with 90 days from now; at most {settings.API_TOKEN_MAX_DAYS} days (API_TOKEN_MAX_DAYS).")
+        if "user" in self.fields and not self.issuer.is_superuser:
+            self.fields["user"].queryset = self.fields["user"].queryset.filter(
+                service_account__isnull=False, is_staff=False, is_superuser=False)
+            self.fields["user"].help_text = "Service accounts only (a superuser marks them)."
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("user") and (refusal := account_refusal(self.issuer, cleaned["user"])):
+            self.add_error(refusal.field, refusal.message)
+        if cleaned.get("expires_at") and (refusal := expiry_refusal(cleaned["expires_at"])):
+            self.add_error(refusal.field, refusal.message)
+        return cleaned
+
+
+class ApiTokenChangeForm(forms.ModelForm):
+    """An issued token: only ``revoked`` changes; reinstating follows the issuing rules."""
+
+    issuer = None
+
+    class Meta:
+        model = ApiToken
+        fields = ["revoked"]
+
+    def clean(self):
+        cleaned = super().clean()
+        reinstated = "revoked" in self.changed_data and not cleaned.get("revoked")
+        if reinstated and (refusal := account_refusal(self.issuer, self.instance.user)):
+            self.add_error("revoked", refusal.message)
+        return cleaned
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created here; the text is shown once, in the confirmation message."""
 
-    form = ApiTokenForm
     list_display = ["name", "user", "scopes", "backstage_caller", "prefix", "expires_at", "revoked",
                     "last_used_at"]
     list_filter = ["revoked", "backstage_caller"]
@@ -40,8 +79,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return ["user", "name", "scopes", "expires_at", "backstage_caller", *self.readonly_fields]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            kwargs["form"] = forms.ModelForm
+        base = ApiTokenChangeForm if obj is not None else ApiTokenForm
+        kwargs["form"] = type(base.__name__, (base,), {"issuer": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -52,6 +91,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
         issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj, issued_by=request.user)
         self.message_user(request, format_html(
             "Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text), messages.WARNING)
+
+
+@admin.register(ServiceAccount)
+class ServiceAccountAdmin(admin.ModelAdmin):
+    """The service-account marker: staff see it, only superusers set or remove it (a marked account may
+    receive tokens from staff and file requests for the people it names)."""
+
+    list_display = ["user", "purpose", "created_at"]
+    search_fields = ["user__username", "purpose"]
+    autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 class ReadOnlyAdminMixin:

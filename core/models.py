@@ -61,6 +61,26 @@ class ApiToken(models.Model):
         return f"{self.name} (bw_{self.prefix}_…)"
 
 
+class ServiceAccount(models.Model):
+    """Marks an account as a service account (Backstage, a script), not a person.
+
+    Staff may issue API tokens only for service accounts; only superusers mark accounts (admin).
+    A service account files requests for the person it names (``core.filing``).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="service_account")
+    purpose = models.CharField(max_length=200, help_text="What uses this account, e.g. Backstage (prod).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        permissions = [("file_for_any_team", "Can file requests for people of any team")]
+
+    def __str__(self):
+        return self.user.get_username()
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit entries are append-only; they cannot be updated.")

@@ -282,6 +282,10 @@ DEMO_USERS_ALLOWED = DEBUG and not env.str("DATABASE_URL", default="")
 # --- Requests portal and API ------------------------------------------------------------
 # Requests per token client, e.g. 120/min; counted in the shared cache across processes.
 API_TOKEN_THROTTLE_RATE = env.str("API_TOKEN_THROTTLE_RATE", default="120/min")
+# The longest an API token may live, in days (new tokens default to 90, or this if shorter).
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+if API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_MAX_DAYS must be at least 1.")
 # Rows per page in the portal's lists.
 PORTAL_PAGE_SIZE = env.int("PORTAL_PAGE_SIZE", default=25)
 

@@ -1,7 +1,10 @@
 """The admin: pending first, approve/reject actions that ask for a comment, read-only audit, tokens."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import ApiToken, AuditEntry
 from core.tokens import issue_token
@@ -70,7 +73,8 @@ def test_audit_entries_are_read_only_in_the_admin(admin_client, two_requests):
 def test_a_token_created_in_the_admin_is_shown_once_and_stored_hashed(admin_client, service_account):
     response = admin_client.post(reverse("admin:core_apitoken_add"), {
         "user": service_account.pk, "name": "backstage", "scopes": ["read", "submit"],
-        "expires_at_0": "2099-01-01", "expires_at_1": "00:00:00"}, follow=True)
+        "expires_at_0": (timezone.now() + timedelta(days=30)).date().isoformat(), "expires_at_1": "00:00:00"},
+        follow=True)
     token = ApiToken.objects.get()
     message = [str(m) for m in response.context["messages"]][0]
     text = message.split("<code>")[1].split("</code>")[0]

@@ -1,0 +1,35 @@
+"""Who a caller is: people and service accounts, and canonical user names.
+
+A person's identity is their user name, compared case-folded: "Carol", "carol" and
+"carol\\n" (the contract's patterns refuse the last one at the door) are one person, so
+"no self-approval" and "one person, one vote" hold whatever spelling a request or an
+account uses. Every credential of a person (the session, each token) acts as their account.
+"""
+
+import unicodedata
+
+from core.models import ServiceAccount
+
+
+def is_service_account(user) -> bool:
+    """The account is marked as a service account (by a superuser, in the admin)."""
+    if not (user and user.is_authenticated):
+        return False
+    return ServiceAccount.objects.filter(user_id=user.pk).exists()
+
+
+def canonical_username(name: str) -> str:
+    """The form a requester name is stored in: ASCII names lower-cased. Other text is returned as it
+    is, for the contract's ASCII pattern to refuse (case-folding first could turn a look-alike
+    such as the Kelvin sign into an ASCII letter)."""
+    return name.lower() if name.isascii() else name
+
+
+def identity_key(name: str) -> str:
+    """The key two spellings of one person share; for comparisons only (never stored): compatibility-
+    normalised, stripped and case-folded, so a look-alike or a trailing newline names the same person."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def same_person(name: str, other: str) -> bool:
+    return identity_key(name) == identity_key(other)
