@@ -1,9 +1,10 @@
 """Deciding on a request: every approval rule, in one place for the admin and the API.
 
 - only members of ``platform-approvers`` (permission ``decide_bucketrequest``) decide;
-- nobody decides on their own request: not the person named as requester, not the
-  account that submitted it (a service account submitting for someone);
-- one vote per person; a comment is required (text without NUL characters);
+- nobody decides on their own request: not the person named as requester (compared as
+  canonical identities, core.identity: "Carol" is carol), not the account that submitted it;
+- one vote per person: per canonical identity, whichever account or credential (session,
+  token) casts it; a comment is required (text without NUL characters);
 - a vote is cast on the contract hash the approver saw; approvals of an older contract
   do not count;
 - the request is approved when the approvals on its current contract reach the number
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from core import audit
+from core.identity import same_person
 from requests_app import lifecycle
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
 
@@ -50,9 +52,15 @@ class DecisionResult:
 
 
 def is_own_request(request: BucketRequest, user) -> bool:
-    return user.get_username() == request.requester or (
+    return same_person(user.get_username(), request.requester) or (
         request.submitted_by_id is not None and request.submitted_by_id == user.pk
     )
+
+
+def has_voted(request: BucketRequest, user) -> bool:
+    """``user``, under any account spelling the same person, already voted on ``request``."""
+    return any(same_person(name, user.get_username())
+               for name in request.approvals.values_list("approver__username", flat=True))
 
 
 def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
@@ -66,7 +74,7 @@ def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
         return DecisionRefused(DecisionRefused.NOT_PENDING,
                                f"{request.request_id} is {request.get_status_display().lower()}, "
                                "not pending approval.")
-    if request.approvals.filter(approver=user).exists():
+    if has_voted(request, user):
         return DecisionRefused(DecisionRefused.ALREADY_VOTED,
                                f"{user.get_username()} already voted on {request.request_id}.")
     return None

@@ -12,6 +12,8 @@ from typing import Any, Mapping
 from django.db import IntegrityError, transaction
 
 from core import audit
+from core.filing import filing_refusal
+from core.identity import canonical_username
 from core.models import Team
 from requests_app import lifecycle
 from requests_app.bucket_names import name_taken_problems
@@ -58,15 +60,34 @@ def contract_document(evaluation: RequestEvaluation) -> dict:
     return evaluation.built.contract.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def preview(raw: Mapping[str, Any]) -> RequestEvaluation:
-    """Validate and derive without saving (the form's live preview and the preview API)."""
-    return _with_name_check(evaluate_request(raw, current_policy(), known_teams=known_teams()))
+def preview(raw: Mapping[str, Any], account=None) -> RequestEvaluation:
+    """Validate and derive without saving (the form's live preview and the preview API); with the
+    filing ``account``, also whether it may file this request (core.filing)."""
+    evaluation = _with_name_check(
+        evaluate_request(with_canonical_requester(raw), current_policy(), known_teams=known_teams()))
+    if account is None or not evaluation.is_valid:
+        return evaluation
+    return replace(evaluation, problems=[*evaluation.problems, *filing_problems(account, evaluation)])
 
 
 def _with_name_check(evaluation: RequestEvaluation) -> RequestEvaluation:
     """The evaluation, plus a problem when another request holds its bucket name."""
     taken = name_taken_problems(evaluation.bucket_name)
     return replace(evaluation, problems=evaluation.problems + taken) if taken else evaluation
+
+
+def with_canonical_requester(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Requester names are canonical user names (core.identity): "Carol" is stored as carol."""
+    requester = raw.get("requester")
+    return {**raw, "requester": canonical_username(requester)} if isinstance(requester, str) else raw
+
+
+def filing_problems(account, evaluation: RequestEvaluation) -> list[Problem]:
+    contract = evaluation.built.contract
+    refusal = filing_refusal(account, contract.requester, contract.owner)
+    if refusal is None:
+        return []
+    return [Problem(refusal.field, refusal.message, code="filing", field=refusal.field)]
 
 
 def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str | None = None) -> SubmissionResult:
@@ -83,9 +104,10 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
             return SubmissionResult(existing, created=False)
     if problems := _null_character_problems(raw):
         raise InvalidRequest(problems)
-    first_look = preview(raw)
+    first_look = preview(raw, submitted_by)
     if not first_look.is_valid:
         raise InvalidRequest(first_look.problems)
+    raw = with_canonical_requester(raw)
     try:
         return SubmissionResult(_save(raw, submitted_by, key, input_hash), created=True)
     except (IntegrityError, InvalidRequest):

@@ -62,7 +62,7 @@ def new_request(http_request):
                 return redirect("requests:detail", request_id=result.request.request_id)
             except InvalidRequest as exc:
                 form.add_problems(exc.problems)
-                evaluation = preview(raw)
+                evaluation = preview(raw, http_request.user)
             except IdempotencyConflict as exc:
                 return redirect("requests:detail", request_id=exc.existing.request_id)
     return render(http_request, "requests_app/new.html", {

@@ -147,7 +147,7 @@ class RequestPreview(APIView):
         if isinstance(raw, list):
             return Response({"valid": False, "bucketName": None, "applied": [], "approval": None,
                              "problems": [p.to_dict() for p in raw]})
-        return Response(submission.preview(raw).to_dict())
+        return Response(submission.preview(raw, http_request.user).to_dict())
 
 
 class RequestDetail(generics.RetrieveAPIView):

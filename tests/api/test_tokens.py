@@ -48,7 +48,7 @@ def test_an_expired_or_revoked_token_answers_401(service_account):
     assert client_for(revoked.text).get(REQUESTS).status_code == 401
 
 
-def test_scopes_limit_what_a_token_may_do(service_account, teams):
+def test_scopes_limit_what_a_token_may_do(service_account, team_member):
     submit_only = client_for(issue_token(service_account, "submit", ["submit"]).text)
     assert submit_only.post(REQUESTS, rita_input(), format="json").status_code == 201
     assert submit_only.get(REQUESTS).status_code == 403

@@ -15,7 +15,7 @@ from referencing.jsonschema import DRAFT7
 from rest_framework.test import APIClient
 
 from core import roles
-from core.models import Team
+from core.models import ServiceAccount, Team
 from core.tokens import issue_token
 from tests.conftest import PROJECT_ROOT, make_user
 from tests.contract.cases import KNOWN_TEAMS
@@ -91,7 +91,9 @@ def teams(db):
 @pytest.fixture
 def backstage_account(db):
     """The service account whose token the Backstage proxy carries."""
-    return make_user("svc-backstage", roles.REQUESTERS)
+    account = make_user("svc-backstage", roles.REQUESTERS)
+    ServiceAccount.objects.create(user=account, purpose="Backstage (tests)")
+    return account
 
 
 def bearer_client(user, *scopes, backstage_caller: bool = False) -> APIClient:

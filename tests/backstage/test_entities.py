@@ -12,6 +12,7 @@ from requests_app.backstage import (CatalogBucket, bucket_entity, entity_name, i
 from requests_app.models import CatalogStatus
 from requests_app.submission import submit_request
 from tests.backstage.conftest import backstage_field_errors, bearer_client, needs_node, schema_errors
+from tests.conftest import make_user
 from tests.contract.cases import request_input
 
 ENTITIES_URL = "/api/v1/backstage/entities/"
@@ -19,7 +20,12 @@ ENTITIES_URL = "/api/v1/backstage/entities/"
 
 @pytest.fixture
 def buckets(teams, backstage_account):
-    """Three catalog buckets (dev active, prod provisioning with access logging, one decommissioned)."""
+    """Three catalog buckets (dev active, prod provisioning with access logging, one decommissioned),
+    filed by Backstage for daniel-deans, a member of every team."""
+    person = make_user("daniel-deans")
+    for team in teams.values():
+        team.members.add(person)
+
     def add(status, **overrides):
         request = submit_request(request_input(**overrides), backstage_account).request
         return catalog.set_catalog_status(request, status, actor="test", region="us-east-1",

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from core import roles
-from core.models import Team
+from core.models import ServiceAccount, Team
 from core.tokens import issue_token
 from tests.conftest import make_user
 from tests.contract.cases import KNOWN_TEAMS, request_input
@@ -29,7 +29,10 @@ def api():
 
 @pytest.fixture
 def service_account(db):
-    return make_user("svc-backstage", roles.REQUESTERS)
+    """A service account (marked, core.ServiceAccount): it files for the people it names."""
+    account = make_user("svc-backstage", roles.REQUESTERS)
+    ServiceAccount.objects.create(user=account, purpose="Backstage (tests)")
+    return account
 
 
 def token_client(user, *scopes) -> APIClient:
@@ -39,8 +42,8 @@ def token_client(user, *scopes) -> APIClient:
 
 
 @pytest.fixture
-def backstage(service_account, teams):
-    """The Backstage service account's client with a read+submit token."""
+def backstage(service_account, team_member):
+    """The Backstage service account's client with a read+submit token (it files for rita, in app-team)."""
     return token_client(service_account, "read", "submit")
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from core import audit, roles
-from core.models import AuditEntry
+from core.models import AuditEntry, ServiceAccount
 from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import Approval, RequestStatus
 from requests_app.submission import canonical_hash, submit_request
@@ -41,18 +41,21 @@ def test_a_non_approver_is_refused(pending, auditor):
 
 def test_the_named_requester_cannot_approve_even_as_an_approver(teams):
     rita = make_user("rita", roles.REQUESTERS, roles.PLATFORM_APPROVERS, is_staff=True)
+    teams["app-team"].members.add(rita)
     request = submit_request(prod_input(), rita).request
     assert refused_code(request, rita) == DecisionRefused.OWN_REQUEST
 
 
 def test_the_named_requester_cannot_approve_a_request_a_service_account_submitted(teams, service_account):
     daniel = make_user("daniel-deans", roles.PLATFORM_APPROVERS, is_staff=True)
+    teams["app-team"].members.add(daniel)
     request = submit_request(prod_input(requester="daniel-deans"), service_account).request
     assert refused_code(request, daniel) == DecisionRefused.OWN_REQUEST
 
 
-def test_the_submitting_account_cannot_approve_what_it_submitted(teams):
+def test_the_submitting_account_cannot_approve_what_it_submitted(team_member):
     robot = make_user("robot", roles.REQUESTERS, roles.PLATFORM_APPROVERS)
+    ServiceAccount.objects.create(user=robot, purpose="a service account that may also vote")
     request = submit_request(prod_input(), robot).request  # names rita, submitted by robot
     assert refused_code(request, robot) == DecisionRefused.OWN_REQUEST
 

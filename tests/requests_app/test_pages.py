@@ -5,10 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core import audit
+from core import audit, roles
 from requests_app import catalog
 from requests_app.models import BucketRequest
 from requests_app.submission import submit_request
+from tests.conftest import make_user
 from tests.requests_app.conftest import prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +71,9 @@ def test_auditors_cannot_submit(client, auditor):
 
 
 def test_requesters_see_their_own_and_their_teams_requests(client, team_member, service_account, teams):
+    bob = make_user("bob", roles.REQUESTERS)
+    teams["app-team"].members.add(bob)
+    teams["web-team"].members.add(bob)
     submit_request(prod_input(), service_account)                             # names rita
     submit_request(prod_input(application="shop", requester="bob", owner="app-team"), service_account)
     submit_request(prod_input(application="other", requester="bob", owner="web-team"), service_account)
