@@ -24,6 +24,8 @@ ROLE_PERMISSIONS = {
         "replication.view_incident",
         "replication.view_replicationevent",
         "runner.view_run",
+        "compliance.view_bucketcompliance",
+        "compliance.view_finding",
     ],
     PLATFORM_APPROVERS: [
         "requests_app.decide_bucketrequest",
@@ -42,6 +44,9 @@ ROLE_PERMISSIONS = {
         "runner.view_run",
         "runner.cancel_run",
         "runner.retry_run",
+        "compliance.view_bucketcompliance",
+        "compliance.view_finding",
+        "compliance.remediate_bucket",
     ],
     AUDITORS: [
         "requests_app.view_all_bucketrequests",
@@ -57,6 +62,8 @@ ROLE_PERMISSIONS = {
         "replication.view_snsmessage",
         "replication.view_refusalcount",
         "runner.view_run",
+        "compliance.view_bucketcompliance",
+        "compliance.view_finding",
     ],
 }
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "requests_app",
     "runner",
     "replication",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -344,3 +345,13 @@ RUNNER_LOG_MAX_CHARS = env.int("RUNNER_LOG_MAX_CHARS", default=200_000)
 TERRAFORM_ENV_PASSTHROUGH = env.list("TERRAFORM_ENV_PASSTHROUGH", default=[])
 # Keep run workspaces after the run (debugging); by default they are removed.
 RUNNER_KEEP_WORKSPACES = env.bool("RUNNER_KEEP_WORKSPACES", default=False)
+
+# --- Compliance (live read-back of active buckets, docs/decisions/compliance-read-back.md) ---
+# Minutes between scheduled checks of every active bucket (0: no schedule).
+COMPLIANCE_CHECK_MINUTES = env.int("COMPLIANCE_CHECK_MINUTES", default=60)
+# Buckets per check task: shared AWS reads (account, KMS aliases, alarms) happen once per batch.
+COMPLIANCE_BATCH_SIZE = env.int("COMPLIANCE_BATCH_SIZE", default=50)
+# Connect/read timeout of each AWS call of the read-back (an endpoint that is down makes "unknown").
+COMPLIANCE_AWS_TIMEOUT_SECONDS = env.float("COMPLIANCE_AWS_TIMEOUT_SECONDS", default=10)
+# Read a bucket back right after each successful apply (the run is verified only when clean).
+COMPLIANCE_VERIFY_AFTER_APPLY = env.bool("COMPLIANCE_VERIFY_AFTER_APPLY", default=True)

@@ -18,9 +18,11 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("runs/", include("runner.urls")),
     path("", include("replication.urls")),
+    path("", include("compliance.urls")),
     path("api/v1/schema/", ApiSchemaView.as_view(), name="api-schema"),
     path("api/v1/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("requests_app.api.urls")),
     path("api/v1/", include("runner.api.urls")),
     path("api/v1/", include("replication.api.urls")),
+    path("api/v1/", include("compliance.api.urls")),
 ]

@@ -276,6 +276,7 @@ class CatalogBucket:
     region: str = ""
     arn: str = ""
     access_log_bucket: str | None = None
+    annotations: tuple = ()  # (key, value) pairs other apps add (requests_app.panels.entity_annotations)
 
 
 def is_valid_entity_name(name: str) -> bool:
@@ -309,6 +310,7 @@ def group_ref(team_slug: str) -> str:
 def bucket_entity(bucket: CatalogBucket, system: str) -> dict:
     """One catalog bucket as a Backstage Resource entity."""
     annotations = {
+        **dict(bucket.annotations),
         VIEW_URL_ANNOTATION: bucket.portal_url,
         REQUEST_ID_ANNOTATION: bucket.request_id,
         STATUS_ANNOTATION: bucket.status,

@@ -4,6 +4,7 @@ the `export_backstage_entities` command (requests_app.backstage turns them into 
 from django.conf import settings
 from django.urls import reverse
 
+from requests_app import panels
 from requests_app.backstage import CatalogBucket, bucket_entities
 from requests_app.models import CatalogEntry, CatalogStatus
 
@@ -14,8 +15,9 @@ def exported_entries():
             .select_related("owner", "request").order_by("bucket_name"))
 
 
-def catalog_bucket(entry: CatalogEntry, absolute_url) -> CatalogBucket:
-    """``absolute_url(path)`` turns a portal path into the URL people follow from Backstage."""
+def catalog_bucket(entry: CatalogEntry, absolute_url, annotations: dict | None = None) -> CatalogBucket:
+    """``absolute_url(path)`` turns a portal path into the URL people follow from Backstage;
+    ``annotations`` are the ones other apps add (the compliance state)."""
     access_logging = entry.request.contract.get("spec", {}).get("accessLogging", {})
     return CatalogBucket(
         bucket_name=entry.bucket_name,
@@ -29,10 +31,13 @@ def catalog_bucket(entry: CatalogEntry, absolute_url) -> CatalogBucket:
         region=entry.region,
         arn=entry.arn,
         access_log_bucket=access_logging.get("targetBucket") if access_logging.get("enabled") else None,
+        annotations=tuple(sorted((annotations or {}).items())),
     )
 
 
 def catalog_entities(absolute_url) -> list[dict]:
     """Every exported catalog bucket as a Backstage Resource entity of the configured system."""
-    return bucket_entities((catalog_bucket(entry, absolute_url) for entry in exported_entries()),
+    entries = list(exported_entries())
+    extra = panels.entity_annotations(entries)
+    return bucket_entities((catalog_bucket(entry, absolute_url, extra.get(entry.pk)) for entry in entries),
                            settings.BACKSTAGE_SYSTEM)

@@ -20,6 +20,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     "reject": (frozenset({S.PENDING_APPROVAL}), S.REJECTED),
     "cancel": (frozenset({S.PENDING_APPROVAL, S.APPROVED, S.QUEUED}), S.CANCELLED),
     "queue": (frozenset({S.APPROVED, S.FAILED}), S.QUEUED),
+    # An applied request queued again to re-apply its approved contract (a drifted bucket's remediation).
+    "remediate": (frozenset({S.APPLIED}), S.QUEUED),
     "start_apply": (frozenset({S.QUEUED}), S.APPLYING),
     "mark_applied": (frozenset({S.APPLYING}), S.APPLIED),
     "mark_failed": (frozenset({S.QUEUED, S.APPLYING}), S.FAILED),

@@ -10,6 +10,9 @@ the BucketRequest (request page) or the CatalogEntry (catalog page) and the HTTP
 Panels for many rows must do their own bulk queries (pages keep a constant query count).
 """
 
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
 REQUEST_PAGE = "request"
 CATALOG_PAGE = "catalog"
 
@@ -29,3 +32,61 @@ def render_context(page: str, obj, http_request) -> list[dict]:
         if result:
             shown.append(result)
     return shown
+
+
+# --- Catalog list columns and Backstage entity annotations from other apps -------------------------
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column (and optional filter) another app adds to the catalog list.
+
+    ``prepare(queryset)`` adds what the cells need in the list's own query (select_related /
+    annotate: a constant query count); ``template`` renders one cell with ``entry`` in its context.
+    ``filter_name`` is the query parameter, ``filter_choices`` its (value, label) pairs and
+    ``apply_filter(queryset, value)`` narrows the list (only called with one of the choices).
+    """
+
+    title: str
+    template: str
+    prepare: Callable[[Any], Any]
+    filter_name: str = ""
+    filter_label: str = ""
+    filter_choices: tuple = ()
+    apply_filter: Callable[[Any, str], Any] | None = None
+
+
+_catalog_columns: list[ListColumn] = []
+_entity_annotations: list[Callable] = []
+
+
+def register_catalog_column(column: ListColumn) -> None:
+    if column not in _catalog_columns:
+        _catalog_columns.append(column)
+
+
+def catalog_columns() -> list[ListColumn]:
+    return list(_catalog_columns)
+
+
+def prepare_catalog(queryset, params: Mapping):
+    """The catalog list's queryset with every registered column's data and filter applied."""
+    for column in _catalog_columns:
+        queryset = column.prepare(queryset)
+        value = (params.get(column.filter_name) or "").strip() if column.filter_name else ""
+        if value and value in {choice for choice, _ in column.filter_choices}:
+            queryset = column.apply_filter(queryset, value)
+    return queryset
+
+
+def register_entity_annotations(provider: Callable) -> None:
+    """``provider(entries) -> {entry_pk: {annotation: value}}`` for the Backstage entities (bulk)."""
+    if provider not in _entity_annotations:
+        _entity_annotations.append(provider)
+
+
+def entity_annotations(entries: list) -> dict:
+    merged: dict = {}
+    for provider in _entity_annotations:
+        for pk, annotations in provider(entries).items():
+            merged.setdefault(pk, {}).update(annotations)
+    return merged

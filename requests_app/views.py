@@ -119,10 +119,14 @@ def contract_download(http_request, request_id):
 
 def catalog_list(http_request):
     queryset = filter_catalog(visible_catalog(http_request.user), http_request.GET)
+    queryset = panels.prepare_catalog(queryset, http_request.GET)  # other apps' columns and filters
     page = _page(http_request, queryset.select_related("owner", "request"))
+    columns = panels.catalog_columns()
     return render(http_request, "requests_app/catalog_list.html", {
         "page": page,
         "statuses": CatalogStatus.choices,
+        "columns": columns,
+        "column_filters": [(c, http_request.GET.get(c.filter_name, "")) for c in columns if c.filter_name],
         **_filter_context(http_request, ("environment", "status", "owner", "q")),
     })
 

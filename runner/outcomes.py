@@ -10,7 +10,8 @@ from django.utils import timezone
 from core import audit
 from requests_app import catalog, lifecycle
 from requests_app.models import CatalogEntry, RequestStatus
-from runner.models import Run, RunStatus
+from runner import signals
+from runner.models import Run, RunKind, RunStatus
 
 FAILABLE_REQUEST_STATES = (RequestStatus.QUEUED, RequestStatus.APPLYING)
 # How the reason of a run that never started begins (its page shows the reason).
@@ -63,3 +64,5 @@ def succeed(run: Run, *, actor, outputs: dict, log: str) -> None:
     catalog.mark_active(run.request, actor=actor, region=str(outputs.get("region") or ""),
                         arn=str(outputs.get("bucket_arn") or ""), detail={"run": run.pk})
     lifecycle.transition(run.request, "mark_applied", actor=actor, detail={"run": run.pk})
+    if run.kind == RunKind.APPLY:
+        transaction.on_commit(lambda: signals.apply_succeeded.send(sender=Run, run=run))
