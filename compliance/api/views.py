@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from compliance import status
 from compliance.views import VIEW_PERMISSION
-from requests_app.api.permissions import scoped_permission
+from core.api.permissions import scoped_permission
 from requests_app.visibility import visible_catalog
 
 CanReadCompliance = scoped_permission("read", VIEW_PERMISSION)

@@ -1,12 +1,20 @@
-"""Compliance permissions for the roles (portal/roles.py): everyone reads findings, approvers remediate."""
+"""Compliance permissions for the roles: everyone reads findings, approvers remediate."""
 
 from django.db import migrations
 
-from portal.roles import grant_role_permissions
+from core.migration_helpers import grant_permissions
+
+# The roles' compliance permissions when this migration was written (frozen; core.roles is the current table).
+ROLE_PERMISSIONS = {
+    "requesters": ["compliance.view_bucketcompliance", "compliance.view_finding"],
+    "platform-approvers": ["compliance.view_bucketcompliance", "compliance.view_finding",
+                           "compliance.remediate_bucket"],
+    "auditors": ["compliance.view_bucketcompliance", "compliance.view_finding"],
+}
 
 
 def grant(apps, schema_editor):
-    grant_role_permissions(apps, "compliance")
+    grant_permissions(apps, "compliance", ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
