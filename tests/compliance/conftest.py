@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from requests_app import catalog, lifecycle
+from requests_app.models import Approval, Decision
 from requests_app.contract import load_contract, terraform_variables
 from requests_app.platform_policy import current_policy
 from runner.models import RunStatus
@@ -25,9 +26,11 @@ def aws(local_aws):
             for name in SERVICES}
 
 
-def activate(bucket_request, *, region="us-east-1"):
-    """Take a saved request through approval and a (pretend) apply to an active catalog entry."""
-    lifecycle.transition(bucket_request, "approve", actor="alex")  # the runner queues run 1 here
+def activate(bucket_request, approver, *, region="us-east-1"):
+    """Take a saved request through an approval vote and a (pretend) apply to an active catalog entry."""
+    Approval.objects.create(request=bucket_request, approver=approver, decision=Decision.APPROVE,
+                            comment="fine", contract_hash=bucket_request.contract_hash)
+    lifecycle.transition(bucket_request, "approve", actor=approver)  # the runner queues run 1 here
     bucket_request.runs.update(status=RunStatus.SUCCEEDED, finished_at=timezone.now())
     lifecycle.transition(bucket_request, "start_apply", actor="runner")
     lifecycle.transition(bucket_request, "mark_applied", actor="runner")
@@ -41,7 +44,7 @@ def make_bucket(aws, db, approver):
 
     def make(**overrides):
         bucket_request = saved_request(request_input(**overrides))
-        entry = activate(bucket_request)
+        entry = activate(bucket_request, approver)
         variables = terraform_variables(load_contract(bucket_request.contract), current_policy())
         module_twin.ensure_platform_resources(aws, variables)
         module_twin.apply_bucket(aws, variables)
