@@ -197,3 +197,53 @@ def test_aws_calls_per_bucket_are_bounded_and_shared_reads_happen_once_per_batch
     # and the batch reads all three cost alarms in one CloudWatch call before the first bucket.
     assert [r.aws_calls for r in results] == [11 + 2, 11, 11]
     assert reader.calls == 3 * 11 + 2 + 1
+
+
+@pytest.fixture
+def moto_with_iam_auth(tmp_path):
+    """A second moto server that enforces IAM (INITIAL_NO_AUTH_ACTION_COUNT): its first three requests are
+    free (create the bucket, a user, the user's key), then every request needs a permitted identity."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_access_denied_is_unknown_with_the_reason(make_bucket, moto_with_iam_auth, settings, monkeypatch):
+    import boto3
+
+    entry = make_bucket()  # the catalog side; its AWS side is re-created on the IAM-enforcing server
+    admin = {"endpoint_url": moto_with_iam_auth, "region_name": settings.AWS_REGION,
+             "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "admin"}
+    boto3.client("s3", **admin).create_bucket(Bucket=entry.bucket_name)
+    iam = boto3.client("iam", **admin)
+    iam.create_user(UserName="read-back")
+    key = iam.create_access_key(UserName="read-back")["AccessKey"]  # no policy: allowed nothing
+    settings.AWS_ENDPOINT_URL = moto_with_iam_auth
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    result = check(entry)
+    assert result.state == ComplianceState.UNKNOWN
+    assert result.reason == "Access denied reading the default encryption (AccessDenied)."
+    assert BucketCompliance.objects.get(entry=entry).state == ComplianceState.UNKNOWN
