@@ -29,7 +29,7 @@ class BucketStatus:
 
 def state_of(compliance: BucketCompliance | None) -> tuple[str, str]:
     if compliance is None:
-        return ComplianceState.UNKNOWN, NOT_CHECKED
+        return ComplianceState.UNKNOWN.value, NOT_CHECKED
     return compliance.state, compliance.reason
 
 

@@ -86,7 +86,8 @@ def test_every_active_bucket_is_queued_in_batches_least_recently_checked_first(m
     assert schedule.queue_all(batch_size=2) == 2
     batches = [t["args"][0] for t in queued_tasks() if t["func"] == schedule.BATCH_TASK]
     assert batches == [[entries[2].pk, entries[3].pk], [entries[0].pk, entries[1].pk]]
-    assert schedule.check_batch(batches[0] + [entries[4].pk]) == {"aws_calls": 2 * 11 + 1, "compliant": 2}  # + STS once
+    assert schedule.check_batch(batches[0] + [entries[4].pk]) == {
+        "buckets": 2, "aws_calls": 2 * 11 + 2, "compliant": 2}  # + STS and CloudWatch once per batch
     assert not BucketCompliance.objects.filter(entry=entries[4]).exists()  # not active: not checked
 
 
