@@ -18,7 +18,7 @@ from compliance.comparison import Difference, differences
 from compliance.expected import expected_configuration
 from compliance.models import BucketCompliance, ComplianceState, Finding, FindingStatus, RunVerification
 from compliance.readback import AwsReader, Unreadable, read_bucket
-from requests_app import audit
+from core import audit
 from requests_app.contract import ContractSchemaError, load_contract
 from requests_app.models import CatalogEntry, CatalogStatus
 from requests_app.platform_policy import current_policy

@@ -5,7 +5,8 @@ bucket is back to compliant."""
 from django.db import transaction
 
 from compliance.models import ComplianceState, FindingStatus
-from requests_app import audit, lifecycle
+from core import audit
+from requests_app import lifecycle
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus, Decision, RequestStatus
 from requests_app.submission import canonical_hash
 from runner import dispatch

@@ -8,11 +8,8 @@ from rest_framework.response import Response
 
 from compliance import status
 from compliance.views import VIEW_PERMISSION
-from core.api.permissions import scoped_permission
+from core.api.permissions import Rule
 from requests_app.visibility import visible_catalog
-
-CanReadCompliance = scoped_permission("read", VIEW_PERMISSION)
-
 
 class FindingSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="What differs, e.g. publicAccessBlock.blockPublicAcls or tags.owner.")
@@ -45,7 +42,7 @@ class ComplianceSerializer(serializers.Serializer):
 
 
 class BucketComplianceView(GenericAPIView):
-    permission_classes = [CanReadCompliance]
+    access = {"GET": Rule("read", VIEW_PERMISSION)}
     serializer_class = ComplianceSerializer
 
     @extend_schema(responses=ComplianceSerializer)

@@ -7,7 +7,7 @@ import pytest
 
 from compliance.checking import check_buckets, new_reader
 from compliance.models import BucketCompliance, ComplianceState, Finding, FindingStatus
-from requests_app.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

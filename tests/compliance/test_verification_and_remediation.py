@@ -11,7 +11,8 @@ from compliance.checking import check_buckets
 from compliance.models import BucketCompliance, RunVerification
 from compliance.remediation import RemediationRefused, start_remediation
 from compliance.verification import verify_run
-from requests_app.models import AuditEntry, CatalogStatus, RequestStatus
+from core.models import AuditEntry
+from requests_app.models import CatalogStatus, RequestStatus
 from runner import outcomes
 from runner.models import Run, RunStatus
 from tests.conftest import make_user

@@ -46,6 +46,7 @@ ACCESS = {
     ("api-run-cancel", "POST"): ("approve", "runner.cancel_run", {APPROVER}),
     ("api-request-retry", "POST"): ("approve", "runner.retry_run", {APPROVER}),
     ("replication-health-api", "GET"): ("read", "replication.view_bucketpair", READERS),
+    ("bucket-compliance-api", "GET"): ("read", "compliance.view_finding", READERS),
     ("api-schema", "GET"): None,
     ("api-docs", "GET"): None,
 }
