@@ -5,6 +5,8 @@ and the guardrails say it must be. It stays *open* (``last_seen_at`` moving on) 
 seeing it and is *cleared* by the first check that no longer does; both moments are audited.
 """
 
+import json
+
 from django.db import models
 
 from requests_app.models import CatalogEntry
@@ -61,6 +63,19 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.entry.bucket_name} {self.field} ({self.status})"
+
+    @property
+    def expected_text(self) -> str:
+        return _shown(self.expected)
+
+    @property
+    def actual_text(self) -> str:
+        return _shown(self.actual)
+
+
+def _shown(value) -> str:
+    """A finding's value as people read it on the page: JSON, or "(absent)"."""
+    return "(absent)" if value is None else json.dumps(value, sort_keys=True)
 
 
 class RunVerification(models.Model):

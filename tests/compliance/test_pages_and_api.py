@@ -63,7 +63,7 @@ def test_catalog_and_request_pages_show_the_findings(client, requester, three_bu
     for url in (f"/catalog/{drifted.bucket_name}/", f"/requests/{drifted.request.request_id}/"):
         page = client.get(url).content.decode()
         assert "Open findings" in page and "<code>versioning</code>" in page
-        assert "<code>Enabled</code>" in page and "<code>Suspended</code>" in page
+        assert "<code>&quot;Enabled&quot;</code>" in page and "<code>&quot;Suspended&quot;</code>" in page
         assert "Remediate" not in page  # a requester cannot start a remediation
     gone = client.get(f"/catalog/{three_buckets['gone'].bucket_name}/").content.decode()
     assert "Unknown" in gone and "does not exist" in gone
