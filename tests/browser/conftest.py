@@ -73,16 +73,23 @@ def in_plain_thread(function):
 def open_session(browser):
     """``open_session()`` -> a page in a fresh browser context (its own cookies: one per person)."""
     contexts = []
+    blocked = []  # what the Content-Security-Policy refused: a page relying on an inline script or style
 
     def open_page():
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
+        # axe-core arrives as an init script (the browser's own, not the page's): the portal's CSP
+        # refuses the inline <script> that add_script_tag would insert.
+        context.add_init_script(path=str(AXE_SCRIPT))
+        context.on("console", lambda message: blocked.append(f"{message.page and message.page.url}: {message.text}")
+                   if "Content Security Policy" in message.text else None)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not blocked, "the Content-Security-Policy blocked:\n" + "\n".join(blocked)
 
 
 class Checkpoints:
