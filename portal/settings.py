@@ -349,6 +349,11 @@ LOCAL_REPLICATION_FAULTS = {
     "corrupt": env.float("LOCAL_REPLICATION_CORRUPT_SHARE", default=0.0),
 }
 LOCAL_REPLICATION_DELAY_SECONDS = env.float("LOCAL_REPLICATION_DELAY_SECONDS", default=5.0)
+# A certificate URL whose fetch failed is refused without fetching again for this long.
+SNS_CERTIFICATE_FAILURE_CACHE_SECONDS = env.int("SNS_CERTIFICATE_FAILURE_CACHE_SECONDS", default=300)
+# A source address refused this many times within the window gets 429 at once until the window ends.
+SNS_REFUSALS_PER_SOURCE = env.int("SNS_REFUSALS_PER_SOURCE", default=20)
+SNS_REFUSAL_WINDOW_SECONDS = env.int("SNS_REFUSAL_WINDOW_SECONDS", default=300)
 
 # --- Runner ---------------------------------------------------------------------------
 # The Terraform stack every apply run uses (tests point it at terraform/testing/s3-request-fake).

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -185,14 +186,22 @@ def check_age(timestamp: datetime, now: datetime, max_age: timedelta) -> None:
 class CertificateCache:
     """Public keys of signing certificates by URL, fetched once through ``fetch``.
 
-    Bounded (least recently used goes first) so that a stream of valid-looking URLs cannot
-    grow memory; thread-safe because the web server serves deliveries in threads.
+    A URL whose fetch (or certificate) failed is remembered as failed for ``failure_seconds``:
+    deliveries naming it again are refused at once, without fetching, so a forger naming an
+    allowed topic cannot make the portal fetch on demand (each new URL still costs one fetch;
+    the webhook's per-source refusal limit bounds those). Both maps are bounded (least recently
+    used goes first) so that a stream of valid-looking URLs cannot grow memory; thread-safe
+    because the web server serves deliveries in threads.
     """
 
-    def __init__(self, fetch: Callable[[str], bytes], max_entries: int = 32):
+    def __init__(self, fetch: Callable[[str], bytes], max_entries: int = 32, failure_seconds: float = 300,
+                 clock: Callable[[], float] = time.monotonic):
         self._fetch = fetch
         self._max_entries = max_entries
+        self._failure_seconds = failure_seconds
+        self._clock = clock
         self._keys: OrderedDict[str, rsa.RSAPublicKey] = OrderedDict()
+        self._failures: OrderedDict[str, tuple[float, SnsRefusal]] = OrderedDict()
         self._lock = threading.Lock()
 
     def public_key(self, url: str) -> rsa.RSAPublicKey:
@@ -200,12 +209,26 @@ class CertificateCache:
             if url in self._keys:
                 self._keys.move_to_end(url)
                 return self._keys[url]
-        key = self._load(url)
+            failed = self._failures.get(url)
+            if failed and self._clock() < failed[0]:
+                refusal = failed[1]
+                raise SnsRefusal(refusal.status, refusal.reason, f"{refusal.detail} (remembered, not fetched again)")
+        try:
+            key = self._load(url)
+        except SnsRefusal as refusal:
+            with self._lock:
+                self._remember(self._failures, url, (self._clock() + self._failure_seconds, refusal))
+            raise
         with self._lock:
-            self._keys[url] = key
-            while len(self._keys) > self._max_entries:
-                self._keys.popitem(last=False)
+            self._failures.pop(url, None)
+            self._remember(self._keys, url, key)
         return key
+
+    def _remember(self, entries: OrderedDict, url: str, value) -> None:
+        entries[url] = value
+        entries.move_to_end(url)
+        while len(entries) > self._max_entries:
+            entries.popitem(last=False)
 
     def _load(self, url: str) -> rsa.RSAPublicKey:
         try:

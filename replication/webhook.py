@@ -12,16 +12,18 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from replication import aws
+from replication import aws, refusal_limit
 from replication.ingest import count_refusal, ingest
 from replication.dev_certificates import fetch_certificate
 from replication.sns import CertificateCache, SnsRefusal, SnsVerifier
 
 logger = logging.getLogger(__name__)
 
-# Process-wide, so a certificate is fetched once per URL. Tests replace this object (its
-# fetcher) with one serving their own certificate; nothing else is ever swapped.
-CERTIFICATES = CertificateCache(fetch_certificate)
+# Process-wide, so a certificate is fetched once per URL (and a failed URL not again for a while).
+# Tests replace this object (its fetcher) with one serving their own certificate; nothing else is
+# ever swapped.
+CERTIFICATES = CertificateCache(fetch_certificate,
+                                failure_seconds=settings.SNS_CERTIFICATE_FAILURE_CACHE_SECONDS)
 
 
 def verifier() -> SnsVerifier:
@@ -36,6 +38,12 @@ def verifier() -> SnsVerifier:
 @csrf_exempt
 @require_POST
 def sns_replication_hook(request):
+    if refusal_limit.is_limited(_source(request)):
+        # Not counted again, so the limit ends with its window.
+        logger.warning("SNS delivery refused", extra={"reason": "rate_limited", "status": 429,
+                                                      "remote_addr": _source(request)})
+        return JsonResponse({"status": "refused", "reason": "rate_limited"}, status=429,
+                            headers={"Retry-After": str(settings.SNS_REFUSAL_WINDOW_SECONDS)})
     body = request.read(settings.SNS_MAX_BODY_BYTES + 1)
     try:
         message = verifier().verify(body)
@@ -51,8 +59,13 @@ def sns_replication_hook(request):
     return JsonResponse({"status": result.outcome, "new_events": result.new_events})
 
 
+def _source(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 def refuse(request, status: int, reason: str, detail: str, **extra) -> JsonResponse:
     count_refusal(reason)
+    refusal_limit.count(_source(request))
     logger.warning("SNS delivery refused", extra={"reason": reason, "detail": detail[:500], "status": status,
                                                   "remote_addr": request.META.get("REMOTE_ADDR"), **extra})
     return JsonResponse({"status": "refused", "reason": reason}, status=status)

@@ -29,6 +29,15 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_sns_refusals_counted():
+    """The SNS hook's per-source refusal counts live in the shared cache: each test starts at zero."""
+    from replication import refusal_limit
+
+    refusal_limit.forget("127.0.0.1")
+    yield
+
+
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):
