@@ -312,6 +312,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django-q": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # django-axes announces itself at every start (each manage.py command); its login failures stay.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
