@@ -1,7 +1,7 @@
 """Every pattern of the contract and the API matches the whole value in ASCII.
 
 The patterns are collected, not listed: every ``pattern`` of the models' JSON schemas (checked
-through the models themselves) and every ``*_PATTERN`` constant of the portal's modules (checked
+through the models themselves) and every ``*_PATTERN`` constant of the project's apps (checked
 through ``full_match``, the only matcher the source may use: the last test enforces that).
 Each is fed values it accepts, the same with a trailing newline, and with non-ASCII digits.
 """
@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,9 @@ from tests.contract.cases import request_input
 from tests.contract.test_loading import SEED_CONTRACT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("requests_app", "core", "replication", "portal", "runner")
+# Every app of the project (not third-party ones): an app added later is covered too.
+PACKAGES = tuple(sorted(app.name for app in apps.get_app_configs()
+                        if Path(app.path).is_relative_to(PROJECT_ROOT) and "site-packages" not in app.path))
 # Modules that may use `re` directly, and why.
 DIRECT_RE_ALLOWED = {
     "requests_app/contract/patterns.py": "the matcher itself",
@@ -84,6 +87,7 @@ MODULE_CASES = sorted(module_patterns().items())
 
 
 def test_the_collection_finds_the_known_patterns():
+    assert {"core", "portal", "replication", "requests_app", "runner"} <= set(PACKAGES)
     assert {field for _, field, _ in SCHEMA_CASES} >= {"application", "owner", "requester", "costCenter", "id"}
     assert {name.rsplit(".", 1)[1] for name, _ in MODULE_CASES} >= {
         "REQUEST_ID_PATTERN", "TAG_CHARACTERS_PATTERN", "HTTPS_ORIGIN_PATTERN", "BUCKET_NAME_CHARACTERS_PATTERN",
