@@ -25,7 +25,8 @@ def recreate_database(url: str) -> None:
 def portal_environment(url: str | None, var_dir: Path, **overrides: str) -> dict:
     """This process's environment for a portal on `url` (None: the embedded SQLite under `var_dir`)."""
     environment = {"DJANGO_SETTINGS_MODULE": "portal.settings", **os.environ, "BUCKETWISE_VAR_DIR": str(var_dir),
-                   "SECRET_KEY": "bench-only", "DEBUG": "false", "LOG_LEVEL": "ERROR", **overrides}
+                   "SECRET_KEY": "bench-only", "AUDIT_CHAIN_KEY": "bench-only-audit-chain-key-of-32-characters",
+                   "DEBUG": "false", "LOG_LEVEL": "ERROR", **overrides}
     environment.pop("REDIS_URL", None)
     if url:
         environment["DATABASE_URL"] = url

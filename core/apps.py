@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +9,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Platform core"
+
+    def ready(self):
+        from core.schedules import sync_checkpoint_schedules
+
+        post_migrate.connect(sync_checkpoint_schedules, sender=self, dispatch_uid="core-checkpoint-schedules")

@@ -1,23 +1,26 @@
-"""The audit trail: an append-only chain where each entry carries the SHA-256 of the previous.
+"""The audit trail: an append-only chain where each entry carries an HMAC over its content and the
+previous entry's hash.
 
 Every state change, vote, guardrail evaluation, import and Terraform step is written
 through :func:`record`. Appends are serialised on a locked row so that two concurrent
-writers cannot both link to the same predecessor. :func:`verify_chain` recomputes every
-hash and reports the first link that does not hold (an entry edited or deleted in the
-database behind the application's back).
+writers cannot both link to the same predecessor. Entry hashes are HMAC-SHA256 under the
+chain key (``core.audit_keys``), whose id is stored on the entry; entries written before the
+chain was keyed have no key id and a plain SHA-256 (*legacy* entries, verified with the old
+function, and only as the start of the chain). ``core.audit_verify`` checks the chain.
 """
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit_keys import ChainKey, signing_key
 from core.models import AuditChainLock, AuditEntry
 
 GENESIS_HASH = "0" * 64
+LEGACY_KEY_ID = ""  # entries written before the chain was keyed
 
 
 def _normalise(detail: dict) -> dict:
@@ -29,37 +32,39 @@ def _timestamp_text(timestamp: datetime) -> str:
     return timestamp.astimezone(dt_timezone.utc).isoformat(timespec="microseconds")
 
 
-def compute_entry_hash(previous_hash: str, *, timestamp, actor, action, request_id,
+def canonical_entry(previous_hash: str, *, key_id: str, timestamp, actor, action, request_id, bucket_name,
+                    environment, detail) -> bytes:
+    """The bytes an entry's hash covers. A keyed entry's include its key id; a legacy entry's are
+    exactly what the unkeyed chain hashed."""
+    content = {
+        "previous_hash": previous_hash,
+        "timestamp": _timestamp_text(timestamp),
+        "actor": actor,
+        "action": action,
+        "request_id": request_id,
+        "bucket_name": bucket_name,
+        "environment": environment,
+        "detail": detail,
+    }
+    if key_id != LEGACY_KEY_ID:
+        content["key_id"] = key_id
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def compute_entry_hash(previous_hash: str, *, key: ChainKey | None, timestamp, actor, action, request_id,
                        bucket_name, environment, detail) -> str:
-    canonical = json.dumps(
-        {
-            "previous_hash": previous_hash,
-            "timestamp": _timestamp_text(timestamp),
-            "actor": actor,
-            "action": action,
-            "request_id": request_id,
-            "bucket_name": bucket_name,
-            "environment": environment,
-            "detail": detail,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """HMAC-SHA256 under ``key``; with ``key=None``, the legacy unkeyed SHA-256."""
+    payload = canonical_entry(previous_hash, key_id=key.key_id if key else LEGACY_KEY_ID, timestamp=timestamp,
+                              actor=actor, action=action, request_id=request_id, bucket_name=bucket_name,
+                              environment=environment, detail=detail)
+    return key.mac(payload) if key else hashlib.sha256(payload).hexdigest()
 
 
-def _entry_hash(entry: AuditEntry) -> str:
-    return compute_entry_hash(
-        entry.previous_hash,
-        timestamp=entry.timestamp,
-        actor=entry.actor,
-        action=entry.action,
-        request_id=entry.request_id,
-        bucket_name=entry.bucket_name,
-        environment=entry.environment,
-        detail=entry.detail,
-    )
+def entry_content(entry: AuditEntry) -> dict:
+    """An entry's hashed columns (besides ``previous_hash`` and ``key_id``) as keyword arguments."""
+    return {"timestamp": entry.timestamp, "actor": entry.actor, "action": entry.action,
+            "request_id": entry.request_id, "bucket_name": entry.bucket_name, "environment": entry.environment,
+            "detail": entry.detail}
 
 
 def actor_name(user) -> str:
@@ -78,6 +83,7 @@ def record(action: str, *, actor, request=None, detail: dict | None = None,
     e.g. a BucketRequest) fills the request columns."""
     AuditChainLock.objects.select_for_update().get_or_create(pk=1)
     last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+    key = signing_key()
     entry = AuditEntry(
         timestamp=timezone.now(),
         actor=actor_name(actor),
@@ -87,28 +93,8 @@ def record(action: str, *, actor, request=None, detail: dict | None = None,
         environment=environment or (request.environment if request is not None else ""),
         detail=_normalise(detail),
         previous_hash=last or GENESIS_HASH,
+        key_id=key.key_id,
     )
-    entry.entry_hash = _entry_hash(entry)
+    entry.entry_hash = compute_entry_hash(entry.previous_hash, key=key, **entry_content(entry))
     entry.save()
     return entry
-
-
-@dataclass(frozen=True)
-class BrokenLink:
-    entry_id: int
-    reason: str
-
-
-def verify_chain(batch_size: int = 2000) -> tuple[int, BrokenLink | None]:
-    """Walk the chain in order; return how many entries were checked and the first break."""
-    expected_previous = GENESIS_HASH
-    checked = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=batch_size):
-        if entry.previous_hash != expected_previous:
-            return checked, BrokenLink(entry.id, "previous_hash does not match the entry before it "
-                                                 "(an entry was removed or reordered)")
-        if _entry_hash(entry) != entry.entry_hash:
-            return checked, BrokenLink(entry.id, "content does not match its hash (the entry was edited)")
-        expected_previous = entry.entry_hash
-        checked += 1
-    return checked, None

@@ -1,13 +1,16 @@
-"""The audit trail as CSV: the one row -> CSV mapping, and checking an exported file.
+"""The audit trail as CSV: the one row -> CSV mapping, and checking an exported file on its own.
 
 The CSV is produced line by line from a database cursor (``.iterator()``), so memory stays
 flat however long the trail is. Owner and purpose belong to the request side, which passes
 them in (``request_columns``), so the platform core imports no feature app.
 
-An auditor who downloads the trail (often one environment's rows) can prove two things:
-every row still hashes to its ``entry_hash`` and rows that are neighbours in the chain
-link to each other (nothing in the file was edited), and every row is the entry the
-database holds under that id (the file and the trail tell the same story).
+Every export first writes a checkpoint (``core.audit_checkpoints``) that records exactly which
+entries the file holds (their ids and hashes, digested) and the chain's head; each row names
+that checkpoint. So a file verifies on its own, with the key and the checkpoint bucket but
+without the database: every row still hashes to its ``entry_hash`` (nothing edited), and the
+rows are exactly those the checkpoint recorded (nothing removed, added or reordered). Cells
+that would start a spreadsheet formula are neutralised (``core.csv_cells``) and restored
+before checking.
 """
 
 import csv
@@ -16,13 +19,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from core.audit import compute_entry_hash
+from core.audit import LEGACY_KEY_ID, compute_entry_hash
+from core.audit_checkpoints import ALL_ENVIRONMENTS, REASON_EXPORT, checkpoint_now, exported_entries, rows_digest
+from core.audit_keys import verification_keys
+from core.csv_cells import neutralise_row, restore_row
 from core.models import AuditEntry
 
 # The existing workflow's columns first, in its order; ours after them.
 WORKFLOW_COLUMNS = ["timestamp_utc", "request_id", "bucket_name", "owner", "environment", "purpose",
                     "action", "approver", "status"]
-EXTRA_COLUMNS = ["actor", "entry_id", "detail", "previous_hash", "entry_hash"]
+EXTRA_COLUMNS = ["actor", "entry_id", "detail", "previous_hash", "entry_hash", "key_id", "checkpoint"]
 AUDIT_CSV_COLUMNS = WORKFLOW_COLUMNS + EXTRA_COLUMNS
 CHUNK_ROWS = 2000
 CSV_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -30,7 +36,7 @@ CSV_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # The audit entry's own columns, read as plain tuples (no model instance per row: a million-row
 # export spends its time in the database and the CSV writer, not in building objects).
 _ENTRY_FIELDS = ("timestamp", "request_id", "bucket_name", "environment", "action", "actor", "id", "detail",
-                 "previous_hash", "entry_hash")
+                 "previous_hash", "entry_hash", "key_id")
 _NO_REQUEST = ("", "")
 
 
@@ -47,11 +53,13 @@ def _approver(action: str, actor: str) -> str:
     return actor if deciding and actor != "system" else ""
 
 
-def audit_row(entry: tuple, request_columns: Mapping[str, tuple[str, str]]) -> list[str]:
-    """One CSV row from an entry's ``_ENTRY_FIELDS`` values and its request's owner and purpose."""
-    timestamp, request_id, bucket_name, environment, action, actor, entry_id, detail, previous_hash, entry_hash = entry
+def audit_row(entry: tuple, request_columns: Mapping[str, tuple[str, str]], checkpoint: int) -> list[str]:
+    """One CSV row (cells neutralised) from an entry's ``_ENTRY_FIELDS`` values, its request's owner and
+    purpose, and the sequence number of the export's checkpoint."""
+    (timestamp, request_id, bucket_name, environment, action, actor, entry_id, detail, previous_hash, entry_hash,
+     key_id) = entry
     owner, purpose = request_columns.get(request_id, _NO_REQUEST)
-    return [
+    return neutralise_row([
         timestamp.astimezone(timezone.utc).strftime(CSV_TIMESTAMP_FORMAT),
         request_id,
         bucket_name,
@@ -66,7 +74,9 @@ def audit_row(entry: tuple, request_columns: Mapping[str, tuple[str, str]]) -> l
         json.dumps(detail, sort_keys=True, ensure_ascii=False),
         previous_hash,
         entry_hash,
-    ]
+        key_id,
+        str(checkpoint),
+    ])
 
 
 class _LineBuffer:
@@ -77,33 +87,63 @@ class _LineBuffer:
 
 
 def audit_csv_lines(environment: str | None, request_columns: Mapping[str, tuple[str, str]]) -> Iterator[str]:
-    """The CSV, header first, one line per entry, read from the database in chunks."""
+    """The CSV of one environment (None: every entry, with or without an environment), header first.
+
+    Writes the export's checkpoint now (before the first line; a bucket that is down leaves it
+    pending and the export goes on), then streams the entries it recorded.
+    """
+    checkpoint = checkpoint_now(REASON_EXPORT, export_environment=environment)
+    entries = exported_entries(environment, checkpoint.head_entry_id).values_list(*_ENTRY_FIELDS)
+    return _lines(entries, request_columns, checkpoint.sequence)
+
+
+def _lines(entries, request_columns, checkpoint: int) -> Iterator[str]:
     writer = csv.writer(_LineBuffer(), lineterminator="\n")
     yield writer.writerow(AUDIT_CSV_COLUMNS)
-    entries = AuditEntry.objects.order_by("id")
-    if environment:
-        entries = entries.filter(environment=environment)
-    for entry in entries.values_list(*_ENTRY_FIELDS).iterator(chunk_size=CHUNK_ROWS):
-        yield writer.writerow(audit_row(entry, request_columns))
+    for entry in entries.iterator(chunk_size=CHUNK_ROWS):
+        yield writer.writerow(audit_row(entry, request_columns, checkpoint))
 
+
+# --- Checking a file ----------------------------------------------------------------------------
 
 def read_audit_csv(path: Path) -> list[dict]:
+    """The file's rows with neutralised cells restored to the values that were hashed."""
     with open(path, encoding="utf-8", newline="") as exported:
-        return list(csv.DictReader(exported))
+        return [restore_row(row) for row in csv.DictReader(exported)]
 
 
 def recomputed_hash(row: dict) -> str:
+    """The row's hash from its columns, under the key its ``key_id`` names (legacy rows: unkeyed)."""
+    key_id = row.get("key_id", LEGACY_KEY_ID)
+    key = None if key_id == LEGACY_KEY_ID else verification_keys().get(key_id)
+    if key_id != LEGACY_KEY_ID and key is None:
+        raise UnknownKey(key_id)
     timestamp = datetime.strptime(row["timestamp_utc"], CSV_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
-    return compute_entry_hash(row["previous_hash"], timestamp=timestamp, actor=row["actor"],
+    return compute_entry_hash(row["previous_hash"], key=key, timestamp=timestamp, actor=row["actor"],
                               action=row["action"], request_id=row["request_id"],
                               bucket_name=row["bucket_name"], environment=row["environment"],
                               detail=json.loads(row["detail"]))
 
 
+class UnknownKey(ValueError):
+    def __init__(self, key_id: str):
+        super().__init__(f"signed with key id {key_id!r}, which is not configured")
+
+
+def is_legacy_export(rows: list[dict]) -> bool:
+    """Exported before exports named their checkpoint: checked against the database instead."""
+    return bool(rows) and "checkpoint" not in rows[0]
+
+
 def file_problems(rows: list[dict]) -> list[str]:
     """Rows whose hash does not recompute, and broken links between consecutive entries."""
-    problems = [f"entry {row['entry_id']}: hash does not match its columns"
-                for row in rows if recomputed_hash(row) != row["entry_hash"]]
+    problems = []
+    for row in rows:
+        try:
+            if recomputed_hash(row) != row["entry_hash"]:
+                problems.append(f"entry {row['entry_id']}: its columns do not match its hash (edited)")
+        except UnknownKey as error:
+            problems.append(f"entry {row['entry_id']}: {error}")
     for before, after in zip(rows, rows[1:]):
         consecutive = int(after["entry_id"]) == int(before["entry_id"]) + 1
         if consecutive and after["previous_hash"] != before["entry_hash"]:
@@ -111,8 +151,34 @@ def file_problems(rows: list[dict]) -> list[str]:
     return problems
 
 
+def checkpoint_problems(rows: list[dict], checkpoints: Mapping[int, dict]) -> list[str]:
+    """Whether the rows are exactly those the export's checkpoint (from the bucket) recorded."""
+    named = {row["checkpoint"] for row in rows}
+    if len(named) != 1:
+        return [f"rows name different checkpoints ({', '.join(sorted(named))}): not one export"]
+    sequence = int(named.pop())
+    checkpoint = checkpoints.get(sequence)
+    if checkpoint is None:
+        return [f"checkpoint #{sequence}, which the file names, is not in the checkpoint bucket "
+                "(not written yet, or the file is not from this trail)"]
+    export = checkpoint.get("export")
+    if not export:
+        return [f"checkpoint #{sequence} is not an export's checkpoint"]
+    problems = []
+    environments = {row["environment"] for row in rows}
+    if export["environment"] != ALL_ENVIRONMENTS and environments - {export["environment"]}:
+        problems.append(f"the export was of environment {export['environment']!r}, the file holds rows of "
+                        f"{', '.join(sorted(repr(e) for e in environments - {export['environment']}))}")
+    digest = rows_digest((int(row["entry_id"]), row["entry_hash"]) for row in rows)
+    if len(rows) != export["rows"] or digest != export["rows_digest"]:
+        problems.append(f"the file holds {len(rows)} rows, checkpoint #{sequence} recorded {export['rows']} "
+                        f"(entries #{export['first_entry_id']} to #{export['last_entry_id']}) and they differ: rows "
+                        "were removed, added, replaced or reordered")
+    return problems
+
+
 def database_problems(rows: list[dict]) -> list[str]:
-    """Rows that are not the entry the database holds under their id."""
+    """Rows that are not the entry the database holds under their id (legacy exports)."""
     stored = dict(AuditEntry.objects.filter(id__in=[int(row["entry_id"]) for row in rows])
                   .values_list("id", "entry_hash"))
     return [f"entry {row['entry_id']}: not the entry the audit trail holds under this id"

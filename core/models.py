@@ -101,6 +101,8 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32, blank=True, default="",
+                              help_text="Id of the key whose HMAC entry_hash is; empty for legacy (unkeyed) entries.")
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -130,3 +132,30 @@ class AuditChainLock(models.Model):
 
     def __str__(self):
         return "audit chain lock"
+
+
+class AuditCheckpoint(models.Model):
+    """A checkpoint of the audit chain, as written (or still to be written) to the Object Lock bucket.
+
+    The bucket holds the proof; this row is the portal's record of what it wrote: the exact
+    document (so a retry writes the same bytes), and whether and when the write succeeded.
+    Written through ``core.audit_checkpoints``.
+    """
+
+    sequence = models.PositiveIntegerField(unique=True)
+    reason = models.CharField(max_length=16)
+    entry_count = models.PositiveBigIntegerField()
+    head_entry_id = models.PositiveBigIntegerField()
+    document = models.TextField(help_text="The signed JSON document, byte for byte as written to the bucket.")
+    checkpoint_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    written_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self):
+        return f"checkpoint #{self.sequence} ({self.entry_count} entries)"
+

@@ -34,6 +34,32 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only
 
+# The audit chain's HMAC key (docs/decisions/audit-keyed-chain.md): never in the database.
+# AUDIT_CHAIN_KEY signs new entries under the id AUDIT_CHAIN_KEY_ID; earlier keys stay in
+# AUDIT_CHAIN_RETIRED_KEYS ("id:secret,id:secret") so the entries they signed still verify.
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_KEY_ID = env.str("AUDIT_CHAIN_KEY_ID", default="k1")
+AUDIT_CHAIN_RETIRED_KEYS = {}
+for _retired in env.list("AUDIT_CHAIN_RETIRED_KEYS", default=[]):
+    _key_id, _, _secret = _retired.partition(":")
+    if not _key_id or not _secret:
+        raise ImproperlyConfigured("AUDIT_CHAIN_RETIRED_KEYS is a comma-separated list of id:secret pairs.")
+    AUDIT_CHAIN_RETIRED_KEYS[_key_id] = _secret
+if not AUDIT_CHAIN_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY is required when DEBUG is off (at least 32 characters, kept outside the "
+            "database). Set it in the environment (or DEBUG=true for local development only)."
+        )
+    AUDIT_CHAIN_KEY = "insecure-development-audit-chain-key-only-for-debug"  # noqa: S105 - DEBUG only
+    AUDIT_CHAIN_KEY_ID = "dev-insecure"
+if len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long.")
+if AUDIT_CHAIN_KEY_ID in AUDIT_CHAIN_RETIRED_KEYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_CHAIN_KEY_ID {AUDIT_CHAIN_KEY_ID!r} is also listed in AUDIT_CHAIN_RETIRED_KEYS: give a new key a new id."
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
@@ -401,3 +427,14 @@ COMPLIANCE_BATCH_SIZE = env.int("COMPLIANCE_BATCH_SIZE", default=50)
 COMPLIANCE_AWS_TIMEOUT_SECONDS = env.float("COMPLIANCE_AWS_TIMEOUT_SECONDS", default=10)
 # Read a bucket back right after each successful apply (the run is verified only when clean).
 COMPLIANCE_VERIFY_AFTER_APPLY = env.bool("COMPLIANCE_VERIFY_AFTER_APPLY", default=True)
+
+# --- Audit checkpoints (docs/audit.md) ----------------------------------------------------
+# Checkpoints of the audit chain are written as objects to this bucket, which must have S3 Object
+# Lock enabled; each object is locked in COMPLIANCE mode for the retention below. `make run`
+# creates the bucket in the local AWS.
+AUDIT_CHECKPOINT_BUCKET = env.str("AUDIT_CHECKPOINT_BUCKET", default="bucketwise-audit-checkpoints")
+AUDIT_CHECKPOINT_PREFIX = env.str("AUDIT_CHECKPOINT_PREFIX", default="audit-checkpoints/")
+AUDIT_CHECKPOINT_REGION = env.str("AUDIT_CHECKPOINT_REGION", default=AWS_REGION)
+AUDIT_CHECKPOINT_RETENTION_DAYS = env.int("AUDIT_CHECKPOINT_RETENTION_DAYS", default=2557)
+# A checkpoint is written this often (django-q schedule, synced on every migrate) and at every export.
+AUDIT_CHECKPOINT_INTERVAL_MINUTES = env.int("AUDIT_CHECKPOINT_INTERVAL_MINUTES", default=15)

@@ -10,7 +10,7 @@ from portal.health import overall_health
 @never_cache
 def healthz(request):
     report = overall_health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    return JsonResponse(report, status=503 if report["status"] == "unhealthy" else 200)
 
 
 def home(request):

@@ -221,6 +221,18 @@ def local_aws(local_aws_endpoint, settings, monkeypatch):
     return local_aws_endpoint
 
 
+@pytest.fixture
+def checkpoint_bucket(local_aws, settings):
+    """A fresh audit checkpoint bucket (Object Lock, compliance mode) in the local AWS; returns its name."""
+    from uuid import uuid4
+
+    from core import audit_checkpoints
+
+    settings.AUDIT_CHECKPOINT_BUCKET = f"audit-checkpoints-{uuid4().hex[:12]}"
+    audit_checkpoints.ensure_bucket()
+    return settings.AUDIT_CHECKPOINT_BUCKET
+
+
 def moto_certificate_fetcher(moto_endpoint: str, fetched: list):
     """The development fetcher (moto's certificate from the local AWS), recording the URLs it fetched.
 

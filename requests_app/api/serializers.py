@@ -163,3 +163,43 @@ class AuditEntrySerializer(serializers.Serializer):
     detail = serializers.JSONField()
     previousHash = serializers.CharField(source="previous_hash")
     entryHash = serializers.CharField(source="entry_hash")
+    keyId = serializers.CharField(source="key_id", help_text="Key of the entry's HMAC; empty for legacy entries.")
+
+
+class AuditFindingSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["edited", "recomputed", "deleted", "unkeyed", "unknown_key", "truncated",
+                                            "checkpoint_mismatch", "checkpoints"])
+    message = serializers.CharField()
+    entryId = serializers.IntegerField(source="entry_id", allow_null=True)
+    checkpoint = serializers.IntegerField(allow_null=True)
+
+
+class CheckpointWritesSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    pending = serializers.IntegerField()
+    oldestPending = serializers.IntegerField(source="oldest_pending", allow_null=True)
+    oldestPendingSince = serializers.CharField(source="oldest_pending_since", allow_null=True)
+    attempts = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    lastWritten = serializers.IntegerField(source="last_written", allow_null=True)
+    lastWrittenAt = serializers.CharField(source="last_written_at", allow_null=True)
+
+
+class LastCheckpointSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    createdAt = serializers.CharField(source="created_at")
+    entryCount = serializers.IntegerField(source="entry_count")
+    headEntryId = serializers.IntegerField(source="head_entry_id")
+    keyId = serializers.CharField(source="key_id")
+
+
+class AuditVerificationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    entries = serializers.IntegerField()
+    legacyEntries = serializers.IntegerField(source="legacy_entries")
+    checkpoints = serializers.IntegerField()
+    lastCheckpoint = LastCheckpointSerializer(source="last_checkpoint", allow_null=True)
+    findings = AuditFindingSerializer(many=True)
+    moreFindings = serializers.IntegerField(source="more_findings")
+    checkpointWrites = CheckpointWritesSerializer(source="checkpoint_writes")
+

@@ -12,5 +12,6 @@ urlpatterns = [
     path("s3-requests/<str:request_id>/reject/", views.RejectRequest.as_view(), name="request-reject"),
     path("catalog/buckets/", views.CatalogList.as_view(), name="catalog-list"),
     path("audit/", views.AuditList.as_view(), name="audit-list"),
+    path("audit/verify/", views.AuditVerify.as_view(), name="audit-verify"),
     path("backstage/entities/", backstage.BackstageEntities.as_view(), name="backstage-entities"),
 ]

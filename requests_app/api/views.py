@@ -11,13 +11,14 @@ from rest_framework.views import APIView
 
 from core.api.backstage_user import backstage_requester
 from core.api.permissions import Rule, token_of
+from core.audit_verify import trail_status
+from core.models import AuditEntry
 from requests_app import approvals, submission
 from requests_app.api import serializers as s
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from core.models import AuditEntry
 from requests_app.models import Decision
 from requests_app.visibility import visible_catalog, visible_requests
 
@@ -252,4 +253,17 @@ class AuditList(generics.ListAPIView):
                 return JsonResponse({"detail": str(error)}, status=400)
         return super().get(http_request, *args, **kwargs)
 
+
+class AuditVerify(APIView):
+    access = {"GET": Rule("read", "core.view_auditentry")}
+
+    @extend_schema(
+        summary="Verify the audit trail: the keyed chain, against every checkpoint in the Object Lock bucket",
+        description="Always 200 when the check ran: `ok` is false and `findings` name what does not hold "
+                    "(edited, recomputed, deleted, truncated, ...). `checkpointWrites` says whether checkpoints "
+                    "reach their bucket.",
+        responses=s.AuditVerificationSerializer,
+    )
+    def get(self, http_request):
+        return Response(s.AuditVerificationSerializer(trail_status()).data)
 

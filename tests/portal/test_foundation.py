@@ -23,6 +23,9 @@ SETTINGS_PROBE = (
 )
 
 
+AUDIT_KEY = "k" * 32
+
+
 def load_settings(**environment):
     base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings", "BUCKETWISE_VAR_DIR": "/tmp/bw-probe"}
     return subprocess.run(
@@ -32,7 +35,7 @@ def load_settings(**environment):
 
 
 def test_embedded_default_uses_sqlite_orm_broker_and_a_shared_file_cache():
-    result = load_settings(SECRET_KEY="x")
+    result = load_settings(SECRET_KEY="x", AUDIT_CHAIN_KEY=AUDIT_KEY)
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
     assert loaded["engine"] == "django.db.backends.sqlite3"
@@ -44,7 +47,7 @@ def test_embedded_default_uses_sqlite_orm_broker_and_a_shared_file_cache():
 
 def test_scale_out_uses_postgresql_and_redis():
     result = load_settings(
-        SECRET_KEY="x", DATABASE_URL="postgres://postgres@127.0.0.1:5432/bucketwise",
+        SECRET_KEY="x", AUDIT_CHAIN_KEY=AUDIT_KEY, DATABASE_URL="postgres://postgres@127.0.0.1:5432/bucketwise",
         REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stderr
@@ -62,6 +65,18 @@ def test_startup_refuses_a_missing_secret_key_when_debug_is_off():
 
 def test_debug_mode_runs_without_a_secret_key():
     assert load_settings(DEBUG="true").returncode == 0
+
+
+@pytest.mark.parametrize("environment, refusal", [
+    ({}, "AUDIT_CHAIN_KEY is required"),
+    ({"AUDIT_CHAIN_KEY": "short"}, "at least 32 characters"),
+    ({"AUDIT_CHAIN_KEY": AUDIT_KEY, "AUDIT_CHAIN_KEY_ID": "k2", "AUDIT_CHAIN_RETIRED_KEYS": f"k2:{AUDIT_KEY}"},
+     "also listed in AUDIT_CHAIN_RETIRED_KEYS"),
+])
+def test_startup_refuses_a_missing_weak_or_reused_audit_chain_key_when_debug_is_off(environment, refusal):
+    result = load_settings(SECRET_KEY="x", **environment)
+    assert result.returncode != 0
+    assert refusal in result.stderr
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Management commands: verify_audit, export_audit, export_catalog, s3_contract import."""
+"""Management commands: export_audit, export_catalog, s3_contract import (verify_audit: tests/core)."""
 
 import csv
 import re
@@ -29,85 +29,6 @@ def run(*args) -> tuple[int, str, str]:
     except SystemExit as exit_:
         code = exit_.code
     return code, out.getvalue(), err.getvalue()
-
-
-def test_verify_audit_passes_on_an_intact_chain(team_member):
-    submit_request(prod_input(), team_member)
-    code, out, _ = run("verify_audit")
-    assert code == 0 and "chain intact" in out
-
-
-def test_verify_audit_reports_an_entry_edited_in_the_database(team_member):
-    submit_request(prod_input(), team_member)
-    submit_request(rita_input(), team_member)
-    victim = AuditEntry.objects.order_by("id")[2]
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE requests_app_auditentry SET actor = %s WHERE id = %s", ["mallory", victim.id])
-    code, _, err = run("verify_audit")
-    assert code == 1
-    assert f"#{victim.id}" in err and "edited" in err
-
-
-def test_verify_audit_reports_a_deleted_entry(team_member):
-    submit_request(prod_input(), team_member)
-    victim = AuditEntry.objects.order_by("id")[0]
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM requests_app_auditentry WHERE id = %s", [victim.id])
-    code, _, err = run("verify_audit")
-    assert code == 1 and f"#{victim.id + 1}" in err and "removed" in err
-
-
-def _exported_csv(tmp_path, environment="prod"):
-    path = tmp_path / f"{environment}.csv"
-    assert run("export_audit", "--environment", environment, "--out", str(path))[0] == 0
-    return path
-
-
-def test_verify_audit_accepts_an_exported_csv(team_member, tmp_path):
-    submit_request(prod_input(), team_member)
-    submit_request(rita_input(), team_member)
-    path = _exported_csv(tmp_path)
-    code, out, err = run("verify_audit", "--csv", str(path))
-    rows = len(path.read_text().splitlines()) - 1
-    assert code == 0, err
-    assert f"{rows} rows match the audit trail" in out and rows >= 2
-
-
-def test_verify_audit_reports_a_row_edited_in_the_csv(team_member, tmp_path):
-    submit_request(prod_input(), team_member)
-    path = _exported_csv(tmp_path)
-    rows = list(csv.DictReader(path.open()))
-    rows[0]["actor"] = "mallory"
-    with path.open("w", newline="") as edited:
-        writer = csv.DictWriter(edited, fieldnames=rows[0].keys())
-        writer.writeheader()
-        writer.writerows(rows)
-    code, _, err = run("verify_audit", "--csv", str(path))
-    assert code == 1
-    assert f"entry {rows[0]['entry_id']}: hash does not match its columns" in err
-
-
-def test_verify_audit_reports_a_csv_from_another_trail(team_member, tmp_path):
-    submit_request(prod_input(), team_member)
-    path = _exported_csv(tmp_path)
-    first = AuditEntry.objects.order_by("id").first()
-    text = path.read_text().replace(first.entry_hash, "f" * 64)
-    path.write_text(text)
-    code, _, err = run("verify_audit", "--csv", str(path))
-    assert code == 1 and "not the entry the audit trail holds" in err
-
-
-@pytest.mark.parametrize("text, reason", [
-    ("bucket,owner\nb,app-team\n", "not an audit CSV (missing column 'timestamp_utc')"),
-    ("timestamp_utc,request_id,bucket_name,environment,action,actor,entry_id,detail,previous_hash,entry_hash\n"
-     "yesterday,S3-0001,b,prod,request.submitted,rita,1,{},0,0\n", "a row is not an exported audit entry"),
-])
-def test_verify_audit_names_a_file_that_is_not_an_audit_csv(team_member, tmp_path, text, reason):
-    submit_request(prod_input(), team_member)
-    path = tmp_path / "other.csv"
-    path.write_text(text)
-    with pytest.raises(CommandError, match=re.escape(reason)):
-        run("verify_audit", "--csv", str(path))
 
 
 def test_export_audit_writes_one_environment_with_the_workflow_columns_first(team_member, tmp_path):

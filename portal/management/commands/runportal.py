@@ -24,7 +24,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from core import audit_checkpoints
 from replication.local_dev import HOOK_PATH, LOCAL_AWS_CREDENTIALS, local_pipeline
+
 
 class Command(BaseCommand):
     help = "Development: start local AWS (moto), the web server and the worker cluster together."
@@ -53,6 +55,7 @@ class Command(BaseCommand):
                                SNS_ALLOWED_TOPIC_ARNS=",".join(allowed_topics))
             children.append(("local AWS", self._start_local_aws(environment)))
             self._wait_for(endpoint, "local AWS (moto)")
+            self._create_checkpoint_bucket(endpoint)
         call_command("migrate", interactive=False, verbosity=0)
         if settings.DEMO_USERS_ALLOWED:
             call_command("create_demo_users")
@@ -80,6 +83,11 @@ class Command(BaseCommand):
                        "--corrupt-share", str(faults["corrupt"]),
                        "--delay-seconds", str(settings.LOCAL_REPLICATION_DELAY_SECONDS)],
                       environment, quiet=True)
+
+    def _create_checkpoint_bucket(self, endpoint: str) -> None:
+        """The audit checkpoint bucket (Object Lock, compliance mode) in the local AWS."""
+        credentials = {name.lower(): value for name, value in LOCAL_AWS_CREDENTIALS.items()}
+        audit_checkpoints.ensure_bucket(audit_checkpoints.s3_client(endpoint_url=endpoint, **credentials))
 
     def _wait_for(self, url: str, label: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
