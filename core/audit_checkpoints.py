@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import timedelta, timezone as dt_timezone
 from typing import Iterable
 
 import boto3

@@ -434,7 +434,7 @@ COMPLIANCE_VERIFY_AFTER_APPLY = env.bool("COMPLIANCE_VERIFY_AFTER_APPLY", defaul
 # creates the bucket in the local AWS.
 AUDIT_CHECKPOINT_BUCKET = env.str("AUDIT_CHECKPOINT_BUCKET", default="bucketwise-audit-checkpoints")
 AUDIT_CHECKPOINT_PREFIX = env.str("AUDIT_CHECKPOINT_PREFIX", default="audit-checkpoints/")
-AUDIT_CHECKPOINT_REGION = env.str("AUDIT_CHECKPOINT_REGION", default=AWS_REGION)
+AUDIT_CHECKPOINT_REGION = env.str("AUDIT_CHECKPOINT_REGION", default="") or AWS_REGION
 AUDIT_CHECKPOINT_RETENTION_DAYS = env.int("AUDIT_CHECKPOINT_RETENTION_DAYS", default=2557)
 # A checkpoint is written this often (django-q schedule, synced on every migrate) and at every export.
 AUDIT_CHECKPOINT_INTERVAL_MINUTES = env.int("AUDIT_CHECKPOINT_INTERVAL_MINUTES", default=15)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from replication.models import Incident, IncidentState
 from core.audit import actor_name, record
+from replication.models import Incident, IncidentState
 
 ACKNOWLEDGE = "acknowledge"
 RESOLVE = "resolve"

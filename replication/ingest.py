@@ -17,6 +17,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from core.audit import record
 from replication.events import (
     FAILURE,
     INFO,
@@ -36,7 +37,6 @@ from replication.models import (
     VerificationBatch,
 )
 from replication.sns import NOTIFICATION, SUBSCRIPTION_CONFIRMATION, VerifiedMessage
-from core.audit import record
 from requests_app.models import CatalogEntry
 
 logger = logging.getLogger(__name__)

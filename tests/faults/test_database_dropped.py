@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.models import AuditEntry
 from requests_app import submission
 from requests_app.ids import REQUEST_SEQUENCE
-from core.models import AuditEntry
 from requests_app.models import BucketRequest, IdSequence
 from tests.requests_app.test_pages import form_data
 from tests.requests_app.conftest import prod_input

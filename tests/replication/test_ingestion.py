@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from lambdas.shared.verdicts import Reason, Verdict
-from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
 from core.models import AuditEntry
+from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
 from tests.replication.conftest import failure_document, https_message, make_catalog_entry
 from tests.replication.signing import OTHER_TOPIC_ARN, body
 

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.models import AuditEntry
 from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessage
 from requests_app import panels
-from core.models import AuditEntry
 from tests.conftest import make_user
 from tests.replication.conftest import failure_document, https_message, make_catalog_entry
 

@@ -3,9 +3,9 @@
 import boto3
 import pytest
 
+from core.models import AuditEntry
 from replication import aws
 from replication.models import RefusalCount, SnsMessage
-from core.models import AuditEntry
 from tests.replication.signing import OTHER_TOPIC_ARN, TOPIC_ARN
 
 pytestmark = pytest.mark.django_db

@@ -1,16 +1,14 @@
 """Management commands: export_audit, export_catalog, s3_contract import (verify_audit: tests/core)."""
 
 import csv
-import re
 
 import pytest
 import yaml
-from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management import call_command
 
+from core.models import AuditEntry
 from requests_app import catalog
 from requests_app.contract import contract_to_yaml, evaluate_request
-from core.models import AuditEntry
 from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
 from requests_app.platform_policy import current_policy
 from requests_app.submission import submit_request

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from requests_app.approvals import decide
 from core.models import AuditEntry
+from requests_app.approvals import decide
 from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, submit_request
 from tests.requests_app.conftest import prod_input
