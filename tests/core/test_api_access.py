@@ -41,6 +41,7 @@ ACCESS = {
     ("requests-api:catalog-list", "GET"): ("read", "requests_app.view_catalogentry", READERS),
     ("requests-api:audit-list", "GET"): ("read", "core.view_auditentry", OVERSEERS),
     ("requests-api:audit-list", "GET?format=csv"): ("read", "core.export_auditentry", {AUDITOR}),
+    ("requests-api:audit-verify", "GET"): ("read", "core.view_auditentry", OVERSEERS),
     ("requests-api:backstage-entities", "GET"): ("read", "requests_app.view_catalogentry", READERS),
     ("api-run-detail", "GET"): ("read", "runner.view_run", READERS),
     ("api-run-cancel", "POST"): ("approve", "runner.cancel_run", {APPROVER}),
