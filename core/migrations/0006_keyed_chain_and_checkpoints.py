@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_apitoken_backstage_caller'),
+        ('core', '0005_service_accounts'),
     ]
 
     operations = [
