@@ -75,7 +75,6 @@ class VerificationSummary:
     primary_bucket: str
     replica_bucket: str
     verified: int
-    reported_at: datetime | None
 
 
 def verification_summary(message: str) -> VerificationSummary | None:
@@ -94,7 +93,6 @@ def verification_summary(message: str) -> VerificationSummary | None:
         primary_bucket=_text(primary.get("bucket")),
         replica_bucket=_text(replica.get("bucket")),
         verified=verified if type(verified) is int else -1,
-        reported_at=_parse_time(document.get("reported_at")),
     )
     if not 0 < len(summary.summary_id) <= 64 or not 0 <= summary.verified <= MAX_VERIFIED_PER_SUMMARY:
         raise UnreadableMessage("verification summary without summary_id or with an impossible count")

@@ -138,7 +138,8 @@ def _record_summary(summary: VerificationSummary, sns_message: SnsMessage) -> st
         with transaction.atomic():
             VerificationBatch.objects.create(
                 pair=_pair_for(summary), sns_message=sns_message, summary_id=summary.summary_id,
-                verified=summary.verified, reported_at=summary.reported_at or sns_message.sent_at,
+                # SNS's Timestamp (checked for age by the verifier), not the summary's own clock.
+                verified=summary.verified, reported_at=sns_message.sent_at,
             )
     except IntegrityError:
         sns_message.outcome = SnsMessage.Outcome.REPEATED
