@@ -1,7 +1,7 @@
 """Render time and query count of the request list, the catalog and the replication health page over 10,000 rows; prints JSON.
 
 Data (bulk-inserted): N requests (all environments), a catalog entry for each, N replication pairs
-linked to them and N failure events in the last 14 days (one per pair). Each page is fetched through
+linked to them, N failure events in the last 14 days and N verification summaries (one of each per pair). Each page is fetched through
 Django's test client as a platform approver (who sees everything): the first page, a filtered page
 and a page deep in the list; median of --repeat fetches, with the queries one fetch runs.
 Run: .venv/bin/python bench/bench_pages.py [--small] [--rows N] [--repeat 5]
@@ -29,7 +29,7 @@ def generate_rows(count: int) -> float:
     from django.utils import timezone
 
     from core.models import Team
-    from replication.models import BucketPair, ReplicationEvent, SnsMessage
+    from replication.models import BucketPair, ReplicationEvent, SnsMessage, VerificationBatch
     from requests_app.models import BucketRequest, CatalogEntry
 
     started = time.perf_counter()
@@ -53,6 +53,13 @@ def generate_rows(count: int) -> float:
                          kind="MISMATCH", reason="CONTENT_MISMATCH", severity="failure",
                          occurred_at=now - timedelta(hours=n % (14 * 24)))
         for n, pair in enumerate(pairs))
+    summaries = SnsMessage.objects.bulk_create(
+        SnsMessage(message_id=f"bench-summary-{n}", type="Notification", topic_arn="arn:bench", sent_at=now,
+                   outcome="stored", raw={}) for n in range(len(pairs)))
+    VerificationBatch.objects.bulk_create(
+        VerificationBatch(pair=pair, sns_message=summary, summary_id=f"bench-{n}", verified=10,
+                          reported_at=now - timedelta(hours=n % (7 * 24)))
+        for n, (pair, summary) in enumerate(zip(pairs, summaries)))
     return time.perf_counter() - started
 
 

@@ -74,9 +74,6 @@ def pairs_with_counts(now: datetime | None = None) -> QuerySet:
             failures_24h=_count(ReplicationEvent, severity=Severity.FAILURE, occurred_at__gte=day_ago),
             failures_7d=_count(ReplicationEvent, severity=Severity.FAILURE, occurred_at__gte=week_ago),
             warnings_7d=_count(ReplicationEvent, severity=Severity.WARNING, occurred_at__gte=week_ago),
-            verified_24h=_verified(reported_at__gte=day_ago),
-            verified_7d=_verified(reported_at__gte=week_ago),
-            ever_verified=Exists(VerificationBatch.objects.filter(pair=OuterRef("pk"))),
         )
         .order_by("-last_failure_at", "primary_bucket", "replica_bucket")
     )
@@ -95,6 +92,7 @@ def health_rows(pairs, now: datetime | None = None) -> list[PairHealth]:
     now = now or timezone.now()
     pairs = list(pairs)
     daily = _daily_counts([pair.pk for pair in pairs], now)
+    verified = _verified_counts([pair.pk for pair in pairs], now)
     return [
         PairHealth(
             pair=pair,
@@ -104,14 +102,26 @@ def health_rows(pairs, now: datetime | None = None) -> list[PairHealth]:
                 failures_24h=pair.failures_24h,
                 failures_7d=pair.failures_7d,
                 warnings_7d=pair.warnings_7d,
-                has_data=pair.last_event_at is not None or pair.ever_verified,
-                verified_24h=pair.verified_24h,
-                verified_7d=pair.verified_7d,
+                has_data=pair.last_event_at is not None or verified[pair.pk]["ever_verified"],
+                verified_24h=verified[pair.pk]["verified_24h"],
+                verified_7d=verified[pair.pk]["verified_7d"],
             ),
             daily=daily.get(pair.pk) or _empty_days(now),
         )
         for pair in pairs
     ]
+
+
+def _verified_counts(pair_ids: list[int], now: datetime) -> dict[int, dict]:
+    """Verified counts of the pairs shown: one query for a page, not a subquery per skipped row."""
+    if not pair_ids:
+        return {}
+    rows = BucketPair.objects.filter(pk__in=pair_ids).annotate(
+        verified_24h=_verified(reported_at__gte=now - timedelta(days=1)),
+        verified_7d=_verified(reported_at__gte=now - timedelta(days=7)),
+        ever_verified=Exists(VerificationBatch.objects.filter(pair=OuterRef("pk"))),
+    ).values("pk", "verified_24h", "verified_7d", "ever_verified")
+    return {row.pop("pk"): row for row in rows}
 
 
 def _empty_days(now: datetime) -> list[DayCount]:
