@@ -3,8 +3,10 @@
 Failures travel one by one (failure queue -> notifier -> SNS); successes would be too many for
 that, so the validator publishes one summary per primary bucket and invocation to the summary
 topic (``SUMMARY_TOPIC_ARN``; unset = no summaries), and the portal counts them
-(docs/decisions/replication-local-pipeline.md). A summary that cannot be published is logged and
-dropped: counts are information, never a reason to verify an object again.
+(docs/decisions/replication-local-pipeline.md). Its JSON Schema is
+``schemas/replication/verification-summary.schema.json``; keep the two in step. A summary that
+cannot be published is logged and dropped: counts are information, never a reason to verify an
+object again.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
 """checksum-validator: one verification summary per primary bucket and invocation, on moto's SNS."""
 
 import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 
 from lambdas.checksum_validator import summary
 from lambdas.checksum_validator.handler import handler
 from lambdas.checksum_validator.summary import SUMMARY_SCHEMA
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "schemas/replication/verification-summary.schema.json").read_text())
 
 
 @pytest.fixture
@@ -33,6 +37,7 @@ def test_verified_versions_are_counted_once_per_invocation_and_failures_are_not(
 
     [published] = pipeline.receive(summary_queue)
     document = json.loads(published["Body"])
+    jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
     assert document["schema"] == SUMMARY_SCHEMA and document["verified"] == 3
     assert (document["primary"], document["replica"]) == (
         {"bucket": pipeline.primary}, {"bucket": pipeline.replica, "region": "us-east-1"})
