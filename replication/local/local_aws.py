@@ -52,7 +52,9 @@ logger = logging.getLogger("bucketwise.local_aws")
 FAULT_METADATA = "bucketwise-replication"  # x-amz-meta-bucketwise-replication: delay | drop | corrupt
 FAULTS = ("delay", "drop", "corrupt")
 
-# The fields AWS signs, in order (the same lists replication/sns.py verifies against).
+# The fields AWS signs, in order. replication/sns.py holds the same lists for verifying; it is not
+# imported here because it imports the portal's settings-bound helpers and this process is
+# Django-free. The end-to-end test proves the two agree (every signed delivery is accepted).
 _NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 _CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 

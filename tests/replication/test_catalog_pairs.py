@@ -45,6 +45,8 @@ def test_a_backups_bucket_records_its_replica_and_appears_on_the_health_page_bef
     client.force_login(make_user("ops", "platform-approvers", is_staff=True))
     page = client.get("/replication/").content.decode()
     assert entry.replica_bucket in page and f'<span class="badge none">{NO_DATA}</span>' in page
+    catalog_page = client.get(f"/catalog/{request.bucket_name}/").content.decode()
+    assert "Replication health" in catalog_page and f'<span class="badge none">{NO_DATA}</span>' in catalog_page
 
 
 @pytest.mark.parametrize("purpose", ["uploads", "logs", "data-lake"])
