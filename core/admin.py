@@ -24,7 +24,7 @@ class ApiTokenForm(forms.ModelForm):
 
     class Meta:
         model = ApiToken
-        fields = ["user", "name", "scopes", "expires_at", "backstage_caller", "revoked"]
+        fields = ["user", "name", "scopes", "expires_at", "revoked"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,16 +67,15 @@ class ApiTokenChangeForm(forms.ModelForm):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created here; the text is shown once, in the confirmation message."""
 
-    list_display = ["name", "user", "scopes", "backstage_caller", "prefix", "expires_at", "revoked",
-                    "last_used_at"]
-    list_filter = ["revoked", "backstage_caller"]
+    list_display = ["name", "user", "scopes", "prefix", "expires_at", "revoked", "last_used_at"]
+    list_filter = ["revoked"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
 
     def get_readonly_fields(self, request, obj=None):
         # An issued token can only be revoked; a new one is issued for other scopes or expiry.
         if obj is None:
             return self.readonly_fields
-        return ["user", "name", "scopes", "expires_at", "backstage_caller", *self.readonly_fields]
+        return ["user", "name", "scopes", "expires_at", *self.readonly_fields]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = ApiTokenChangeForm if obj is not None else ApiTokenForm
@@ -98,7 +97,8 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     """The service-account marker: staff see it, only superusers set or remove it (a marked account may
     receive tokens from staff and file requests for the people it names)."""
 
-    list_display = ["user", "purpose", "created_at"]
+    list_display = ["user", "purpose", "backstage_caller", "created_at"]
+    list_filter = ["backstage_caller"]
     search_fields = ["user__username", "purpose"]
     autocomplete_fields = ["user"]
 

@@ -3,7 +3,8 @@
 The Backstage template sends the user's token (the scaffolder's ``secrets.backstageToken``) in the
 ``Backstage-User-Token`` header; the proxy's portal token only proves *Backstage* is calling. This
 module verifies that user token against the Backstage instance's published keys (JWKS, fetched from
-``BACKSTAGE_BASE_URL`` and cached by PyJWT's ``PyJWKClient``) and names the portal user it proves.
+``BACKSTAGE_BASE_URL`` and cached by PyJWT's ``PyJWKClient``) and names the Backstage user it proves;
+``core.backstage_filing`` maps that user to a portal person. No ORM here (settings import this module).
 
 Two token shapes are accepted, both as Backstage issues them (see docs/decisions/backstage-identity.md):
 
@@ -197,31 +198,3 @@ def _user_name(entity_ref: str) -> str:
                               f"({settings.BACKSTAGE_USER_NAMESPACE!r}).", status=403)
     return name
 
-
-def portal_user(backstage_user: BackstageUser):
-    """The active portal account of a Backstage user: the username equal to the entity name, ignoring case
-    (Backstage compares entity names without case). Raises :class:`IdentityRefused` (403) otherwise."""
-    from django.contrib.auth import get_user_model  # not at import time: settings import this module
-
-    matches = list(get_user_model().objects.filter(username__iexact=backstage_user.name, is_active=True)[:2])
-    if len(matches) != 1:
-        problem = "has no active portal account" if not matches else "matches more than one portal account"
-        raise IdentityRefused(f"Backstage user {backstage_user.entity_ref} {problem}; ask the platform team.",
-                              status=403)
-    return matches[0]
-
-
-def proven_requester(token, user_token: str | None, named_requester) -> str | None:
-    """The requester a Backstage-caller ``token`` may file for: the portal user its user token proves.
-
-    ``None`` when ``token`` is not a Backstage caller (its requester rules are the general ones). A body
-    naming someone else is refused (403): Backstage files only for the person signed in.
-    """
-    if token is None or not token.backstage_caller:
-        return None
-    proven = portal_user(verify_user_token(user_token or "")).get_username()
-    named = named_requester if isinstance(named_requester, str) else ""
-    if named.strip() and named.strip().casefold() != proven.casefold():
-        raise IdentityRefused(f"The request names requester {named.strip()!r}, but the signed-in Backstage user "
-                              f"is {proven!r}: Backstage files only for the person signed in.", status=403)
-    return proven

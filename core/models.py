@@ -47,10 +47,6 @@ class ApiToken(models.Model):
     revoked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    backstage_caller = models.BooleanField(
-        default=False, verbose_name="Backstage caller",
-        help_text="The token the Backstage proxy carries: what it submits must carry the signed-in Backstage "
-                  "user's token (Backstage-User-Token header), and it files only for that user.")
 
     class Meta:
         db_table = "requests_app_apitoken"
@@ -71,6 +67,11 @@ class ServiceAccount(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
                                 related_name="service_account")
     purpose = models.CharField(max_length=200, help_text="What uses this account, e.g. Backstage (prod).")
+    backstage_caller = models.BooleanField(
+        default=False, verbose_name="Backstage caller",
+        help_text="The account the Backstage proxy's token belongs to: what it submits must carry the "
+                  "signed-in Backstage user's token (Backstage-User-Token header), and it files only for "
+                  "that user (core.backstage_filing).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -98,8 +98,7 @@ def expiry_refusal(expires_at: datetime, now: datetime | None = None, *,
 
 @transaction.atomic
 def issue_token(user, name: str, scopes, *, expires_at: datetime | None = None,
-                token: ApiToken | None = None, issued_by=None,
-                backstage_caller: bool | None = None) -> IssuedToken:
+                token: ApiToken | None = None, issued_by=None) -> IssuedToken:
     """Create (or fill in the unsaved ``token`` from the admin) and return the text once; audited.
 
     A person issuing (``issued_by``) is held to the account and lifetime rules; code issuing
@@ -117,8 +116,6 @@ def issue_token(user, name: str, scopes, *, expires_at: datetime | None = None,
     token = token or ApiToken(user=user, name=name)
     token.scopes = _check_scopes(scopes)
     token.expires_at = expires_at
-    if backstage_caller is not None:
-        token.backstage_caller = backstage_caller
     token.prefix = prefix
     token.secret_hash = token_hash(text)
     token.save()
@@ -139,8 +136,7 @@ def set_revoked(token: ApiToken, revoked: bool, *, actor) -> None:
 
 def _token_detail(token: ApiToken) -> dict:
     return {"token": token.name, "prefix": token.prefix, "account": token.user.get_username(),
-            "scopes": token.scopes, "expires_at": token.expires_at.isoformat(),
-            "backstage_caller": token.backstage_caller}
+            "scopes": token.scopes, "expires_at": token.expires_at.isoformat()}
 
 
 def authenticate_token(text: str) -> ApiToken:

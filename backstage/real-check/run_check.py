@@ -51,7 +51,7 @@ FORM = {
 PORTAL_SETUP = """
 from django.contrib.auth.models import Group, User
 from core import roles
-from core.models import Team
+from core.models import ServiceAccount, Team
 from core.tokens import issue_token
 requesters = Group.objects.get(name=roles.REQUESTERS)
 team = Team.objects.create(slug="app-team", name="App team")
@@ -61,7 +61,8 @@ for name in ("rita", "alex"):
     team.members.add(person)
 account = User.objects.create_user("svc-backstage")
 account.groups.add(requesters)
-print(issue_token(account, "backstage", ["read", "submit"], backstage_caller=True).text)
+ServiceAccount.objects.create(user=account, purpose="Backstage (real check)", backstage_caller=True)
+print(issue_token(account, "backstage", ["read", "submit"]).text)
 """
 
 

@@ -2,8 +2,8 @@
 
 from rest_framework import exceptions, status
 
-from core.api.permissions import token_of
-from core.backstage_identity import USER_TOKEN_HEADER, IdentityRefused, IdentityUnavailable, proven_requester
+from core.backstage_filing import proven_requester
+from core.backstage_identity import USER_TOKEN_HEADER, IdentityRefused, IdentityUnavailable
 
 
 class BackstageKeysUnavailable(exceptions.APIException):
@@ -13,10 +13,9 @@ class BackstageKeysUnavailable(exceptions.APIException):
 
 
 def backstage_requester(http_request, named_requester) -> str | None:
-    """The proven requester when the caller's token is a Backstage caller's, else ``None``."""
+    """The proven requester when the caller is a Backstage caller, else ``None``."""
     try:
-        return proven_requester(token_of(http_request), http_request.headers.get(USER_TOKEN_HEADER),
-                                named_requester)
+        return proven_requester(http_request.user, http_request.headers.get(USER_TOKEN_HEADER), named_requester)
     except IdentityRefused as refused:
         if refused.status == status.HTTP_401_UNAUTHORIZED:
             raise exceptions.AuthenticationFailed(refused.detail, code="backstage-user-unproven") from refused

@@ -90,16 +90,15 @@ def teams(db):
 
 @pytest.fixture
 def backstage_account(db):
-    """The service account whose token the Backstage proxy carries."""
+    """The service account whose token the Backstage proxy carries: a Backstage caller."""
     account = make_user("svc-backstage", roles.REQUESTERS)
-    ServiceAccount.objects.create(user=account, purpose="Backstage (tests)")
+    ServiceAccount.objects.create(user=account, purpose="Backstage (tests)", backstage_caller=True)
     return account
 
 
-def bearer_client(user, *scopes, backstage_caller: bool = False) -> APIClient:
+def bearer_client(user, *scopes) -> APIClient:
     client = APIClient()
-    issued = issue_token(user, "backstage", scopes, backstage_caller=backstage_caller)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.text}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(user, 'backstage', scopes).text}")
     return client
 
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from core.backstage_identity import (IdentityRefused, IdentityUnavailable, portal_user, verify_user_token,
-                                     BackstageUser)
+from core.backstage_filing import portal_person
+from core.backstage_identity import BackstageUser, IdentityRefused, IdentityUnavailable, verify_user_token
 from tests.backstage.identity import (AUTH_JWKS_PATH, SCAFFOLDER_JWKS_PATH, SigningKey, claims_of, hmac_signed,
                                       tampered, unsigned_token)
 from tests.conftest import make_user
@@ -149,13 +149,13 @@ def test_settings_refuse_symmetric_or_empty_algorithm_lists():
 
 
 @pytest.mark.django_db
-def test_the_subject_maps_to_the_active_portal_user_of_that_name_ignoring_case():
+def test_the_subject_maps_to_the_active_portal_user_of_that_name_as_a_canonical_identity():
     rita = make_user("Rita")
-    assert portal_user(BackstageUser("user:default/rita", "rita")) == rita
+    assert portal_person(BackstageUser("user:default/rita", "rita")) == rita
     with pytest.raises(IdentityRefused, match="no active portal account") as caught:
-        portal_user(BackstageUser("user:default/alex", "alex"))
+        portal_person(BackstageUser("user:default/alex", "alex"))
     assert caught.value.status == 403
     rita.is_active = False
     rita.save()
     with pytest.raises(IdentityRefused, match="no active portal account"):
-        portal_user(BackstageUser("user:default/rita", "rita"))
+        portal_person(BackstageUser("user:default/rita", "rita"))

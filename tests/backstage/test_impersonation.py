@@ -9,7 +9,9 @@ import time
 
 import pytest
 
+from core import roles
 from core.backstage_identity import USER_TOKEN_HEADER
+from core.models import ServiceAccount
 from requests_app.models import BucketRequest
 from tests.backstage.conftest import bearer_client
 from tests.backstage.identity import tampered
@@ -22,7 +24,7 @@ SUBMIT = "/api/v1/s3-requests/"
 @pytest.fixture
 def proxy(teams, backstage_account):
     """What the Backstage proxy sends for anyone signed in to Backstage: the Backstage-caller token."""
-    return bearer_client(backstage_account, "submit", backstage_caller=True)
+    return bearer_client(backstage_account, "submit")
 
 
 def submit(client, user_token: str | None, *, key: str | None = None, url: str = SUBMIT, **fields):
@@ -120,7 +122,24 @@ def test_keys_unreachable_is_a_503_and_nothing_is_filed(proxy, fake_backstage, r
     assert_refused(submit(proxy, token, requester="rita"), 503, "signing keys could not be fetched")
 
 
-def test_a_token_that_is_not_a_backstage_caller_is_not_asked_for_a_user_token(teams, backstage_account, rita):
-    """Scripts keep their own rules (core's who-may-file-for-whom); only Backstage's token needs the proof."""
-    response = submit(bearer_client(backstage_account, "submit"), None, requester="rita")
+def test_every_credential_of_a_backstage_caller_needs_the_proof(proxy, backstage_account, fake_backstage, rita):
+    """The mark is on the account: a second token of it (or one issued later) is held to the same rule."""
+    another = bearer_client(backstage_account, "submit")
+    assert_refused(submit(another, None, requester="rita"), 401, "token is missing")
+
+
+def test_a_service_account_that_is_not_a_backstage_caller_is_not_asked_for_a_user_token(teams, rita):
+    """Scripts keep core's who-may-file-for-whom rules; only Backstage callers need the proof."""
+    script = make_user("svc-script", roles.REQUESTERS)
+    ServiceAccount.objects.create(user=script, purpose="a script")
+    response = submit(bearer_client(script, "submit"), None, requester="rita")
     assert response.status_code == 201, response.content
+    assert BucketRequest.objects.get().requester == "rita"
+
+
+def test_the_marker_is_checked_by_the_service_account_of_the_caller(backstage_account):
+    from core.backstage_filing import is_backstage_caller
+
+    assert is_backstage_caller(backstage_account)
+    ServiceAccount.objects.filter(user=backstage_account).update(backstage_caller=False)
+    assert not is_backstage_caller(backstage_account)

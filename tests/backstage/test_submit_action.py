@@ -90,7 +90,7 @@ def shown_text(output: dict) -> dict:
 @pytest.fixture
 def portal(teams, backstage_account):
     """The portal as the Backstage proxy reaches it: the service account's Backstage-caller token."""
-    return bearer_client(backstage_account, "submit", backstage_caller=True)
+    return bearer_client(backstage_account, "submit")
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ def test_a_401_or_403_sends_the_person_to_the_platform_team(teams, backstage_acc
                                                             scopes, user_token, status):
     answers = form_answers()
     token = fake_backstage.user_token("user:default/rita") if user_token else ""
-    client = bearer_client(backstage_account, *scopes, backstage_caller=True)
+    client = bearer_client(backstage_account, *scopes)
     response = call_portal(client, rendered_step_input(answers, token))
     assert response.status_code == status
     steps = later_steps(answers, step_output(response))
