@@ -1,18 +1,18 @@
-"""core 0006 moves the Backstage-caller mark from tokens to their service accounts, losing no caller."""
+"""core 0007 moves the Backstage-caller mark from tokens to their service accounts, losing no caller."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = ("core", "0005_service_accounts")
-AFTER = ("core", "0006_backstage_caller_on_service_account")
+BEFORE = ("core", "0006_keyed_chain_and_checkpoints")
+AFTER = ("core", "0007_backstage_caller_on_service_account")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_caller_token_marks_its_account_and_other_accounts_stay_unmarked():
     executor = MigrationExecutor(connection)
-    executor.migrate([BEFORE])  # undoes 0006 (and whatever depends on it)
+    executor.migrate([BEFORE])  # undoes 0007 (and whatever depends on it)
     old = executor.loader.project_state([BEFORE]).apps
     user_model = old.get_model("auth", "User")
     proxy, script = (user_model.objects.create(username=name) for name in ("svc-proxy", "svc-script"))

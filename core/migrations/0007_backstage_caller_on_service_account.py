@@ -26,7 +26,7 @@ def mark_tokens_of_caller_accounts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("core", "0005_service_accounts"),
+        ("core", "0006_keyed_chain_and_checkpoints"),
     ]
 
     operations = [
