@@ -438,3 +438,6 @@ AUDIT_CHECKPOINT_REGION = env.str("AUDIT_CHECKPOINT_REGION", default="") or AWS_
 AUDIT_CHECKPOINT_RETENTION_DAYS = env.int("AUDIT_CHECKPOINT_RETENTION_DAYS", default=2557)
 # A checkpoint is written this often (django-q schedule, synced on every migrate) and at every export.
 AUDIT_CHECKPOINT_INTERVAL_MINUTES = env.int("AUDIT_CHECKPOINT_INTERVAL_MINUTES", default=15)
+# The audit page shows a verification at most this old (seconds; 0: verify on every view). The API
+# and `verify_audit` always verify afresh.
+AUDIT_PAGE_VERIFY_SECONDS = env.int("AUDIT_PAGE_VERIFY_SECONDS", default=60)

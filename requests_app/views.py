@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from core.audit_verify import trail_status
+from core.audit_verify import recent_trail_status
 from core.models import AuditEntry, Team
 from requests_app import panels
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
@@ -147,7 +147,7 @@ def audit_list(http_request):
     return render(http_request, "requests_app/audit.html", {
         "page": _page(http_request, queryset),
         "can_export": http_request.user.has_perm("core.export_auditentry"),
-        "trail": trail_status(),
+        "trail": recent_trail_status(),
         **_filter_context(http_request, AUDIT_FILTERS),
     })
 

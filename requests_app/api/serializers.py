@@ -202,4 +202,5 @@ class AuditVerificationSerializer(serializers.Serializer):
     findings = AuditFindingSerializer(many=True)
     moreFindings = serializers.IntegerField(source="more_findings")
     checkpointWrites = CheckpointWritesSerializer(source="checkpoint_writes")
+    checkedAt = serializers.CharField(source="checked_at")
 
