@@ -28,7 +28,7 @@ REQUESTS = 1000
 COPY_QUERY = """
 COPY (
   SELECT a.timestamp, a.request_id, a.bucket_name, t.slug, a.environment, r.purpose, a.action, a.actor,
-         a.id, a.detail, a.previous_hash, a.entry_hash
+         a.id, a.detail, a.previous_hash, a.entry_hash, a.key_id
   FROM requests_app_auditentry a
   LEFT JOIN requests_app_bucketrequest r ON r.request_id = a.request_id
   LEFT JOIN requests_app_team t ON t.id = r.owner_id
@@ -55,11 +55,12 @@ def generate_entries(rows: int) -> float:
     with connection.cursor() as cursor:
         cursor.execute("""
             INSERT INTO requests_app_auditentry
-              (timestamp, actor, action, request_id, bucket_name, environment, detail, previous_hash, entry_hash)
+              (timestamp, actor, action, request_id, bucket_name, environment, detail, previous_hash, entry_hash,
+               key_id)
             SELECT now() - make_interval(secs => %s - n), 'bench', 'request.submitted',
                    'S3-' || lpad((n %% %s + 1)::text, 4, '0'), 'bench-' || (n %% %s + 1), 'prod',
                    jsonb_build_object('n', n, 'note', 'generated for bench_audit_export'),
-                   md5((n - 1)::text) || md5('p' || (n - 1)), md5(n::text) || md5('p' || n)
+                   md5((n - 1)::text) || md5('p' || (n - 1)), md5(n::text) || md5('p' || n), ''
             FROM generate_series(1, %s) AS n
         """, [rows, REQUESTS, REQUESTS, rows])
         cursor.execute("ANALYZE")

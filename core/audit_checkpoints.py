@@ -43,12 +43,31 @@ def canonical_json(document: dict) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def rows_digest(rows: Iterable[tuple[int, str]]) -> str:
-    """SHA-256 over ``id:entry_hash`` lines, in order: which entries a file holds, and in which order."""
-    digest = hashlib.sha256()
+@dataclass
+class RowsDigest:
+    """Which entries a file holds, and in which order: a SHA-256 over ``id:entry_hash`` lines, with the
+    row count and the first and last ids. Fed row by row, so memory stays flat."""
+
+    rows: int = 0
+    first_entry_id: int = 0
+    last_entry_id: int = 0
+    _sha: "hashlib._Hash" = field(default_factory=hashlib.sha256, repr=False)
+
+    def add(self, entry_id: int, entry_hash: str) -> None:
+        self._sha.update(f"{entry_id}:{entry_hash}\n".encode("ascii"))
+        self.rows += 1
+        self.first_entry_id = self.first_entry_id or entry_id
+        self.last_entry_id = entry_id
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+def rows_digest(rows: Iterable[tuple[int, str]]) -> RowsDigest:
+    digest = RowsDigest()
     for entry_id, entry_hash in rows:
-        digest.update(f"{entry_id}:{entry_hash}\n".encode("ascii"))
-    return digest.hexdigest()
+        digest.add(entry_id, entry_hash)
+    return digest
 
 
 def exported_entries(environment: str | None, head_entry_id: int):
@@ -58,14 +77,11 @@ def exported_entries(environment: str | None, head_entry_id: int):
 
 
 def _export_scope(environment: str | None, head_entry_id: int) -> dict:
-    pairs = list(exported_entries(environment, head_entry_id).values_list("id", "entry_hash").iterator(chunk_size=5000))
-    return {
-        "environment": environment or ALL_ENVIRONMENTS,
-        "rows": len(pairs),
-        "first_entry_id": pairs[0][0] if pairs else 0,
-        "last_entry_id": pairs[-1][0] if pairs else 0,
-        "rows_digest": rows_digest(pairs),
-    }
+    entries = exported_entries(environment, head_entry_id).values_list("id", "entry_hash")
+    digest = rows_digest(entries.iterator(chunk_size=5000))
+    return {"environment": environment or ALL_ENVIRONMENTS, "rows": digest.rows,
+            "first_entry_id": digest.first_entry_id, "last_entry_id": digest.last_entry_id,
+            "rows_digest": digest.hexdigest()}
 
 
 def chain_head() -> tuple[int, int, str]:

@@ -169,7 +169,7 @@ def checkpoint_problems(rows: list[dict], checkpoints: Mapping[int, dict]) -> li
     if export["environment"] != ALL_ENVIRONMENTS and environments - {export["environment"]}:
         problems.append(f"the export was of environment {export['environment']!r}, the file holds rows of "
                         f"{', '.join(sorted(repr(e) for e in environments - {export['environment']}))}")
-    digest = rows_digest((int(row["entry_id"]), row["entry_hash"]) for row in rows)
+    digest = rows_digest((int(row["entry_id"]), row["entry_hash"]) for row in rows).hexdigest()
     if len(rows) != export["rows"] or digest != export["rows_digest"]:
         problems.append(f"the file holds {len(rows)} rows, checkpoint #{sequence} recorded {export['rows']} "
                         f"(entries #{export['first_entry_id']} to #{export['last_entry_id']}) and they differ: rows "
