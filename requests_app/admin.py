@@ -13,14 +13,14 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdminMixin
 from core.models import AuditEntry
-from requests_app import approvals
+from requests_app import approvals, panels
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.models import Approval, BucketRequest, CatalogEntry, Decision, RequestStatus
 
 
 class ApprovalInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Approval
-    fields = ["approver", "decision", "comment", "contract_hash", "decided_at"]
+    fields = ["approver", "decision", "comment", "contract_hash", "plan_hash", "decided_at"]
     readonly_fields = fields
     extra = 0
 
@@ -50,8 +50,15 @@ class BucketRequestAdmin(admin.ModelAdmin):
     actions = [_decision_action(Decision.APPROVE, "Approve"), _decision_action(Decision.REJECT, "Reject")]
     fields = ["request_id", "status", "bucket_name", "environment", "application", "purpose", "owner",
               "requester", "submitted_by", "approval_reasons_list", "guardrail_results", "warnings_list",
-              "contract_hash", "contract_yaml", "created_at", "updated_at"]
+              "contract_hash", "plan_status", "plan_hash", "contract_yaml", "created_at", "updated_at"]
     readonly_fields = fields
+    # The plan approvers vote on is shown under the fields (templates/admin/requests_app/bucketrequest/).
+    change_form_template = "admin/requests_app/bucketrequest/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        plan = panels.rendered(panels.PLAN, obj, request) if obj is not None else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "plan_panels": plan})
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("approvals")
@@ -78,8 +85,7 @@ class BucketRequestAdmin(admin.ModelAdmin):
     def approval_progress(self, obj):
         if not obj.approval_required:
             return "not needed"
-        current = [a for a in obj.approvals.all() if a.decision == Decision.APPROVE
-                   and a.contract_hash == obj.contract_hash]
+        current = [vote for vote in obj.approvals.all() if approvals.counts(vote, obj)]
         return f"{len(current)} of {obj.approvals_needed}"
 
     @admin.display(description="Why approval is needed")
@@ -111,8 +117,9 @@ class BucketRequestAdmin(admin.ModelAdmin):
         form = DecisionForm(http_request.POST if "apply" in http_request.POST else None)
         if form.is_bound and form.is_valid():
             for bucket_request in queryset:
-                seen_hash = http_request.POST.get(f"hash-{bucket_request.pk}")
-                self._vote(http_request, bucket_request, decision, form.cleaned_data["comment"], seen_hash)
+                self._vote(http_request, bucket_request, decision, form.cleaned_data["comment"],
+                           http_request.POST.get(f"hash-{bucket_request.pk}"),
+                           http_request.POST.get(f"plan-{bucket_request.pk}"))
             return None
         return TemplateResponse(http_request, "admin/requests_app/decide.html", {
             **self.admin_site.each_context(http_request),
@@ -120,15 +127,16 @@ class BucketRequestAdmin(admin.ModelAdmin):
             "label": label,
             "action": f"{decision}_selected",
             "form": form,
-            "requests": queryset,
+            "requests": [(bucket_request, panels.rendered(panels.PLAN, bucket_request, http_request))
+                         for bucket_request in queryset],
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })
 
-    def _vote(self, http_request, bucket_request, decision, comment, seen_hash):
+    def _vote(self, http_request, bucket_request, decision, comment, seen_hash, seen_plan):
         try:
             result = approvals.decide(bucket_request, http_request.user, decision, comment,
-                                      contract_hash=seen_hash or None)
+                                      contract_hash=seen_hash or None, plan_hash=seen_plan or None)
         except approvals.DecisionRefused as exc:
             self.message_user(http_request, f"{bucket_request.request_id}: {exc.message}", messages.ERROR)
             return

@@ -3,12 +3,14 @@
 - only members of ``platform-approvers`` (permission ``decide_bucketrequest``) decide;
 - nobody decides on their own request: not the person named as requester (compared as
   canonical identities, core.identity: "Carol" is carol), not the account that submitted it;
-- one vote per person: per canonical identity, whichever account or credential (session,
-  token) casts it; a comment is required (text without NUL characters);
-- a vote is cast on the contract hash the approver saw; approvals of an older contract
-  do not count;
-- the request is approved when the approvals on its current contract reach the number
-  its environment requires; one rejection rejects it.
+- one vote per person on each contract and plan: per canonical identity, whichever account or
+  credential (session, token) casts it; a comment is required (text without NUL characters);
+- a vote is cast on the contract hash and the plan hash the approver saw; approvals of an
+  older contract or an older plan do not count (a request back from a stale plan is voted on again);
+- approving needs a ready plan (requests_app.plans): nobody approves without seeing what
+  Terraform will change; a rejection needs none (a request whose plan fails can be turned down);
+- the request is approved when the approvals on its current contract and plan reach the
+  number its environment requires; one rejection rejects it.
 
 The request row is locked while a vote is counted, so two approvers voting at once on a
 two-approval request approve it exactly once.
@@ -20,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from core import audit
 from core.identity import same_person
-from requests_app import lifecycle
+from requests_app import lifecycle, plans
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
 
 DECIDE_PERMISSION = "requests_app.decide_bucketrequest"
@@ -34,6 +36,8 @@ class DecisionRefused(Exception):
     ALREADY_VOTED = "already-voted"
     NOT_PENDING = "not-pending"
     STALE_CONTRACT = "stale-contract"
+    PLAN_NOT_READY = "plan-not-ready"
+    STALE_PLAN = "stale-plan"
     COMMENT_REQUIRED = "comment-required"
     COMMENT_INVALID = "comment-invalid"
 
@@ -58,9 +62,10 @@ def is_own_request(request: BucketRequest, user) -> bool:
 
 
 def has_voted(request: BucketRequest, user) -> bool:
-    """``user``, under any account spelling the same person, already voted on ``request``."""
+    """``user``, under any account spelling the same person, already voted on ``request``'s
+    current contract and plan."""
     return any(same_person(name, user.get_username())
-               for name in request.approvals.values_list("approver__username", flat=True))
+               for name in current_votes(request).values_list("approver__username", flat=True))
 
 
 def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
@@ -82,11 +87,11 @@ def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
 
 @transaction.atomic
 def decide(request: BucketRequest, user, decision: str, comment: str, *,
-           contract_hash: str | None = None) -> DecisionResult:
+           contract_hash: str | None = None, plan_hash: str | None = None) -> DecisionResult:
     """Record ``user``'s vote and approve or reject when it settles the request.
 
-    ``contract_hash`` is the hash of the contract the approver looked at; when given and
-    the contract changed since, the vote is refused.
+    ``contract_hash`` and ``plan_hash`` are the hashes of the contract and the plan the
+    approver looked at; when given and the request's changed since, the vote is refused.
     """
     if decision not in Decision.values:
         raise ValueError(f"decision must be one of {Decision.values}")
@@ -103,8 +108,14 @@ def decide(request: BucketRequest, user, decision: str, comment: str, *,
         raise DecisionRefused(DecisionRefused.STALE_CONTRACT,
                               f"The contract of {locked.request_id} changed since you opened it; "
                               "review the current contract and vote again.")
+    if decision == Decision.APPROVE and (not_ready := plans.not_ready_reason(locked)):
+        raise DecisionRefused(DecisionRefused.PLAN_NOT_READY, not_ready)
+    if plan_hash and plan_hash != locked.plan_hash:
+        raise DecisionRefused(DecisionRefused.STALE_PLAN,
+                              f"The plan of {locked.request_id} changed since you opened it; "
+                              "review the current plan and vote again.")
     approval = _cast(locked, user, decision, comment)
-    counted = _approvals_on_current_contract(locked)
+    counted = current_votes(locked).filter(decision=Decision.APPROVE).count()
     changed = _settle(locked, user, decision, counted)
     request.status = locked.status
     return DecisionResult(locked, approval, counted, changed)
@@ -114,17 +125,26 @@ def _cast(request: BucketRequest, user, decision: str, comment: str) -> Approval
     try:
         with transaction.atomic():
             approval = Approval.objects.create(request=request, approver=user, decision=decision,
-                                               comment=comment, contract_hash=request.contract_hash)
+                                               comment=comment, contract_hash=request.contract_hash,
+                                               plan_hash=request.plan_hash)
     except IntegrityError as exc:
         raise DecisionRefused(DecisionRefused.ALREADY_VOTED,
                               f"{user.get_username()} already voted on {request.request_id}.") from exc
     audit.record(f"approval.{decision}", actor=user, request=request,
-                 detail={"comment": comment, "contract_hash": request.contract_hash})
+                 detail={"comment": comment, "contract_hash": request.contract_hash,
+                         "plan_hash": request.plan_hash})
     return approval
 
 
-def _approvals_on_current_contract(request: BucketRequest) -> int:
-    return request.approvals.filter(decision=Decision.APPROVE, contract_hash=request.contract_hash).count()
+def current_votes(request: BucketRequest):
+    """The votes that count: cast on the request's current contract and current plan."""
+    return request.approvals.filter(contract_hash=request.contract_hash, plan_hash=request.plan_hash)
+
+
+def counts(approval: Approval, request: BucketRequest) -> bool:
+    """Whether ``approval`` is an approval on the request's current contract and plan."""
+    return (approval.decision == Decision.APPROVE and approval.contract_hash == request.contract_hash
+            and approval.plan_hash == request.plan_hash)
 
 
 def _settle(request: BucketRequest, user, decision: str, approvals: int) -> bool:

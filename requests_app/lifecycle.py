@@ -25,6 +25,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     "start_apply": (frozenset({S.QUEUED}), S.APPLYING),
     "mark_applied": (frozenset({S.APPLYING}), S.APPLIED),
     "mark_failed": (frozenset({S.QUEUED, S.APPLYING}), S.FAILED),
+    # The approved plan was stale and the new one does something else (runner.execution).
+    "return_to_approval": (frozenset({S.APPLYING}), S.PENDING_APPROVAL),
 }
 
 

@@ -26,6 +26,15 @@ class RequestStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class PlanStatus(models.TextChoices):
+    """Where the plan approvers vote on is (requests_app.plans); empty when no vote is needed."""
+
+    NOT_NEEDED = "", "Not needed"
+    PLANNING = "planning", "Planning"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class IdSequence(models.Model):
     """A named counter, locked row by row, so that request IDs are contiguous and unique."""
 
@@ -63,6 +72,11 @@ class BucketRequest(models.Model):
     approval_required = models.BooleanField(default=True)
     approvals_needed = models.PositiveSmallIntegerField(default=1)
     approval_reasons = models.JSONField(default=list, blank=True)
+    plan_status = models.CharField(max_length=10, choices=PlanStatus.choices, blank=True,
+                                   default=PlanStatus.NOT_NEEDED)
+    plan_hash = models.CharField(max_length=64, blank=True, default="",
+                                 help_text="SHA-256 of the plan file approvals bind to (set when it is ready).")
+    plan_problem = models.TextField(blank=True, default="", help_text="Why the last plan failed.")
     warnings = models.JSONField(default=list, blank=True)
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
     input_hash = models.CharField(max_length=64, blank=True, default="")
@@ -99,12 +113,16 @@ class Approval(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     comment = models.TextField()
     contract_hash = models.CharField(max_length=64, help_text="The contract this vote was cast on.")
+    plan_hash = models.CharField(max_length=64, blank=True, default="",
+                                 help_text="The plan this vote was cast on (SHA-256 of the plan file).")
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["decided_at"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "approver"], name="one_vote_per_approver")
+            # One vote per person on each contract and plan: a request back from a stale plan is voted on again.
+            models.UniqueConstraint(fields=["request", "approver", "contract_hash", "plan_hash"],
+                                    name="one_vote_per_approver_per_plan")
         ]
 
     def __str__(self):

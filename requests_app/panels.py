@@ -13,10 +13,15 @@ Panels for many rows must do their own bulk queries (pages keep a constant query
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from django.template.loader import render_to_string
+
 REQUEST_PAGE = "request"
 CATALOG_PAGE = "catalog"
+# The plan approvers vote on: shown on the request page next to the approval, and on the
+# admin's request page where approvers decide (a panel of the same shape, given the request).
+PLAN = "plan"
 
-_panels: dict[str, list] = {REQUEST_PAGE: [], CATALOG_PAGE: []}
+_panels: dict[str, list] = {REQUEST_PAGE: [], CATALOG_PAGE: [], PLAN: []}
 
 
 def register_panel(page: str, panel) -> None:
@@ -90,3 +95,13 @@ def entity_annotations(entries: list) -> dict:
         for pk, annotations in provider(entries).items():
             merged.setdefault(pk, {}).update(annotations)
     return merged
+
+
+def rendered(page: str, obj, http_request) -> list[dict]:
+    """The panels as title + HTML; a panel's context is given both spread out and as ``panel_context``."""
+    return [
+        {"title": panel["title"],
+         "html": render_to_string(panel["template"], {**panel["context"], "panel_context": panel["context"]},
+                                  request=http_request)}
+        for panel in render_context(page, obj, http_request)
+    ]

@@ -12,3 +12,7 @@ status_changed = Signal()
 
 # kwargs: entry (CatalogEntry, just saved). Sent inside the transaction that saved it.
 catalog_entry_saved = Signal()
+
+# Sent once a request is saved (in the submitting transaction). kwargs: request, actor.
+# The runner queues the plan approvers will vote on.
+submitted = Signal()

@@ -15,7 +15,7 @@ from core import audit
 from core.filing import filing_refusal
 from core.identity import canonical_username
 from core.models import Team
-from requests_app import lifecycle
+from requests_app import lifecycle, signals
 from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
@@ -183,6 +183,7 @@ def _save(raw, submitted_by, key: str, input_hash: str) -> BucketRequest:
         input_hash=input_hash,
     )
     _audit_submission(request, submitted_by, evaluation)
+    signals.submitted.send(sender=BucketRequest, request=request, actor=submitted_by)
     if not decision.required:
         lifecycle.transition(request, "approve", actor="system",
                              detail={"reason": "no approval rule applies (approval matrix)"})

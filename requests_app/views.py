@@ -4,33 +4,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from core.audit_verify import recent_trail_status
 from core.models import AuditEntry, Team
-from requests_app import panels
+from requests_app import approvals, panels
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestForm
-from requests_app.models import CatalogStatus, Decision, Environment, RequestStatus
+from requests_app.models import CatalogStatus, Environment, RequestStatus
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
 from requests_app.visibility import sees_all, visible_catalog, visible_requests
-
-
-def _rendered_panels(page: str, obj, http_request) -> list[dict]:
-    """Other apps' panels as title + HTML; a panel's context is given both spread out and as ``panel_context``."""
-    return [
-        {"title": panel["title"],
-         "html": render_to_string(panel["template"], {**panel["context"], "panel_context": panel["context"]},
-                                  request=http_request)}
-        for panel in panels.render_context(page, obj, http_request)
-    ]
 
 
 def _page(http_request, queryset):
@@ -92,16 +80,15 @@ def _visible_request(http_request, request_id):
 
 def request_detail(http_request, request_id):
     bucket_request = _visible_request(http_request, request_id)
-    approvals = bucket_request.approvals.select_related("approver")
-    votes = approvals.aggregate(
-        current=Count("id", filter=Q(decision=Decision.APPROVE, contract_hash=bucket_request.contract_hash)))
+    votes = bucket_request.approvals.select_related("approver")
     return render(http_request, "requests_app/detail.html", {
         "req": bucket_request,
-        "approvals": approvals,
-        "approvals_on_current_contract": votes["current"],
+        "approvals": votes,
+        "approvals_on_current_contract": sum(approvals.counts(vote, bucket_request) for vote in votes),
         "contract_yaml": _contract_yaml(bucket_request),
         "timeline": AuditEntry.objects.filter(request_id=bucket_request.request_id).order_by("id"),
-        "panels": _rendered_panels(panels.REQUEST_PAGE, bucket_request, http_request),
+        "plan_panels": panels.rendered(panels.PLAN, bucket_request, http_request),
+        "panels": panels.rendered(panels.REQUEST_PAGE, bucket_request, http_request),
         "can_decide": http_request.user.has_perm("requests_app.decide_bucketrequest"),
     })
 
@@ -137,7 +124,7 @@ def catalog_detail(http_request, bucket_name):
                               bucket_name=bucket_name)
     return render(http_request, "requests_app/catalog_detail.html", {
         "entry": entry,
-        "panels": _rendered_panels(panels.CATALOG_PAGE, entry, http_request),
+        "panels": panels.rendered(panels.CATALOG_PAGE, entry, http_request),
     })
 
 

@@ -13,11 +13,11 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "request__environment", "started_at"]
     search_fields = ["request__request_id", "request__bucket_name", "worker"]
     list_select_related = ["request"]
-    actions = ["cancel_runs", "retry_requests"]
+    actions = ["cancel_runs", "retry_requests", "plan_requests_again"]
     readonly_fields = [field.name for field in Run._meta.fields]
 
     def has_add_permission(self, request):
-        return False  # runs are created by approvals and retries only
+        return False  # runs are created by submissions, approvals, retries and re-plans only
 
     def has_delete_permission(self, request, obj=None):
         return False  # runs are part of the audit story
@@ -37,6 +37,12 @@ class RunAdmin(admin.ModelAdmin):
     def retry_requests(self, request, queryset):
         self._each(request, queryset, lambda run: dispatch.retry_request(run.request, actor=request.user),
                    "New run queued for the request of run {}.")
+
+    @admin.action(description="Plan the requests of the selected runs again (waiting for approval)",
+                  permissions=["retry"])
+    def plan_requests_again(self, request, queryset):
+        self._each(request, queryset, lambda run: dispatch.plan_again(run.request, actor=request.user),
+                   "New plan run queued for the request of run {}.")
 
     def _each(self, request, queryset, action, success_text):
         for run in queryset:

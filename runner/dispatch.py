@@ -1,4 +1,5 @@
-"""Creating runs and getting them to a worker: on approval, on retry, and by the sweeper.
+"""Creating runs and getting them to a worker: at submission (the plan), on approval, on
+retry, when an approver plans again, and by the sweeper.
 
 The run row is the source of truth; a broker message only says "look at run N". So a
 lost or duplicated message is harmless: :func:`sweep` hands over queued runs nobody
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from core import audit
-from requests_app import lifecycle
+from requests_app import lifecycle, plans
 from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
 from runner import outcomes
@@ -51,6 +52,31 @@ def on_status_changed(sender, *, request, transition, actor, **kwargs) -> None:
         return
     run = create_run(request, actor=actor)
     lifecycle.transition(request, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
+
+
+def on_submitted(sender, *, request, actor, **kwargs) -> None:
+    """A request that needs approval gets its plan run, in the submitting transaction."""
+    if request.approval_required and request.status == RequestStatus.PENDING_APPROVAL:
+        queue_plan(request, actor=actor)
+
+
+def queue_plan(request: BucketRequest, *, actor) -> Run:
+    run = create_run(request, actor=actor, kind=RunKind.PLAN)
+    plans.plan_queued(request, actor=actor, run_id=run.pk)
+    return run
+
+
+@transaction.atomic
+def plan_again(request: BucketRequest, *, actor) -> Run:
+    """A new plan run for a request waiting for approval (its plan failed, or the state moved on)."""
+    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    if not plans.can_plan_again(locked):
+        raise RunnerError(f"{locked.request_id} is {locked.get_status_display().lower()} with its plan "
+                          f"{locked.get_plan_status_display().lower()}; only a request waiting for approval "
+                          "whose plan is not being made can be planned again.")
+    if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
+        raise RunnerError(f"{locked.request_id} already has an active run.")
+    return queue_plan(locked, actor=actor)
 
 
 @transaction.atomic

@@ -1,14 +1,18 @@
 """A worker executing one run: claim it, prepare a workspace, run Terraform step by step.
 
-init → plan -out → show -json (summary stored) → apply of that plan file → output -json
-→ catalog active, request applied. Each step is audited; any failure ends the run with a
-reason a person understands, and the request and catalog entry as failed. A heartbeat
-thread writes the log so far and looks for a cancel request while Terraform runs.
+A plan run (a request waiting for approval): init → plan -out → show -json and show →
+the plan saved in the database for the approvers; nothing is applied.
+An apply run: init → apply of the approved saved plan (or, auto-approved, a plan made
+now) → output -json → catalog active, request applied. When the approved plan is stale
+(Terraform refuses it), the runner plans again: a plan within what was approved is
+applied, any other goes back to the approvers. Every plan that would delete or replace
+a bucket or its data is refused (runner.plan_changes). Each step is audited; any failure
+ends the run with a reason a person understands. A heartbeat thread writes the log so
+far and looks for a cancel request while Terraform runs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,10 +30,11 @@ from core import audit
 from requests_app import catalog, lifecycle
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
 from requests_app.platform_policy import current_policy
-from runner import outcomes
+from runner import outcomes, saved_plans
 from runner.environment import run_environment
 from runner.logbound import append_bounded
-from runner.models import Run, RunStatus
+from runner.models import Run, RunKind, RunStatus, SavedPlan
+from runner.plan_changes import destroy_refusal, plan_changes, within_approval
 from runner.terraform_cli import bundled_terraform_path
 from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
 from runner.terraform_process import CommandResult, Outcome, run_command
@@ -46,6 +51,18 @@ class RunStopped(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class BackToApproval(Exception):
+    """The approved plan was stale and the new plan does something else: approvers decide again."""
+
+    def __init__(self, plan: SavedPlan, reason: str):
+        super().__init__(reason)
+        self.plan = plan
+        self.reason = reason
+
+
+STALE_PLAN_MARKER = "Saved plan is stale"
 
 
 class LiveLog:
@@ -120,11 +137,14 @@ def execute_run(run_id: int) -> str:
     heartbeat = Heartbeat(run.pk, live_log, settings.RUNNER_HEARTBEAT_SECONDS)
     heartbeat.start()
     workspace_root = Path(settings.TERRAFORM_WORK_DIR) / run.request.request_id / f"run-{run.pk}"
+    steps = TerraformSteps(run, workspace_root, live_log, heartbeat.stop_requested)
     ending = None
     try:
-        outputs = TerraformSteps(run, workspace_root, live_log, heartbeat.stop_requested).apply()
+        result = steps.plan_for_approval() if run.kind == RunKind.PLAN else steps.apply()
     except RunStopped as stopped:
         ending = (stopped.status, stopped.reason)
+    except BackToApproval as back:
+        return _return_to_approval(run.pk, back, live_log)
     except Exception as exc:  # a bug or an environment problem: the run must still end
         logger.exception("run %s failed unexpectedly", run.pk)
         ending = (RunStatus.FAILED, f"The runner failed unexpectedly: {exc}")
@@ -134,7 +154,9 @@ def execute_run(run_id: int) -> str:
             shutil.rmtree(workspace_root, ignore_errors=True)
     if ending:
         return _end(run.pk, *ending, live_log)
-    return _succeed(run.pk, outputs, live_log)
+    if run.kind == RunKind.PLAN:
+        return _planned(run.pk, result, live_log)
+    return _succeed(run.pk, result, live_log)
 
 
 @transaction.atomic
@@ -150,9 +172,10 @@ def _claim(run_id: int) -> tuple[Run, bool]:
     run.worker = worker_name()
     run.save(update_fields=["status", "started_at", "heartbeat_at", "worker"])
     audit.record("run.started", actor=ACTOR, request=run.request,
-                 detail={"run": run.pk, "attempt": run.attempt, "worker": run.worker})
-    lifecycle.transition(run.request, "start_apply", actor=ACTOR, detail={"run": run.pk})
-    catalog.mark_provisioning(run.request, actor=ACTOR)
+                 detail={"run": run.pk, "kind": run.kind, "attempt": run.attempt, "worker": run.worker})
+    if run.kind == RunKind.APPLY:
+        lifecycle.transition(run.request, "start_apply", actor=ACTOR, detail={"run": run.pk})
+        catalog.mark_provisioning(run.request, actor=ACTOR)
     return run, True
 
 
@@ -174,6 +197,24 @@ def _succeed(run_id: int, outputs: dict, live_log: LiveLog) -> str:
     return RunStatus.SUCCEEDED
 
 
+@transaction.atomic
+def _planned(run_id: int, plan: SavedPlan, live_log: LiveLog) -> str:
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run.status
+    outcomes.planned(run, plan, actor=ACTOR, log=live_log.text)
+    return RunStatus.SUCCEEDED
+
+
+@transaction.atomic
+def _return_to_approval(run_id: int, back: BackToApproval, live_log: LiveLog) -> str:
+    run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run.status
+    outcomes.returned_to_approval(run, back.plan, actor=ACTOR, reason=back.reason, log=live_log.text)
+    return RunStatus.RETURNED
+
+
 def terraform_binary() -> str:
     """TERRAFORM_BINARY (a system terraform or tofu), else the bundled Terraform's shim."""
     return settings.TERRAFORM_BINARY or str(bundled_terraform_path(Path(settings.VAR_DIR) / "bin"))
@@ -191,7 +232,7 @@ def backend_target(state_key: str) -> BackendTarget:
 
 
 class TerraformSteps:
-    """The steps of one apply run, each recorded on the run row and in the audit trail."""
+    """The steps of one run, each recorded on the run row and in the audit trail."""
 
     def __init__(self, run: Run, workspace_root: Path, live_log: LiveLog, stop_requested: threading.Event):
         self.run = run
@@ -201,23 +242,84 @@ class TerraformSteps:
         self.binary = terraform_binary()
         self.workspace: Workspace | None = None
 
+    def plan_for_approval(self) -> SavedPlan:
+        """A plan run: the plan approvers vote on, saved; nothing is applied."""
+        self._start()
+        return self._plan()
+
     def apply(self) -> dict:
+        """An apply run: the approved plan (or, auto-approved, a plan made now), then the outputs."""
+        self._start()
+        approved = saved_plans.approved_plan(self.run.request)
+        if approved is None:
+            self._apply(self._plan())
+        else:
+            self._apply_approved(approved)
+        outputs = output_values(json.loads(self._terraform("output", ["output", "-json"], quiet=True).stdout))
+        self._save(outputs=outputs)
+        return outputs
+
+    def _start(self) -> None:
         self.workspace = self._prepare()
         version = json.loads(self._terraform("version", ["version", "-json"], quiet=True).stdout)
         self._save(terraform_version=version.get("terraform_version", ""))
         self._terraform("init", ["init", "-input=false", "-no-color"], audited=True)
-        plan_file = str(self.workspace.plan_file)
-        self._terraform("plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"])
-        plan = json.loads(self._terraform("show", ["show", "-json", plan_file], quiet=True).stdout)
-        plan_sha256 = hashlib.sha256(self.workspace.plan_file.read_bytes()).hexdigest()
-        summary = plan_summary(plan)
-        self._save(plan_summary=summary, resource_changes=resource_changes(plan), plan_sha256=plan_sha256)
-        self._audit("run.planned", summary=summary, plan_sha256=plan_sha256)
-        self._terraform("apply", ["apply", "-input=false", "-no-color", "-lock-timeout=60s", plan_file])
-        self._audit("run.applied", plan_sha256=plan_sha256)
-        outputs = output_values(json.loads(self._terraform("output", ["output", "-json"], quiet=True).stdout))
-        self._save(outputs=outputs)
-        return outputs
+
+    def _plan(self) -> SavedPlan:
+        """Plan now, save the plan in the database, and refuse it if it destroys data."""
+        plan_path = self.workspace.plan_file
+        self._terraform("plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_path}"])
+        show_json = json.loads(self._terraform("show", ["show", "-json", str(plan_path)], quiet=True).stdout)
+        rendered = self._terraform("show", ["show", "-no-color", str(plan_path)], quiet=True).stdout
+        changes = plan_changes(show_json)
+        saved = saved_plans.save_plan(self.run, plan_file=plan_path.read_bytes(), show_json=show_json,
+                                      rendered=rendered, changes=changes)
+        summary = plan_summary(show_json)
+        self._save(plan_summary=summary, resource_changes=resource_changes(show_json), plan_sha256=saved.sha256)
+        self._audit("run.planned", summary=summary, plan_sha256=saved.sha256,
+                    changes=[f"{change['action']} {change['address']}" for change in changes])
+        self._refuse_if_destructive(saved)
+        return saved
+
+    def _refuse_if_destructive(self, plan: SavedPlan) -> None:
+        refusal = destroy_refusal(plan.changes)
+        if refusal:
+            self._audit("run.plan_refused", plan_sha256=plan.sha256, reason=refusal)
+            raise RunStopped(RunStatus.FAILED, refusal)
+
+    def _apply_approved(self, approved: SavedPlan) -> None:
+        """Apply the plan approvers voted on; if Terraform finds it stale, plan again and compare."""
+        self._refuse_if_destructive(approved)
+        if approved.contract_hash != self.run.request.contract_hash:
+            self._audit("run.plan_stale", plan_sha256=approved.sha256, reason="the contract changed")
+            raise BackToApproval(self._plan(), "Returned to approval: the contract changed after its plan was "
+                                               "approved. Approvers vote on the new plan.")
+        try:
+            saved_plans.write_plan_file(approved, self.workspace.plan_file)
+        except saved_plans.PlanFileDamaged as damaged:
+            raise RunStopped(RunStatus.FAILED, str(damaged))
+        self._save(plan_sha256=approved.sha256)
+        result = self._step("apply", self._apply_args())
+        if not (result.outcome == Outcome.COMPLETED and STALE_PLAN_MARKER in result.stderr):
+            self._raise_unless_succeeded("apply", result)
+            self._audit("run.applied", plan_sha256=approved.sha256, approved_plan=True)
+            return
+        self._audit("run.plan_stale", plan_sha256=approved.sha256, reason="the state changed")
+        fresh = self._plan()
+        if not within_approval(approved.changes, fresh.changes):
+            raise BackToApproval(fresh, "Returned to approval: the state changed after the plan was approved, "
+                                        "so Terraform planned again, and the new plan changes other resources "
+                                        "or other actions than the approved one. Approvers vote on the new plan.")
+        self._audit("run.plan_within_approval", approved_plan_sha256=approved.sha256, plan_sha256=fresh.sha256)
+        self._apply(fresh)
+
+    def _apply(self, plan: SavedPlan) -> None:
+        """Apply a plan this run made (still in the workspace)."""
+        self._terraform("apply", self._apply_args())
+        self._audit("run.applied", plan_sha256=plan.sha256)
+
+    def _apply_args(self) -> list[str]:
+        return ["apply", "-input=false", "-no-color", "-lock-timeout=60s", str(self.workspace.plan_file)]
 
     def _prepare(self) -> Workspace:
         request = self.run.request
@@ -241,6 +343,12 @@ class TerraformSteps:
     def _terraform(self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False
                    ) -> CommandResult:
         """Run one step; raise RunStopped unless Terraform succeeded."""
+        result = self._step(step, args, quiet=quiet, audited=audited)
+        self._raise_unless_succeeded(step, result)
+        return result
+
+    def _step(self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False) -> CommandResult:
+        """Run one step and return how it went, whatever that was."""
         self._save(step=step)
         if not quiet:
             self.live_log.append(f"$ terraform {' '.join(args)}\n")
@@ -256,7 +364,6 @@ class TerraformSteps:
             self.live_log.append(result.stderr)
         if audited:
             self._audit(f"run.{step}", exit_code=result.exit_code, seconds=seconds)
-        self._raise_unless_succeeded(step, result)
         return result
 
     def _raise_unless_succeeded(self, step: str, result: CommandResult) -> None:

@@ -12,9 +12,13 @@ from requests_app.models import BucketRequest
 
 
 class RunKind(models.TextChoices):
+    """A plan run plans for the approvers (no apply); an apply run applies the approved plan.
+
+    There is no destroy kind: the portal never destroys a bucket (docs/decisions/runner-plan-approval.md).
+    """
+
     PLAN = "plan", "Plan"
     APPLY = "apply", "Apply"
-    DESTROY = "destroy", "Destroy"
 
 
 class RunStatus(models.TextChoices):
@@ -24,10 +28,12 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
     TIMED_OUT = "timed_out", "Timed out"
+    RETURNED = "returned", "Returned to approval"
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
-FINISHED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.TIMED_OUT)
+FINISHED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.TIMED_OUT,
+                     RunStatus.RETURNED)
 
 
 class Run(models.Model):
@@ -49,7 +55,8 @@ class Run(models.Model):
     state_key = models.CharField(max_length=300, blank=True)
     plan_summary = models.JSONField(default=dict, blank=True, help_text="add / change / destroy counts.")
     resource_changes = models.JSONField(default=list, blank=True)
-    plan_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the applied plan file.")
+    plan_sha256 = models.CharField(max_length=64, blank=True,
+                                   help_text="SHA-256 of the plan file this run made (plan run) or applied.")
     outputs = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True, help_text="Terraform's output, bounded by RUNNER_LOG_MAX_CHARS.")
     error_summary = models.TextField(blank=True)
@@ -83,3 +90,29 @@ class Run(models.Model):
     @property
     def cancel_requested(self) -> bool:
         return self.cancel_requested_at is not None
+
+
+class SavedPlan(models.Model):
+    """A plan file Terraform wrote, kept in the database so that any worker can apply it.
+
+    The plan run of a request that needs approval saves the plan approvers vote on; an apply
+    run saves the plan it made when it had to plan (auto-approved, or the saved plan was
+    stale). Rows are never changed (docs/decisions/runner-plan-approval.md).
+    """
+
+    run = models.OneToOneField(Run, on_delete=models.PROTECT, related_name="saved_plan")
+    request = models.ForeignKey(BucketRequest, on_delete=models.PROTECT, related_name="saved_plans")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the plan file; votes bind to it.")
+    contract_hash = models.CharField(max_length=64, help_text="The contract the plan was made from.")
+    plan_file = models.BinaryField(help_text="The file `terraform plan -out` wrote, applied as is.")
+    show_json = models.JSONField(help_text="`terraform show -json` of the plan file.")
+    changes = models.JSONField(default=list, help_text="Each resource address with its action.")
+    rendered = models.TextField(help_text="`terraform show` of the plan file: the full plan as text.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["request", "sha256"], name="one_saved_plan_per_hash")]
+
+    def __str__(self):
+        return f"plan {self.sha256[:12]} of {self.request.request_id} (run {self.run_id})"

@@ -4,13 +4,18 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from requests_app import plans
 from requests_app.models import RequestStatus
 from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
 from runner.logbound import OMISSION_MARKER
 from runner.models import Run
+from runner.plan_changes import DESTRUCTIVE_ACTIONS, action_counts
+from runner.saved_plans import latest_plan
 
 STATUS_BADGE = {"succeeded": "ok", "queued": "warn", "running": "warn", "failed": "bad",
-                "cancelled": "bad", "timed_out": "bad"}
+                "cancelled": "bad", "timed_out": "bad", "returned": "warn"}
+ACTION_BADGE = {"create": "ok", "import": "ok", "no-op": "ok", "read": "ok", "update": "warn",
+                "import-update": "warn", "delete": "bad", "replace": "bad"}
 
 
 def _visible_run(http_request, pk: int) -> Run:
@@ -52,5 +57,29 @@ def runs_panel(bucket_request, http_request):
             "runs": [(run, STATUS_BADGE.get(run.status, "warn")) for run in runs],
             "can_retry": bucket_request.status == RequestStatus.FAILED and can_retry(http_request.user),
             "bucket_request": bucket_request,
+        },
+    }
+
+
+def plan_panel(bucket_request, http_request):
+    """The plan approvers vote on (or the plan last applied): every address with its action, and
+    the full plan. Shown on the request page and the admin's request page, before any vote."""
+    if not can_view_request_runs(http_request.user, bucket_request):
+        return None
+    plan = latest_plan(bucket_request)
+    if plan is None and not bucket_request.plan_status:
+        return None
+    return {
+        "title": "Terraform plan",
+        "template": "runner/panel_plan.html",
+        "context": {
+            "bucket_request": bucket_request,
+            "plan": plan,
+            "changes": [(change, ACTION_BADGE.get(change["action"], "warn")) for change in plan.changes] if plan else [],
+            "counts": action_counts(plan.changes) if plan else {},
+            "destructive": DESTRUCTIVE_ACTIONS,
+            "votes_bind_here": plan is not None and plan.sha256 == bucket_request.plan_hash,
+            "not_ready": plans.not_ready_reason(bucket_request) if bucket_request.plan_status else None,
+            "can_plan_again": plans.can_plan_again(bucket_request) and can_retry(http_request.user),
         },
     }

@@ -88,6 +88,7 @@ class ApprovalSerializer(serializers.Serializer):
     decision = serializers.CharField()
     comment = serializers.CharField()
     contractHash = serializers.CharField(source="contract_hash")
+    planHash = serializers.CharField(source="plan_hash", help_text="The plan this vote was cast on.")
     decidedAt = serializers.DateTimeField(source="decided_at")
 
 
@@ -122,6 +123,9 @@ class BucketRequestSerializer(serializers.Serializer):
 class BucketRequestDetailSerializer(BucketRequestSerializer):
     contract = serializers.JSONField(help_text="The contract as submitted (apiVersion goldenpath.io/v1).")
     contractHash = serializers.CharField(source="contract_hash")
+    planStatus = serializers.CharField(source="plan_status",
+                                       help_text="planning, ready, failed, or empty when no approval is needed.")
+    planHash = serializers.CharField(source="plan_hash", help_text="The plan votes bind to (GET .../plan/).")
     approvals = ApprovalSerializer(many=True)
 
 
@@ -137,6 +141,8 @@ class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(help_text="Why; required.")
     contractHash = serializers.CharField(
         required=False, help_text="Hash of the contract you reviewed; the vote is refused if it changed.")
+    planHash = serializers.CharField(
+        required=False, help_text="Hash of the plan you reviewed; the vote is refused if it changed.")
 
 
 class CatalogEntrySerializer(serializers.Serializer):

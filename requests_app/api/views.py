@@ -42,6 +42,8 @@ REFUSAL_STATUS = {
     approvals.DecisionRefused.ALREADY_VOTED: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.NOT_PENDING: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.STALE_CONTRACT: status.HTTP_409_CONFLICT,
+    approvals.DecisionRefused.PLAN_NOT_READY: status.HTTP_409_CONFLICT,
+    approvals.DecisionRefused.STALE_PLAN: status.HTTP_409_CONFLICT,
 }
 
 
@@ -165,9 +167,11 @@ DECISION_SCHEMA = {
     "responses": {200: s.BucketRequestDetailSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer,
                   404: s.ErrorSerializer, 409: s.ErrorSerializer},
     "description": "Platform approvers only; not on your own request; one vote each; a comment is required. "
-                   "The request is approved once it has its environment's number of approvals on the current "
-                   "contract; one rejection rejects it. 409: already voted, not pending, or the contract "
-                   "changed since contractHash.",
+                   "Approving needs the request's Terraform plan (GET .../plan/): it is refused (409, "
+                   "plan-not-ready) while the plan is being made or after it failed. The request is approved "
+                   "once it has its environment's number of approvals on the current contract and plan; one "
+                   "rejection rejects it. 409: already voted, not pending, no plan yet, or the contract or "
+                   "plan changed since contractHash / planHash.",
 }
 
 
@@ -180,7 +184,8 @@ class RequestDecision(APIView):
         body = http_request.data if isinstance(http_request.data, dict) else {}
         try:
             approvals.decide(bucket_request, http_request.user, self.decision, str(body.get("comment") or ""),
-                             contract_hash=body.get("contractHash") or None)
+                             contract_hash=str(body.get("contractHash") or "") or None,
+                             plan_hash=str(body.get("planHash") or "") or None)
         except approvals.DecisionRefused as exc:
             return Response({"detail": exc.message, "code": exc.code}, status=REFUSAL_STATUS[exc.code])
         refreshed = _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)

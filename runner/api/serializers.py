@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from runner.models import Run
+from runner.models import Run, SavedPlan
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -15,3 +15,35 @@ class RunSerializer(serializers.ModelSerializer):
             "plan_sha256", "outputs", "error_summary", "cancel_requested", "cancel_requested_by", "log",
         ]
         read_only_fields = fields
+
+
+class PlanChangeSerializer(serializers.Serializer):
+    address = serializers.CharField()
+    type = serializers.CharField(help_text="Resource type (a twin-stack stand-in reports the type it stands for).")
+    action = serializers.ChoiceField(choices=["create", "update", "delete", "replace", "import", "import-update",
+                                              "read", "no-op"])
+
+
+class SavedPlanSerializer(serializers.ModelSerializer):
+    runId = serializers.IntegerField(source="run_id")
+    planHash = serializers.CharField(source="sha256", help_text="SHA-256 of the plan file; votes bind to it.")
+    contractHash = serializers.CharField(source="contract_hash")
+    changes = PlanChangeSerializer(many=True)
+    text = serializers.CharField(source="rendered", help_text="The full plan as `terraform show` renders it.")
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = SavedPlan
+        fields = ["runId", "planHash", "contractHash", "changes", "text", "createdAt"]
+
+
+class RequestPlanSerializer(serializers.Serializer):
+    """The plan of a request: where it is, and the newest plan Terraform made for it."""
+
+    requestId = serializers.CharField(source="request.request_id")
+    status = serializers.CharField(source="request.plan_status",
+                                   help_text="planning, ready, failed, or empty when no vote needs a plan.")
+    votePlanHash = serializers.CharField(source="request.plan_hash",
+                                         help_text="The plan approvals bind to (empty until one is ready).")
+    problem = serializers.CharField(source="request.plan_problem", help_text="Why the last plan failed.")
+    plan = SavedPlanSerializer(allow_null=True, help_text="The newest plan made for the request, if any.")

@@ -1,4 +1,4 @@
-"""API of the runner: read a run, cancel it, retry a failed request with a new run."""
+"""API of the runner: read a run, cancel it, retry a failed request with a new run, read or redo a plan."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -18,8 +18,9 @@ from runner.access import (
     can_view_request_runs,
     visible_run,
 )
-from runner.api.serializers import RunSerializer
+from runner.api.serializers import RequestPlanSerializer, RunSerializer
 from runner.models import Run
+from runner.saved_plans import latest_plan
 
 
 def _visible_run(http_request, pk: int) -> Run:
@@ -27,6 +28,13 @@ def _visible_run(http_request, pk: int) -> Run:
     if run is None:
         raise NotFound("No such run.")
     return run
+
+
+def _visible_request(http_request, request_id: str) -> BucketRequest:
+    bucket_request = BucketRequest.objects.select_related("owner").filter(request_id=request_id).first()
+    if bucket_request is None or not can_view_request_runs(http_request.user, bucket_request):
+        raise NotFound("No such request.")
+    return bucket_request
 
 
 def _conflict(error: dispatch.RunnerError) -> Response:
@@ -66,13 +74,35 @@ class RequestRetryView(APIView):
 
     @extend_schema(request=None, responses={201: RunSerializer, 409: None})
     def post(self, request, request_id: str):
-        bucket_request = BucketRequest.objects.select_related("owner").filter(request_id=request_id).first()
-        if bucket_request is None or not can_view_request_runs(request.user, bucket_request):
-            raise NotFound("No such request.")
+        bucket_request = _visible_request(request, request_id)
         if not can_retry(request.user):
             raise PermissionDenied("Only platform approvers may retry requests.")
         try:
             run = dispatch.retry_request(bucket_request, actor=request.user)
+        except dispatch.RunnerError as error:
+            return _conflict(error)
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class RequestPlanView(APIView):
+    """The plan approvers vote on (GET); plan again, platform approvers only (POST, 201)."""
+
+    access = {"GET": Rule("read", VIEW_RUN_PERMISSION), "POST": Rule("approve", RETRY_PERMISSION)}
+
+    @extend_schema(summary="The Terraform plan of a request: each resource with its action, and the full plan",
+                   responses={200: RequestPlanSerializer, 404: None})
+    def get(self, request, request_id: str):
+        bucket_request = _visible_request(request, request_id)
+        return Response(RequestPlanSerializer({"request": bucket_request, "plan": latest_plan(bucket_request)}).data)
+
+    @extend_schema(summary="Plan a request waiting for approval again (after a failed plan, or to refresh it)",
+                   request=None, responses={201: RunSerializer, 409: None})
+    def post(self, request, request_id: str):
+        bucket_request = _visible_request(request, request_id)
+        if not can_retry(request.user):
+            raise PermissionDenied("Only platform approvers may plan a request again.")
+        try:
+            run = dispatch.plan_again(bucket_request, actor=request.user)
         except dispatch.RunnerError as error:
             return _conflict(error)
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)

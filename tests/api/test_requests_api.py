@@ -7,7 +7,7 @@ import pytest
 
 from core.models import AuditEntry
 from requests_app.models import BucketRequest, RequestStatus
-from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input, token_client
+from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input, token_client
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"
@@ -127,6 +127,7 @@ def test_requesters_see_their_own_and_their_teams_requests_only(backstage, team_
 
 def test_approve_through_the_api_follows_the_rules(backstage, approver, api):
     submit(backstage, prod_input())
+    plan_made(BucketRequest.objects.get(request_id="S3-0001"))
     api.force_login(approver)
     missing_comment = api.post(f"{REQUESTS}S3-0001/approve/", {}, format="json")
     assert missing_comment.status_code == 400 and missing_comment.json()["code"] == "comment-required"

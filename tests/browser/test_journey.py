@@ -111,15 +111,37 @@ def request_bucket(page, live_url: str, requester, shot: Checkpoints) -> tuple[s
     return request_id, bucket_name
 
 
+def expect_plan(page, request_id: str) -> None:
+    """The plan panel lists what Terraform will do, and the full plan opens below it."""
+    changes = page.locator(f"#plan-changes-{request_id}")
+    expect(changes.get_by_role("row").filter(has_text="terraform_data.bucket")).to_contain_text("create")
+    expect(changes.get_by_role("row").filter(has_text="terraform_data.app_policy")).to_contain_text("create")
+    page.get_by_text("The full plan").first.click()
+    expect(page.locator(f"#plan-text-{request_id}")).to_contain_text("Terraform will perform the following actions")
+
+
 def approve_in_admin(page, live_url: str, approver, request_id: str, shot: Checkpoints) -> None:
+    """Alex reads the plan on the request's admin page (it is made at submission), then approves."""
     sign_in(page, live_url + "/admin/", approver, shot)
     shot(page, "admin-index")
     models = page.get_by_role("row")  # the app's own caption links to its index under the same name
     models.get_by_role("link", name="Bucket requests", exact=True).click()
+    changelist = page.url
+    page.get_by_role("link", name=request_id, exact=True).click()
+    plan = page.locator(f"#plan-changes-{request_id}")
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while not plan.is_visible():  # the plan run may still be at work: reload like a person would
+        assert time.monotonic() < deadline, page.locator("#plan").inner_text()
+        page.wait_for_timeout(500)
+        page.reload()
+    expect_plan(page, request_id)
+    shot(page, "admin-request-plan")
+    page.goto(changelist)
     page.get_by_role("row").filter(has_text=request_id).get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option("approve_selected")
     shot(page, "admin-requests-selected")
     page.get_by_role("button", name="Go").click()
+    expect_plan(page, request_id)  # the vote is cast on the plan shown with it
     page.get_by_label("Comment").fill("Backups for the finance audit: approved.")
     shot(page, "admin-approve-comment")
     page.get_by_role("button", name="Approve").click()

@@ -1,11 +1,15 @@
 """Fixtures of the request side: teams, API clients, service accounts with tokens."""
 
+import hashlib
+
 import pytest
 from rest_framework.test import APIClient
 
 from core import roles
 from core.models import ServiceAccount, Team
 from core.tokens import issue_token
+from requests_app import plans
+from requests_app.models import BucketRequest
 from tests.conftest import make_user
 from tests.contract.cases import KNOWN_TEAMS, request_input
 
@@ -58,3 +62,20 @@ def prod_input(**overrides) -> dict:
 
 # An approved request is queued at once by the runner (it listens to the approve transition).
 APPROVED_STATES = {"approved", "queued"}
+
+
+def plan_made(request: BucketRequest, label: str = "first") -> str:
+    """End the request's queued plan run and record its plan as ready, as the runner does when
+    a plan run succeeds (runner.outcomes.planned); returns the plan's hash. The approval rules
+    need only the hash (no Terraform here: these tests run inside one transaction, where a
+    worker's heartbeat could not see the run). tests/runner/test_plan_approval.py makes real
+    plans with Terraform and votes on them."""
+    from runner.models import Run, RunKind, RunStatus
+
+    plan_hash = hashlib.sha256(f"{label} plan of {request.request_id}".encode()).hexdigest()
+    run = Run.objects.get(request=request, kind=RunKind.PLAN, status=RunStatus.QUEUED)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, plan_sha256=plan_hash)
+    plans.plan_ready(request, actor="runner", run_id=run.pk, plan_hash=plan_hash,
+                     changes=[{"address": "module.bucket.aws_s3_bucket.this", "type": "aws_s3_bucket",
+                               "action": "create"}])
+    return plan_hash

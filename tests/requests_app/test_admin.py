@@ -10,7 +10,7 @@ from core.models import ApiToken, AuditEntry
 from core.tokens import issue_token
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
-from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
+from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:requests_app_bucketrequest_changelist")
@@ -33,12 +33,15 @@ def test_pending_requests_are_listed_first(client, approver, two_requests):
 def test_the_approve_action_asks_for_a_comment_then_votes(client, approver, two_requests):
     client.force_login(approver)
     pending = two_requests[0]
+    plan_made(pending)
+    pending.refresh_from_db()
     ask = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk]})
     assert ask.status_code == 200 and b"comment" in ask.content
     pending.refresh_from_db()
     assert pending.status == RequestStatus.PENDING_APPROVAL
     client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk], "apply": "1",
-                             f"hash-{pending.pk}": pending.contract_hash, "comment": "Reviewed in the admin"})
+                             f"hash-{pending.pk}": pending.contract_hash, f"plan-{pending.pk}": pending.plan_hash,
+                             "comment": "Reviewed in the admin"})
     pending.refresh_from_db()
     assert pending.status in APPROVED_STATES
     assert pending.approvals.get().comment == "Reviewed in the admin"

@@ -9,14 +9,22 @@ from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import Approval, RequestStatus
 from requests_app.submission import canonical_hash, submit_request
 from tests.conftest import make_user
-from tests.requests_app.conftest import APPROVED_STATES, prod_input, rita_input
+from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pending(team_member):
-    return submit_request(prod_input(), team_member).request
+    request = submit_request(prod_input(), team_member).request
+    plan_made(request)
+    return request
+
+
+def planned(raw, submitted_by):
+    request = submit_request(raw, submitted_by).request
+    plan_made(request)
+    return request
 
 
 def refused_code(request, user, decision="approve", **kwargs) -> str:
@@ -63,7 +71,7 @@ def test_the_submitting_account_cannot_approve_what_it_submitted(team_member):
 
 def test_one_vote_per_person(pending, approver, settings):
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
-    request = submit_request(prod_input(application="ledger"), pending.submitted_by).request
+    request = planned(prod_input(application="ledger"), pending.submitted_by)
     decide(request, approver, "approve", "first look")
     assert refused_code(request, approver) == DecisionRefused.ALREADY_VOTED
     assert request.approvals.count() == 1
@@ -71,7 +79,7 @@ def test_one_vote_per_person(pending, approver, settings):
 
 def test_quorum_of_two_needs_two_different_approvers(team_member, approver, second_approver, settings):
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
-    request = submit_request(prod_input(), team_member).request
+    request = planned(prod_input(), team_member)
     assert request.approvals_needed == 2
     first = decide(request, approver, "approve", "ok by me")
     request.refresh_from_db()
@@ -83,7 +91,7 @@ def test_quorum_of_two_needs_two_different_approvers(team_member, approver, seco
 
 def test_one_rejection_rejects_even_after_an_approval(team_member, approver, second_approver, settings):
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
-    request = submit_request(prod_input(), team_member).request
+    request = planned(prod_input(), team_member)
     decide(request, approver, "approve", "fine")
     decide(request, second_approver, "reject", "No cost center owner agreed")
     request.refresh_from_db()
@@ -93,7 +101,7 @@ def test_one_rejection_rejects_even_after_an_approval(team_member, approver, sec
 
 def test_approvals_of_an_older_contract_do_not_count(team_member, approver, second_approver, settings):
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
-    request = submit_request(prod_input(), team_member).request
+    request = planned(prod_input(), team_member)
     seen_hash = request.contract_hash
     decide(request, approver, "approve", "fine", contract_hash=seen_hash)
     # The contract changes after the first approval (e.g. corrected by the platform team).

@@ -9,7 +9,7 @@ from core.models import AuditEntry
 from requests_app.approvals import decide
 from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, submit_request
-from tests.requests_app.conftest import prod_input
+from tests.requests_app.conftest import plan_made, prod_input
 
 # serialized_rollback brings back the rows data migrations made (ID sequences, role groups).
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -56,6 +56,7 @@ def test_concurrent_replays_of_one_idempotency_key_create_one_request(team_membe
 def test_two_approvers_voting_at_once_approve_exactly_once(team_member, approver, second_approver, settings):
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
     request = submit_request(prod_input(), team_member).request
+    plan_made(request)
     voters = [approver, second_approver]
     results = run_at_once(lambda i: decide(request, voters[i], "approve", "ok"), 2)
     assert not [r for r in results if isinstance(r, Exception)]

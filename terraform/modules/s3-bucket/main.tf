@@ -14,6 +14,12 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV2_AWS_62:Event notifications are added by the replication stack where needed; most requested buckets need none.
   bucket = var.bucket_name
   tags   = var.tags
+
+  # A bucket holds data: Terraform refuses any plan that destroys it (the runner refuses such
+  # plans too, on its own: runner/plan_changes.py). Removing a bucket is a manual, reviewed act.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {

@@ -6,8 +6,11 @@ locals {
   bucket_arn = "arn:aws:s3:::${var.bucket_name}"
 }
 
+# Each stand-in says in `stands_for` which AWS resource type it stands for: the runner's
+# destroy protection (runner/plan_changes.py) judges the twin's plans like the real stack's.
 resource "terraform_data" "bucket" {
   input = {
+    stands_for            = "aws_s3_bucket"
     bucket_name           = var.bucket_name
     versioning_enabled    = var.versioning_enabled
     sse_algorithm         = var.sse_algorithm
@@ -16,6 +19,9 @@ resource "terraform_data" "bucket" {
     cost_alert_gb         = var.cost_alert_gb
     tags                  = var.tags
   }
+
+  # Like aws_s3_bucket, a new name is a new bucket: renaming plans a replace (which the runner refuses).
+  triggers_replace = [var.bucket_name]
 
   lifecycle {
     # The rules of terraform/modules/s3-bucket/variables.tf, as preconditions here.
@@ -38,7 +44,8 @@ resource "terraform_data" "bucket" {
 
 resource "terraform_data" "app_policy" {
   input = {
-    name   = "bucketwise-${var.bucket_name}"
-    policy = var.app_policy_json
+    stands_for = "aws_iam_policy"
+    name       = "bucketwise-${var.bucket_name}"
+    policy     = var.app_policy_json
   }
 }
