@@ -121,22 +121,20 @@ def expect_plan(page, request_id: str) -> None:
 
 
 def approve_in_admin(page, live_url: str, approver, request_id: str, shot: Checkpoints) -> None:
-    """Alex reads the plan on the request's admin page (it is made at submission), then approves."""
-    sign_in(page, live_url + "/admin/", approver, shot)
-    shot(page, "admin-index")
-    models = page.get_by_role("row")  # the app's own caption links to its index under the same name
-    models.get_by_role("link", name="Bucket requests", exact=True).click()
-    changelist = page.url
-    page.get_by_role("link", name=request_id, exact=True).click()
-    plan = page.locator(f"#plan-changes-{request_id}")
+    """Alex reads the plan on the request's page (it is made at submission), then approves in the admin."""
+    sign_in(page, f"{live_url}/requests/{request_id}/", approver, shot)
+    ready = page.get_by_text("Approvals are votes on this plan")
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-    while not plan.is_visible():  # the plan run may still be at work: reload like a person would
-        assert time.monotonic() < deadline, page.locator("#plan").inner_text()
+    while not ready.is_visible():  # the plan run may still be at work: reload like a person would
+        assert time.monotonic() < deadline, page.locator("main").inner_text()
         page.wait_for_timeout(500)
         page.reload()
     expect_plan(page, request_id)
-    shot(page, "admin-request-plan")
-    page.goto(changelist)
+    shot(page, "request-plan")
+    page.goto(live_url + "/admin/")
+    shot(page, "admin-index")
+    models = page.get_by_role("row")  # the app's own caption links to its index under the same name
+    models.get_by_role("link", name="Bucket requests", exact=True).click()
     page.get_by_role("row").filter(has_text=request_id).get_by_role("checkbox").check()
     page.get_by_label("Action:").select_option("approve_selected")
     shot(page, "admin-requests-selected")
