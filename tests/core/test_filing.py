@@ -15,6 +15,7 @@ from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
 from tests.conftest import make_user
 from tests.contract.cases import request_input
+from tests.requests_app.conftest import plan_made
 from tests.requests_app.test_pages import form_data
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,7 @@ def test_one_person_one_vote_across_session_tokens_and_spellings(backstage, rita
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 3}
     alex = make_user("alex", roles.PLATFORM_APPROVERS, is_staff=True)
     request = submit_request(request_input(requester="rita", environment="prod"), backstage).request
+    plan_made(request)
     approve = f"{REQUESTS}{request.request_id}/approve/"
     assert session(alex).post(approve, {"comment": "first"}, format="json").status_code == 200
     assert bearer(alex, "approve").post(approve, {"comment": "again"}, format="json").status_code == 409
