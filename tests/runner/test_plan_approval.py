@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from requests_app import approvals
 from requests_app.approvals import DecisionRefused
-from core.models import AuditEntry
+from core.models import AuditEntry, Team
 from requests_app.models import BucketRequest, CatalogEntry, PlanStatus, RequestStatus
 from requests_app.submission import submit_request
 from runner import dispatch, execution
@@ -37,6 +37,7 @@ POLICY = "terraform_data.app_policy"
 def prod_request(submitted_by, **overrides) -> BucketRequest:
     """A prod request (needs one approval), submitted the way the form and the API submit."""
     ensure_teams()
+    Team.objects.get(slug="app-team").members.add(submitted_by)
     raw = request_input(environment="prod", requester="rita", **overrides)
     return submit_request(raw, submitted_by).request
 
