@@ -15,9 +15,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 
-from requests_app import approvals
+from requests_app import approvals, lifecycle
 from requests_app.approvals import DecisionRefused
 from core.models import AuditEntry, Team
 from requests_app.models import BucketRequest, CatalogEntry, PlanStatus, RequestStatus
@@ -156,6 +157,30 @@ def test_approval_applies_the_saved_plan_without_planning_again(runner_settings,
     applied = AuditEntry.objects.get(request_id=request.request_id, action="run.applied")
     assert applied.detail == {"run": apply_run.pk, "plan_sha256": approved_hash, "approved_plan": True}
     assert "terraform plan" not in apply_run.log
+
+
+def test_an_applied_plan_is_not_applied_again_a_later_apply_run_plans_afresh(
+        runner_settings, requester, approver, tmp_path):
+    """A remediation of drift (compliance) queues another apply run of an applied request: it
+    applies a fresh plan (here: put the drifted bucket back), it does not go back to approval."""
+    request = prod_request(requester)
+    execute(plan_run(request))
+    request.refresh_from_db()
+    approvals.decide(request, approver, "approve", "ok")
+    applied = execute(Run.objects.get(request=request, kind=RunKind.APPLY))
+    apply_to_state(runner_settings, tmp_path, applied.state_key, BACKEND + f"""resource "terraform_data" "bucket" {{
+  input            = {{ stands_for = "aws_s3_bucket", bucket_name = "{request.bucket_name}", versioning = false }}
+  triggers_replace = ["{request.bucket_name}"]
+}}
+""")  # the bucket drifted (and the policy went)
+    with transaction.atomic():
+        later = dispatch.create_run(request, actor=approver)
+        lifecycle.transition(request, "remediate", actor=approver)
+
+    assert execute(later).status == RunStatus.SUCCEEDED, later.error_summary
+    fresh = SavedPlan.objects.get(run=later)
+    assert {(c["address"], c["action"]) for c in fresh.changes} == {(BUCKET, "update"), (POLICY, "create")}
+    assert "Saved plan is stale" not in later.log
 
 
 def test_the_saved_plan_is_applied_from_the_database_not_the_planning_workers_disk(
