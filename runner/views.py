@@ -9,7 +9,7 @@ from requests_app.models import RequestStatus
 from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
 from runner.logbound import OMISSION_MARKER
 from runner.models import Run
-from runner.plan_changes import DESTRUCTIVE_ACTIONS, action_counts
+from runner.plan_changes import action_counts
 from runner.saved_plans import latest_plan
 
 STATUS_BADGE = {"succeeded": "ok", "queued": "warn", "running": "warn", "failed": "bad",
@@ -77,7 +77,6 @@ def plan_panel(bucket_request, http_request):
             "plan": plan,
             "changes": [(change, ACTION_BADGE.get(change["action"], "warn")) for change in plan.changes] if plan else [],
             "counts": action_counts(plan.changes) if plan else {},
-            "destructive": DESTRUCTIVE_ACTIONS,
             "votes_bind_here": plan is not None and plan.sha256 == bucket_request.plan_hash,
             "not_ready": plans.not_ready_reason(bucket_request) if bucket_request.plan_status else None,
             "can_plan_again": plans.can_plan_again(bucket_request) and can_retry(http_request.user),
