@@ -43,7 +43,11 @@ def bench_wsgi_app():
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
+    from core.api.permissions import Rule
+
     class Trivial(APIView):
+        access = {"GET": Rule("read", "requests_app.view_bucketrequest")}  # the same check as the list
+
         def get(self, request):
             return Response({"ok": True})
 
@@ -60,12 +64,16 @@ def prepare_portal(environment: dict) -> str:
     from django.contrib.auth.models import Group, User
 
     from core import roles
-    from core.models import Team
+    from core.models import ServiceAccount, Team
     from core.tokens import issue_token
+    from tests.contract.cases import request_input
 
-    Team.objects.get_or_create(slug="app-team", defaults={"name": "App team"})
+    team, _ = Team.objects.get_or_create(slug="app-team", defaults={"name": "App team"})
     account = User.objects.create_user("svc-bench")
     account.groups.add(Group.objects.get(name=roles.REQUESTERS))
+    ServiceAccount.objects.create(user=account, purpose="bench_api")
+    # The service account files for the person its requests name, a member of the owning team.
+    team.members.add(User.objects.get_or_create(username=request_input()["requester"])[0])
     return issue_token(account, "bench", ["read", "submit"]).text
 
 
