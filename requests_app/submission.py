@@ -106,7 +106,12 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
         raise InvalidRequest(problems)
     first_look = preview(raw, submitted_by)
     if not first_look.is_valid:
-        raise InvalidRequest(first_look.problems)
+        # A replay racing the first submission of its key finds the bucket name taken by that very
+        # request: answer as a replay, not with the problem.
+        existing = _replay(submitted_by, key, input_hash) if key else None
+        if existing is None:
+            raise InvalidRequest(first_look.problems)
+        return SubmissionResult(existing, created=False)
     raw = with_canonical_requester(raw)
     try:
         return SubmissionResult(_save(raw, submitted_by, key, input_hash), created=True)
