@@ -7,6 +7,8 @@ those of the teams they belong to.
 
 from django.db.models import Q, QuerySet
 
+from core.identity import canonical_username
+
 from requests_app.models import BucketRequest, CatalogEntry
 
 VIEW_ALL_PERMISSION = "requests_app.view_all_bucketrequests"
@@ -22,9 +24,8 @@ def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset
     # ``owner__in`` is a subquery, not a join: no row repeats, so no DISTINCT (which on
     # PostgreSQL would compare every column, the contract JSON included, on each list page).
-    return queryset.filter(
-        Q(submitted_by=user) | Q(requester=user.get_username()) | Q(owner__in=user.teams.all())
-    )
+    named = Q(requester=canonical_username(user.get_username()))  # requesters are stored canonical
+    return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()))
 
 
 def visible_catalog(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -135,3 +135,12 @@ def test_one_person_one_vote_across_session_tokens_and_spellings(backstage, rita
     alex_again = make_user("Alex", roles.PLATFORM_APPROVERS, is_staff=True)  # a second account, same person
     assert bearer(alex_again, "approve").post(approve, {"comment": "third"}, format="json").status_code == 409
     assert request.approvals.count() == 1
+
+
+def test_a_person_whose_account_name_has_capitals_sees_the_requests_naming_them(backstage, teams):
+    rhea = make_user("Rhea", roles.REQUESTERS)
+    teams["app-team"].members.add(rhea)
+    request = submit_request(request_input(requester="RHEA"), backstage).request
+    teams["app-team"].members.remove(rhea)  # seen as the requester, not through the team
+    assert request.requester == "rhea"
+    assert session(rhea).get(f"{REQUESTS}{request.request_id}/").status_code == 200
