@@ -1,15 +1,17 @@
 """The runner's API, pages, panel and admin actions (no Terraform: runs stay queued or are set up)."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from requests_app import lifecycle
 from requests_app.panels import render_context
+from runner import dispatch
 from runner.models import Run, RunStatus
 from tests.conftest import make_user
-from tests.runner.factories import approved_request
+from tests.runner.factories import approved_request, saved_request
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +120,20 @@ def test_the_admin_retry_action_queues_a_new_run(client, approver):
 
     assert response.status_code == 200
     assert list(request.runs.values_list("attempt", "status")) == [(2, "queued"), (1, "failed")]
+
+
+def test_the_admin_plans_a_request_again_after_its_plan_failed_and_only_then(client, approver):
+    request = saved_request()
+    with transaction.atomic():
+        plan_run = dispatch.queue_plan(request, actor="system")
+    dispatch.cancel_run(plan_run, actor=approver)  # the plan run ends without a plan
+    client.force_login(approver)
+    again = {"action": "plan_requests_again", "_selected_action": [plan_run.pk]}
+
+    client.post(reverse("admin:runner_run_changelist"), again, follow=True)
+    response = client.post(reverse("admin:runner_run_changelist"), again, follow=True)
+
+    assert list(request.runs.values_list("kind", "status")) == [("plan", "queued"), ("plan", "cancelled")]
+    assert "is pending approval with its plan planning" in response.content.decode()
+    request.refresh_from_db()
+    assert request.plan_status == "planning"
