@@ -23,19 +23,20 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.audit import GENESIS_HASH
 from core.audit_keys import ChainKey, signing_key, verification_keys
-from core.models import AuditCheckpoint, AuditEntry
+from core.models import AuditChainLock, AuditCheckpoint, AuditEntry
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "bucketwise-audit-checkpoint/1"
 REASON_SCHEDULE = "schedule"
 REASON_EXPORT = "export"
-ALL_ENVIRONMENTS = "*"  # the export scope of a file holding every entry (with or without an environment)
+ALL_ENVIRONMENTS = "*"
+CHECKPOINT_SEQUENCE_LOCK = 2  # the AuditChainLock row that serialises checkpoint numbering (row 1: the chain)  # the export scope of a file holding every entry (with or without an environment)
 S3_ERRORS = (BotoCoreError, ClientError)  # with CheckpointConflict, what a write may meet
 
 
@@ -109,32 +110,30 @@ def create_checkpoint(reason: str, *, export_environment: str | None = None) -> 
     entry_count, head_entry_id, head_hash = chain_head()
     export = _export_scope(export_environment, head_entry_id) if reason == REASON_EXPORT else None
     key = signing_key()
-    for _ in range(3):  # two creators racing for one sequence number: the unique sequence refuses one
-        try:
-            with transaction.atomic():
-                previous = AuditCheckpoint.objects.select_for_update().order_by("-sequence").first()
-                now = timezone.now()
-                body = {
-                    "format": FORMAT,
-                    "sequence": previous.sequence + 1 if previous else 1,
-                    "created_at": now.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
-                    "entry_count": entry_count,
-                    "head_entry_id": head_entry_id,
-                    "head_hash": head_hash,
-                    "key_id": key.key_id,
-                    "previous_checkpoint_hash": previous.checkpoint_hash if previous else GENESIS_HASH,
-                    "reason": reason,
-                    "export": export,
-                }
-                document = canonical_json(sign(body, key))
-                return AuditCheckpoint.objects.create(
-                    sequence=body["sequence"], reason=reason, entry_count=entry_count, head_entry_id=head_entry_id,
-                    document=document.decode("utf-8"), checkpoint_hash=hashlib.sha256(document).hexdigest(),
-                    created_at=now,
-                )
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not allocate a checkpoint sequence number (three concurrent attempts failed)")
+    with transaction.atomic():
+        # Sequence numbers are allocated one creator at a time: the previous checkpoint read after
+        # taking the lock is the newest committed one.
+        AuditChainLock.objects.select_for_update().get_or_create(pk=CHECKPOINT_SEQUENCE_LOCK)
+        previous = AuditCheckpoint.objects.order_by("-sequence").first()
+        now = timezone.now()
+        body = {
+            "format": FORMAT,
+            "sequence": previous.sequence + 1 if previous else 1,
+            "created_at": now.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+            "entry_count": entry_count,
+            "head_entry_id": head_entry_id,
+            "head_hash": head_hash,
+            "key_id": key.key_id,
+            "previous_checkpoint_hash": previous.checkpoint_hash if previous else GENESIS_HASH,
+            "reason": reason,
+            "export": export,
+        }
+        document = canonical_json(sign(body, key))
+        return AuditCheckpoint.objects.create(
+            sequence=body["sequence"], reason=reason, entry_count=entry_count, head_entry_id=head_entry_id,
+            document=document.decode("utf-8"), checkpoint_hash=hashlib.sha256(document).hexdigest(),
+            created_at=now,
+        )
 
 
 # --- The bucket ---------------------------------------------------------------------------------

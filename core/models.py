@@ -127,7 +127,8 @@ class AuditEntry(models.Model):
 
 
 class AuditChainLock(models.Model):
-    """The one row every append locks, so two writers never link to the same predecessor."""
+    """Lock rows: every append locks row 1, so two writers never link to the same predecessor;
+    creating a checkpoint locks row 2, so two never take the same sequence number."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
 
