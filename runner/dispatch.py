@@ -136,12 +136,16 @@ def sweep() -> dict:
         Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=waiting_since)
     ).values_list("pk", "handover_count"))
     limit = settings.RUN_MAX_HANDOVERS
-    never_started = [run_id for run_id, count in waiting if count >= limit and outcomes.fail_unstarted(
-        run_id, actor="system", reason=f"{outcomes.NOT_STARTED} it was handed to the task queue {count} times "
-        "and no worker started it. Check the workers (manage.py qcluster) and the broker, then retry the request."
-    ) == RunStatus.FAILED]
+    never_started = [run_id for run_id, count in waiting if count >= limit and _fail_never_started(run_id, count)]
     handed_over = [run_id for run_id, count in waiting if count < limit and hand_over(run_id)]
     return {"failed": abandoned + never_started, "handed_over": handed_over}
+
+
+def _fail_never_started(run_id: int, handovers: int) -> bool:
+    """A queued run handed over RUN_MAX_HANDOVERS times ends failed instead of being handed over forever."""
+    reason = (f"{outcomes.NOT_STARTED} it was handed to the task queue {handovers} times and no worker "
+              "started it. Check the workers (manage.py qcluster) and the broker, then retry the request.")
+    return outcomes.fail_unstarted(run_id, actor="system", reason=reason) == RunStatus.FAILED
 
 
 @transaction.atomic
