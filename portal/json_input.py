@@ -38,7 +38,7 @@ def nesting_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
         deepest = max(deepest, depth)
         if deepest > limit:
             return deepest
-        pending.extend((child, depth + 1) for child in children)
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return deepest
 
 
