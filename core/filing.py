@@ -34,6 +34,13 @@ def person_named(name: str):
     return matches[0] if len(matches) == 1 else None
 
 
+def teams_open_to(account):
+    """The teams ``account`` may file for as a person (the form's team list), as a queryset of teams."""
+    if account.has_perm(FILE_FOR_ANY_TEAM_PERMISSION):
+        return Team.objects.all()
+    return Team.objects.filter(members=account)
+
+
 def filing_refusal(account, requester: str, owner: str) -> FilingRefused | None:
     """Why ``account`` may not file a request naming ``requester`` for team ``owner`` (a slug); None if it may."""
     if is_service_account(account):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from core.audit_verify import recent_trail_status
+from core.filing import teams_open_to
 from core.models import AuditEntry, Team
 from requests_app import approvals, panels
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
@@ -57,7 +58,7 @@ def new_request(http_request):
     return render(http_request, "requests_app/new.html", {
         "form": form,
         "evaluation": evaluation.to_dict() if evaluation else None,
-        "teams": Team.objects.values_list("slug", flat=True),
+        "teams": teams_open_to(http_request.user).values_list("slug", flat=True),
         "preview_url": reverse("requests-api:request-preview"),
     })
 

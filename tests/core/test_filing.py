@@ -144,3 +144,11 @@ def test_a_person_whose_account_name_has_capitals_sees_the_requests_naming_them(
     teams["app-team"].members.remove(rhea)  # seen as the requester, not through the team
     assert request.requester == "rhea"
     assert session(rhea).get(f"{REQUESTS}{request.request_id}/").status_code == 200
+
+
+def test_the_form_offers_only_the_persons_teams(client, rita):
+    client.force_login(rita)
+    assert list(client.get(reverse("requests:new")).context["teams"]) == ["app-team"]
+    rita.user_permissions.add(Permission.objects.get(codename="file_for_any_team"))
+    client.force_login(rita)
+    assert list(client.get(reverse("requests:new")).context["teams"]) == ["app-team", "data-team"]
