@@ -52,7 +52,7 @@ def approved_contract_intact(request: BucketRequest) -> bool:
 def start_remediation(entry: CatalogEntry, *, actor) -> Run:
     """Queue an apply run of the approved contract for drifted ``entry``; raises RemediationRefused."""
     request = BucketRequest.objects.select_for_update().get(pk=entry.request_id)
-    locked = CatalogEntry.objects.select_for_update().select_related("compliance").get(pk=entry.pk)
+    locked = CatalogEntry.objects.select_for_update().get(pk=entry.pk)  # compliance read after: an outer join cannot be locked
     reason = refusal(locked, request, actor)
     if reason:
         raise RemediationRefused(reason)

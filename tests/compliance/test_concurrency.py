@@ -1,5 +1,4 @@
-"""On PostgreSQL: two approvers starting a remediation at once queue exactly one run, and a check that
-writes while a remediation takes the bucket leaves the bucket's state to the remediation's read-back."""
+"""On PostgreSQL: two approvers starting a remediation at once queue exactly one run."""
 
 import pytest
 

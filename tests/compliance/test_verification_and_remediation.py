@@ -3,7 +3,8 @@ covers every active bucket in batches. Remediation goes through the runner's run
 
 import pytest
 from django.db import transaction
-from django_q.models import OrmQ, Schedule
+from django_q.brokers import get_broker
+from django_q.models import Schedule
 from django_q.signing import SignedPackage
 
 from compliance import schedule
@@ -21,7 +22,18 @@ pytestmark = pytest.mark.django_db
 
 
 def queued_tasks() -> list[dict]:
-    return [SignedPackage.loads(message.payload) for message in OrmQ.objects.all()]
+    """Take every task off the configured broker (ORM or Redis) and return them, oldest first."""
+    broker = get_broker()
+    tasks = []
+    while got := broker.dequeue():
+        for task_id, payload in got:
+            tasks.append(SignedPackage.loads(payload))
+            broker.acknowledge(task_id)
+    return tasks
+
+
+def empty_broker() -> None:
+    get_broker().purge_queue()
 
 
 def succeed_new_run(entry, approver) -> Run:
@@ -43,7 +55,7 @@ def test_a_succeeded_apply_queues_its_verification_after_commit(make_bucket, aws
     entry = make_bucket()
     aws["s3"].put_bucket_versioning(Bucket=entry.bucket_name, VersioningConfiguration={"Status": "Suspended"})
     check_buckets([entry])
-    OrmQ.objects.all().delete()
+    empty_broker()
     with django_capture_on_commit_callbacks(execute=True):
         run = succeed_new_run(entry, approver)
     verifications = [t for t in queued_tasks() if t["func"] == "compliance.tasks.verify_run"]
@@ -62,7 +74,7 @@ def test_verification_can_be_switched_off(make_bucket, aws, approver, settings, 
     entry = make_bucket()
     aws["s3"].delete_bucket_policy(Bucket=entry.bucket_name)
     check_buckets([entry])
-    OrmQ.objects.all().delete()
+    empty_broker()
     with django_capture_on_commit_callbacks(execute=True):
         succeed_new_run(entry, approver)
     assert not [t for t in queued_tasks() if t["func"] == "compliance.tasks.verify_run"]
@@ -83,7 +95,7 @@ def test_every_active_bucket_is_queued_in_batches_least_recently_checked_first(m
     check_buckets(entries[:2])
     entries[4].status = CatalogStatus.FAILED
     entries[4].save(update_fields=["status"])
-    OrmQ.objects.all().delete()
+    empty_broker()
     assert schedule.queue_all(batch_size=2) == 2
     batches = [t["args"][0] for t in queued_tasks() if t["func"] == schedule.BATCH_TASK]
     assert batches == [[entries[2].pk, entries[3].pk], [entries[0].pk, entries[1].pk]]
