@@ -83,7 +83,7 @@ def _differences(entry: CatalogEntry, reader: AwsReader) -> list[Difference]:
 def record_check(entry: CatalogEntry, result: CheckResult, *, run=None) -> bool:
     """Write the outcome under the entry's row lock; False (nothing written) if the bucket left ``active``
     meanwhile (a remediation run took it, or it was decommissioned)."""
-    locked = CatalogEntry.objects.select_for_update().select_related("request").get(pk=entry.pk)
+    locked = CatalogEntry.objects.select_for_update(of=("self",)).select_related("request").get(pk=entry.pk)
     if run is not None:
         _record_verification(run, result)
     if locked.status != CatalogStatus.ACTIVE:
