@@ -23,7 +23,7 @@ from django.utils import timezone
 from core.audit import GENESIS_HASH, LEGACY_KEY_ID, canonical_entry, entry_content
 from core.audit_checkpoints import CheckpointsUnavailable, read_checkpoints, write_status
 from core.audit_keys import verification_keys
-from core.models import AuditEntry
+from core.models import AuditCheckpoint, AuditEntry
 
 MAX_LISTED = 50  # findings listed by name; the rest are counted
 PAGE_CACHE_KEY = "audit-trail-status"
@@ -162,14 +162,26 @@ def verify_chain(checkpoints: list[dict], report: Verification | None = None,
     return report
 
 
+def _written_but_absent(stored) -> str | None:
+    """The portal's own record says it wrote checkpoints the bucket does not hold (another bucket
+    configured, or objects gone): worth naming, though the record itself is only the database's word."""
+    written = AuditCheckpoint.objects.filter(written_at__isnull=False).order_by("-sequence").first()
+    newest = stored[-1].sequence if stored else 0
+    if written is not None and written.sequence > newest:
+        return (f"the portal wrote checkpoints up to #{written.sequence}, the bucket holds them only up to "
+                f"#{newest}: is AUDIT_CHECKPOINT_BUCKET the bucket they were written to?")
+    return None
+
+
 def verify_trail(client=None) -> Verification:
     """The chain with the key, against every checkpoint the bucket holds."""
     report = Verification()
     try:
         stored, problems = read_checkpoints(client)
+        absent = _written_but_absent(stored)
+        problems += [absent] if absent else []
     except CheckpointsUnavailable as error:
-        stored, problems = [], []
-        report.add(Finding("checkpoints", f"{error}; the chain was checked with the key only"))
+        stored, problems = [], [f"{error}; the chain was checked with the key only"]
     for problem in problems:
         report.add(Finding("checkpoints", problem))
     report.checkpoints = len(stored)

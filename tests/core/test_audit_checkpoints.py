@@ -132,3 +132,13 @@ def test_checkpoint_sequences_stay_unique_and_linked():
     assert (first.sequence, second.sequence) == (1, 2)
     assert json.loads(second.document)["previous_checkpoint_hash"] == first.checkpoint_hash
     assert AuditCheckpoint.objects.filter(written_at__isnull=True).count() == 2
+
+
+def test_checkpoints_written_to_another_bucket_than_the_one_configured_are_named(checkpoint_bucket, settings):
+    write_entries(2)
+    audit_checkpoints.checkpoint_now()
+    settings.AUDIT_CHECKPOINT_BUCKET = f"{checkpoint_bucket}-empty"
+    audit_checkpoints.ensure_bucket()
+    report = verify_trail()
+    assert [finding.kind for finding in report.findings] == ["checkpoints"]
+    assert "the portal wrote checkpoints up to #1, the bucket holds them only up to #0" in report.findings[0].message
