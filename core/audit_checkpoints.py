@@ -29,6 +29,7 @@ from django.utils import timezone
 from core.audit import GENESIS_HASH
 from core.audit_keys import ChainKey, signing_key, verification_keys
 from core.models import AuditChainLock, AuditCheckpoint, AuditEntry
+from portal import json_input as bounded_json
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +267,7 @@ class StoredCheckpoint:
 
 def _check_document(raw: bytes, key: str, keys: dict[str, ChainKey]) -> StoredCheckpoint:
     try:
-        document = json.loads(raw)
+        document = bounded_json.loads(raw)
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not a checkpoint document")
     except ValueError as error:

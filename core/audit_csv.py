@@ -24,6 +24,7 @@ from core.audit_checkpoints import ALL_ENVIRONMENTS, REASON_EXPORT, checkpoint_n
 from core.audit_keys import verification_keys
 from core.csv_cells import neutralise_row, restore_row
 from core.models import AuditEntry
+from portal import json_input as bounded_json
 
 # The existing workflow's columns first, in its order; ours after them.
 WORKFLOW_COLUMNS = ["timestamp_utc", "request_id", "bucket_name", "owner", "environment", "purpose",
@@ -122,7 +123,7 @@ def recomputed_hash(row: dict) -> str:
     return compute_entry_hash(row["previous_hash"], key=key, timestamp=timestamp, actor=row["actor"],
                               action=row["action"], request_id=row["request_id"],
                               bucket_name=row["bucket_name"], environment=row["environment"],
-                              detail=json.loads(row["detail"]))
+                              detail=bounded_json.loads(row["detail"]))
 
 
 class UnknownKey(ValueError):
