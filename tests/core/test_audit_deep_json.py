@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 DETAIL = AUDIT_CSV_COLUMNS.index("detail")
 
 
-def test_verify_refuses_a_csv_detail_nested_too_deep(trail, checkpoint_bucket, client, auditor, tmp_path):  # noqa: F811
+def test_verify_refuses_a_csv_detail_nested_too_deep(trail, checkpoint_bucket, client,  # noqa: F811
+                                                     auditor, tmp_path):
     path = download(client, auditor, tmp_path, "dev")
     rewrite(path, lambda rows: [[*rows[0][:DETAIL], "[" * 100_000, *rows[0][DETAIL + 1:]], *rows[1:]])
 
