@@ -212,7 +212,8 @@ class CertificateCache:
             failed = self._failures.get(url)
             if failed and self._clock() < failed[0]:
                 refusal = failed[1]
-                raise SnsRefusal(refusal.status, refusal.reason, f"{refusal.detail} (remembered, not fetched again)")
+                raise SnsRefusal(refusal.status, refusal.reason,
+                                 f"{refusal.detail} (remembered, not fetched again)")
         try:
             key = self._load(url)
         except SnsRefusal as refusal:

@@ -37,7 +37,8 @@ def name_taken_problems(bucket_name: str | None, *, except_request_id: str | Non
         return []
     return [Problem(
         "spec.bucketName",
-        f"The bucket name '{bucket_name}' is held by {holder.request_id} ({holder.get_status_display().lower()}); "
+        f"The bucket name '{bucket_name}' is held by {holder.request_id} "
+        f"({holder.get_status_display().lower()}); "
         "choose another application name or purpose, or ask the owner of that request.",
         code=TAKEN_CODE, field="application",
     )]

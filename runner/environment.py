@@ -30,7 +30,8 @@ ALLOWED_PREFIXES = ("TF_", "AWS_")
 
 
 def is_allowed(name: str, passthrough: Iterable[str] = ()) -> bool:
-    return name in BASIC_NAMES or name in NETWORK_NAMES or name.startswith(ALLOWED_PREFIXES) or name in passthrough
+    return (name in BASIC_NAMES or name in NETWORK_NAMES or name.startswith(ALLOWED_PREFIXES)
+            or name in passthrough)
 
 
 def run_environment(overrides: Mapping[str, str], *, passthrough: Iterable[str] = (),

@@ -5,7 +5,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .loading import MAX_YAML_BYTES, ContractParseError, ContractSchemaError, load_contract_yaml
+from .loading import (
+    MAX_YAML_BYTES,
+    ContractParseError,
+    ContractSchemaError,
+    load_contract_yaml,
+    refuse_oversized,
+)
 from .models import Contract
 from .policy import PlatformPolicy
 from .problems import Problem, has_errors
@@ -61,8 +67,7 @@ def _read_bounded(path: Path) -> str:
     """The file's text; a file larger than a contract can be is refused before it is read whole."""
     with path.open("rb") as stream:
         data = stream.read(MAX_YAML_BYTES + 1)
-    if len(data) > MAX_YAML_BYTES:
-        raise ContractParseError(f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; a contract is a few KiB")
+    refuse_oversized(len(data))
     return data.decode("utf-8")
 
 

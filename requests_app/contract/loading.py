@@ -90,9 +90,14 @@ class _StrictLoader(yaml.SafeLoader):
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping)
 
 
-def parse_yaml_mapping(text: str) -> dict:
-    if len(text.encode("utf-8", errors="replace")) > MAX_YAML_BYTES:
+def refuse_oversized(size: int) -> None:
+    """A contract file of ``size`` bytes is refused when larger than :data:`MAX_YAML_BYTES`."""
+    if size > MAX_YAML_BYTES:
         raise ContractParseError(f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; a contract is a few KiB")
+
+
+def parse_yaml_mapping(text: str) -> dict:
+    refuse_oversized(len(text.encode("utf-8", errors="replace")))
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

@@ -47,7 +47,8 @@ def test_the_requests_api_answers_400_to_deep_json(backstage, path, text):
 
 def test_the_decision_api_answers_400_to_deep_json(backstage, approver):
     request_id = backstage.post(REQUESTS, prod_input(), format="json").json()["id"]
-    response = token_client(approver, "approve").post(f"{REQUESTS}{request_id}/approve/", data=BRACKETS, content_type="application/json")
+    response = token_client(approver, "approve").post(f"{REQUESTS}{request_id}/approve/", data=BRACKETS,
+                                                      content_type="application/json")
 
     assert response.status_code == 400
 

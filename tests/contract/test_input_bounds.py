@@ -26,7 +26,8 @@ def yaml_bomb(levels: int = 9, width: int = 9) -> str:
     lines = ["metadata:", "  a0: &a0 [" + ", ".join(['"lol"'] * width) + "]"]
     for level in range(1, levels):
         lines.append(f"  a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * width) + "]")
-    return SEED_CONTRACT.replace("requester: daniel-deans\n", "requester: daniel-deans\n" + "\n".join(lines) + "\n")
+    metadata = "\n".join(lines) + "\n"
+    return SEED_CONTRACT.replace("requester: daniel-deans\n", "requester: daniel-deans\n" + metadata)
 
 
 def test_a_yaml_bomb_is_refused_while_memory_stays_small():
@@ -50,7 +51,8 @@ def test_the_import_command_refuses_a_yaml_bomb_within_a_memory_limit(tmp_path):
         resource.setrlimit(resource.RLIMIT_AS, (1024 ** 3, 1024 ** 3))
 
     for action in (["validate", "--skip-team-check"], ["import"]):
-        result = subprocess.run([sys.executable, "manage.py", "s3_contract", *action, str(bomb)], cwd=PROJECT_ROOT,
+        result = subprocess.run([sys.executable, "manage.py", "s3_contract", *action, str(bomb)],
+                                cwd=PROJECT_ROOT,
                                 env=child_environment(), capture_output=True, text=True, timeout=120,
                                 preexec_fn=limit_memory)
         output = result.stdout + result.stderr
