@@ -5,43 +5,31 @@ an interrupt reaches all of it and nothing of it outlives a kill. Its output is 
 ``on_output`` line by line while it runs. ``should_stop`` is asked a few times a second;
 when it answers, or the step's time is up, the group gets SIGINT (Terraform's graceful
 stop: it finishes the resource in flight and writes state), then SIGKILL after
-``grace_seconds``. If the worker itself dies, Linux kills Terraform with it. See docs/decisions/runner-python-terraform.md for why this is not
-python-terraform.
+``grace_seconds``. If the worker itself dies, the group's guard (runner/process_guard.py, the
+group's leader) kills the whole group: Terraform, its plugins and its provisioners. See
+docs/decisions/runner-python-terraform.md for why this is not python-terraform.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
-import sys
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 POLL_SECONDS = 0.2
-PR_SET_PDEATHSIG = 1
+GUARD = str(Path(__file__).with_name("process_guard.py"))
 
 
-def _die_with_parent_hook():
-    """A pre-exec hook asking Linux to SIGKILL Terraform if the worker dies (no orphan applies).
-
-    Resolved before any fork: the hook itself only makes one system call.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl
-
-    def die_with_parent() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return die_with_parent
-
-
-_DIE_WITH_PARENT = _die_with_parent_hook()
+def _ignore_interrupts() -> None:
+    """The guard ignores SIGINT from its first instruction on (a cancel may come while it starts);
+    it gives the command the default back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Outcome:
@@ -74,9 +62,9 @@ def run_command(
 ) -> CommandResult:
     """Run ``argv`` to its end, its interruption or its timeout; never raises for its exit code."""
     process = subprocess.Popen(
-        list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", start_new_session=True,
-        preexec_fn=_DIE_WITH_PARENT,
+        [sys.executable, GUARD, str(os.getpid()), *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+        start_new_session=True, preexec_fn=_ignore_interrupts,
     )
     stdout_lines: list[str] = []
     stderr_lines: list[str] = []
