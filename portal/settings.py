@@ -232,6 +232,12 @@ APPROVALS_REQUIRED = {
     environment: env.int(f"APPROVALS_REQUIRED_{environment.upper()}", default=1)
     for environment in ("dev", "test", "staging", "prod")
 }
+# One AWS role per environment (optional): runs of that environment's requests assume it, in the
+# provider and in the state backend, so a dev run holds no credentials that reach prod.
+AWS_ROLE_ARNS = {
+    environment: env.str(f"AWS_ROLE_ARN_{environment.upper()}", default="")
+    for environment in ("dev", "test", "staging", "prod")
+}
 TERRAFORM_BINARY = env.str("TERRAFORM_BINARY", default="")
 TERRAFORM_STATE_DIR = Path(
     env.str("TERRAFORM_STATE_DIR", default=str(VAR_DIR / "terraform-state"))
@@ -390,6 +396,9 @@ TERRAFORM_STACK_DIR = BASE_DIR / env.str("TERRAFORM_STACK_DIR", default="terrafo
 TERRAFORM_PLUGIN_CACHE_DIR = Path(
     env.str("TERRAFORM_PLUGIN_CACHE_DIR", default=str(VAR_DIR / "terraform-plugin-cache"))
 )
+# A filesystem mirror of provider packages (the directory holding registry.terraform.io/...): runs install
+# providers from it and never from the registry. Empty = the registry (through the plugin cache).
+TERRAFORM_PROVIDER_MIRROR = env.str("TERRAFORM_PROVIDER_MIRROR", default="")
 # Seconds each Terraform step may take; their sum must stay below Q_TASK_TIMEOUT (checked at startup).
 RUNNER_STEP_TIMEOUTS = {
     "version": env.int("RUNNER_VERSION_TIMEOUT_SECONDS", default=60),

@@ -22,6 +22,7 @@ from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
 from runner import outcomes
 from runner.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
+from runner.state_backend import release_dead_runs_lock
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +127,14 @@ def hand_over(run_id: int) -> bool:
 
 
 def sweep() -> dict:
-    """Fail runs whose worker stopped, hand over queued runs nobody started; returns what it did."""
+    """Fail runs whose worker stopped (and release the state lock each left), hand over queued runs
+    nobody started; returns what it did."""
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.RUNNER_HEARTBEAT_STALE_SECONDS)
     abandoned = [run_id for run_id in Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
                  .values_list("pk", flat=True) if _fail_abandoned(run_id, stale_before)]
+    released = [run_id for run_id in abandoned
+                if release_dead_runs_lock(Run.objects.select_related("request").get(pk=run_id).request)]
     waiting_since = now - timedelta(seconds=settings.RUNNER_HANDOVER_GRACE_SECONDS)
     waiting = list(Run.objects.filter(status=RunStatus.QUEUED).filter(
         Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=waiting_since)
@@ -138,7 +142,7 @@ def sweep() -> dict:
     limit = settings.RUN_MAX_HANDOVERS
     never_started = [run_id for run_id, count in waiting if count >= limit and _fail_never_started(run_id, count)]
     handed_over = [run_id for run_id, count in waiting if count < limit and hand_over(run_id)]
-    return {"failed": abandoned + never_started, "handed_over": handed_over}
+    return {"failed": abandoned + never_started, "handed_over": handed_over, "lock_released": released}
 
 
 def _fail_never_started(run_id: int, handovers: int) -> bool:

@@ -20,6 +20,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from core import audit
 from requests_app import catalog, lifecycle
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
 from requests_app.platform_policy import current_policy
-from runner import outcomes, saved_plans
+from runner import aws, outcomes, saved_plans
 from runner.environment import run_environment
 from runner.logbound import append_bounded
 from runner.models import Run, RunKind, RunStatus, SavedPlan
@@ -38,10 +39,13 @@ from runner.plan_changes import destroy_refusal, plan_changes, within_approval
 from runner.terraform_cli import bundled_terraform_path
 from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
 from runner.terraform_process import CommandResult, Outcome, run_command
-from runner.workspace import BackendTarget, Workspace, prepare_workspace
+from runner.state_backend import backend_target, lock_client, release_dead_runs_lock
+from runner.state_lock import LockInfo, LockWatcher, lock_path
+from runner.workspace import Workspace, prepare_workspace, provider_versions
 
 logger = logging.getLogger(__name__)
 ACTOR = "runner"
+LOCKING_STEPS = ("plan", "apply")  # the steps that hold the state lock while they run
 
 
 class RunStopped(Exception):
@@ -220,17 +224,6 @@ def terraform_binary() -> str:
     return settings.TERRAFORM_BINARY or str(bundled_terraform_path(Path(settings.VAR_DIR) / "bin"))
 
 
-def backend_target(state_key: str) -> BackendTarget:
-    return BackendTarget(
-        key=state_key,
-        local_state_dir=Path(settings.TERRAFORM_STATE_DIR),
-        bucket=settings.TERRAFORM_STATE_BUCKET,
-        region=settings.TERRAFORM_STATE_REGION,
-        lock_table=settings.TERRAFORM_LOCK_TABLE,
-        endpoint_url=settings.AWS_ENDPOINT_URL,
-    )
-
-
 class TerraformSteps:
     """The steps of one run, each recorded on the run row and in the audit trail."""
 
@@ -241,6 +234,7 @@ class TerraformSteps:
         self.stop_requested = stop_requested
         self.binary = terraform_binary()
         self.workspace: Workspace | None = None
+        self.backend = backend_target(run.state_key)
 
     def plan_for_approval(self) -> SavedPlan:
         """A plan run: the plan approvers vote on, saved; nothing is applied."""
@@ -263,7 +257,8 @@ class TerraformSteps:
         self.workspace = self._prepare()
         version = json.loads(self._terraform("version", ["version", "-json"], quiet=True).stdout)
         self._save(terraform_version=version.get("terraform_version", ""))
-        self._terraform("init", ["init", "-input=false", "-no-color"], audited=True)
+        self._terraform("init", ["init", "-input=false", "-no-color", "-lockfile=readonly"], audited=True)
+        self._save(provider_versions=provider_versions(self.workspace.config_dir))
 
     def _plan(self) -> SavedPlan:
         """Plan now, save the plan in the database, and refuse it if it destroys data."""
@@ -327,14 +322,20 @@ class TerraformSteps:
             contract = load_contract(request.contract)
         except ContractSchemaError as exc:
             raise RunStopped(RunStatus.FAILED, f"The stored contract of {request.request_id} does not load: {exc}")
+        role_arn = aws.role_arn(request.environment)
+        self._save(aws_role_arn=role_arn)
         variables = {
             **terraform_variables(contract, current_policy()),
             "aws_region": settings.AWS_REGION,
             "aws_endpoint_url": settings.AWS_ENDPOINT_URL,
+            "aws_role_arn": role_arn,
         }
+        self.backend = backend_target(self.run.state_key, role_arn)
+        release_dead_runs_lock(request, actor=ACTOR)  # a lock a killed run left would stop this one
         workspace = prepare_workspace(
             self.workspace_root, stack_dir=Path(settings.TERRAFORM_STACK_DIR), variables=variables,
-            backend=backend_target(self.run.state_key), plugin_cache_dir=Path(settings.TERRAFORM_PLUGIN_CACHE_DIR),
+            backend=self.backend, plugin_cache_dir=Path(settings.TERRAFORM_PLUGIN_CACHE_DIR),
+            provider_mirror=settings.TERRAFORM_PROVIDER_MIRROR,
         )
         self._audit("run.workspace_prepared", state_key=self.run.state_key,
                     backend="s3" if settings.TERRAFORM_STATE_BUCKET else "local")
@@ -353,18 +354,38 @@ class TerraformSteps:
         if not quiet:
             self.live_log.append(f"$ terraform {' '.join(args)}\n")
         started = time.monotonic()
-        result = run_command(
-            [self.binary, *args], cwd=self.workspace.config_dir, env=self._environment(),
-            timeout_seconds=settings.RUNNER_STEP_TIMEOUTS[step], grace_seconds=settings.RUNNER_CANCEL_GRACE_SECONDS,
-            on_output=(lambda line: None) if quiet else self.live_log.append,
-            should_stop=self.stop_requested.is_set,
-        )
+        with self._recording_state_lock(step):
+            result = run_command(
+                [self.binary, *args], cwd=self.workspace.config_dir, env=self._environment(),
+                timeout_seconds=settings.RUNNER_STEP_TIMEOUTS[step],
+                grace_seconds=settings.RUNNER_CANCEL_GRACE_SECONDS,
+                on_output=(lambda line: None) if quiet else self.live_log.append,
+                should_stop=self.stop_requested.is_set,
+            )
         seconds = round(time.monotonic() - started, 3)
         if quiet and not result.succeeded:
             self.live_log.append(result.stderr)
         if audited:
             self._audit(f"run.{step}", exit_code=result.exit_code, seconds=seconds)
         return result
+
+    @contextmanager
+    def _recording_state_lock(self, step: str):
+        """During a step that locks S3 state, record the lock its Terraform takes (runner/state_lock.py)."""
+        if step not in LOCKING_STEPS or not self.backend.bucket:
+            yield
+            return
+        environment = self.run.request.environment
+        watcher = LockWatcher(self.backend, lambda: lock_client(self.backend, environment), self._record_lock,
+                              since=timezone.now(), on_exit=connection.close)
+        watcher.start()
+        try:
+            yield
+        finally:
+            watcher.stop()
+
+    def _record_lock(self, lock: LockInfo) -> None:
+        self._save(state_lock_id=lock.id, state_lock_path=lock_path(self.backend))
 
     def _raise_unless_succeeded(self, step: str, result: CommandResult) -> None:
         if result.outcome == Outcome.CANCELLED:

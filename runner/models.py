@@ -52,7 +52,14 @@ class Run(models.Model):
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker process.")
     step = models.CharField(max_length=20, blank=True, help_text="The Terraform step in progress or last run.")
     terraform_version = models.CharField(max_length=40, blank=True)
+    provider_versions = models.JSONField(default=dict, blank=True,
+                                         help_text="Provider address → version installed (from the lock file).")
     state_key = models.CharField(max_length=300, blank=True)
+    state_lock_id = models.CharField(max_length=100, blank=True,
+                                     help_text="ID of the last state lock this run's Terraform took (S3 state).")
+    state_lock_path = models.CharField(max_length=400, blank=True, help_text="Where that lock lives.")
+    aws_role_arn = models.CharField(max_length=200, blank=True,
+                                    help_text="The environment's role the run assumed (empty: worker credentials).")
     plan_summary = models.JSONField(default=dict, blank=True, help_text="add / change / destroy counts.")
     resource_changes = models.JSONField(default=list, blank=True)
     plan_sha256 = models.CharField(max_length=64, blank=True,

@@ -6,7 +6,8 @@ Layout (docs/decisions/runner-workspace-layout.md)::
         config/<stack and local modules at their relative paths>/
             terraform.tfvars.json       the contract's variables + aws_region/aws_endpoint_url
             backend_override.tf.json    local state, or the S3 backend from settings
-        terraform.rc                    TF_CLI_CONFIG_FILE: no checkpoint, shared plugin cache
+            .terraform.lock.hcl         the stack's committed provider lock (init -lockfile=readonly)
+        terraform.rc                    TF_CLI_CONFIG_FILE: no checkpoint, shared plugin cache, provider mirror
         plan.tfplan                     written by `plan -out`, applied as is
 
 No ORM and no settings here: the caller passes everything in.
@@ -22,8 +23,10 @@ from pathlib import Path
 
 import hcl2
 
-COPY_IGNORE = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate", "*.tfstate.backup",
-                                     "terraform.tfvars*", "*_override.tf*", "override.tf*")
+# The stack's committed .terraform.lock.hcl is copied: `init -lockfile=readonly` installs exactly its versions.
+COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.backup", "terraform.tfvars*",
+                                     "*_override.tf*", "override.tf*")
+LOCK_FILE = ".terraform.lock.hcl"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class BackendTarget:
     region: str = ""
     lock_table: str = ""
     endpoint_url: str = ""
+    role_arn: str = ""  # the environment's role (AWS_ROLE_ARN_<ENV>), assumed to reach the state
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,14 @@ def backend_override(target: BackendTarget) -> dict:
         settings["dynamodb_table"] = target.lock_table
     else:
         settings["use_lockfile"] = True
+    if target.role_arn:
+        settings["assume_role"] = {"role_arn": target.role_arn, "session_name": "bucketwise-runner"}
     if target.endpoint_url:
         endpoints = {"s3": target.endpoint_url}
         if target.lock_table:
             endpoints["dynamodb"] = target.endpoint_url
+        if target.role_arn:
+            endpoints["sts"] = target.endpoint_url
         settings.update(
             endpoints=endpoints,
             use_path_style=True,
@@ -73,9 +81,24 @@ def backend_override(target: BackendTarget) -> dict:
     return {"terraform": {"backend": {"s3": settings}}}
 
 
-def cli_config(plugin_cache_dir: Path) -> str:
-    """The CLI config the project owns, so nothing depends on the worker's ~/.terraformrc."""
-    return f"disable_checkpoint = true\nplugin_cache_dir = {json.dumps(str(plugin_cache_dir))}\n"
+def cli_config(plugin_cache_dir: Path, provider_mirror: str = "") -> str:
+    """The CLI config the project owns, so nothing depends on the worker's ~/.terraformrc.
+
+    With ``provider_mirror`` (a filesystem mirror's root, the directory holding
+    ``registry.terraform.io/``) providers are installed from there only, never from a registry;
+    the plugin cache still shares one unpacked copy between runs.
+    """
+    text = f"disable_checkpoint = true\nplugin_cache_dir = {json.dumps(str(plugin_cache_dir))}\n"
+    if provider_mirror:
+        text += (
+            "provider_installation {\n"
+            "  filesystem_mirror {\n"
+            f"    path = {json.dumps(str(provider_mirror))}\n"
+            '    include = ["*/*/*"]\n'
+            "  }\n"
+            "}\n"
+        )
+    return text
 
 
 def local_module_dirs(config_dir: Path) -> set[Path]:
@@ -104,8 +127,22 @@ def _local_module_sources(directory: Path) -> list[str]:
     return sources
 
 
+def provider_versions(config_dir: Path) -> dict[str, str]:
+    """``{provider address: version}`` from the dependency lock file in ``config_dir`` ({} without one).
+
+    After ``init -lockfile=readonly`` succeeded these are exactly the providers installed.
+    """
+    lock_file = config_dir / LOCK_FILE
+    if not lock_file.is_file():
+        return {}
+    with lock_file.open() as handle:
+        document = hcl2.load(handle)
+    return {address.strip('"'): str(body.get("version", "")).strip('"')
+            for block in document.get("provider", []) for address, body in block.items()}
+
+
 def prepare_workspace(root: Path, *, stack_dir: Path, variables: dict, backend: BackendTarget,
-                      plugin_cache_dir: Path) -> Workspace:
+                      plugin_cache_dir: Path, provider_mirror: str = "") -> Workspace:
     """Write a fresh workspace under ``root`` (replacing any left from an earlier attempt)."""
     if root.exists():
         shutil.rmtree(root)
@@ -121,7 +158,7 @@ def prepare_workspace(root: Path, *, stack_dir: Path, variables: dict, backend: 
     if not backend.bucket:
         (backend.local_state_dir / backend.key).parent.mkdir(parents=True, exist_ok=True)
     cli_config_file = root / "terraform.rc"
-    cli_config_file.write_text(cli_config(plugin_cache_dir))
+    cli_config_file.write_text(cli_config(plugin_cache_dir, provider_mirror))
     return Workspace(root=root, config_dir=config_dir, cli_config_file=cli_config_file)
 
 

@@ -14,6 +14,13 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 
 from core import roles
+from tests.support.real_terraform import (  # noqa: F401  (fixtures for real_provider tests)
+    missing_mirror_reason,
+    provider_mirror,
+    real_apply,
+    real_plugin_cache,
+    real_runner,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FAKE_STACK = PROJECT_ROOT / "terraform" / "testing" / "s3-request-fake"
@@ -55,6 +62,7 @@ def pytest_collection_modifyitems(config, items):
     either all transactional tests serialize or none may: here, all do.
     """
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    no_mirror = missing_mirror_reason()
     for item in items:
         if _is_transactional(item):
             existing = item.get_closest_marker("django_db")
@@ -64,6 +72,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(pytest.mark.skip(reason="needs the Redis broker (REDIS_URL)"))
+        if "real_provider" in item.keywords:
+            item.user_properties.append(("real_provider", "true"))  # .ci/run counts these in the JUnit XML
+            if no_mirror:
+                item.add_marker(pytest.mark.skip(reason=f"real provider: {no_mirror}"))
 
 
 def _database_url_for_children(connection) -> str:

@@ -11,7 +11,8 @@ class RunSerializer(serializers.ModelSerializer):
         model = Run
         fields = [
             "id", "request_id", "kind", "status", "attempt", "step", "created_at", "started_at", "finished_at",
-            "heartbeat_at", "worker", "terraform_version", "state_key", "plan_summary", "resource_changes",
+            "heartbeat_at", "worker", "terraform_version", "provider_versions",
+            "state_key", "plan_summary", "resource_changes",
             "plan_sha256", "outputs", "error_summary", "cancel_requested", "cancel_requested_by", "log",
         ]
         read_only_fields = fields

@@ -1,5 +1,6 @@
 """Pure pieces of the runner: the bounded log, reading Terraform's output, the backend override."""
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from hypothesis import given
@@ -7,7 +8,15 @@ from hypothesis import strategies as st
 
 from runner.logbound import OMISSION_MARKER, append_bounded
 from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
-from runner.workspace import BackendTarget, backend_override, local_module_dirs
+from runner.state_lock import LockInfo, lock_path
+from runner.workspace import (
+    BackendTarget,
+    backend_override,
+    cli_config,
+    local_module_dirs,
+    prepare_workspace,
+    provider_versions,
+)
 from tests.conftest import PROJECT_ROOT
 
 
@@ -93,3 +102,50 @@ def test_the_workspace_copies_the_stack_with_its_local_modules():
     assert local_module_dirs(stack) == {stack.resolve(), (PROJECT_ROOT / "terraform/modules/s3-bucket").resolve()}
     assert local_module_dirs(Path(PROJECT_ROOT / "terraform/testing/s3-request-fake")) == {
         (PROJECT_ROOT / "terraform/testing/s3-request-fake").resolve()}
+
+
+def test_the_backend_assumes_the_environments_role_when_one_is_set(tmp_path):
+    key = "envs/prod/s3/S3-0001/terraform.tfstate"
+    s3 = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="us-east-1",
+                                        endpoint_url="http://127.0.0.1:5005",
+                                        role_arn="arn:aws:iam::111111111111:role/bucketwise-prod"))
+    settings = s3["terraform"]["backend"]["s3"]
+
+    assert settings["assume_role"] == {"role_arn": "arn:aws:iam::111111111111:role/bucketwise-prod",
+                                       "session_name": "bucketwise-runner"}
+    assert settings["endpoints"]["sts"] == "http://127.0.0.1:5005"  # the role is assumed where the state is
+    plain = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="us-east-1"))
+    assert "assume_role" not in plain["terraform"]["backend"]["s3"]
+
+
+def test_the_cli_config_installs_providers_only_from_the_mirror_when_one_is_set(tmp_path):
+    plain = cli_config(tmp_path / "cache")
+    mirrored = cli_config(tmp_path / "cache", "/opt/tf-plugins")
+
+    assert "provider_installation" not in plain and f'plugin_cache_dir = "{tmp_path / "cache"}"' in plain
+    assert mirrored.startswith(plain)
+    assert 'filesystem_mirror {\n    path = "/opt/tf-plugins"' in mirrored
+    assert "direct" not in mirrored  # no registry fallback: a missing provider fails instead of downloading
+
+
+def test_every_workspace_gets_the_stacks_committed_lock_file(tmp_path):
+    stack = PROJECT_ROOT / "terraform" / "stacks" / "s3-request"
+    workspace = prepare_workspace(tmp_path / "run-1", stack_dir=stack, variables={},
+                                  backend=BackendTarget(key="k", local_state_dir=tmp_path / "state"),
+                                  plugin_cache_dir=tmp_path / "cache", provider_mirror="/mirror")
+
+    assert (workspace.config_dir / ".terraform.lock.hcl").read_bytes() == (stack / ".terraform.lock.hcl").read_bytes()
+    assert provider_versions(workspace.config_dir) == {"registry.terraform.io/hashicorp/aws": "5.100.0"}
+    assert "/mirror" in workspace.cli_config_file.read_text()
+    assert provider_versions(tmp_path) == {}  # no lock file (the provider-free twin): nothing to record
+
+
+def test_terraform_lock_info_is_read_with_its_nanosecond_time():
+    lock = LockInfo.parse('{"ID": "5e3d", "Operation": "OperationTypeApply", "Who": "root@worker-1", '
+                          '"Created": "2026-12-02T13:55:19.123456789Z", "Path": "state/envs/dev/k"}')
+
+    assert (lock.id, lock.operation, lock.who) == ("5e3d", "OperationTypeApply", "root@worker-1")
+    assert lock.created == datetime(2026, 12, 2, 13, 55, 19, 123456, tzinfo=timezone.utc)
+    assert LockInfo.parse("not json") is None and LockInfo.parse('{"Who": "x"}') is None
+    assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"), bucket="b")) == "s3://b/envs/k.tflock"
+    assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"))) == ""

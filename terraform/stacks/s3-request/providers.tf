@@ -19,6 +19,16 @@ provider "aws" {
     }
   }
 
+  # The environment's role (AWS_ROLE_ARN_<ENV>): a run acts only with what that role may do.
+  dynamic "assume_role" {
+    for_each = var.aws_role_arn == "" ? [] : [var.aws_role_arn]
+
+    content {
+      role_arn     = assume_role.value
+      session_name = "bucketwise-runner"
+    }
+  }
+
   s3_use_path_style           = local.uses_endpoint_override
   skip_credentials_validation = local.uses_endpoint_override
   skip_metadata_api_check     = local.uses_endpoint_override

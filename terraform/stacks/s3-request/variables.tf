@@ -124,3 +124,9 @@ variable "aws_endpoint_url" {
   type        = string
   default     = ""
 }
+
+variable "aws_role_arn" {
+  description = "IAM role the provider assumes (the environment's AWS_ROLE_ARN_<ENV>); empty = the caller's credentials."
+  type        = string
+  default     = ""
+}
