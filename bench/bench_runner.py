@@ -5,10 +5,12 @@
 - bare: init, plan -out, show -json, apply, output -json with the same `terraform` shim in a
   copy of the stack, local state;
 - overhead_ratio = portal median / bare median;
+- real_provider: the REAL stack (hashicorp/aws from the provider mirror) applied by the portal on moto
+  server with S3 state, --real-runs times; skipped, saying why, without a mirror;
 - throughput: --queued approved requests handed to the ORM broker while no worker runs, then a real
   `manage.py qcluster` with 1 and then 2 workers drains them; runs per minute from the first run's start
   to the last run's end (the cluster's start-up excluded); scaling = 2-worker rate / 1-worker rate.
-Run: .venv/bin/python bench/bench_runner.py [--runs 5] [--queued 20] [--small]
+Run: .venv/bin/python bench/bench_runner.py [--runs 5] [--queued 20] [--real-runs 2] [--small]
 """
 
 import argparse
@@ -87,6 +89,11 @@ def drain_with_workers(workers: int, count: int) -> dict:
 
 
 def portal_run_seconds(index: int) -> float:
+    return timed_portal_run(f"bench-{index}")[0]
+
+
+def timed_portal_run(application: str) -> tuple[float, str]:
+    """Approve a request for ``application`` and execute its run here; (seconds, request id)."""
     from django.db import transaction
 
     from requests_app import lifecycle
@@ -96,7 +103,7 @@ def portal_run_seconds(index: int) -> float:
     from tests.runner.factories import saved_request
 
     with transaction.atomic():
-        request = saved_request(request_input(application=f"bench-{index}"))
+        request = saved_request(request_input(application=application))
         lifecycle.transition(request, "approve", actor="bench")
     run = Run.objects.get(request=request)
     started = time.perf_counter()
@@ -104,7 +111,7 @@ def portal_run_seconds(index: int) -> float:
     elapsed = time.perf_counter() - started
     if status != "succeeded":
         raise SystemExit(f"portal run failed: {Run.objects.get(pk=run.pk).error_summary}")
-    return elapsed
+    return elapsed, request.request_id
 
 
 def bare_run_seconds(terraform: str, variables: dict, work: Path) -> float:
@@ -133,14 +140,45 @@ def bare_variables() -> dict:
     return {**terraform_variables(contract, policy), "aws_region": "us-east-1", "aws_endpoint_url": ""}
 
 
+def real_provider_runs(count: int, base: Path) -> dict:
+    """The REAL stack (hashicorp/aws from the provider mirror) applied by execute_run on moto server with
+    S3 state: seconds per run (first run unpacks the provider into the plugin cache) and the init part."""
+    from moto.server import ThreadedMotoServer
+
+    from core.models import AuditEntry
+    from tests.support.real_terraform import missing_mirror_reason, real_runner_environment
+
+    reason = missing_mirror_reason()
+    if reason:
+        return {"skipped": reason}
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    seconds, init_seconds = [], []
+    try:
+        with real_runner_environment(f"http://{host}:{port}", base / "real", base / "real-plugin-cache"):
+            for index in range(count):
+                elapsed, request_id = timed_portal_run(f"bench-real-{index}")
+                seconds.append(round(elapsed, 1))
+                init = AuditEntry.objects.filter(request_id=request_id, action="run.init").first()
+                init_seconds.append(init.detail.get("seconds") if init else None)
+    finally:
+        server.stop()
+    return {"runs": count, "run_seconds": seconds, "init_seconds": init_seconds,
+            "median_seconds": round(statistics.median(seconds), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--queued", type=int, default=20)
-    parser.add_argument("--small", action="store_true", help="3 runs for the overhead, 6 queued runs")
+    parser.add_argument("--real-runs", type=int, default=2,
+                        help="runs of the real stack (real provider, moto server); 0 leaves them out")
+    parser.add_argument("--small", action="store_true",
+                        help="3 runs for the overhead, 6 queued runs, 1 real-provider run")
     args = parser.parse_args()
     if args.small:
-        args.runs, args.queued = 3, 6
+        args.runs, args.queued, args.real_runs = 3, 6, 1
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as temporary:
         base = Path(temporary)
         configure_django(base / "var")
@@ -152,6 +190,7 @@ def main() -> None:
         throughput = [drain_with_workers(workers, args.queued) for workers in (1, 2)]
         portal = [portal_run_seconds(index) for index in range(args.runs)]
         bare = [bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))) for _ in range(args.runs)]
+        real = real_provider_runs(args.real_runs, base) if args.real_runs else {"skipped": "--real-runs 0"}
     result = {
         "runs": args.runs,
         "portal_median_seconds": round(statistics.median(portal), 3),
@@ -161,6 +200,7 @@ def main() -> None:
         "bare_seconds": [round(value, 3) for value in bare],
         "throughput": throughput,
         "scaling_2_workers_to_1": round(throughput[1]["runs_per_minute"] / throughput[0]["runs_per_minute"], 2),
+        "real_provider": real,
     }
     print(json.dumps(result, indent=2))
 

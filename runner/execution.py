@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
@@ -31,7 +32,7 @@ from core import audit
 from requests_app import catalog, lifecycle
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
 from requests_app.platform_policy import current_policy
-from runner import aws, outcomes, saved_plans
+from runner import adoption, aws, outcomes, saved_plans
 from runner.environment import run_environment
 from runner.logbound import append_bounded
 from runner.models import Run, RunKind, RunStatus, SavedPlan
@@ -263,8 +264,7 @@ class TerraformSteps:
     def _plan(self) -> SavedPlan:
         """Plan now, save the plan in the database, and refuse it if it destroys data."""
         plan_path = self.workspace.plan_file
-        self._terraform("plan", ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_path}"])
-        show_json = json.loads(self._terraform("show", ["show", "-json", str(plan_path)], quiet=True).stdout)
+        show_json = self._plan_and_show(plan_path)
         rendered = self._terraform("show", ["show", "-no-color", str(plan_path)], quiet=True).stdout
         changes = plan_changes(show_json)
         saved = saved_plans.save_plan(self.run, plan_file=plan_path.read_bytes(), show_json=show_json,
@@ -293,13 +293,17 @@ class TerraformSteps:
             saved_plans.write_plan_file(approved, self.workspace.plan_file)
         except saved_plans.PlanFileDamaged as damaged:
             raise RunStopped(RunStatus.FAILED, str(damaged))
-        self._save(plan_sha256=approved.sha256)
-        result = self._step("apply", self._apply_args())
-        if not (result.outcome == Outcome.COMPLETED and STALE_PLAN_MARKER in result.stderr):
-            self._raise_unless_succeeded("apply", result)
-            self._audit("run.applied", plan_sha256=approved.sha256, approved_plan=True)
-            return
-        self._audit("run.plan_stale", plan_sha256=approved.sha256, reason="the state changed")
+        self._save(plan_sha256=approved.sha256, resource_changes=resource_changes(approved.show_json))
+        if self._existing_objects(approved.show_json):  # an earlier attempt created part of it: adopt, below
+            self._audit("run.plan_stale", plan_sha256=approved.sha256,
+                        reason="an earlier attempt created some of its resources")
+        else:
+            result = self._step("apply", self._apply_args())
+            if not (result.outcome == Outcome.COMPLETED and STALE_PLAN_MARKER in result.stderr):
+                self._raise_unless_succeeded("apply", result)
+                self._audit("run.applied", plan_sha256=approved.sha256, approved_plan=True)
+                return
+            self._audit("run.plan_stale", plan_sha256=approved.sha256, reason="the state changed")
         fresh = self._plan()
         if not within_approval(approved.changes, fresh.changes):
             raise BackToApproval(fresh, "Returned to approval: the state changed after the plan was approved, "
@@ -315,6 +319,34 @@ class TerraformSteps:
 
     def _apply_args(self) -> list[str]:
         return ["apply", "-input=false", "-no-color", "-lock-timeout=60s", str(self.workspace.plan_file)]
+
+    def _plan_and_show(self, plan_path: Path) -> dict:
+        """plan -out and show -json; on a retry, again with import blocks for what an earlier attempt
+        created but did not get into the state (runner/adoption.py)."""
+        plan_args = ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_path}"]
+        self._terraform("plan", plan_args)
+        show_json = json.loads(self._terraform("show", ["show", "-json", str(plan_path)], quiet=True).stdout)
+        imports = self._existing_objects(show_json)
+        if not imports:
+            return show_json
+        adoption.write_imports(self.workspace.config_dir, imports)
+        self._audit("run.adopting", imports=imports)
+        self.live_log.append(f"Adopting what an earlier attempt created: {', '.join(sorted(imports))}\n")
+        self._terraform("plan", plan_args)
+        return json.loads(self._terraform("show", ["show", "-json", str(plan_path)], quiet=True).stdout)
+
+    def _existing_objects(self, plan: dict) -> dict[str, str]:
+        """What earlier applies of this request that stopped during apply planned to create, and exists."""
+        partial_applies = Run.objects.filter(request=self.run.request_id, step="apply").exclude(pk=self.run.pk)
+        earlier_creates = {change["address"] for changes in partial_applies.values_list("resource_changes", flat=True)
+                           for change in changes if "create" in change.get("actions", [])}
+        if not earlier_creates:
+            return {}
+        environment = self.run.request.environment
+        try:
+            return adoption.existing_objects(plan, earlier_creates, lambda service: aws.client(service, environment))
+        except (BotoCoreError, ClientError) as exc:
+            raise RunStopped(RunStatus.FAILED, f"Could not check what an earlier attempt created: {exc}")
 
     def _prepare(self) -> Workspace:
         request = self.run.request
@@ -377,7 +409,7 @@ class TerraformSteps:
             return
         environment = self.run.request.environment
         watcher = LockWatcher(self.backend, lambda: lock_client(self.backend, environment), self._record_lock,
-                              since=timezone.now(), on_exit=connection.close)
+                              since=timezone.now(), on_exit=lambda: connection.close())
         watcher.start()
         try:
             yield

@@ -44,6 +44,14 @@ def test_the_run_applied_with_the_locked_provider_and_recorded_it(applied):
     assert {"run.planned", "run.applied", "run.succeeded"} <= set(applied.audit_actions)
 
 
+def test_the_run_recorded_the_state_lock_its_terraform_held(applied, aws):
+    """The lock object is gone after a clean apply; the run still names the last lock it took."""
+    lock_key = applied.state_key + ".tflock"
+    assert applied.run["state_lock_path"] == f"s3://{aws.state_bucket}/{lock_key}"
+    assert len(applied.run["state_lock_id"]) == 36  # Terraform's lock IDs are UUIDs
+    assert "Contents" not in aws.client("s3").list_objects_v2(Bucket=aws.state_bucket, Prefix=lock_key)
+
+
 def test_state_lives_in_s3_under_the_requests_key_with_every_resource(applied, aws):
     body = aws.client("s3").get_object(Bucket=aws.state_bucket, Key=applied.state_key)["Body"].read()
     addresses = {f"{resource.get('module', '') + '.' if resource.get('module') else ''}"

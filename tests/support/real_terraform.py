@@ -186,7 +186,8 @@ def snapshot(request, run) -> AppliedRequest:
     from core.models import AuditEntry
 
     fields = ["status", "error_summary", "terraform_version", "provider_versions", "state_key", "plan_summary",
-              "resource_changes", "outputs", "log", "step", "attempt"]
+              "resource_changes", "outputs", "log", "step", "attempt", "state_lock_id", "state_lock_path",
+              "aws_role_arn"]
     return AppliedRequest(
         request_id=request.request_id, environment=request.environment, bucket_name=request.bucket_name,
         contract=request.contract, variables=contract_variables(request),
