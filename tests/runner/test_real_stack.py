@@ -26,16 +26,41 @@ PROD_INPUT = request_input(environment="prod", application="realstack", storageC
                            retentionRationale="Receipts are kept 400 days for disputes")
 
 
+# Prod runs assume prod's role, in another account: moto keeps IAM, CloudWatch and KMS per account, so
+# where the policy and the alarm land shows which credentials the provider really used.
+PROD_ROLE = "arn:aws:iam::111111111111:role/bucketwise-prod"
+
+
 @pytest.fixture(scope="module")
 def applied(real_apply):
-    applied = real_apply(PROD_INPUT)
+    applied = real_apply(PROD_INPUT, role_arn=PROD_ROLE)
     assert applied.run["status"] == "succeeded", applied.run["error_summary"] + applied.run["log"][-3000:]
     return applied
 
 
+class RoleClients:
+    """boto3 clients on moto: IAM, CloudWatch and KMS as prod's role (its account), the rest plain."""
+
+    def __init__(self, environment):
+        self.environment = environment
+        self.state_bucket = environment.state_bucket
+
+    def client(self, service: str):
+        role = PROD_ROLE if service in ("iam", "cloudwatch", "kms") else ""
+        return self.environment.client(service, role)
+
+
 @pytest.fixture(scope="module")
 def aws(real_apply):
-    return real_apply.environment
+    return RoleClients(real_apply.environment)
+
+
+def test_the_prod_run_assumed_prods_role_and_created_in_its_account(applied, real_apply):
+    assert applied.run["aws_role_arn"] == PROD_ROLE
+    assert applied.run["outputs"]["app_policy_arn"].startswith("arn:aws:iam::111111111111:policy/")
+    assert ":111111111111:alarm:" in applied.run["outputs"]["cost_alarm_arn"]
+    default_account_policies = real_apply.environment.client("iam").list_policies(Scope="Local")["Policies"]
+    assert f"bucketwise-{applied.bucket_name}" not in [policy["PolicyName"] for policy in default_account_policies]
 
 
 def test_the_run_applied_with_the_locked_provider_and_recorded_it(applied):

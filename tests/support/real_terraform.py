@@ -67,9 +67,17 @@ class RealRunnerEnvironment:
     endpoint: str
     state_bucket: str
 
-    def client(self, service: str):
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=settings.AWS_REGION,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    def client(self, service: str, role_arn: str = ""):
+        """A boto3 client on moto; with ``role_arn``, acting as that role (moto keeps IAM, CloudWatch
+        and KMS per account, so a role in another account sees only what was made with it)."""
+        credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        if role_arn:
+            sts = boto3.client("sts", endpoint_url=self.endpoint, region_name=settings.AWS_REGION, **credentials)
+            assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="bucketwise-tests")["Credentials"]
+            credentials = {"aws_access_key_id": assumed["AccessKeyId"],
+                           "aws_secret_access_key": assumed["SecretAccessKey"],
+                           "aws_session_token": assumed["SessionToken"]}
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=settings.AWS_REGION, **credentials)
 
 
 def real_runner_values(endpoint: str, state_bucket: str, directory: Path, plugin_cache: Path) -> dict:
@@ -96,12 +104,13 @@ def create_state_bucket(endpoint: str, name: str = STATE_BUCKET) -> str:
     return name
 
 
-def ensure_platform_resources(environment: RealRunnerEnvironment, variables: dict) -> None:
+def ensure_platform_resources(environment: RealRunnerEnvironment, variables: dict, role_arn: str = "") -> None:
     """What the platform provides before a request is applied: the KMS key behind the contract's
-    alias and the access-log bucket (with the policy that lets S3's log delivery write to it)."""
+    alias (in the account of the environment's role) and the access-log bucket (with the policy that
+    lets S3's log delivery write to it)."""
     alias = variables.get("kms_key_alias")
     if alias:
-        kms = environment.client("kms")
+        kms = environment.client("kms", role_arn)
         if alias not in [entry["AliasName"] for entry in kms.list_aliases()["Aliases"]]:
             key_id = kms.create_key(Description=f"platform key {alias}")["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName=alias, TargetKeyId=key_id)
@@ -253,11 +262,16 @@ def real_apply(provider_mirror, local_aws_endpoint, real_plugin_cache, tmp_path_
     with database_for_module(django_db_blocker), \
             real_runner_environment(local_aws_endpoint, directory, real_plugin_cache) as environment:
 
-        def apply(raw: dict) -> AppliedRequest:
-            key = json.dumps(raw, sort_keys=True)
+        def apply(raw: dict, *, role_arn: str = "") -> AppliedRequest:
+            """``role_arn``: the AWS_ROLE_ARN_<ENV> of the request's environment for this apply."""
+            key = json.dumps([raw, role_arn], sort_keys=True)
             if key not in applied:
-                ensure_platform_resources(environment, variables_for_input(raw))
-                request, run = approve_and_run(raw)
+                from django.test import override_settings
+
+                ensure_platform_resources(environment, variables_for_input(raw), role_arn)
+                roles = {**settings.AWS_ROLE_ARNS, raw["environment"]: role_arn}
+                with override_settings(AWS_ROLE_ARNS=roles):
+                    request, run = approve_and_run(raw)
                 applied[key] = snapshot(request, run)
             return applied[key]
 
