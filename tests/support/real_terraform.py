@@ -105,9 +105,9 @@ def create_state_bucket(endpoint: str, name: str = STATE_BUCKET) -> str:
 
 
 def ensure_platform_resources(environment: RealRunnerEnvironment, variables: dict, role_arn: str = "") -> None:
-    """What the platform provides before a request is applied: the KMS key behind the contract's
-    alias (in the account of the environment's role) and the access-log bucket (with the policy that
-    lets S3's log delivery write to it)."""
+    """What the platform provides before a request is applied, in the account of the environment's
+    role: the KMS key behind the contract's alias and the access-log bucket (with the policy that lets
+    S3's log delivery write to it)."""
     alias = variables.get("kms_key_alias")
     if alias:
         kms = environment.client("kms", role_arn)
@@ -116,7 +116,7 @@ def ensure_platform_resources(environment: RealRunnerEnvironment, variables: dic
             kms.create_alias(AliasName=alias, TargetKeyId=key_id)
     log_bucket = variables.get("access_log_bucket")
     if log_bucket:
-        s3 = environment.client("s3")
+        s3 = environment.client("s3", role_arn)
         if log_bucket not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
             s3.create_bucket(Bucket=log_bucket)
             s3.put_bucket_policy(Bucket=log_bucket, Policy=json.dumps({
