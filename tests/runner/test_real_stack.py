@@ -39,15 +39,14 @@ def applied(real_apply):
 
 
 class RoleClients:
-    """boto3 clients on moto: IAM, CloudWatch and KMS as prod's role (its account), the rest plain."""
+    """boto3 clients on moto acting as prod's role: what the run made lives in that role's account."""
 
     def __init__(self, environment):
         self.environment = environment
         self.state_bucket = environment.state_bucket
 
     def client(self, service: str):
-        role = PROD_ROLE if service in ("iam", "cloudwatch", "kms") else ""
-        return self.environment.client(service, role)
+        return self.environment.client(service, PROD_ROLE)
 
 
 @pytest.fixture(scope="module")
