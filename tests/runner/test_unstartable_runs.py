@@ -54,4 +54,4 @@ def test_the_sweeper_fails_a_run_handed_over_the_maximum_number_of_times(runner_
     assert run.status == RunStatus.FAILED and run.handover_count == 3
     assert run.error_summary.startswith("The run could not be started: it was handed to the task queue 3 times")
     assert request.status == RequestStatus.FAILED
-    assert dispatch.sweep() == {"failed": [], "handed_over": []}
+    assert dispatch.sweep() == {"failed": [], "handed_over": [], "lock_released": []}
