@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('runner', '0002_roles_and_sweeper_schedule'),
+        ('runner', '0003_saved_plans_and_plan_runs'),
     ]
 
     operations = [
