@@ -1,8 +1,9 @@
-"""Read-only admin views: deliveries, events, incidents (decided on the incident page), refusals."""
+"""Read-only admin views: deliveries, events, verification summaries, incidents (decided on the incident
+page), refusals."""
 
 from django.contrib import admin
 
-from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
+from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage, VerificationBatch
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,6 +35,13 @@ class ReplicationEventAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "pair", "kind", "reason", "severity", "key", "report_count")
     list_filter = ("severity", "kind", "source")
     search_fields = ("key", "pair__primary_bucket", "dedupe_key")
+
+
+@admin.register(VerificationBatch)
+class VerificationBatchAdmin(ReadOnlyAdmin):
+    list_display = ("reported_at", "pair", "verified", "summary_id")
+    list_select_related = ("pair",)
+    search_fields = ("pair__primary_bucket", "summary_id")
 
 
 @admin.register(Incident)

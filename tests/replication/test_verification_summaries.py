@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
 
 from lambdas.checksum_validator.summary import summary_documents
 from lambdas.shared.replica_map import parse_replica_map
@@ -88,3 +89,13 @@ def test_the_summary_ids_of_one_invocation_are_unique_per_bucket():
     documents = summary_documents(Counter({"a-primary": 2, "b-primary": 1, "unknown": 4}), replica_map)
     assert [(d["primary"]["bucket"], d["verified"]) for d in documents] == [("a-primary", 2), ("b-primary", 1)]
     assert len({d["summary_id"] for d in documents}) == 2 and all(uuid.UUID(d["summary_id"]) for d in documents)
+
+
+def test_summaries_are_listed_read_only_in_the_admin(hook, authority, client):
+    hook(authority.notification(summary(4)))
+    client.force_login(User.objects.create_superuser("root", password="pw-root"))
+    listing = client.get("/admin/replication/verificationbatch/")
+    assert listing.status_code == 200 and "orders-prod" in listing.content.decode()
+    batch = VerificationBatch.objects.get()
+    assert client.post(f"/admin/replication/verificationbatch/{batch.pk}/change/", {"verified": 999}).status_code == 403
+    assert VerificationBatch.objects.get().verified == 4
