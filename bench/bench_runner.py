@@ -31,6 +31,7 @@ FAKE_STACK = ROOT / "terraform" / "testing" / "s3-request-fake"
 
 def configure_django(var_dir: Path) -> None:
     os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false",
+                      AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters",
                       TERRAFORM_STACK_DIR=str(FAKE_STACK), LOG_LEVEL="WARNING", Q_CLUSTER_NAME="bench-runner")
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
