@@ -71,7 +71,8 @@ def planned_creates(plan: dict) -> dict[str, tuple[str, dict]]:
     }
 
 
-def existing_objects(plan: dict, earlier_creates: set[str], client: Callable[[str], object]) -> dict[str, str]:
+def existing_objects(plan: dict, earlier_creates: set[str],
+                     client: Callable[[str], object]) -> dict[str, str]:
     """``{address: import ID}`` for the planned creates (also planned by an earlier run) that exist."""
     found = {}
     for address, (kind, after) in planned_creates(plan).items():

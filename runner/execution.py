@@ -337,14 +337,16 @@ class TerraformSteps:
 
     def _existing_objects(self, plan: dict) -> dict[str, str]:
         """What earlier applies of this request that stopped during apply planned to create, and exists."""
-        partial_applies = Run.objects.filter(request=self.run.request_id, step="apply").exclude(pk=self.run.pk)
-        earlier_creates = {change["address"] for changes in partial_applies.values_list("resource_changes", flat=True)
-                           for change in changes if "create" in change.get("actions", [])}
+        partial_applies = (Run.objects.filter(request=self.run.request_id, step="apply").exclude(pk=self.run.pk)
+                           .values_list("resource_changes", flat=True))
+        earlier_creates = {change["address"] for changes in partial_applies for change in changes
+                           if "create" in change.get("actions", [])}
         if not earlier_creates:
             return {}
         environment = self.run.request.environment
         try:
-            return adoption.existing_objects(plan, earlier_creates, lambda service: aws.client(service, environment))
+            return adoption.existing_objects(plan, earlier_creates,
+                                             lambda service: aws.client(service, environment))
         except (BotoCoreError, ClientError) as exc:
             raise RunStopped(RunStatus.FAILED, f"Could not check what an earlier attempt created: {exc}")
 

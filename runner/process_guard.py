@@ -1,4 +1,4 @@
-"""``python runner/process_guard.py PARENT_PID COMMAND...``: run COMMAND so that none of it outlives the worker.
+"""``python runner/process_guard.py PARENT_PID COMMAND...``: run COMMAND; none of it outlives the worker.
 
 Terraform starts provider plugins and provisioners as its own children; Linux's parent-death signal
 reaches only a direct child, so a worker killed with SIGKILL used to leave plugins behind, still

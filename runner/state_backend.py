@@ -62,7 +62,8 @@ def release_dead_runs_lock(request: BucketRequest, *, actor="system") -> str:
         lock = state_lock.read_lock(target, client)
         if lock is None:
             return ""
-        dead_run = Run.objects.filter(request=request, status__in=FINISHED_STATUSES, state_lock_id=lock.id).first()
+        dead_run = (Run.objects.filter(request=request, status__in=FINISHED_STATUSES, state_lock_id=lock.id)
+                    .first())
         if dead_run is None or not state_lock.release_lock(target, client, lock.id):
             return ""
     except (BotoCoreError, ClientError):

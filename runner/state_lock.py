@@ -89,8 +89,8 @@ def read_lock(target: BackendTarget, client) -> LockInfo | None:
     if not target.bucket:
         return None
     if target.lock_table:
-        item = client.get_item(TableName=target.lock_table, Key={"LockID": {"S": f"{target.bucket}/{target.key}"}},
-                               ConsistentRead=True).get("Item")
+        item = client.get_item(TableName=target.lock_table, ConsistentRead=True,
+                               Key={"LockID": {"S": f"{target.bucket}/{target.key}"}}).get("Item")
         return LockInfo.parse(item.get("Info", {}).get("S", "")) if item else None
     try:
         body = client.get_object(Bucket=target.bucket, Key=target.key + LOCK_SUFFIX)["Body"].read()
@@ -101,7 +101,8 @@ def read_lock(target: BackendTarget, client) -> LockInfo | None:
     return LockInfo.parse(body.decode("utf-8", errors="replace"))
 
 
-def find_own_lock(target: BackendTarget, client, *, since: datetime, host: str | None = None) -> LockInfo | None:
+def find_own_lock(target: BackendTarget, client, *, since: datetime,
+                  host: str | None = None) -> LockInfo | None:
     """The lock on ``target`` if a Terraform on this host took it since ``since`` (a step's start)."""
     lock = read_lock(target, client)
     host = host or socket.gethostname()

@@ -7,7 +7,7 @@ Layout (docs/decisions/runner-workspace-layout.md)::
             terraform.tfvars.json       the contract's variables + aws_region/aws_endpoint_url
             backend_override.tf.json    local state, or the S3 backend from settings
             .terraform.lock.hcl         the stack's committed provider lock (init -lockfile=readonly)
-        terraform.rc                    TF_CLI_CONFIG_FILE: no checkpoint, shared plugin cache, provider mirror
+        terraform.rc                    TF_CLI_CONFIG_FILE: no checkpoint, plugin cache, provider mirror
         plan.tfplan                     written by `plan -out`, applied as is
 
 No ORM and no settings here: the caller passes everything in.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import hcl2
 
-# The stack's committed .terraform.lock.hcl is copied: `init -lockfile=readonly` installs exactly its versions.
+# The stack's committed .terraform.lock.hcl is copied: `init -lockfile=readonly` installs exactly those.
 COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.backup", "terraform.tfvars*",
                                      "*_override.tf*", "override.tf*")
 LOCK_FILE = ".terraform.lock.hcl"
