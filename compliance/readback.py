@@ -46,20 +46,42 @@ class AwsReader:
     region: str
     endpoint_url: str | None = None
     timeout_seconds: float = 10
+    role_arn: str = ""  # the environment's role (AWS_ROLE_ARN_<ENV>); empty: the process's own credentials
     calls: int = 0
+    _session: boto3.session.Session | None = None
     _clients: dict = field(default_factory=dict)
     _key_arns: dict = field(default_factory=dict)
     _alarms: dict = field(default_factory=dict)
     _account_id: str | None = None
 
+    def _new_client(self, service: str, session: boto3.session.Session):
+        config = Config(connect_timeout=self.timeout_seconds, read_timeout=self.timeout_seconds,
+                        retries={"mode": "standard", "max_attempts": 2})
+        client = session.client(service, region_name=self.region, endpoint_url=self.endpoint_url or None,
+                                config=config)
+        client.meta.events.register("before-call", self._count)
+        return client
+
+    def session(self) -> boto3.session.Session:
+        """The process's credentials, or the environment's role assumed once for the batch."""
+        if self._session is None:
+            session = boto3.session.Session()
+            if self.role_arn:
+                try:
+                    credentials = self._new_client("sts", session).assume_role(
+                        RoleArn=self.role_arn, RoleSessionName="bucketwise-compliance")["Credentials"]
+                except ClientError as exc:
+                    code = exc.response.get("Error", {}).get("Code", "")
+                    raise Unreadable(f"Could not assume the environment's role {self.role_arn} ({code}).") from exc
+                session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                                aws_secret_access_key=credentials["SecretAccessKey"],
+                                                aws_session_token=credentials["SessionToken"])
+            self._session = session
+        return self._session
+
     def client(self, service: str):
         if service not in self._clients:
-            config = Config(connect_timeout=self.timeout_seconds, read_timeout=self.timeout_seconds,
-                            retries={"mode": "standard", "max_attempts": 2})
-            client = boto3.session.Session().client(service, region_name=self.region,
-                                                    endpoint_url=self.endpoint_url or None, config=config)
-            client.meta.events.register("before-call", self._count)
-            self._clients[service] = client
+            self._clients[service] = self._new_client(service, self.session())
         return self._clients[service]
 
     def _count(self, **kwargs) -> None:
