@@ -8,10 +8,9 @@ class ComplianceConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from compliance import schedule, views
+        from compliance import schedule, verification, views
         from requests_app import panels
         from runner import signals as runner_signals
-        from compliance import verification
 
         runner_signals.apply_succeeded.connect(verification.on_apply_succeeded,
                                                dispatch_uid="compliance.on_apply_succeeded")

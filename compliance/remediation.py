@@ -24,8 +24,8 @@ def refusal(entry: CatalogEntry, request: BucketRequest, user) -> str | None:
     if not user.has_perm(REMEDIATE_PERMISSION):
         return "Only platform approvers start remediation runs."
     if entry.status != CatalogStatus.ACTIVE or request.status != RequestStatus.APPLIED:
-        return f"{entry.bucket_name} is {entry.get_status_display().lower()} ({request.get_status_display().lower()})" \
-               "; only an applied, active bucket is remediated."
+        return (f"{entry.bucket_name} is {entry.get_status_display().lower()} "
+                f"({request.get_status_display().lower()}); only an applied, active bucket is remediated.")
     compliance = getattr(entry, "compliance", None)
     if compliance is None or compliance.state == ComplianceState.COMPLIANT:
         return f"{entry.bucket_name} is not drifted: there is nothing to remediate."

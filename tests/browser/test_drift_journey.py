@@ -11,13 +11,16 @@ real provider in tests/compliance/test_real_provider.py (an apply there takes a 
 """
 
 import re
+import subprocess
+import sys
 import time
 
 import pytest
 
 from tests.browser.conftest import Checkpoints, browser_unavailable
 from tests.browser.test_journey import sign_in
-from tests.compliance.conftest import make_bucket, aws  # noqa: F401  (fixtures)
+from tests.compliance.conftest import aws, make_bucket  # noqa: F401  (fixtures)
+from tests.conftest import PROJECT_ROOT, child_environment
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
 expect = sync_api.expect
@@ -33,11 +36,6 @@ RUN_TIMEOUT_SECONDS = 90
 def drifted(aws, make_bucket, live_server, runner_settings, start_worker_cluster):
     """A staging bucket, applied and then changed behind the platform's back (versioning suspended, public
     access block removed), found by the check command; a worker cluster pointed at the same moto."""
-    from tests.conftest import child_environment
-    import subprocess
-    import sys
-    from tests.conftest import PROJECT_ROOT
-
     entry = make_bucket(environment="staging", purposeType="backups", storageClass=None, versioning=None,
                         retentionType="compliance-driven", expirationDays=2555,
                         retentionRationale="Seven years of backups for the finance audit")

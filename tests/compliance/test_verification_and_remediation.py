@@ -16,7 +16,6 @@ from core.models import AuditEntry
 from requests_app.models import CatalogStatus, RequestStatus
 from runner import outcomes
 from runner.models import Run, RunStatus
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
