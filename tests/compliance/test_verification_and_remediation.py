@@ -119,7 +119,7 @@ def test_remediation_queues_an_apply_of_the_approved_contract(make_bucket, aws, 
         start_remediation(entry, actor=approver)
 
 
-def test_remediation_refusals(make_bucket, aws, approver, requester, second_approver, client):
+def test_remediation_refusals(make_bucket, aws, approver, requester, client):
     entry = make_bucket()
     with pytest.raises(RemediationRefused, match="not checked|not drifted|nothing to remediate"):
         start_remediation(entry, actor=approver)
