@@ -31,8 +31,12 @@ def start_moto() -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -45,9 +49,18 @@ def start_moto() -> tuple[subprocess.Popen, str]:
 
 
 def configure_django(var_dir: Path, endpoint: str) -> None:
-    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false", LOG_LEVEL="WARNING",
-                      Q_CLUSTER_NAME="bench-compliance", AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing",
-                      AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1", COMPLIANCE_CHECK_MINUTES="0")
+    os.environ.update(
+        BUCKETWISE_VAR_DIR=str(var_dir),
+        SECRET_KEY="bench-only",
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
+        Q_CLUSTER_NAME="bench-compliance",
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        COMPLIANCE_CHECK_MINUTES="0",
+    )
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -61,8 +74,10 @@ def configure_django(var_dir: Path, endpoint: str) -> None:
 def clients(endpoint: str) -> dict:
     import boto3
 
-    return {name: boto3.client(name, region_name="us-east-1", endpoint_url=endpoint)
-            for name in ("s3", "kms", "iam", "cloudwatch", "sts")}
+    return {
+        name: boto3.client(name, region_name="us-east-1", endpoint_url=endpoint)
+        for name in ("s3", "kms", "iam", "cloudwatch", "sts")
+    }
 
 
 def create_buckets(count: int, endpoint: str) -> list:
@@ -77,8 +92,10 @@ def create_buckets(count: int, endpoint: str) -> list:
     from tests.runner.factories import saved_request
 
     approver = User.objects.create_user("bench-approver")
-    entries = [activate(saved_request(request_input(application=f"bench-app{index}")), approver)
-               for index in range(count)]
+    entries = [
+        activate(saved_request(request_input(application=f"bench-app{index}")), approver)
+        for index in range(count)
+    ]
     policy = current_policy()
     variables = [terraform_variables(load_contract(entry.request.contract), policy) for entry in entries]
 
@@ -87,8 +104,9 @@ def create_buckets(count: int, endpoint: str) -> list:
         aws = clients(endpoint)
         module_twin.apply_bucket(aws, values)
         if index % DRIFT_EVERY == 0:
-            aws["s3"].put_bucket_versioning(Bucket=values["bucket_name"],
-                                            VersioningConfiguration={"Status": "Suspended"})
+            aws["s3"].put_bucket_versioning(
+                Bucket=values["bucket_name"], VersioningConfiguration={"Status": "Suspended"}
+            )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(apply, enumerate(variables)))
@@ -104,8 +122,13 @@ def drain(workers: int, count: int) -> dict:
     OrmQ.objects.all().delete()  # the pretend approvals handed their runs to the broker: not ours to measure
     batches = schedule.queue_all()
     with open(os.devnull, "wb") as sink:
-        cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, stdout=sink,
-                                   stderr=subprocess.STDOUT, env={**os.environ, "Q_WORKERS": str(workers)})
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "Q_WORKERS": str(workers)},
+        )
     try:
         deadline = time.monotonic() + 1800
         while Task.objects.filter(group="compliance").count() < batches:
@@ -128,9 +151,16 @@ def drain(workers: int, count: int) -> dict:
     for state in BucketCompliance.objects.values_list("state", flat=True):
         states[state] += 1
     calls = sum(task.result["aws_calls"] for task in tasks)
-    return {"buckets": count, "workers": workers, "batches": batches, "seconds": round(seconds, 1),
-            "buckets_per_second": round(count / seconds, 1), "aws_calls": calls,
-            "aws_calls_per_bucket": round(calls / count, 2), "states": states}
+    return {
+        "buckets": count,
+        "workers": workers,
+        "batches": batches,
+        "seconds": round(seconds, 1),
+        "buckets_per_second": round(count / seconds, 1),
+        "aws_calls": calls,
+        "aws_calls_per_bucket": round(calls / count, 2),
+        "states": states,
+    }
 
 
 def main() -> None:
@@ -156,7 +186,11 @@ def main() -> None:
         moto.terminate()
         moto.wait(timeout=30)
     expected_drifted = len(range(0, args.buckets, DRIFT_EVERY))
-    if result["states"] != {"compliant": args.buckets - expected_drifted, "drifted": expected_drifted, "unknown": 0}:
+    if result["states"] != {
+        "compliant": args.buckets - expected_drifted,
+        "drifted": expected_drifted,
+        "unknown": 0,
+    }:
         raise SystemExit(f"unexpected states: {result['states']}")
     print(json.dumps(result, indent=2))
 

@@ -12,8 +12,9 @@ class ComplianceConfig(AppConfig):
         from requests_app import panels
         from runner import signals as runner_signals
 
-        runner_signals.apply_succeeded.connect(verification.on_apply_succeeded,
-                                               dispatch_uid="compliance.on_apply_succeeded")
+        runner_signals.apply_succeeded.connect(
+            verification.on_apply_succeeded, dispatch_uid="compliance.on_apply_succeeded"
+        )
         post_migrate.connect(schedule.ensure_schedule, sender=self, dispatch_uid="compliance.ensure_schedule")
         panels.register_panel(panels.CATALOG_PAGE, views.catalog_compliance_panel)
         panels.register_panel(panels.REQUEST_PAGE, views.request_compliance_panel)

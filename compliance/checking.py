@@ -38,8 +38,11 @@ class CheckResult:
 
 
 def new_reader() -> AwsReader:
-    return AwsReader(region=settings.AWS_REGION, endpoint_url=settings.AWS_ENDPOINT_URL or None,
-                     timeout_seconds=settings.COMPLIANCE_AWS_TIMEOUT_SECONDS)
+    return AwsReader(
+        region=settings.AWS_REGION,
+        endpoint_url=settings.AWS_ENDPOINT_URL or None,
+        timeout_seconds=settings.COMPLIANCE_AWS_TIMEOUT_SECONDS,
+    )
 
 
 def check_buckets(entries, *, reader: AwsReader | None = None, run=None) -> list[CheckResult]:
@@ -101,14 +104,24 @@ def record_check(entry: CatalogEntry, result: CheckResult, *, run=None) -> bool:
     compliance.aws_calls = min(result.aws_calls, 32767)
     compliance.open_findings = locked.findings.filter(status=FindingStatus.OPEN).count()
     if result.state == ComplianceState.COMPLIANT:
-        compliance.compliant_since = compliance.compliant_since if previous == ComplianceState.COMPLIANT else now
+        compliance.compliant_since = (
+            compliance.compliant_since if previous == ComplianceState.COMPLIANT else now
+        )
     else:
         compliance.compliant_since = None
     compliance.save()
     if previous != result.state:
-        audit.record("compliance.state", actor=ACTOR, request=locked.request,
-                     detail={"from": previous, "to": result.state, "reason": result.reason,
-                             "open_findings": compliance.open_findings})
+        audit.record(
+            "compliance.state",
+            actor=ACTOR,
+            request=locked.request,
+            detail={
+                "from": previous,
+                "to": result.state,
+                "reason": result.reason,
+                "open_findings": compliance.open_findings,
+            },
+        )
     return True
 
 
@@ -117,31 +130,65 @@ def _update_findings(entry: CatalogEntry, found: list[Difference], now) -> None:
     for difference in found:
         finding = open_findings.pop(difference.field, None)
         if finding is not None:
-            finding.expected, finding.actual, finding.last_seen_at = difference.expected, difference.actual, now
+            finding.expected, finding.actual, finding.last_seen_at = (
+                difference.expected,
+                difference.actual,
+                now,
+            )
             finding.save(update_fields=["expected", "actual", "last_seen_at"])
             continue
-        Finding.objects.create(entry=entry, field=difference.field, expected=difference.expected,
-                               actual=difference.actual, first_seen_at=now, last_seen_at=now)
-        audit.record("compliance.finding_opened", actor=ACTOR, request=entry.request,
-                     detail={"field": difference.field, "expected": difference.expected,
-                             "actual": difference.actual})
+        Finding.objects.create(
+            entry=entry,
+            field=difference.field,
+            expected=difference.expected,
+            actual=difference.actual,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        audit.record(
+            "compliance.finding_opened",
+            actor=ACTOR,
+            request=entry.request,
+            detail={"field": difference.field, "expected": difference.expected, "actual": difference.actual},
+        )
     for finding in open_findings.values():
         finding.status, finding.cleared_at = FindingStatus.CLEARED, now
         finding.save(update_fields=["status", "cleared_at"])
-        audit.record("compliance.finding_cleared", actor=ACTOR, request=entry.request,
-                     detail={"field": finding.field, "first_seen_at": finding.first_seen_at,
-                             "last_seen_at": finding.last_seen_at})
+        audit.record(
+            "compliance.finding_cleared",
+            actor=ACTOR,
+            request=entry.request,
+            detail={
+                "field": finding.field,
+                "first_seen_at": finding.first_seen_at,
+                "last_seen_at": finding.last_seen_at,
+            },
+        )
 
 
 def _record_verification(run, result: CheckResult) -> None:
     verified = result.state == ComplianceState.COMPLIANT
-    RunVerification.objects.update_or_create(run=run, defaults={
-        "verified": verified, "state": result.state, "reason": result.reason,
-        "findings": [d.field for d in result.differences], "checked_at": timezone.now(),
-    })
-    audit.record("run.verified" if verified else "run.not_verified", actor=ACTOR, request=run.request,
-                 detail={"run": run.pk, "state": result.state, "reason": result.reason,
-                         "findings": [d.field for d in result.differences]})
+    RunVerification.objects.update_or_create(
+        run=run,
+        defaults={
+            "verified": verified,
+            "state": result.state,
+            "reason": result.reason,
+            "findings": [d.field for d in result.differences],
+            "checked_at": timezone.now(),
+        },
+    )
+    audit.record(
+        "run.verified" if verified else "run.not_verified",
+        actor=ACTOR,
+        request=run.request,
+        detail={
+            "run": run.pk,
+            "state": result.state,
+            "reason": result.reason,
+            "findings": [d.field for d in result.differences],
+        },
+    )
 
 
 def active_entries():

@@ -25,8 +25,14 @@ def differences(expected: dict, live: dict) -> list[Difference]:
     so an edited, removed or added tag each names its key.
     """
     want, have = _flatten_tags(expected), _flatten_tags(live)
-    found = [Difference(name, value, have.get(name)) for name, value in want.items()
-             if (name in have or name.startswith("tags.")) and have.get(name) != value]
-    found += [Difference(name, None, value) for name, value in have.items()
-              if name.startswith("tags.") and name not in want]
+    found = [
+        Difference(name, value, have.get(name))
+        for name, value in want.items()
+        if (name in have or name.startswith("tags.")) and have.get(name) != value
+    ]
+    found += [
+        Difference(name, None, value)
+        for name, value in have.items()
+        if name.startswith("tags.") and name not in want
+    ]
     return sorted(found, key=lambda d: d.field)

@@ -18,7 +18,7 @@ CORS_METHODS = ("GET", "HEAD", "PUT")
 CORS_HEADERS = ("*",)
 CORS_EXPOSE_HEADERS = ("ETag",)
 CORS_MAX_AGE_SECONDS = 3000
-BYTES_PER_GIB = 1024 ** 3
+BYTES_PER_GIB = 1024**3
 KMS = "aws:kms"
 
 
@@ -32,9 +32,13 @@ def app_policy_name(bucket_name: str) -> str:
 
 def cors_rule(origins) -> dict:
     """One CORS rule in the form the read-back normalises S3's answer to (sorted lists)."""
-    return {"allowedOrigins": sorted(origins), "allowedMethods": sorted(CORS_METHODS),
-            "allowedHeaders": sorted(CORS_HEADERS), "exposeHeaders": sorted(CORS_EXPOSE_HEADERS),
-            "maxAgeSeconds": CORS_MAX_AGE_SECONDS}
+    return {
+        "allowedOrigins": sorted(origins),
+        "allowedMethods": sorted(CORS_METHODS),
+        "allowedHeaders": sorted(CORS_HEADERS),
+        "exposeHeaders": sorted(CORS_EXPOSE_HEADERS),
+        "maxAgeSeconds": CORS_MAX_AGE_SECONDS,
+    }
 
 
 def alarm_metric(bucket_name: str, storage_type: str) -> str:
@@ -51,8 +55,11 @@ def expected_configuration(contract: Contract, policy: PlatformPolicy) -> dict:
     bucket = v["bucket_name"]
     blocked = v["public_access_blocked"]
     versioned = v["versioning_enabled"]
-    retention_rule = bool(v["lifecycle_transitions"] or v["expiration_days"] is not None
-                          or (versioned and v["noncurrent_version_expiration_days"] is not None))
+    retention_rule = bool(
+        v["lifecycle_transitions"]
+        or v["expiration_days"] is not None
+        or (versioned and v["noncurrent_version_expiration_days"] is not None)
+    )
     logged = v["access_log_bucket"] is not None
     return {
         "encryption.algorithm": v["sse_algorithm"],
@@ -65,12 +72,17 @@ def expected_configuration(contract: Contract, policy: PlatformPolicy) -> dict:
         "objectOwnership": OBJECT_OWNERSHIP,
         "bucketPolicy.tlsOnly": True,
         "versioning": "Enabled" if versioned else "Suspended",
-        "lifecycle.rules": sorted([ABORT_MULTIPART_RULE_ID] + ([RETENTION_RULE_ID] if retention_rule else [])),
+        "lifecycle.rules": sorted(
+            [ABORT_MULTIPART_RULE_ID] + ([RETENTION_RULE_ID] if retention_rule else [])
+        ),
         "lifecycle.abortIncompleteMultipartUploadDays": ABORT_MULTIPART_DAYS,
-        "lifecycle.transitions": [{"days": t["days"], "storageClass": t["storage_class"]}
-                                  for t in v["lifecycle_transitions"]],
+        "lifecycle.transitions": [
+            {"days": t["days"], "storageClass": t["storage_class"]} for t in v["lifecycle_transitions"]
+        ],
         "lifecycle.expirationDays": v["expiration_days"],
-        "lifecycle.noncurrentVersionExpirationDays": v["noncurrent_version_expiration_days"] if versioned else None,
+        "lifecycle.noncurrentVersionExpirationDays": (
+            v["noncurrent_version_expiration_days"] if versioned else None
+        ),
         "logging.targetBucket": v["access_log_bucket"],
         "logging.targetPrefix": v["access_log_prefix"] if logged else None,
         "tags": dict(sorted(v["tags"].items())),

@@ -24,7 +24,9 @@ class BucketCompliance(models.Model):
 
     entry = models.OneToOneField(CatalogEntry, on_delete=models.CASCADE, related_name="compliance")
     state = models.CharField(max_length=10, choices=ComplianceState.choices, db_index=True)
-    reason = models.TextField(blank=True, help_text="Why the state is unknown (access denied, bucket deleted, ...).")
+    reason = models.TextField(
+        blank=True, help_text="Why the state is unknown (access denied, bucket deleted, ...)."
+    )
     checked_at = models.DateTimeField(db_index=True)
     compliant_since = models.DateTimeField(null=True, blank=True)
     open_findings = models.PositiveIntegerField(default=0)
@@ -45,11 +47,14 @@ class FindingStatus(models.TextChoices):
 
 class Finding(models.Model):
     entry = models.ForeignKey(CatalogEntry, on_delete=models.CASCADE, related_name="findings")
-    field = models.CharField(max_length=300, help_text="What differs, e.g. publicAccessBlock.blockPublicAcls.")
+    field = models.CharField(
+        max_length=300, help_text="What differs, e.g. publicAccessBlock.blockPublicAcls."
+    )
     expected = models.JSONField(null=True, help_text="What the contract and guardrails say.")
     actual = models.JSONField(null=True, help_text="What the bucket has (at the last check that saw it).")
-    status = models.CharField(max_length=8, choices=FindingStatus.choices, default=FindingStatus.OPEN,
-                              db_index=True)
+    status = models.CharField(
+        max_length=8, choices=FindingStatus.choices, default=FindingStatus.OPEN, db_index=True
+    )
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     cleared_at = models.DateTimeField(null=True, blank=True)
@@ -57,8 +62,11 @@ class Finding(models.Model):
     class Meta:
         ordering = ["status", "field", "-first_seen_at"]
         constraints = [
-            models.UniqueConstraint(fields=["entry", "field"], condition=models.Q(status="open"),
-                                    name="one_open_finding_per_bucket_field"),
+            models.UniqueConstraint(
+                fields=["entry", "field"],
+                condition=models.Q(status="open"),
+                name="one_open_finding_per_bucket_field",
+            ),
         ]
 
     def __str__(self):

@@ -21,12 +21,26 @@ from compliance.expected import alarm_metric, app_policy_name, cors_rule, cost_a
 
 # S3 answers these when a configuration was never set (or was deleted): an absent value, not an error.
 ABSENT_CODES = {
-    "ServerSideEncryptionConfigurationNotFoundError", "NoSuchPublicAccessBlockConfiguration",
-    "OwnershipControlsNotFoundError", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration", "NoSuchTagSet",
-    "NoSuchCORSConfiguration", "NoSuchEntity", "NotFoundException",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchPublicAccessBlockConfiguration",
+    "OwnershipControlsNotFoundError",
+    "NoSuchBucketPolicy",
+    "NoSuchLifecycleConfiguration",
+    "NoSuchTagSet",
+    "NoSuchCORSConfiguration",
+    "NoSuchEntity",
+    "NotFoundException",
 }
-DENIED_CODES = {"AccessDenied", "AccessDeniedException", "AllAccessDisabled", "InvalidAccessKeyId",
-                "SignatureDoesNotMatch", "UnauthorizedOperation", "ExpiredToken", "InvalidClientTokenId"}
+DENIED_CODES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "UnauthorizedOperation",
+    "ExpiredToken",
+    "InvalidClientTokenId",
+}
 ALARM_NAMES_PER_CALL = 100
 ABSENT = object()
 
@@ -55,10 +69,14 @@ class AwsReader:
     _account_id: str | None = None
 
     def _new_client(self, service: str, session: boto3.session.Session):
-        config = Config(connect_timeout=self.timeout_seconds, read_timeout=self.timeout_seconds,
-                        retries={"mode": "standard", "max_attempts": 2})
-        client = session.client(service, region_name=self.region, endpoint_url=self.endpoint_url or None,
-                                config=config)
+        config = Config(
+            connect_timeout=self.timeout_seconds,
+            read_timeout=self.timeout_seconds,
+            retries={"mode": "standard", "max_attempts": 2},
+        )
+        client = session.client(
+            service, region_name=self.region, endpoint_url=self.endpoint_url or None, config=config
+        )
         client.meta.events.register("before-call", self._count)
         return client
 
@@ -69,13 +87,18 @@ class AwsReader:
             if self.role_arn:
                 try:
                     credentials = self._new_client("sts", session).assume_role(
-                        RoleArn=self.role_arn, RoleSessionName="bucketwise-compliance")["Credentials"]
+                        RoleArn=self.role_arn, RoleSessionName="bucketwise-compliance"
+                    )["Credentials"]
                 except ClientError as exc:
                     code = exc.response.get("Error", {}).get("Code", "")
-                    raise Unreadable(f"Could not assume the environment's role {self.role_arn} ({code}).") from exc
-                session = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
-                                                aws_secret_access_key=credentials["SecretAccessKey"],
-                                                aws_session_token=credentials["SessionToken"])
+                    raise Unreadable(
+                        f"Could not assume the environment's role {self.role_arn} ({code})."
+                    ) from exc
+                session = boto3.session.Session(
+                    aws_access_key_id=credentials["AccessKeyId"],
+                    aws_secret_access_key=credentials["SecretAccessKey"],
+                    aws_session_token=credentials["SessionToken"],
+                )
             self._session = session
         return self._session
 
@@ -128,9 +151,14 @@ class AwsReader:
         """Read the cost alarms of ``bucket_names`` in as few calls as CloudWatch allows."""
         names = [cost_alarm_name(b) for b in bucket_names if cost_alarm_name(b) not in self._alarms]
         for start in range(0, len(names), ALARM_NAMES_PER_CALL):
-            chunk = names[start:start + ALARM_NAMES_PER_CALL]
-            answer = self.call("cloudwatch", "describe_alarms", "cost alarms", AlarmNames=chunk,
-                               MaxRecords=ALARM_NAMES_PER_CALL)
+            chunk = names[start : start + ALARM_NAMES_PER_CALL]
+            answer = self.call(
+                "cloudwatch",
+                "describe_alarms",
+                "cost alarms",
+                AlarmNames=chunk,
+                MaxRecords=ALARM_NAMES_PER_CALL,
+            )
             found = {alarm["AlarmName"]: alarm for alarm in answer.get("MetricAlarms", [])}
             for name in chunk:
                 self._alarms[name] = found.get(name, ABSENT)
@@ -149,13 +177,17 @@ def read_bucket(bucket: str, reader: AwsReader) -> dict:
     live.update(_encryption(s3("get_bucket_encryption", "default encryption"), reader))
     live.update(_public_access_block(s3("get_public_access_block", "public access block")))
     live["objectOwnership"] = _ownership(s3("get_bucket_ownership_controls", "object ownership"))
-    live["bucketPolicy.tlsOnly"] = has_tls_only_statement(_policy(s3("get_bucket_policy", "bucket policy")), bucket)
+    live["bucketPolicy.tlsOnly"] = has_tls_only_statement(
+        _policy(s3("get_bucket_policy", "bucket policy")), bucket
+    )
     versioning = s3("get_bucket_versioning", "versioning")
     live["versioning"] = versioning.get("Status") if versioning is not ABSENT else None
     live.update(_lifecycle(s3("get_bucket_lifecycle_configuration", "lifecycle rules")))
     live.update(_logging(s3("get_bucket_logging", "access logging")))
     tagging = s3("get_bucket_tagging", "tags")
-    live["tags"] = {} if tagging is ABSENT else dict(sorted((t["Key"], t["Value"]) for t in tagging["TagSet"]))
+    live["tags"] = (
+        {} if tagging is ABSENT else dict(sorted((t["Key"], t["Value"]) for t in tagging["TagSet"]))
+    )
     cors = s3("get_bucket_cors", "CORS configuration")
     live["cors"] = [] if cors is ABSENT else [_cors_rule(rule) for rule in cors.get("CORSRules", [])]
     live.update(_alarm(reader.alarm(bucket)))
@@ -177,8 +209,10 @@ def _encryption(answer, reader: AwsReader) -> dict:
 
 def _public_access_block(answer) -> dict:
     config = {} if answer is ABSENT else answer["PublicAccessBlockConfiguration"]
-    return {f"publicAccessBlock.{name[0].lower()}{name[1:]}": bool(config.get(name, False))
-            for name in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+    return {
+        f"publicAccessBlock.{name[0].lower()}{name[1:]}": bool(config.get(name, False))
+        for name in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    }
 
 
 def _ownership(answer) -> str | None:
@@ -208,23 +242,41 @@ def has_tls_only_statement(policy: dict, bucket: str) -> bool:
         if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
             continue
         principal = statement.get("Principal")
-        everyone = principal == "*" or (isinstance(principal, dict) and _as_list(principal.get("AWS")) == ["*"])
+        everyone = principal == "*" or (
+            isinstance(principal, dict) and _as_list(principal.get("AWS")) == ["*"]
+        )
         condition = statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
-        if (everyone and "s3:*" in _as_list(statement.get("Action", [])) and str(condition).lower() == "false"
-                and {arn, f"{arn}/*"} <= set(_as_list(statement.get("Resource", [])))):
+        if (
+            everyone
+            and "s3:*" in _as_list(statement.get("Action", []))
+            and str(condition).lower() == "false"
+            and {arn, f"{arn}/*"} <= set(_as_list(statement.get("Resource", [])))
+        ):
             return True
     return False
 
 
 def _lifecycle(answer) -> dict:
     rules = [] if answer is ABSENT else [r for r in answer.get("Rules", []) if r.get("Status") == "Enabled"]
-    abort = [r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] for r in rules
-             if "AbortIncompleteMultipartUpload" in r]
+    abort = [
+        r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+        for r in rules
+        if "AbortIncompleteMultipartUpload" in r
+    ]
     expiration = [r["Expiration"]["Days"] for r in rules if "Days" in r.get("Expiration", {})]
-    noncurrent = [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in rules
-                  if "NoncurrentDays" in r.get("NoncurrentVersionExpiration", {})]
-    transitions = sorted(({"days": t.get("Days"), "storageClass": t.get("StorageClass")}
-                          for r in rules for t in r.get("Transitions", [])), key=lambda t: (t["days"] or 0))
+    noncurrent = [
+        r["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        for r in rules
+        if "NoncurrentDays" in r.get("NoncurrentVersionExpiration", {})
+    ]
+    transitions = sorted(
+        (
+            {"days": t.get("Days"), "storageClass": t.get("StorageClass")}
+            for r in rules
+            for t in r.get("Transitions", [])
+        ),
+        key=lambda t: (t["days"] or 0),
+    )
     return {
         "lifecycle.rules": sorted(r.get("ID", "") for r in rules),
         "lifecycle.abortIncompleteMultipartUploadDays": min(abort) if abort else None,
@@ -236,15 +288,20 @@ def _lifecycle(answer) -> dict:
 
 def _logging(answer) -> dict:
     enabled = {} if answer is ABSENT else answer.get("LoggingEnabled", {})
-    return {"logging.targetBucket": enabled.get("TargetBucket"), "logging.targetPrefix": enabled.get("TargetPrefix")}
+    return {
+        "logging.targetBucket": enabled.get("TargetBucket"),
+        "logging.targetPrefix": enabled.get("TargetPrefix"),
+    }
 
 
 def _cors_rule(rule: dict) -> dict:
     normalised = cors_rule(rule.get("AllowedOrigins", []))
-    normalised.update(allowedMethods=sorted(rule.get("AllowedMethods", [])),
-                      allowedHeaders=sorted(rule.get("AllowedHeaders", [])),
-                      exposeHeaders=sorted(rule.get("ExposeHeaders", [])),
-                      maxAgeSeconds=rule.get("MaxAgeSeconds"))
+    normalised.update(
+        allowedMethods=sorted(rule.get("AllowedMethods", [])),
+        allowedHeaders=sorted(rule.get("AllowedHeaders", [])),
+        exposeHeaders=sorted(rule.get("ExposeHeaders", [])),
+        maxAgeSeconds=rule.get("MaxAgeSeconds"),
+    )
     return normalised
 
 
@@ -253,11 +310,17 @@ def _alarm(alarm) -> dict:
         return {"costAlarm.exists": False}
     metrics = sorted(
         alarm_metric(dimensions.get("BucketName", "?"), dimensions.get("StorageType", "?"))
-        for query in alarm.get("Metrics", []) if "MetricStat" in query
-        for dimensions in [{d["Name"]: d["Value"] for d in query["MetricStat"]["Metric"].get("Dimensions", [])}]
+        for query in alarm.get("Metrics", [])
+        if "MetricStat" in query
+        for dimensions in [
+            {d["Name"]: d["Value"] for d in query["MetricStat"]["Metric"].get("Dimensions", [])}
+        ]
     )
-    return {"costAlarm.exists": True, "costAlarm.thresholdBytes": int(alarm.get("Threshold", 0)),
-            "costAlarm.metrics": metrics}
+    return {
+        "costAlarm.exists": True,
+        "costAlarm.thresholdBytes": int(alarm.get("Threshold", 0)),
+        "costAlarm.metrics": metrics,
+    }
 
 
 def _iam_policy(bucket: str, reader: AwsReader) -> dict:
@@ -265,10 +328,14 @@ def _iam_policy(bucket: str, reader: AwsReader) -> dict:
     policy = reader.call("iam", "get_policy", "application IAM policy", PolicyArn=arn)
     if policy is ABSENT:
         return {"iamPolicy.exists": False}
-    version = reader.call("iam", "get_policy_version", "application IAM policy", PolicyArn=arn,
-                          VersionId=policy["Policy"]["DefaultVersionId"])
+    version = reader.call(
+        "iam",
+        "get_policy_version",
+        "application IAM policy",
+        PolicyArn=arn,
+        VersionId=policy["Policy"]["DefaultVersionId"],
+    )
     document = {} if version is ABSENT else version["PolicyVersion"]["Document"]
     if isinstance(document, str):  # botocore decodes it; a raw (URL-decoded) JSON string is read too
         document = json.loads(document)
     return {"iamPolicy.exists": True, "iamPolicy.document": document}
-

@@ -24,16 +24,20 @@ def refusal(entry: CatalogEntry, request: BucketRequest, user) -> str | None:
     if not user.has_perm(REMEDIATE_PERMISSION):
         return "Only platform approvers start remediation runs."
     if entry.status != CatalogStatus.ACTIVE or request.status != RequestStatus.APPLIED:
-        return (f"{entry.bucket_name} is {entry.get_status_display().lower()} "
-                f"({request.get_status_display().lower()}); only an applied, active bucket is remediated.")
+        return (
+            f"{entry.bucket_name} is {entry.get_status_display().lower()} "
+            f"({request.get_status_display().lower()}); only an applied, active bucket is remediated."
+        )
     compliance = getattr(entry, "compliance", None)
     if compliance is None or compliance.state == ComplianceState.COMPLIANT:
         return f"{entry.bucket_name} is not drifted: there is nothing to remediate."
     if request.runs.filter(status__in=ACTIVE_STATUSES).exists():
         return f"{request.request_id} already has an active run."
     if not approved_contract_intact(request):
-        return (f"The stored contract of {request.request_id} is not the one approved; "
-                "a changed contract needs a new approval, not a remediation.")
+        return (
+            f"The stored contract of {request.request_id} is not the one approved; "
+            "a changed contract needs a new approval, not a remediation."
+        )
     return None
 
 
@@ -52,13 +56,19 @@ def approved_contract_intact(request: BucketRequest) -> bool:
 def start_remediation(entry: CatalogEntry, *, actor) -> Run:
     """Queue an apply run of the approved contract for drifted ``entry``; raises RemediationRefused."""
     request = BucketRequest.objects.select_for_update().get(pk=entry.request_id)
-    locked = CatalogEntry.objects.select_for_update().get(pk=entry.pk)  # compliance read after: an outer join cannot be locked
+    locked = CatalogEntry.objects.select_for_update().get(
+        pk=entry.pk
+    )  # compliance read after: an outer join cannot be locked
     reason = refusal(locked, request, actor)
     if reason:
         raise RemediationRefused(reason)
     findings = list(locked.findings.filter(status=FindingStatus.OPEN).values_list("field", flat=True))
     run = dispatch.create_run(request, actor=actor)
-    audit.record("compliance.remediation_started", actor=actor, request=request,
-                 detail={"run": run.pk, "state": locked.compliance.state, "open_findings": findings})
+    audit.record(
+        "compliance.remediation_started",
+        actor=actor,
+        request=request,
+        detail={"run": run.pk, "state": locked.compliance.state, "open_findings": findings},
+    )
     lifecycle.transition(request, "remediate", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
     return run

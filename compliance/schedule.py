@@ -20,23 +20,35 @@ def ensure_schedule(sender=None, **kwargs) -> None:
     if minutes <= 0:
         Schedule.objects.filter(name=SCHEDULE_NAME).delete()
         return
-    Schedule.objects.update_or_create(name=SCHEDULE_NAME, defaults={
-        "func": SCHEDULE_TASK, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
+    Schedule.objects.update_or_create(
+        name=SCHEDULE_NAME,
+        defaults={
+            "func": SCHEDULE_TASK,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": minutes,
+            "repeats": -1,
+        },
+    )
 
 
 def batches(batch_size: int | None = None) -> list[list[int]]:
     """Active catalog entry IDs, least recently checked first, cut into batches."""
     size = batch_size or settings.COMPLIANCE_BATCH_SIZE
-    ids = list(active_entries().order_by(F("compliance__checked_at").asc(nulls_first=True), "pk")
-               .values_list("pk", flat=True))
-    return [ids[start:start + size] for start in range(0, len(ids), size)]
+    ids = list(
+        active_entries()
+        .order_by(F("compliance__checked_at").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def queue_all(batch_size: int | None = None) -> int:
     """Hand every batch to the task queue; returns how many batches were queued."""
     queued = batches(batch_size)
     for number, ids in enumerate(queued, start=1):
-        async_task(BATCH_TASK, ids, task_name=f"compliance-batch-{number}-of-{len(queued)}", group="compliance")
+        async_task(
+            BATCH_TASK, ids, task_name=f"compliance-batch-{number}-of-{len(queued)}", group="compliance"
+        )
     return len(queued)
 
 

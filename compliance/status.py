@@ -38,11 +38,14 @@ def bucket_status(entry: CatalogEntry) -> BucketStatus:
     state, reason = state_of(compliance)
     findings = Finding.objects.filter(entry=entry)
     return BucketStatus(
-        state=state, reason=reason,
+        state=state,
+        reason=reason,
         checked_at=compliance.checked_at if compliance else None,
         compliant_since=compliance.compliant_since if compliance else None,
         open_findings=list(findings.filter(status=FindingStatus.OPEN).order_by("field")),
-        cleared_findings=list(findings.filter(status=FindingStatus.CLEARED).order_by("-cleared_at")[:CLEARED_SHOWN]),
+        cleared_findings=list(
+            findings.filter(status=FindingStatus.CLEARED).order_by("-cleared_at")[:CLEARED_SHOWN]
+        ),
     )
 
 
@@ -63,4 +66,6 @@ def states_by_entry(entries) -> dict[int, tuple[str, str]]:
 
 
 def latest_verification(request) -> RunVerification | None:
-    return RunVerification.objects.filter(run__request=request).select_related("run").order_by("-run_id").first()
+    return (
+        RunVerification.objects.filter(run__request=request).select_related("run").order_by("-run_id").first()
+    )

@@ -28,10 +28,17 @@ def on_apply_succeeded(sender, *, run, **kwargs) -> None:
 
 
 def verify_run(run_id: int) -> str | None:
-    """Read back the bucket of succeeded apply run ``run_id``; returns the state found (None: nothing to do)."""
-    run = Run.objects.select_related("request").filter(pk=run_id, kind=RunKind.APPLY,
-                                                       status=RunStatus.SUCCEEDED).first()
-    entry = CatalogEntry.objects.select_related("request").filter(request_id=run.request_id).first() if run else None
+    """Read back the bucket of succeeded apply run ``run_id``; the state found (None: nothing to do)."""
+    run = (
+        Run.objects.select_related("request")
+        .filter(pk=run_id, kind=RunKind.APPLY, status=RunStatus.SUCCEEDED)
+        .first()
+    )
+    entry = (
+        CatalogEntry.objects.select_related("request").filter(request_id=run.request_id).first()
+        if run
+        else None
+    )
     if entry is None:
         return None
     return check_buckets([entry], run=run)[0].state

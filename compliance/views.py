@@ -17,8 +17,12 @@ REASON_ANNOTATION = "bucketwise.io/compliance-reason"
 BADGE = {"compliant": "ok", "drifted": "bad", "unknown": "warn"}
 
 COMPLIANCE_COLUMN = ListColumn(
-    title="Compliance", template="compliance/_cell.html", prepare=status.with_state,
-    filter_name="compliance", filter_label="Compliance", filter_choices=status.STATE_FILTER_CHOICES,
+    title="Compliance",
+    template="compliance/_cell.html",
+    prepare=status.with_state,
+    filter_name="compliance",
+    filter_label="Compliance",
+    filter_choices=status.STATE_FILTER_CHOICES,
     apply_filter=status.filter_by_state,
 )
 
@@ -29,14 +33,20 @@ def catalog_compliance_panel(entry, http_request):
         return None
     bucket = status.bucket_status(entry)
     refusal = remediation.refusal(entry, entry.request, http_request.user)
-    return {"title": "Compliance", "template": "compliance/panel.html", "context": {
-        "entry": entry, "bucket": bucket, "badge": BADGE[bucket.state],
-        "verification": status.latest_verification(entry.request),
-        "can_remediate": refusal is None,
-        "show_remediation_refusal": http_request.user.has_perm(remediation.REMEDIATE_PERMISSION),
-        "remediation_refusal": refusal,
-        "remediate_url": reverse("compliance:remediate", args=[entry.bucket_name]),
-    }}
+    return {
+        "title": "Compliance",
+        "template": "compliance/panel.html",
+        "context": {
+            "entry": entry,
+            "bucket": bucket,
+            "badge": BADGE[bucket.state],
+            "verification": status.latest_verification(entry.request),
+            "can_remediate": refusal is None,
+            "show_remediation_refusal": http_request.user.has_perm(remediation.REMEDIATE_PERMISSION),
+            "remediation_refusal": refusal,
+            "remediate_url": reverse("compliance:remediate", args=[entry.bucket_name]),
+        },
+    }
 
 
 def request_compliance_panel(bucket_request, http_request):
@@ -49,14 +59,19 @@ def request_compliance_panel(bucket_request, http_request):
 
 @require_POST
 def remediate(http_request, bucket_name: str):
-    entry = get_object_or_404(visible_catalog(http_request.user).select_related("request"), bucket_name=bucket_name)
+    entry = get_object_or_404(
+        visible_catalog(http_request.user).select_related("request"), bucket_name=bucket_name
+    )
     try:
         run = remediation.start_remediation(entry, actor=http_request.user)
     except remediation.RemediationRefused as refused:
         messages.error(http_request, str(refused))
     else:
-        messages.success(http_request, f"Remediation run #{run.pk} queued: it re-applies the approved contract "
-                                       f"of {entry.request.request_id}.")
+        messages.success(
+            http_request,
+            f"Remediation run #{run.pk} queued: it re-applies the approved contract "
+            f"of {entry.request.request_id}.",
+        )
     return redirect("requests:catalog-detail", bucket_name=entry.bucket_name)
 
 

@@ -11,9 +11,14 @@ from compliance.views import VIEW_PERMISSION
 from core.api.permissions import Rule
 from requests_app.visibility import visible_catalog
 
+
 class FindingSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="What differs, e.g. publicAccessBlock.blockPublicAcls or tags.owner.")
-    expected = serializers.JSONField(allow_null=True, help_text="What the approved contract and guardrails say.")
+    field = serializers.CharField(
+        help_text="What differs, e.g. publicAccessBlock.blockPublicAcls or tags.owner."
+    )
+    expected = serializers.JSONField(
+        allow_null=True, help_text="What the approved contract and guardrails say."
+    )
     actual = serializers.JSONField(allow_null=True, help_text="What the bucket had at the last check.")
     status = serializers.CharField()
     first_seen_at = serializers.DateTimeField()
@@ -47,11 +52,21 @@ class BucketComplianceView(GenericAPIView):
 
     @extend_schema(responses=ComplianceSerializer)
     def get(self, request, bucket_name: str):
-        entry = get_object_or_404(visible_catalog(request.user).select_related("request"), bucket_name=bucket_name)
+        entry = get_object_or_404(
+            visible_catalog(request.user).select_related("request"), bucket_name=bucket_name
+        )
         bucket = status.bucket_status(entry)
-        return Response(self.get_serializer({
-            "bucket_name": entry.bucket_name, "state": bucket.state, "reason": bucket.reason,
-            "checked_at": bucket.checked_at, "compliant_since": bucket.compliant_since,
-            "open_findings": bucket.open_findings, "cleared_findings": bucket.cleared_findings,
-            "last_apply_verification": status.latest_verification(entry.request),
-        }).data)
+        return Response(
+            self.get_serializer(
+                {
+                    "bucket_name": entry.bucket_name,
+                    "state": bucket.state,
+                    "reason": bucket.reason,
+                    "checked_at": bucket.checked_at,
+                    "compliant_since": bucket.compliant_since,
+                    "open_findings": bucket.open_findings,
+                    "cleared_findings": bucket.cleared_findings,
+                    "last_apply_verification": status.latest_verification(entry.request),
+                }
+            ).data
+        )

@@ -7,7 +7,8 @@ remediation (twin stack) and the read-back after it, moto's server holding the b
 nothing in AWS, so the bucket is created the way the real stack would create it (tests/compliance/
 module_twin.py) and the remediation run cannot repair it; the page therefore shows the run's read-back as
 "not verified". That the real stack's remediation brings the bucket back to compliant is proven with the
-real provider in tests/compliance/test_real_provider.py (an apply there takes a minute; this journey stays short).
+real provider in tests/compliance/test_real_provider.py (an apply there takes a minute; this journey stays
+short).
 """
 
 import re
@@ -26,8 +27,11 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (
 expect = sync_api.expect
 
 UNAVAILABLE = browser_unavailable()
-pytestmark = [pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE), pytest.mark.slow,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE),
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 RUN_TIMEOUT_SECONDS = 90
 
@@ -36,13 +40,25 @@ RUN_TIMEOUT_SECONDS = 90
 def drifted(aws, make_bucket, live_server, runner_settings, start_worker_cluster):
     """A staging bucket, applied and then changed behind the platform's back (versioning suspended, public
     access block removed), found by the check command; a worker cluster pointed at the same moto."""
-    entry = make_bucket(environment="staging", purposeType="backups", storageClass=None, versioning=None,
-                        retentionType="compliance-driven", expirationDays=2555,
-                        retentionRationale="Seven years of backups for the finance audit")
+    entry = make_bucket(
+        environment="staging",
+        purposeType="backups",
+        storageClass=None,
+        versioning=None,
+        retentionType="compliance-driven",
+        expirationDays=2555,
+        retentionRationale="Seven years of backups for the finance audit",
+    )
     aws["s3"].put_bucket_versioning(Bucket=entry.bucket_name, VersioningConfiguration={"Status": "Suspended"})
     aws["s3"].delete_public_access_block(Bucket=entry.bucket_name)
-    checked = subprocess.run([sys.executable, "manage.py", "check_compliance", entry.bucket_name], cwd=PROJECT_ROOT,
-                             env=child_environment(), capture_output=True, text=True, timeout=60)
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check_compliance", entry.bucket_name],
+        cwd=PROJECT_ROOT,
+        env=child_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert checked.returncode == 1 and "drifted" in checked.stdout, checked.stdout + checked.stderr
     start_worker_cluster(**runner_settings)
     return entry.bucket_name, entry.request.request_id
@@ -68,8 +84,9 @@ def test_an_approver_sees_a_drifted_bucket_and_remediates_it(drifted, live_serve
     shot(alex, "bucket-findings")
 
     alex.get_by_role("button", name="Remediate: re-apply the approved contract").click()
-    expect(alex.get_by_role("status")).to_contain_text(re.compile(
-        rf"Remediation run #\d+ queued: it re-applies the approved contract of {request_id}\."))
+    expect(alex.get_by_role("status")).to_contain_text(
+        re.compile(rf"Remediation run #\d+ queued: it re-applies the approved contract of {request_id}\.")
+    )
     shot(alex, "remediation-queued")
 
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
@@ -82,5 +99,7 @@ def test_an_approver_sees_a_drifted_bucket_and_remediates_it(drifted, live_serve
     shot(alex, "remediation-read-back")
     alex.goto(live_server.url + f"/requests/{request_id}/")
     expect(alex.locator("main h1 + p .badge")).to_have_text("Applied")
-    expect(alex.get_by_role("row").filter(has_text="#").filter(has_text="Apply").first).to_contain_text("Succeeded")
+    expect(alex.get_by_role("row").filter(has_text="#").filter(has_text="Apply").first).to_contain_text(
+        "Succeeded"
+    )
     shot(alex, "request-after-remediation")

@@ -22,20 +22,27 @@ SERVICES = ("s3", "kms", "iam", "cloudwatch", "sts")
 def aws(local_aws):
     """boto3 clients on a freshly reset moto (buckets from earlier tests would collide by name)."""
     requests.post(f"{local_aws}/moto-api/reset", timeout=10).raise_for_status()
-    return {name: boto3.client(name, region_name=settings.AWS_REGION, endpoint_url=local_aws)
-            for name in SERVICES}
+    return {
+        name: boto3.client(name, region_name=settings.AWS_REGION, endpoint_url=local_aws) for name in SERVICES
+    }
 
 
 def activate(bucket_request, approver, *, region="us-east-1"):
     """Take a saved request through an approval vote and a (pretend) apply to an active catalog entry."""
-    Approval.objects.create(request=bucket_request, approver=approver, decision=Decision.APPROVE,
-                            comment="fine", contract_hash=bucket_request.contract_hash)
+    Approval.objects.create(
+        request=bucket_request,
+        approver=approver,
+        decision=Decision.APPROVE,
+        comment="fine",
+        contract_hash=bucket_request.contract_hash,
+    )
     lifecycle.transition(bucket_request, "approve", actor=approver)  # the runner queues run 1 here
     bucket_request.runs.update(status=RunStatus.SUCCEEDED, finished_at=timezone.now())
     lifecycle.transition(bucket_request, "start_apply", actor="runner")
     lifecycle.transition(bucket_request, "mark_applied", actor="runner")
-    return catalog.mark_active(bucket_request, actor="runner", region=region,
-                               arn=f"arn:aws:s3:::{bucket_request.bucket_name}")
+    return catalog.mark_active(
+        bucket_request, actor="runner", region=region, arn=f"arn:aws:s3:::{bucket_request.bucket_name}"
+    )
 
 
 @pytest.fixture

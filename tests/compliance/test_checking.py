@@ -11,10 +11,18 @@ from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-STAGING = dict(environment="staging", purposeType="backups", storageClass=None, versioning=None,
-               retentionType="compliance-driven", expirationDays=2555,
-               retentionRationale="Seven years of backups for the finance audit", corsEnabled=True,
-               corsAllowedOrigins=["https://app.example.com"], tags={"dataClassification": "internal"})
+STAGING = dict(
+    environment="staging",
+    purposeType="backups",
+    storageClass=None,
+    versioning=None,
+    retentionType="compliance-driven",
+    expirationDays=2555,
+    retentionRationale="Seven years of backups for the finance audit",
+    corsEnabled=True,
+    corsAllowedOrigins=["https://app.example.com"],
+    tags={"dataClassification": "internal"},
+)
 
 
 def check(entry):
@@ -29,9 +37,23 @@ def test_a_bucket_applied_as_the_module_does_is_compliant(make_bucket):
 
 
 def _break_policy_to_allow_http(aws, bucket):
-    aws["s3"].put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "Other", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    aws["s3"].put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "Other",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
 
 
 def _key_arn(aws, description="someone else's key"):
@@ -40,81 +62,241 @@ def _key_arn(aws, description="someone else's key"):
 
 # (what is broken, how, the fields the check must name)
 BREAKAGES = [
-    ("SSE-S3 instead of SSE-KMS", lambda aws, b: aws["s3"].put_bucket_encryption(
-        Bucket=b, ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "AES256"}}]}),
-     {"encryption.algorithm", "encryption.kmsKey", "encryption.bucketKey"}),
-    ("another KMS key", lambda aws, b: aws["s3"].put_bucket_encryption(
-        Bucket=b, ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": _key_arn(aws)}, "BucketKeyEnabled": True}]}),
-     {"encryption.kmsKey"}),
-    ("bucket key off", lambda aws, b: aws["s3"].put_bucket_encryption(
-        Bucket=b, ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": aws["kms"].describe_key(
-                KeyId="alias/goldenpath-staging-s3")["KeyMetadata"]["Arn"]}, "BucketKeyEnabled": False}]}),
-     {"encryption.bucketKey"}),
-    ("public access block removed", lambda aws, b: aws["s3"].delete_public_access_block(Bucket=b),
-     {"publicAccessBlock.blockPublicAcls", "publicAccessBlock.ignorePublicAcls",
-      "publicAccessBlock.blockPublicPolicy", "publicAccessBlock.restrictPublicBuckets"}),
-    ("one public access flag off", lambda aws, b: aws["s3"].put_public_access_block(
-        Bucket=b, PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                                                  "BlockPublicPolicy": True, "RestrictPublicBuckets": False}),
-     {"publicAccessBlock.restrictPublicBuckets"}),
-    ("ACLs back on", lambda aws, b: aws["s3"].put_bucket_ownership_controls(
-        Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}), {"objectOwnership"}),
+    (
+        "SSE-S3 instead of SSE-KMS",
+        lambda aws, b: aws["s3"].put_bucket_encryption(
+            Bucket=b,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        ),
+        {"encryption.algorithm", "encryption.kmsKey", "encryption.bucketKey"},
+    ),
+    (
+        "another KMS key",
+        lambda aws, b: aws["s3"].put_bucket_encryption(
+            Bucket=b,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": _key_arn(aws),
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        ),
+        {"encryption.kmsKey"},
+    ),
+    (
+        "bucket key off",
+        lambda aws, b: aws["s3"].put_bucket_encryption(
+            Bucket=b,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": aws["kms"].describe_key(KeyId="alias/goldenpath-staging-s3")[
+                                "KeyMetadata"
+                            ]["Arn"],
+                        },
+                        "BucketKeyEnabled": False,
+                    }
+                ]
+            },
+        ),
+        {"encryption.bucketKey"},
+    ),
+    (
+        "public access block removed",
+        lambda aws, b: aws["s3"].delete_public_access_block(Bucket=b),
+        {
+            "publicAccessBlock.blockPublicAcls",
+            "publicAccessBlock.ignorePublicAcls",
+            "publicAccessBlock.blockPublicPolicy",
+            "publicAccessBlock.restrictPublicBuckets",
+        },
+    ),
+    (
+        "one public access flag off",
+        lambda aws, b: aws["s3"].put_public_access_block(
+            Bucket=b,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": False,
+            },
+        ),
+        {"publicAccessBlock.restrictPublicBuckets"},
+    ),
+    (
+        "ACLs back on",
+        lambda aws, b: aws["s3"].put_bucket_ownership_controls(
+            Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+        ),
+        {"objectOwnership"},
+    ),
     ("TLS-only statement replaced", _break_policy_to_allow_http, {"bucketPolicy.tlsOnly"}),
-    ("bucket policy deleted", lambda aws, b: aws["s3"].delete_bucket_policy(Bucket=b), {"bucketPolicy.tlsOnly"}),
-    ("versioning suspended", lambda aws, b: aws["s3"].put_bucket_versioning(
-        Bucket=b, VersioningConfiguration={"Status": "Suspended"}), {"versioning"}),
-    ("lifecycle deleted", lambda aws, b: aws["s3"].delete_bucket_lifecycle(Bucket=b),
-     {"lifecycle.rules", "lifecycle.abortIncompleteMultipartUploadDays", "lifecycle.expirationDays", "lifecycle.transitions",
-      "lifecycle.noncurrentVersionExpirationDays"}),
-    ("expiration shortened, multipart abort longer", lambda aws, b: aws["s3"].put_bucket_lifecycle_configuration(
-        Bucket=b, LifecycleConfiguration={"Rules": [
-            {"ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {},
-             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 30}},
-            {"ID": "retention", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30},
-             "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
-             "Transitions": [{"Days": 10, "StorageClass": "GLACIER"}]}]}),
-     {"lifecycle.abortIncompleteMultipartUploadDays", "lifecycle.expirationDays", "lifecycle.transitions",
-      "lifecycle.noncurrentVersionExpirationDays"}),
-    ("access logging off", lambda aws, b: aws["s3"].put_bucket_logging(Bucket=b, BucketLoggingStatus={}),
-     {"logging.targetBucket", "logging.targetPrefix"}),
-    ("access logs elsewhere", lambda aws, b: aws["s3"].put_bucket_logging(Bucket=b, BucketLoggingStatus={
-        "LoggingEnabled": {"TargetBucket": "goldenpath-staging-logs", "TargetPrefix": "other/"}}),
-     {"logging.targetPrefix"}),
-    ("tags edited, removed and added", lambda aws, b: aws["s3"].put_bucket_tagging(Bucket=b, Tagging={"TagSet": [
-        {"Key": k, "Value": v} for k, v in {
-            **{t["Key"]: t["Value"] for t in aws["s3"].get_bucket_tagging(Bucket=b)["TagSet"]
-               if t["Key"] not in ("dataClassification",)},
-            "owner": "someone-else", "shadow": "it"}.items()]}),
-     {"tags.owner", "tags.dataClassification", "tags.shadow"}),
-    ("CORS opened to everyone", lambda aws, b: aws["s3"].put_bucket_cors(Bucket=b, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD", "PUT"], "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]}), {"cors"}),
+    (
+        "bucket policy deleted",
+        lambda aws, b: aws["s3"].delete_bucket_policy(Bucket=b),
+        {"bucketPolicy.tlsOnly"},
+    ),
+    (
+        "versioning suspended",
+        lambda aws, b: aws["s3"].put_bucket_versioning(
+            Bucket=b, VersioningConfiguration={"Status": "Suspended"}
+        ),
+        {"versioning"},
+    ),
+    (
+        "lifecycle deleted",
+        lambda aws, b: aws["s3"].delete_bucket_lifecycle(Bucket=b),
+        {
+            "lifecycle.rules",
+            "lifecycle.abortIncompleteMultipartUploadDays",
+            "lifecycle.expirationDays",
+            "lifecycle.transitions",
+            "lifecycle.noncurrentVersionExpirationDays",
+        },
+    ),
+    (
+        "expiration shortened, multipart abort longer",
+        lambda aws, b: aws["s3"].put_bucket_lifecycle_configuration(
+            Bucket=b,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "abort-incomplete-multipart-uploads",
+                        "Status": "Enabled",
+                        "Filter": {},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 30},
+                    },
+                    {
+                        "ID": "retention",
+                        "Status": "Enabled",
+                        "Filter": {},
+                        "Expiration": {"Days": 30},
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                        "Transitions": [{"Days": 10, "StorageClass": "GLACIER"}],
+                    },
+                ]
+            },
+        ),
+        {
+            "lifecycle.abortIncompleteMultipartUploadDays",
+            "lifecycle.expirationDays",
+            "lifecycle.transitions",
+            "lifecycle.noncurrentVersionExpirationDays",
+        },
+    ),
+    (
+        "access logging off",
+        lambda aws, b: aws["s3"].put_bucket_logging(Bucket=b, BucketLoggingStatus={}),
+        {"logging.targetBucket", "logging.targetPrefix"},
+    ),
+    (
+        "access logs elsewhere",
+        lambda aws, b: aws["s3"].put_bucket_logging(
+            Bucket=b,
+            BucketLoggingStatus={
+                "LoggingEnabled": {"TargetBucket": "goldenpath-staging-logs", "TargetPrefix": "other/"}
+            },
+        ),
+        {"logging.targetPrefix"},
+    ),
+    (
+        "tags edited, removed and added",
+        lambda aws, b: aws["s3"].put_bucket_tagging(
+            Bucket=b,
+            Tagging={
+                "TagSet": [
+                    {"Key": k, "Value": v}
+                    for k, v in {
+                        **{
+                            t["Key"]: t["Value"]
+                            for t in aws["s3"].get_bucket_tagging(Bucket=b)["TagSet"]
+                            if t["Key"] not in ("dataClassification",)
+                        },
+                        "owner": "someone-else",
+                        "shadow": "it",
+                    }.items()
+                ]
+            },
+        ),
+        {"tags.owner", "tags.dataClassification", "tags.shadow"},
+    ),
+    (
+        "CORS opened to everyone",
+        lambda aws, b: aws["s3"].put_bucket_cors(
+            Bucket=b,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": ["*"],
+                        "AllowedMethods": ["GET", "HEAD", "PUT"],
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                        "MaxAgeSeconds": 3000,
+                    }
+                ]
+            },
+        ),
+        {"cors"},
+    ),
     ("CORS deleted", lambda aws, b: aws["s3"].delete_bucket_cors(Bucket=b), {"cors"}),
-    ("cost alarm deleted", lambda aws, b: aws["cloudwatch"].delete_alarms(AlarmNames=[f"s3-cost-alert-{b}"]),
-     {"costAlarm.exists"}),
-    ("cost alarm threshold raised", lambda aws, b: aws["cloudwatch"].put_metric_alarm(**{
-        **_alarm_of(aws, b), "Threshold": 1e15}), {"costAlarm.thresholdBytes"}),
-    ("cost alarm watches less", lambda aws, b: aws["cloudwatch"].put_metric_alarm(**{
-        **_alarm_of(aws, b), "Metrics": _alarm_of(aws, b)["Metrics"][1:]}), {"costAlarm.metrics"}),
+    (
+        "cost alarm deleted",
+        lambda aws, b: aws["cloudwatch"].delete_alarms(AlarmNames=[f"s3-cost-alert-{b}"]),
+        {"costAlarm.exists"},
+    ),
+    (
+        "cost alarm threshold raised",
+        lambda aws, b: aws["cloudwatch"].put_metric_alarm(**{**_alarm_of(aws, b), "Threshold": 1e15}),
+        {"costAlarm.thresholdBytes"},
+    ),
+    (
+        "cost alarm watches less",
+        lambda aws, b: aws["cloudwatch"].put_metric_alarm(
+            **{**_alarm_of(aws, b), "Metrics": _alarm_of(aws, b)["Metrics"][1:]}
+        ),
+        {"costAlarm.metrics"},
+    ),
     ("IAM policy widened", lambda aws, b: _widen_policy(aws, b), {"iamPolicy.document"}),
-    ("IAM policy deleted", lambda aws, b: aws["iam"].delete_policy(
-        PolicyArn=f"arn:aws:iam::123456789012:policy/bucketwise-{b}"), {"iamPolicy.exists"}),
+    (
+        "IAM policy deleted",
+        lambda aws, b: aws["iam"].delete_policy(PolicyArn=f"arn:aws:iam::123456789012:policy/bucketwise-{b}"),
+        {"iamPolicy.exists"},
+    ),
 ]
 
 
 def _alarm_of(aws, bucket) -> dict:
     alarm = aws["cloudwatch"].describe_alarms(AlarmNames=[f"s3-cost-alert-{bucket}"])["MetricAlarms"][0]
-    keep = ("AlarmName", "ComparisonOperator", "EvaluationPeriods", "Threshold", "TreatMissingData", "Metrics")
+    keep = (
+        "AlarmName",
+        "ComparisonOperator",
+        "EvaluationPeriods",
+        "Threshold",
+        "TreatMissingData",
+        "Metrics",
+    )
     return {key: alarm[key] for key in keep}
 
 
 def _widen_policy(aws, bucket):
     arn = f"arn:aws:iam::123456789012:policy/bucketwise-{bucket}"
-    aws["iam"].create_policy_version(PolicyArn=arn, SetAsDefault=True, PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    aws["iam"].create_policy_version(
+        PolicyArn=arn,
+        SetAsDefault=True,
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        ),
+    )
 
 
 @pytest.mark.parametrize("what, breaks, fields", BREAKAGES, ids=[b[0] for b in BREAKAGES])
@@ -124,7 +306,10 @@ def test_each_broken_property_is_named(make_bucket, aws, what, breaks, fields):
     result = check(entry)
     assert result.state == ComplianceState.DRIFTED
     assert {d.field for d in result.differences} == fields
-    assert set(Finding.objects.filter(entry=entry, status=FindingStatus.OPEN).values_list("field", flat=True)) == fields
+    assert (
+        set(Finding.objects.filter(entry=entry, status=FindingStatus.OPEN).values_list("field", flat=True))
+        == fields
+    )
 
 
 def test_findings_keep_first_seen_move_last_seen_clear_and_are_audited(make_bucket, aws):
@@ -137,18 +322,27 @@ def test_findings_keep_first_seen_move_last_seen_clear_and_are_audited(make_buck
     assert (again.first_seen_at, again.status) == (first.first_seen_at, FindingStatus.OPEN)
     assert again.last_seen_at > first.last_seen_at
     assert Finding.objects.filter(entry=entry).count() == 4  # one open finding per field, not one per check
-    blocked = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
+    blocked = dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+    )
     aws["s3"].put_public_access_block(Bucket=entry.bucket_name, PublicAccessBlockConfiguration=blocked)
     assert check(entry).state == ComplianceState.COMPLIANT
     cleared = Finding.objects.get(pk=first.pk)
     assert cleared.status == FindingStatus.CLEARED and cleared.cleared_at is not None
-    actions = list(AuditEntry.objects.filter(request_id=entry.request.request_id,
-                                             action__startswith="compliance.").values_list("action", "detail"))
+    actions = list(
+        AuditEntry.objects.filter(
+            request_id=entry.request.request_id, action__startswith="compliance."
+        ).values_list("action", "detail")
+    )
     assert [a for a, d in actions if a == "compliance.finding_opened"] == ["compliance.finding_opened"] * 4
     assert [a for a, d in actions if a == "compliance.finding_cleared"] == ["compliance.finding_cleared"] * 4
     assert [(d["from"], d["to"]) for a, d in actions if a == "compliance.state"] == [
-        (None, "drifted"), ("drifted", "compliant")]
-    aws["s3"].delete_public_access_block(Bucket=entry.bucket_name)  # drift again: a new finding, not the old one
+        (None, "drifted"),
+        ("drifted", "compliant"),
+    ]
+    aws["s3"].delete_public_access_block(
+        Bucket=entry.bucket_name
+    )  # drift again: a new finding, not the old one
     check(entry)
     assert Finding.objects.filter(entry=entry, field="publicAccessBlock.blockPublicAcls").count() == 2
 
@@ -212,9 +406,13 @@ def moto_with_iam_auth(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -234,8 +432,12 @@ def test_access_denied_is_unknown_with_the_reason(make_bucket, moto_with_iam_aut
     import boto3
 
     entry = make_bucket()  # the catalog side; its AWS side is re-created on the IAM-enforcing server
-    admin = {"endpoint_url": moto_with_iam_auth, "region_name": settings.AWS_REGION,
-             "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": "admin"}
+    admin = {
+        "endpoint_url": moto_with_iam_auth,
+        "region_name": settings.AWS_REGION,
+        "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE",
+        "aws_secret_access_key": "admin",
+    }
     boto3.client("s3", **admin).create_bucket(Bucket=entry.bucket_name)
     iam = boto3.client("iam", **admin)
     iam.create_user(UserName="read-back")

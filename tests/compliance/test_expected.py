@@ -31,12 +31,20 @@ def test_the_modules_fixed_values_are_the_expectations():
     assert f'object_ownership = "{expected.OBJECT_OWNERSHIP}"' in MODULE
     assert re.search(rf'id\s+=\s+"{expected.ABORT_MULTIPART_RULE_ID}"', MODULE)
     assert re.search(rf"days_after_initiation = {expected.ABORT_MULTIPART_DAYS}\b", MODULE)
-    assert re.search(r"for_each = local.has_retention_actions \? \[\"(\w+)\"\]", MODULE).group(1) == \
-        expected.RETENTION_RULE_ID
-    assert tuple(_hcl_list(re.search(r"allowed_methods = \[(.*?)\]", MODULE).group(1))) == expected.CORS_METHODS
-    assert tuple(_hcl_list(re.search(r"allowed_headers = \[(.*?)\]", MODULE).group(1))) == expected.CORS_HEADERS
-    assert tuple(_hcl_list(re.search(r"expose_headers  = \[(.*?)\]", MODULE).group(1))) == \
-        expected.CORS_EXPOSE_HEADERS
+    assert (
+        re.search(r"for_each = local.has_retention_actions \? \[\"(\w+)\"\]", MODULE).group(1)
+        == expected.RETENTION_RULE_ID
+    )
+    assert (
+        tuple(_hcl_list(re.search(r"allowed_methods = \[(.*?)\]", MODULE).group(1))) == expected.CORS_METHODS
+    )
+    assert (
+        tuple(_hcl_list(re.search(r"allowed_headers = \[(.*?)\]", MODULE).group(1))) == expected.CORS_HEADERS
+    )
+    assert (
+        tuple(_hcl_list(re.search(r"expose_headers  = \[(.*?)\]", MODULE).group(1)))
+        == expected.CORS_EXPOSE_HEADERS
+    )
     assert f"max_age_seconds = {expected.CORS_MAX_AGE_SECONDS}" in MODULE
     assert expected.cost_alarm_name("${var.bucket_name}") in MODULE
     assert expected.app_policy_name("${var.bucket_name}") in STACK
@@ -52,39 +60,54 @@ def test_every_field_comes_from_the_terraform_variables(raw):
     assert want["encryption.kmsKey"] == variables["kms_key_alias"]
     assert want["tags"] == variables["tags"]
     assert want["logging.targetBucket"] == variables["access_log_bucket"]
-    assert want["costAlarm.thresholdBytes"] == raw["costAlertGb"] * 1024 ** 3
+    assert want["costAlarm.thresholdBytes"] == raw["costAlertGb"] * 1024**3
     assert want["cors"] == ([expected.cors_rule(raw["corsAllowedOrigins"])] if raw.get("corsEnabled") else [])
     assert want["publicAccessBlock.blockPublicAcls"] is (raw.get("publicAccess", "blocked") == "blocked")
 
 
 def test_the_expectation_of_a_dev_and_a_prod_bucket():
     dev = expected.expected_configuration(contract_for(request_input()), current_policy())
-    assert (dev["encryption.algorithm"], dev["encryption.kmsKey"], dev["encryption.bucketKey"]) == ("AES256", None, False)
+    assert (dev["encryption.algorithm"], dev["encryption.kmsKey"], dev["encryption.bucketKey"]) == (
+        "AES256",
+        None,
+        False,
+    )
     assert (dev["logging.targetBucket"], dev["logging.targetPrefix"]) == (None, None)
     prod = expected.expected_configuration(contract_for(request_input(environment="prod")), current_policy())
     assert (prod["encryption.algorithm"], prod["encryption.kmsKey"], prod["encryption.bucketKey"]) == (
-        "aws:kms", "alias/goldenpath-prod-s3", True)
+        "aws:kms",
+        "alias/goldenpath-prod-s3",
+        True,
+    )
     assert prod["logging.targetBucket"] == "goldenpath-prod-logs"
     assert prod["iamPolicy.document"]["Statement"][-1]["Sid"] == "KmsThroughS3ForThisBucket"
 
 
 BUCKET = "goldenpath-dev-app-uploads"
 ARN = f"arn:aws:s3:::{BUCKET}"
-TLS = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [ARN, f"{ARN}/*"],
-       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+TLS = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": [ARN, f"{ARN}/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
 
 
-@pytest.mark.parametrize("statement, holds", [
-    (TLS, True),
-    ({**TLS, "Principal": {"AWS": "*"}}, True),
-    ({**TLS, "Condition": {"Bool": {"aws:SecureTransport": False}}}, True),
-    ({**TLS, "Effect": "Allow"}, False),
-    ({**TLS, "Resource": [ARN]}, False),  # objects are reachable over HTTP
-    ({**TLS, "Action": "s3:GetObject"}, False),
-    ({**TLS, "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}, False),
-    ({**TLS, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}, False),
-    ({**TLS, "Resource": ["arn:aws:s3:::other", "arn:aws:s3:::other/*"]}, False),
-])
+@pytest.mark.parametrize(
+    "statement, holds",
+    [
+        (TLS, True),
+        ({**TLS, "Principal": {"AWS": "*"}}, True),
+        ({**TLS, "Condition": {"Bool": {"aws:SecureTransport": False}}}, True),
+        ({**TLS, "Effect": "Allow"}, False),
+        ({**TLS, "Resource": [ARN]}, False),  # objects are reachable over HTTP
+        ({**TLS, "Action": "s3:GetObject"}, False),
+        ({**TLS, "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}, False),
+        ({**TLS, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}, False),
+        ({**TLS, "Resource": ["arn:aws:s3:::other", "arn:aws:s3:::other/*"]}, False),
+    ],
+)
 def test_tls_only_statement(statement, holds):
     assert has_tls_only_statement({"Statement": [statement]}, BUCKET) is holds
 
@@ -92,9 +115,16 @@ def test_tls_only_statement(statement, holds):
 def test_tags_are_compared_key_by_key():
     found = differences({"tags": {"owner": "a", "env": "dev"}}, {"tags": {"owner": "b", "extra": "x"}})
     assert [(d.field, d.expected, d.actual) for d in found] == [
-        ("tags.env", "dev", None), ("tags.extra", None, "x"), ("tags.owner", "a", "b")]
+        ("tags.env", "dev", None),
+        ("tags.extra", None, "x"),
+        ("tags.owner", "a", "b"),
+    ]
 
 
 def test_a_part_that_was_not_read_because_its_parent_is_absent_is_not_reported_twice():
-    want = {"costAlarm.exists": True, "costAlarm.thresholdBytes": 5, "costAlarm.metrics": ["b/StandardStorage"]}
+    want = {
+        "costAlarm.exists": True,
+        "costAlarm.thresholdBytes": 5,
+        "costAlarm.metrics": ["b/StandardStorage"],
+    }
     assert [d.field for d in differences(want, {"costAlarm.exists": False})] == ["costAlarm.exists"]

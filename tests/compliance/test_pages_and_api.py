@@ -23,7 +23,9 @@ def three_buckets(make_bucket, aws):
     good = make_bucket(application="good-app")
     drifted = make_bucket(application="drift-app")
     gone = make_bucket(application="gone-app")
-    aws["s3"].put_bucket_versioning(Bucket=drifted.bucket_name, VersioningConfiguration={"Status": "Suspended"})
+    aws["s3"].put_bucket_versioning(
+        Bucket=drifted.bucket_name, VersioningConfiguration={"Status": "Suspended"}
+    )
     check_buckets([good, drifted])
     for name in [gone.bucket_name]:
         aws["s3"].delete_bucket(Bucket=name)
@@ -35,17 +37,20 @@ def test_catalog_list_shows_the_state_and_filters_by_it(client, requester, three
     never = make_bucket(application="never-app")  # active but not checked yet: unknown, never compliant
     client.force_login(requester)
     page = client.get("/catalog/").content.decode()
-    assert "<th scope=\"col\">Compliance</th>" in page
+    assert '<th scope="col">Compliance</th>' in page
     assert [page.count(f">{state}</span>") for state in ("Compliant", "Drifted", "Unknown")] == [1, 1, 2]
-    names = lambda state: {e.bucket_name for e in client.get(f"/catalog/?compliance={state}").context["page"]}  # noqa: E731
+    names = lambda state: {
+        e.bucket_name for e in client.get(f"/catalog/?compliance={state}").context["page"]
+    }  # noqa: E731
     assert names("compliant") == {three_buckets["good"].bucket_name}
     assert names("drifted") == {three_buckets["drifted"].bucket_name}
     assert names("unknown") == {three_buckets["gone"].bucket_name, never.bucket_name}
     assert len(client.get("/catalog/?compliance=nonsense").context["page"]) == 4  # unknown choice: ignored
 
 
-def test_catalog_list_query_count_does_not_grow_with_the_column(client, requester, three_buckets, make_bucket,
-                                                                django_assert_max_num_queries):
+def test_catalog_list_query_count_does_not_grow_with_the_column(
+    client, requester, three_buckets, make_bucket, django_assert_max_num_queries
+):
     client.force_login(requester)
     client.get("/catalog/")
     with django_assert_max_num_queries(12) as few:
@@ -70,10 +75,17 @@ def test_catalog_and_request_pages_show_the_findings(client, requester, three_bu
 
 
 def test_an_approver_sees_the_remediation_button_only_when_there_is_something_to_remediate(
-        client, approver, three_buckets):
+    client, approver, three_buckets
+):
     client.force_login(approver)
-    assert "Remediate: re-apply" in client.get(f"/catalog/{three_buckets['drifted'].bucket_name}/").content.decode()
-    assert "Remediate: re-apply" not in client.get(f"/catalog/{three_buckets['good'].bucket_name}/").content.decode()
+    assert (
+        "Remediate: re-apply"
+        in client.get(f"/catalog/{three_buckets['drifted'].bucket_name}/").content.decode()
+    )
+    assert (
+        "Remediate: re-apply"
+        not in client.get(f"/catalog/{three_buckets['good'].bucket_name}/").content.decode()
+    )
 
 
 def test_api_reports_state_reason_and_findings(three_buckets, requester):
@@ -81,7 +93,8 @@ def test_api_reports_state_reason_and_findings(three_buckets, requester):
     drifted = client.get(f"/api/v1/catalog/buckets/{three_buckets['drifted'].bucket_name}/compliance/").json()
     assert drifted["state"] == "drifted"
     assert [(f["field"], f["expected"], f["actual"], f["status"]) for f in drifted["open_findings"]] == [
-        ("versioning", "Enabled", "Suspended", "open")]
+        ("versioning", "Enabled", "Suspended", "open")
+    ]
     assert drifted["open_findings"][0]["first_seen_at"] and drifted["open_findings"][0]["last_seen_at"]
     gone = client.get(f"/api/v1/catalog/buckets/{three_buckets['gone'].bucket_name}/compliance/").json()
     assert gone["state"] == "unknown" and "does not exist" in gone["reason"]
@@ -93,7 +106,9 @@ def test_api_needs_the_read_scope_and_an_account(three_buckets, requester, clien
     url = f"/api/v1/catalog/buckets/{three_buckets['good'].bucket_name}/compliance/"
     assert bearer(requester, "submit").get(url).status_code == 403
     assert client.get(url).status_code in (401, 403)
-    assert bearer(requester, "read").get("/api/v1/catalog/buckets/no-such-bucket/compliance/").status_code == 404
+    assert (
+        bearer(requester, "read").get("/api/v1/catalog/buckets/no-such-bucket/compliance/").status_code == 404
+    )
 
 
 def test_backstage_entities_carry_the_state(three_buckets, requester):
@@ -102,4 +117,7 @@ def test_backstage_entities_carry_the_state(three_buckets, requester):
     assert annotations[three_buckets["good"].bucket_name]["bucketwise.io/compliance"] == "compliant"
     assert annotations[three_buckets["drifted"].bucket_name]["bucketwise.io/compliance"] == "drifted"
     gone = annotations[three_buckets["gone"].bucket_name]
-    assert gone["bucketwise.io/compliance"] == "unknown" and "does not exist" in gone["bucketwise.io/compliance-reason"]
+    assert (
+        gone["bucketwise.io/compliance"] == "unknown"
+        and "does not exist" in gone["bucketwise.io/compliance-reason"]
+    )

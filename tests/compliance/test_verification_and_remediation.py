@@ -43,14 +43,16 @@ def succeed_new_run(entry, approver) -> Run:
         locked.status = RunStatus.RUNNING
         locked.save(update_fields=["status"])
         from requests_app import catalog, lifecycle
+
         lifecycle.transition(locked.request, "start_apply", actor="runner")
         catalog.mark_provisioning(locked.request, actor="runner")
         outcomes.succeed(locked, actor="runner", outputs={"region": "us-east-1"}, log="")
     return run
 
 
-def test_a_succeeded_apply_queues_its_verification_after_commit(make_bucket, aws, approver,
-                                                                django_capture_on_commit_callbacks):
+def test_a_succeeded_apply_queues_its_verification_after_commit(
+    make_bucket, aws, approver, django_capture_on_commit_callbacks
+):
     entry = make_bucket()
     aws["s3"].put_bucket_versioning(Bucket=entry.bucket_name, VersioningConfiguration={"Status": "Suspended"})
     check_buckets([entry])
@@ -68,7 +70,9 @@ def test_a_succeeded_apply_queues_its_verification_after_commit(make_bucket, aws
     assert {"run.not_verified", "run.verified"} <= set(AuditEntry.objects.values_list("action", flat=True))
 
 
-def test_verification_can_be_switched_off(make_bucket, aws, approver, settings, django_capture_on_commit_callbacks):
+def test_verification_can_be_switched_off(
+    make_bucket, aws, approver, settings, django_capture_on_commit_callbacks
+):
     settings.COMPLIANCE_VERIFY_AFTER_APPLY = False
     entry = make_bucket()
     aws["s3"].delete_bucket_policy(Bucket=entry.bucket_name)
@@ -99,12 +103,16 @@ def test_every_active_bucket_is_queued_in_batches_least_recently_checked_first(m
     batches = [t["args"][0] for t in queued_tasks() if t["func"] == schedule.BATCH_TASK]
     assert batches == [[entries[2].pk, entries[3].pk], [entries[0].pk, entries[1].pk]]
     assert schedule.check_batch(batches[0] + [entries[4].pk]) == {
-        "buckets": 2, "aws_calls": 2 * 11 + 2, "compliant": 2}  # + STS and CloudWatch once per batch
+        "buckets": 2,
+        "aws_calls": 2 * 11 + 2,
+        "compliant": 2,
+    }  # + STS and CloudWatch once per batch
     assert not BucketCompliance.objects.filter(entry=entries[4]).exists()  # not active: not checked
 
 
-def test_remediation_queues_an_apply_of_the_approved_contract(make_bucket, aws, approver,
-                                                              django_capture_on_commit_callbacks):
+def test_remediation_queues_an_apply_of_the_approved_contract(
+    make_bucket, aws, approver, django_capture_on_commit_callbacks
+):
     entry = make_bucket()
     aws["s3"].delete_bucket_policy(Bucket=entry.bucket_name)
     check_buckets([entry])
@@ -113,7 +121,9 @@ def test_remediation_queues_an_apply_of_the_approved_contract(make_bucket, aws, 
     entry.request.refresh_from_db()
     assert (run.status, run.kind, run.attempt) == (RunStatus.QUEUED, "apply", 2)
     assert entry.request.status == RequestStatus.QUEUED
-    audit = AuditEntry.objects.filter(request_id=entry.request.request_id, action="compliance.remediation_started")
+    audit = AuditEntry.objects.filter(
+        request_id=entry.request.request_id, action="compliance.remediation_started"
+    )
     assert audit.get().detail["open_findings"] == ["bucketPolicy.tlsOnly"]
     with pytest.raises(RemediationRefused, match=r"active \(queued\)"):
         start_remediation(entry, actor=approver)

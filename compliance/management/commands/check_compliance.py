@@ -20,9 +20,13 @@ class Command(BaseCommand):
                 raise CommandError(f"Not active catalog buckets: {', '.join(sorted(missing))}")
         drifted = 0
         for result in check_buckets(entries):
-            self.stdout.write(f"{result.bucket_name}: {result.state}{' - ' + result.reason if result.reason else ''}")
+            self.stdout.write(
+                f"{result.bucket_name}: {result.state}{' - ' + result.reason if result.reason else ''}"
+            )
             for difference in result.differences:
-                self.stdout.write(f"  {difference.field}: expected {difference.expected!r}, actual {difference.actual!r}")
+                self.stdout.write(
+                    f"  {difference.field}: expected {difference.expected!r}, actual {difference.actual!r}"
+                )
             drifted += result.state != "compliant"
         if drifted:
             raise SystemExit(1)
