@@ -22,6 +22,7 @@ from core import audit
 from requests_app.contract import ContractSchemaError, load_contract
 from requests_app.models import CatalogEntry, CatalogStatus
 from requests_app.platform_policy import current_policy
+from runner.aws import role_arn
 
 logger = logging.getLogger(__name__)
 ACTOR = "compliance-check"
@@ -37,23 +38,44 @@ class CheckResult:
     recorded: bool = True
 
 
-def new_reader() -> AwsReader:
+def new_reader(environment: str = "") -> AwsReader:
+    """A reader acting as ``environment``'s role (AWS_ROLE_ARN_<ENV>, as its runs do), else as the process."""
     return AwsReader(
         region=settings.AWS_REGION,
         endpoint_url=settings.AWS_ENDPOINT_URL or None,
         timeout_seconds=settings.COMPLIANCE_AWS_TIMEOUT_SECONDS,
+        role_arn=role_arn(environment) if environment else "",
     )
 
 
-def check_buckets(entries, *, reader: AwsReader | None = None, run=None) -> list[CheckResult]:
-    """Check each catalog entry (with its request loaded) using one reader, so shared reads happen once."""
+class Readers:
+    """One reader per environment for a batch (each environment's buckets live where its role reaches)."""
+
+    def __init__(self):
+        self._readers: dict[str, AwsReader] = {}
+
+    def for_environment(self, environment: str) -> AwsReader:
+        if environment not in self._readers:
+            self._readers[environment] = new_reader(environment)
+        return self._readers[environment]
+
+    @property
+    def calls(self) -> int:
+        return sum(reader.calls for reader in self._readers.values())
+
+
+def check_buckets(entries, *, readers: Readers | None = None, run=None) -> list[CheckResult]:
+    """Check each catalog entry (with its request loaded); shared reads happen once per environment."""
     entries = list(entries)
-    reader = reader or new_reader()
-    try:
-        reader.prefetch_alarms([entry.bucket_name for entry in entries])
-    except Unreadable:
-        pass  # each bucket's own read meets the same problem and records it
-    return [check_bucket(entry, reader, run=run) for entry in entries]
+    readers = readers or Readers()
+    for environment in sorted({entry.environment for entry in entries}):
+        try:
+            readers.for_environment(environment).prefetch_alarms(
+                [entry.bucket_name for entry in entries if entry.environment == environment]
+            )
+        except Unreadable:
+            pass  # each bucket's own read meets the same problem and records it
+    return [check_bucket(entry, readers.for_environment(entry.environment), run=run) for entry in entries]
 
 
 def check_bucket(entry: CatalogEntry, reader: AwsReader, *, run=None) -> CheckResult:

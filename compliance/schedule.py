@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import F
 from django_q.tasks import async_task
 
-from compliance.checking import active_entries, check_buckets, new_reader
+from compliance.checking import Readers, active_entries, check_buckets
 
 SCHEDULE_NAME = "compliance-check"
 SCHEDULE_TASK = "compliance.tasks.check_all"
@@ -55,9 +55,9 @@ def queue_all(batch_size: int | None = None) -> int:
 def check_batch(entry_ids: list[int]) -> dict:
     """Check the still-active buckets among ``entry_ids``; returns how many ended in each state and the
     AWS calls the batch made (shared reads included)."""
-    reader = new_reader()
-    results = check_buckets(active_entries().filter(pk__in=entry_ids).order_by("pk"), reader=reader)
-    counts: dict = {"buckets": len(results), "aws_calls": reader.calls}
+    readers = Readers()
+    results = check_buckets(active_entries().filter(pk__in=entry_ids).order_by("pk"), readers=readers)
+    counts: dict = {"buckets": len(results), "aws_calls": readers.calls}
     for result in results:
         counts[result.state] = counts.get(result.state, 0) + 1
     return counts

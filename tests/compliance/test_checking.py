@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from compliance.checking import check_buckets, new_reader
+from compliance.checking import Readers, check_buckets
 from compliance.models import BucketCompliance, ComplianceState, Finding, FindingStatus
 from core.models import AuditEntry
 
@@ -384,13 +384,13 @@ def test_a_contract_that_does_not_load_is_unknown(make_bucket):
 
 def test_aws_calls_per_bucket_are_bounded_and_shared_reads_happen_once_per_batch(make_bucket):
     entries = [make_bucket(application=f"app{n}x", **STAGING) for n in range(3)]
-    reader = new_reader()
-    results = check_buckets(entries, reader=reader)
+    readers = Readers()
+    results = check_buckets(entries, readers=readers)
     assert [r.state for r in results] == [ComplianceState.COMPLIANT] * 3
     # 9 S3 reads + 2 IAM reads each; the first also pays the batch's account (STS) and KMS alias reads,
     # and the batch reads all three cost alarms in one CloudWatch call before the first bucket.
     assert [r.aws_calls for r in results] == [11 + 2, 11, 11]
-    assert reader.calls == 3 * 11 + 2 + 1
+    assert readers.calls == 3 * 11 + 2 + 1
 
 
 @pytest.fixture
@@ -449,3 +449,41 @@ def test_access_denied_is_unknown_with_the_reason(make_bucket, moto_with_iam_aut
     assert result.state == ComplianceState.UNKNOWN
     assert result.reason == "Access denied reading the default encryption (AccessDenied)."
     assert BucketCompliance.objects.get(entry=entry).state == ComplianceState.UNKNOWN
+
+
+def test_each_environment_is_read_as_its_role(aws, approver, settings, local_aws):
+    """AWS_ROLE_ARN_<ENV>: prod's buckets, keys, alarms and policies live in prod's account (moto keeps
+    IAM, KMS and CloudWatch per account); the read-back acts as that role, as prod's runs do."""
+    import boto3
+
+    from requests_app.contract import load_contract, terraform_variables
+    from requests_app.platform_policy import current_policy
+    from tests.compliance import module_twin
+    from tests.compliance.conftest import activate
+    from tests.contract.cases import request_input
+    from tests.runner.factories import saved_request
+
+    prod_role = "arn:aws:iam::222222222222:role/bucketwise-prod"
+    assumed = aws["sts"].assume_role(RoleArn=prod_role, RoleSessionName="test")["Credentials"]
+    as_prod = {
+        name: boto3.client(
+            name,
+            region_name=settings.AWS_REGION,
+            endpoint_url=local_aws,
+            aws_access_key_id=assumed["AccessKeyId"],
+            aws_secret_access_key=assumed["SecretAccessKey"],
+            aws_session_token=assumed["SessionToken"],
+        )
+        for name in ("s3", "kms", "iam", "cloudwatch", "sts")
+    }
+    entry = activate(saved_request(request_input(environment="prod", application="roleapp")), approver)
+    variables = terraform_variables(load_contract(entry.request.contract), current_policy())
+    module_twin.ensure_platform_resources(as_prod, variables)
+    module_twin.apply_bucket(as_prod, variables)  # made as prod's role, in prod's account
+
+    settings.AWS_ROLE_ARNS = {**settings.AWS_ROLE_ARNS, "prod": prod_role}
+    assert check(entry).state == ComplianceState.COMPLIANT
+    settings.AWS_ROLE_ARNS = {**settings.AWS_ROLE_ARNS, "prod": ""}
+    own_account = check(entry)  # the process's own account holds neither the policy nor the alarm
+    assert own_account.state == ComplianceState.DRIFTED
+    assert {"iamPolicy.exists", "costAlarm.exists"} <= {d.field for d in own_account.differences}
