@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 FORMAT = "bucketwise-audit-checkpoint/1"
 REASON_SCHEDULE = "schedule"
 REASON_EXPORT = "export"
-ALL_ENVIRONMENTS = "*"
-CHECKPOINT_SEQUENCE_LOCK = 2  # the AuditChainLock row that serialises checkpoint numbering (row 1: the chain)  # the export scope of a file holding every entry (with or without an environment)
+ALL_ENVIRONMENTS = "*"  # the export scope of a file holding every entry (with or without an environment)
+CHECKPOINT_SEQUENCE_LOCK = 2  # the AuditChainLock row that serialises checkpoint numbering (row 1: the chain)
 S3_ERRORS = (BotoCoreError, ClientError)  # with CheckpointConflict, what a write may meet
 
 

@@ -57,7 +57,8 @@ if len(AUDIT_CHAIN_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long.")
 if AUDIT_CHAIN_KEY_ID in AUDIT_CHAIN_RETIRED_KEYS:
     raise ImproperlyConfigured(
-        f"AUDIT_CHAIN_KEY_ID {AUDIT_CHAIN_KEY_ID!r} is also listed in AUDIT_CHAIN_RETIRED_KEYS: give a new key a new id."
+        f"AUDIT_CHAIN_KEY_ID {AUDIT_CHAIN_KEY_ID!r} is also listed in AUDIT_CHAIN_RETIRED_KEYS: "
+        "give a new key a new id."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
