@@ -52,6 +52,7 @@ def configure_django(var_dir: Path, endpoint: str) -> None:
     os.environ.update(
         BUCKETWISE_VAR_DIR=str(var_dir),
         SECRET_KEY="bench-only",
+        AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters",
         DEBUG="false",
         LOG_LEVEL="WARNING",
         Q_CLUSTER_NAME="bench-compliance",

@@ -30,7 +30,8 @@ HOOK_PATH = "/hooks/sns/replication/"
 
 
 def configure_django(var_dir: Path) -> None:
-    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false", LOG_LEVEL="ERROR")
+    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false", LOG_LEVEL="ERROR",
+                      AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters")
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")

@@ -183,7 +183,8 @@ def start_portal(processes: Processes, work: Path, port: int, backstage_url: str
     """Migrate a fresh portal, add rita, alex, app-team and the proxy's token; serve it. -> (url, token)"""
     url = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(SECRET_KEY=secrets.token_urlsafe(32), DEBUG="false", SECURE_COOKIES="false",
+    env.update(SECRET_KEY=secrets.token_urlsafe(32), AUDIT_CHAIN_KEY=secrets.token_urlsafe(32), DEBUG="false",
+               SECURE_COOKIES="false",
                BUCKETWISE_VAR_DIR=str(work / "portal"), BACKSTAGE_BASE_URL=backstage_url, PORTAL_BASE_URL=url,
                LOG_LEVEL="WARNING")
     manage = [sys.executable, str(PROJECT_ROOT / "manage.py")]
