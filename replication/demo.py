@@ -57,7 +57,8 @@ def upload(pipeline: LocalPipeline, client_arguments: dict, objects: int, corrup
     try:
         s3.head_bucket(Bucket=pipeline.primary_bucket)
     except (ClientError, EndpointConnectionError) as exc:
-        raise DemoError(f"{pipeline.primary_bucket} does not exist in the local AWS: is `make run` running?") from exc
+        raise DemoError(f"{pipeline.primary_bucket} does not exist in the local AWS: "
+                        "is `make run` running?") from exc
     run = DemoRun(prefix=f"demo/{timezone.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}/", started_at=timezone.now())
     for index in range(objects):
         fault = "corrupt" if index < corrupt else "drop" if index < corrupt + missing else "ok"
@@ -77,5 +78,6 @@ def progress(pipeline: LocalPipeline, run: DemoRun) -> DemoProgress:
         return DemoProgress(0, {})
     verified = (VerificationBatch.objects.filter(pair=pair, reported_at__gte=run.started_at.replace(microsecond=0))
                 .aggregate(n=Sum("verified"))["n"] or 0)
-    events = ReplicationEvent.objects.filter(pair=pair, key__startswith=run.prefix).values_list("key", "kind", "reason")
+    events = (ReplicationEvent.objects.filter(pair=pair, key__startswith=run.prefix)
+              .values_list("key", "kind", "reason"))
     return DemoProgress(verified, {key: (kind, reason) for key, kind, reason in events})

@@ -4,7 +4,8 @@ from replication.models import BucketPair
 from requests_app.models import CatalogEntry
 
 
-def register_pair(primary_bucket: str, replica_bucket: str, catalog_entry: CatalogEntry | None = None) -> BucketPair:
+def register_pair(primary_bucket: str, replica_bucket: str,
+                  catalog_entry: CatalogEntry | None = None) -> BucketPair:
     """The pair, created when new ("no data yet" on the health page until its first summary or event)."""
     pair, _ = BucketPair.objects.get_or_create(primary_bucket=primary_bucket, replica_bucket=replica_bucket,
                                                defaults={"catalog_entry": catalog_entry})

@@ -111,7 +111,8 @@ def send_subscription_confirmation(subscription, attempts: int = 20) -> None:
             response = requests.post(subscription.endpoint, data=json.dumps(envelope), timeout=10,
                                      headers={"Content-Type": "text/plain; charset=UTF-8"})
             if response.status_code < 500:
-                logger.info("SubscriptionConfirmation to %s answered %s", subscription.endpoint, response.status_code)
+                logger.info("SubscriptionConfirmation to %s answered %s", subscription.endpoint,
+                            response.status_code)
                 return
         except requests.RequestException:
             pass
@@ -169,7 +170,8 @@ class Replicator:
         queue_url = None
         while not stop.is_set():
             try:
-                queue_url = queue_url or self.sqs.get_queue_url(QueueName=self.pipeline.replication_feed_queue)["QueueUrl"]
+                if queue_url is None:
+                    queue_url = self.sqs.get_queue_url(QueueName=self.pipeline.replication_feed_queue)["QueueUrl"]
                 self.poll_once(queue_url)
             except (ClientError, BotoCoreError):  # not provisioned yet, or moto busy: try again
                 stop.wait(1)
@@ -246,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
     server.start()
     endpoint = f"http://{arguments.host}:{arguments.port}"
     pipeline = LocalPipeline(arguments.primary_region, arguments.replica_region, webhook_url="")
-    faults = FaultShares(arguments.delay_share, arguments.drop_share, arguments.corrupt_share, arguments.delay_seconds)
+    faults = FaultShares(arguments.delay_share, arguments.drop_share, arguments.corrupt_share,
+                         arguments.delay_seconds)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -38,8 +38,9 @@ def _buckets(pipeline: LocalPipeline, endpoint: str) -> None:
             if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    boto3.client("s3", region_name=pipeline.primary_region, endpoint_url=endpoint).put_bucket_notification_configuration(
-        Bucket=pipeline.primary_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+    primary = boto3.client("s3", region_name=pipeline.primary_region, endpoint_url=endpoint)
+    primary.put_bucket_notification_configuration(Bucket=pipeline.primary_bucket,
+                                                  NotificationConfiguration={"EventBridgeConfiguration": {}})
 
 
 def _queues(pipeline: LocalPipeline, endpoint: str) -> dict[str, str]:
@@ -63,7 +64,8 @@ def _topics(pipeline: LocalPipeline, endpoint: str) -> None:
         topic_arn = sns.create_topic(Name=topic)["TopicArn"]
         existing = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
         if not any(subscription["Endpoint"] == pipeline.webhook_url for subscription in existing):
-            sns.subscribe(TopicArn=topic_arn, Protocol=_protocol(pipeline.webhook_url), Endpoint=pipeline.webhook_url)
+            sns.subscribe(TopicArn=topic_arn, Protocol=_protocol(pipeline.webhook_url),
+                          Endpoint=pipeline.webhook_url)
 
 
 def _protocol(url: str) -> str:

@@ -77,8 +77,9 @@ class Command(BaseCommand):
 
     def _start_local_aws(self, environment) -> subprocess.Popen:
         faults = settings.LOCAL_REPLICATION_FAULTS
-        return _start([sys.executable, "-m", "replication.local.local_aws", "--port", str(settings.LOCAL_AWS_PORT),
-                       "--primary-region", settings.AWS_REGION, "--replica-region", settings.REPLICATION_REPLICA_REGION,
+        return _start([sys.executable, "-m", "replication.local.local_aws",
+                       "--port", str(settings.LOCAL_AWS_PORT), "--primary-region", settings.AWS_REGION,
+                       "--replica-region", settings.REPLICATION_REPLICA_REGION,
                        "--delay-share", str(faults["delay"]), "--drop-share", str(faults["drop"]),
                        "--corrupt-share", str(faults["corrupt"]),
                        "--delay-seconds", str(settings.LOCAL_REPLICATION_DELAY_SECONDS)],
