@@ -1,13 +1,14 @@
-"""The navigation every page shows, with the entries the user may use."""
+"""The navigation every page shows: only the entries the user may open (no link leads to a 403)."""
 
 from django.urls import NoReverseMatch, reverse
 
 NAVIGATION = (
-    # (label, url name, who sees it: None = everyone signed in)
-    ("New request", "requests:new", None),
-    ("My requests", "requests:list", None),
+    # (label, url name, the permission the page itself requires: None = everyone signed in)
+    ("New request", "requests:new", "requests_app.submit_bucketrequest"),
+    ("Waiting for you", "requests:queue", "requests_app.decide_bucketrequest"),
+    ("My requests", "requests:list", None),  # "All requests" for those who see every request
     ("Catalog", "requests:catalog", None),
-    ("Replication health", "replication:health", None),
+    ("Replication health", "replication:health", "replication.view_bucketpair"),
     ("Audit", "requests:audit", "core.view_auditentry"),
     ("Admin", "admin:index", "is_staff"),
 )
@@ -19,6 +20,15 @@ def _visible(user, rule) -> bool:
     if rule == "is_staff":
         return user.is_staff
     return user.has_perm(rule)
+
+
+def _count(url_name: str, user) -> int | None:
+    """The number shown next to an entry (one query), or None for entries without one."""
+    if url_name == "requests:queue":
+        from requests_app.approvals import awaiting_decision  # the portal's pages live in requests_app
+
+        return awaiting_decision(user).count()
+    return None
 
 
 def navigation(request):
@@ -33,7 +43,9 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:  # the page's app is not installed in this deployment
             continue
-        entries.append({"label": label, "url": url, "active": False})
+        if url_name == "requests:list" and user.has_perm("requests_app.view_all_bucketrequests"):
+            label = "All requests"
+        entries.append({"label": label, "url": url, "active": False, "count": _count(url_name, user)})
     # The entry with the longest URL that prefixes the path is the current page: on /requests/new/
     # that is "New request", not also "My requests" (/requests/).
     matching = [entry for entry in entries if request.path.startswith(entry["url"]) and entry["url"] != "/"]

@@ -17,7 +17,7 @@ SAFE_REQUEST_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 # Paths that authenticate themselves (API tokens, SNS signatures) or must answer
 # without a session (health checks, the login page, static files, the admin login).
-PUBLIC_PATH_PREFIXES = ("/api/", "/hooks/", "/healthz", "/static/", "/admin/", "/accounts/")
+PUBLIC_PATH_PREFIXES = ("/api/", "/hooks/", "/healthz", "/static/", "/admin/", "/accounts/", "/favicon.ico")
 
 
 class RequestIdMiddleware:

@@ -5,16 +5,15 @@ their admin is read-only apart from the approve/reject actions (the audit trail'
 in ``core.admin``).
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdminMixin
-from core.models import AuditEntry
 from requests_app import approvals, panels
 from requests_app.contract import contract_to_yaml, load_contract
+from requests_app.forms import DecisionForm
 from requests_app.models import Approval, BucketRequest, CatalogEntry, Decision, RequestStatus
 
 
@@ -23,10 +22,6 @@ class ApprovalInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["approver", "decision", "comment", "contract_hash", "plan_hash", "decided_at"]
     readonly_fields = fields
     extra = 0
-
-
-class DecisionForm(forms.Form):
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="Why; stored with your vote.")
 
 
 def _decision_action(decision: str, label: str):
@@ -58,7 +53,13 @@ class BucketRequestAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         plan = panels.rendered(panels.PLAN, obj, request) if obj is not None else []
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "plan_panels": plan})
+        # Approve / reject buttons post to the portal's decision view (one edge for both places),
+        # which sends the approver back here.
+        may_decide = obj is not None and approvals.refusal_for(obj, request.user) is None
+        return super().change_view(request, object_id, form_url, {
+            **(extra_context or {}), "plan_panels": plan, "may_decide": may_decide,
+            "decision_choices": Decision.choices,
+        })
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("approvals")
@@ -85,8 +86,7 @@ class BucketRequestAdmin(admin.ModelAdmin):
     def approval_progress(self, obj):
         if not obj.approval_required:
             return "not needed"
-        current = [vote for vote in obj.approvals.all() if approvals.counts(vote, obj)]
-        return f"{len(current)} of {obj.approvals_needed}"
+        return f"{len(approvals.approvals_on_current_contract(obj))} of {obj.approvals_needed}"
 
     @admin.display(description="Why approval is needed")
     def approval_reasons_list(self, obj):
@@ -97,9 +97,7 @@ class BucketRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Guardrails applied")
     def guardrail_results(self, obj):
-        entry = AuditEntry.objects.filter(request_id=obj.request_id,
-                                          action="request.guardrails_evaluated").order_by("id").first()
-        applied = entry.detail.get("applied", []) if entry else []
+        applied = approvals.guardrails_applied(obj)
         return format_html("<ul>{}</ul>", format_html_join(
             "", "<li><code>{}</code> = {} <small>({}: {})</small></li>",
             ((a["path"], a["value"], a["source"], a["reason"]) for a in applied))) if applied else "—"
@@ -140,9 +138,7 @@ class BucketRequestAdmin(admin.ModelAdmin):
         except approvals.DecisionRefused as exc:
             self.message_user(http_request, f"{bucket_request.request_id}: {exc.message}", messages.ERROR)
             return
-        outcome = (f"now {result.request.get_status_display().lower()}" if result.status_changed
-                   else f"{result.approvals_counted} of {result.request.approvals_needed} approvals")
-        self.message_user(http_request, f"{bucket_request.request_id}: vote recorded, {outcome}.", messages.SUCCESS)
+        self.message_user(http_request, result.summary, messages.SUCCESS)
 
 
 @admin.register(CatalogEntry)

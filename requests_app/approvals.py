@@ -19,9 +19,11 @@ two-approval request approve it exactly once.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core import audit
-from core.identity import same_person
+from core.identity import canonical_username, same_person
+from core.models import AuditEntry
 from requests_app import lifecycle, plans
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
 
@@ -53,6 +55,17 @@ class DecisionResult:
     approval: Approval
     approvals_counted: int
     status_changed: bool
+
+    @property
+    def summary(self) -> str:
+        """The message an approver reads after voting (the page and the admin)."""
+        request = self.request
+        if self.status_changed:
+            outcome = f"now {request.get_status_display().lower()}"
+        else:
+            needed = request.approvals_needed
+            outcome = f"{self.approvals_counted} of {needed} approval{'s' if needed != 1 else ''}"
+        return f"{request.request_id}: vote recorded, {outcome}."
 
 
 def is_own_request(request: BucketRequest, user) -> bool:
@@ -115,7 +128,7 @@ def decide(request: BucketRequest, user, decision: str, comment: str, *,
                               f"The plan of {locked.request_id} changed since you opened it; "
                               "review the current plan and vote again.")
     approval = _cast(locked, user, decision, comment)
-    counted = current_votes(locked).filter(decision=Decision.APPROVE).count()
+    counted = len(approvals_on_current_contract(locked))
     changed = _settle(locked, user, decision, counted)
     request.status = locked.status
     return DecisionResult(locked, approval, counted, changed)
@@ -141,10 +154,39 @@ def current_votes(request: BucketRequest):
     return request.approvals.filter(contract_hash=request.contract_hash, plan_hash=request.plan_hash)
 
 
-def counts(approval: Approval, request: BucketRequest) -> bool:
-    """Whether ``approval`` is an approval on the request's current contract and plan."""
-    return (approval.decision == Decision.APPROVE and approval.contract_hash == request.contract_hash
-            and approval.plan_hash == request.plan_hash)
+def approvals_on_current_contract(request: BucketRequest) -> list[Approval]:
+    """The approvals that count towards ``request``'s quorum: cast on its current contract and plan.
+
+    The one home of this rule for the request page, the admin list and ``decide``. It reads
+    ``request.approvals.all()``, so a list that prefetched ``approvals`` asks no query per row.
+    """
+    return [vote for vote in request.approvals.all()
+            if vote.decision == Decision.APPROVE and vote.contract_hash == request.contract_hash
+            and vote.plan_hash == request.plan_hash]
+
+
+def awaiting_decision(user) -> QuerySet:
+    """The requests ``user`` may decide now, oldest first: pending approval, not their own, and not
+    yet voted on (on the current contract and plan) by them. The approval queue and its count.
+
+    In SQL user names compare case-insensitively (requesters are stored canonical); ``decide``
+    still applies :func:`refusal_for`, which also folds Unicode look-alikes, to every vote.
+    """
+    if not user.has_perm(DECIDE_PERMISSION):
+        return BucketRequest.objects.none()
+    username = user.get_username()
+    own = Q(requester=canonical_username(username)) | Q(submitted_by=user)
+    voted = Approval.objects.filter(request=OuterRef("pk"), contract_hash=OuterRef("contract_hash"),
+                                    plan_hash=OuterRef("plan_hash"), approver__username__iexact=username)
+    return (BucketRequest.objects.filter(status=RequestStatus.PENDING_APPROVAL)
+            .exclude(own).exclude(Exists(voted)).order_by("created_at", "number"))
+
+
+def guardrails_applied(request: BucketRequest) -> list[dict]:
+    """What the platform's guardrails set on the contract at submission (path, value, source, reason)."""
+    entry = (AuditEntry.objects.filter(request_id=request.request_id, action="request.guardrails_evaluated")
+             .order_by("id").only("detail").first())
+    return entry.detail.get("applied", []) if entry else []
 
 
 def _settle(request: BucketRequest, user, decision: str, approvals: int) -> bool:

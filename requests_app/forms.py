@@ -8,6 +8,7 @@ the same ones the live preview shows.
 from django import forms
 
 from requests_app.contract import Problem
+from requests_app.models import Decision
 from requests_app.input_fields import BOOLEAN, CHOICE, INPUT_FIELDS, INTEGER, TEXT_LIST, TEXT_MAP, InputField
 
 UNSET_LABEL = "Use the default"
@@ -96,3 +97,20 @@ class RequestForm(forms.Form):
                 continue
             name = problem.field if problem.field in self.fields else None
             self.add_error(name, problem.message if name else f"{problem.path}: {problem.message}")
+
+
+class DecisionForm(forms.Form):
+    """An approver's comment on a vote (the admin's bulk action)."""
+
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+                              help_text="Why you decide so; stored with your vote and shown on the request "
+                                        "(required, up to 2,000 characters).")
+
+
+class RequestDecisionForm(DecisionForm):
+    """A vote from the request page or the admin's request page: the decision, the comment, and the
+    contract and plan the approver saw (a vote on a changed contract or plan is refused)."""
+
+    decision = forms.ChoiceField(choices=Decision.choices)
+    contract_hash = forms.CharField(widget=forms.HiddenInput, required=False)
+    plan_hash = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -62,6 +62,7 @@ class ListColumn:
 
 _catalog_columns: list[ListColumn] = []
 _entity_annotations: list[Callable] = []
+_queue_summaries: list[Callable] = []
 
 
 def register_catalog_column(column: ListColumn) -> None:
@@ -94,6 +95,20 @@ def entity_annotations(entries: list) -> dict:
     for provider in _entity_annotations:
         for pk, annotations in provider(entries).items():
             merged.setdefault(pk, {}).update(annotations)
+    return merged
+
+
+def register_queue_summary(provider: Callable) -> None:
+    """``provider(requests) -> {request_pk: str}``: a line per request for the approval queue (bulk)."""
+    if provider not in _queue_summaries:
+        _queue_summaries.append(provider)
+
+
+def queue_summaries(requests: list) -> dict:
+    merged: dict = {}
+    for provider in _queue_summaries:
+        for pk, line in provider(requests).items():
+            merged[pk] = f"{merged[pk]} {line}" if pk in merged else line
     return merged
 
 

@@ -4,20 +4,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from core.audit_verify import recent_trail_status
 from core.filing import teams_open_to
 from core.models import AuditEntry, Team
-from requests_app import approvals, panels
+from requests_app import approvals, panels, plans
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
-from requests_app.forms import RequestForm
-from requests_app.models import CatalogStatus, Environment, RequestStatus
+from requests_app.forms import RequestDecisionForm, RequestForm
+from requests_app.models import Approval, CatalogStatus, Environment, RequestStatus
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
 from requests_app.visibility import sees_all, visible_catalog, visible_requests
 
@@ -74,23 +76,81 @@ def request_list(http_request):
     })
 
 
-def _visible_request(http_request, request_id):
+def _visible_request(http_request, request_id, *, with_votes: bool = False):
     queryset = visible_requests(http_request.user).select_related("owner", "submitted_by")
+    if with_votes:
+        queryset = queryset.prefetch_related(Prefetch("approvals", Approval.objects.select_related("approver")))
     return get_object_or_404(queryset, request_id=request_id)
 
 
 def request_detail(http_request, request_id):
-    bucket_request = _visible_request(http_request, request_id)
-    votes = bucket_request.approvals.select_related("approver")
-    return render(http_request, "requests_app/detail.html", {
+    bucket_request = _visible_request(http_request, request_id, with_votes=True)
+    return render(http_request, "requests_app/detail.html", _detail_context(http_request, bucket_request))
+
+
+def _detail_context(http_request, bucket_request, decision_form=None) -> dict:
+    votes = bucket_request.approvals.all()  # prefetched with their approvers
+    refusal = approvals.refusal_for(bucket_request, http_request.user)
+    may_decide = refusal is None
+    return {
         "req": bucket_request,
         "approvals": votes,
-        "approvals_on_current_contract": sum(approvals.counts(vote, bucket_request) for vote in votes),
+        "approvals_on_current_contract": len(approvals.approvals_on_current_contract(bucket_request)),
+        "guardrails_applied": approvals.guardrails_applied(bucket_request),
         "contract_yaml": _contract_yaml(bucket_request),
         "timeline": AuditEntry.objects.filter(request_id=bucket_request.request_id).order_by("id"),
         "plan_panels": panels.rendered(panels.PLAN, bucket_request, http_request),
         "panels": panels.rendered(panels.REQUEST_PAGE, bucket_request, http_request),
-        "can_decide": http_request.user.has_perm("requests_app.decide_bucketrequest"),
+        "may_decide": may_decide,
+        # An approver who may not vote here is told why (their own request, already voted).
+        "decision_refusal": refusal.message if refusal and refusal.code in (refusal.OWN_REQUEST,
+                                                                            refusal.ALREADY_VOTED) else "",
+        "decision_form": decision_form or (RequestDecisionForm(initial={
+            "contract_hash": bucket_request.contract_hash, "plan_hash": bucket_request.plan_hash})
+            if may_decide else None),
+        "plan_not_ready": plans.not_ready_reason(bucket_request) if may_decide else None,
+    }
+
+
+@require_POST
+@permission_required(approvals.DECIDE_PERMISSION, raise_exception=True)
+def decide_request(http_request, request_id):
+    """An approver's vote from the request page or the admin's request page (``next`` leads back there)."""
+    bucket_request = _visible_request(http_request, request_id)
+    back = http_request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={http_request.get_host()},
+                                           require_https=http_request.is_secure()):
+        back = ""
+    form = RequestDecisionForm(http_request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = approvals.decide(bucket_request, http_request.user, data["decision"], data["comment"],
+                                      contract_hash=data["contract_hash"] or None,
+                                      plan_hash=data["plan_hash"] or None)
+        except approvals.DecisionRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(http_request, result.summary)
+            return redirect(back or reverse("requests:detail", args=[bucket_request.request_id]))
+    if back:  # the admin's request page: say why there, the comment goes back with the message
+        messages.error(http_request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect(back)
+    # The page again, with the comment as typed and what was wrong (nothing is lost).
+    bucket_request = _visible_request(http_request, request_id, with_votes=True)
+    return render(http_request, "requests_app/detail.html", _detail_context(http_request, bucket_request, form),
+                  status=400)
+
+
+@permission_required(approvals.DECIDE_PERMISSION, raise_exception=True)
+def approval_queue(http_request):
+    """Waiting for you: the requests this approver may decide, oldest first."""
+    queryset = approvals.awaiting_decision(http_request.user).select_related("owner")
+    page = _page(http_request, queryset)
+    summaries = panels.queue_summaries(list(page))
+    return render(http_request, "requests_app/queue.html", {
+        "page": page,
+        "rows": [(req, summaries.get(req.pk, "")) for req in page],
     })
 
 

@@ -8,7 +8,7 @@ from requests_app import plans
 from requests_app.models import RequestStatus
 from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
 from runner.logbound import OMISSION_MARKER
-from runner.models import Run
+from runner.models import Run, SavedPlan
 from runner.plan_changes import action_counts
 from runner.saved_plans import latest_plan
 
@@ -59,6 +59,20 @@ def runs_panel(bucket_request, http_request):
             "bucket_request": bucket_request,
         },
     }
+
+
+def queue_plan_summaries(requests) -> dict:
+    """The approval queue's plan column: what the plan votes bind to will do (one query for the page)."""
+    hashes = {req.pk: req.plan_hash for req in requests if req.plan_hash}
+    saved = SavedPlan.objects.filter(request_id__in=hashes, sha256__in=set(hashes.values())).only(
+        "request_id", "sha256", "changes")
+    summaries = {}
+    for plan in saved:
+        if hashes.get(plan.request_id) == plan.sha256:
+            counts = action_counts(plan.changes)
+            summaries[plan.request_id] = (", ".join(f"{count} {action}" for action, count in counts.items())
+                                          or "no changes")
+    return summaries
 
 
 def plan_panel(bucket_request, http_request):
