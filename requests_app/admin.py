@@ -44,7 +44,7 @@ class BucketRequestAdmin(admin.ModelAdmin):
     inlines = [ApprovalInline]
     actions = [_decision_action(Decision.APPROVE, "Approve"), _decision_action(Decision.REJECT, "Reject")]
     fields = ["request_id", "status", "bucket_name", "environment", "application", "purpose", "owner",
-              "requester", "submitted_by", "approval_reasons_list", "guardrail_results", "warnings_list",
+              "requester", "submitted_by_name", "approval_reasons_list", "guardrail_results", "warnings_list",
               "contract_hash", "plan_status", "plan_hash", "contract_yaml", "created_at", "updated_at"]
     readonly_fields = fields
     # The plan approvers vote on is shown under the fields (templates/admin/requests_app/bucketrequest/).
@@ -87,6 +87,11 @@ class BucketRequestAdmin(admin.ModelAdmin):
         if not obj.approval_required:
             return "not needed"
         return f"{len(approvals.approvals_on_current_contract(obj))} of {obj.approvals_needed}"
+
+    @admin.display(description="Submitted by")
+    def submitted_by_name(self, obj):
+        # The account's name, not a link to the user admin that approvers may not open.
+        return obj.submitted_by.get_username() if obj.submitted_by else "—"
 
     @admin.display(description="Why approval is needed")
     def approval_reasons_list(self, obj):

@@ -1,6 +1,10 @@
 """Who may see and act on runs: one rule for the pages, the panel and the API."""
 
-from requests_app.models import BucketRequest
+from django.contrib.auth import get_user_model
+
+from core.roles import PLATFORM_APPROVERS
+from requests_app import plans
+from requests_app.models import BucketRequest, RequestStatus
 from requests_app.visibility import visible_requests
 from runner.models import Run
 
@@ -31,3 +35,24 @@ def can_cancel(user) -> bool:
 
 def can_retry(user) -> bool:
     return user.is_staff and user.has_perm(RETRY_PERMISSION)
+
+
+def may_cancel(user, run: Run) -> bool:
+    """Whether the run's pages offer ``user`` a Cancel button (the API and admin apply the same rules)."""
+    return run.is_active and can_cancel(user)
+
+
+def may_retry(user, request: BucketRequest) -> bool:
+    """Whether the pages offer ``user`` a Retry button for ``request`` (only a failed request is retried)."""
+    return request.status == RequestStatus.FAILED and can_retry(user)
+
+
+def may_plan_again(user, request: BucketRequest) -> bool:
+    return plans.can_plan_again(request) and can_retry(user)
+
+
+def who_can_retry(limit: int = 5) -> list[str]:
+    """Whom a requester of a failed run can ask: active staff members of platform-approvers, the role
+    that holds ``runner.retry_run`` (core.roles; :func:`can_retry` also needs ``is_staff``)."""
+    people = get_user_model().objects.filter(groups__name=PLATFORM_APPROVERS, is_staff=True, is_active=True)
+    return list(people.order_by("username").values_list("username", flat=True)[:limit])

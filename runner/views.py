@@ -1,12 +1,19 @@
 """Portal pages of the runner: a run's page with its live log, and the runs panel of a request."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from requests_app import plans
 from requests_app.models import RequestStatus
-from runner.access import can_cancel, can_retry, can_view_request_runs, visible_run
+from requests_app.visibility import visible_requests
+from runner import dispatch
+from runner.access import (can_cancel, can_retry, can_view_request_runs, may_cancel, may_plan_again, may_retry, visible_run,
+                           who_can_retry)
 from runner.logbound import OMISSION_MARKER
 from runner.models import Run, SavedPlan
 from runner.plan_changes import action_counts
@@ -31,16 +38,84 @@ def run_detail(http_request, pk: int):
         "run": run,
         "badge": STATUS_BADGE.get(run.status, "warn"),
         "log_truncated": OMISSION_MARKER in run.log,
+        "duration": _duration(run),
         "status_url": reverse("runner:run-status", args=[run.pk]),
-        "can_cancel": run.is_active and can_cancel(http_request.user),
+        **_actions_context(http_request.user, run.request, run),
     })
+
+
+def _duration(run: Run) -> str:
+    """How long the run took (or has taken so far), as 1 min 5 s."""
+    if run.started_at is None:
+        return ""
+    seconds = int(((run.finished_at or timezone.now()) - run.started_at).total_seconds())
+    minutes, seconds = divmod(max(seconds, 0), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def _actions_context(user, bucket_request, run=None) -> dict:
+    """The buttons a page offers (runner.access decides), and whom to ask when the user may not retry."""
+    can_retry_here = may_retry(user, bucket_request)
+    return {
+        "can_cancel": run is not None and may_cancel(user, run),
+        "can_retry": can_retry_here,
+        "can_plan_again": may_plan_again(user, bucket_request),
+        "retry_contacts": who_can_retry() if bucket_request.status == RequestStatus.FAILED and not can_retry_here
+        else [],
+    }
+
+
+@require_POST
+def cancel_run(http_request, pk: int):
+    run = _visible_run(http_request, pk)
+    if not can_cancel(http_request.user):  # the state (finished already?) is dispatch's to check
+        raise PermissionDenied("Only platform approvers may cancel runs.")
+    _act(http_request, lambda: dispatch.cancel_run(run, actor=http_request.user),
+         f"Cancel requested for run #{run.pk}.")
+    return redirect("runner:run-detail", pk=run.pk)
+
+
+@require_POST
+def retry_request(http_request, request_id: str):
+    bucket_request = _visible_bucket_request(http_request, request_id)
+    if not can_retry(http_request.user):
+        raise PermissionDenied("Only platform approvers may retry requests.")
+    run = _act(http_request, lambda: dispatch.retry_request(bucket_request, actor=http_request.user),
+               f"{bucket_request.request_id}: a new run is queued.")
+    return redirect("runner:run-detail", pk=run.pk) if run else redirect("requests:detail", request_id=request_id)
+
+
+@require_POST
+def plan_again(http_request, request_id: str):
+    bucket_request = _visible_bucket_request(http_request, request_id)
+    if not can_retry(http_request.user):
+        raise PermissionDenied("Only platform approvers may plan a request again.")
+    _act(http_request, lambda: dispatch.plan_again(bucket_request, actor=http_request.user),
+         f"{bucket_request.request_id}: Terraform is planning it again.")
+    return redirect("requests:detail", request_id=request_id)
+
+
+def _visible_bucket_request(http_request, request_id: str):
+    return get_object_or_404(visible_requests(http_request.user), request_id=request_id)
+
+
+def _act(http_request, action, success: str):
+    """Run ``action`` (a dispatch service); a state that no longer allows it is said, not raised."""
+    try:
+        result = action()
+    except dispatch.RunnerError as error:
+        messages.error(http_request, str(error))
+        return None
+    messages.success(http_request, success)
+    return result
 
 
 def run_status(http_request, pk: int):
     """What the run page polls while the run is active: status, step and the log so far."""
     run = _visible_run(http_request, pk)
     return JsonResponse({
-        "id": run.pk, "status": run.status, "step": run.step, "active": run.is_active,
+        "id": run.pk, "status": run.status, "status_label": run.get_status_display(),
+        "badge": STATUS_BADGE.get(run.status, "warn"), "step": run.step, "active": run.is_active,
         "error_summary": run.error_summary, "log": run.log,
     })
 
@@ -55,8 +130,8 @@ def runs_panel(bucket_request, http_request):
         "template": "runner/panel_runs.html",
         "context": {
             "runs": [(run, STATUS_BADGE.get(run.status, "warn")) for run in runs],
-            "can_retry": bucket_request.status == RequestStatus.FAILED and can_retry(http_request.user),
             "bucket_request": bucket_request,
+            **_actions_context(http_request.user, bucket_request),
         },
     }
 
@@ -93,6 +168,6 @@ def plan_panel(bucket_request, http_request):
             "counts": action_counts(plan.changes) if plan else {},
             "votes_bind_here": plan is not None and plan.sha256 == bucket_request.plan_hash,
             "not_ready": plans.not_ready_reason(bucket_request) if bucket_request.plan_status else None,
-            "can_plan_again": plans.can_plan_again(bucket_request) and can_retry(http_request.user),
+            "can_plan_again": may_plan_again(http_request.user, bucket_request),
         },
     }
