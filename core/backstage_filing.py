@@ -24,8 +24,8 @@ def portal_person(backstage_user: BackstageUser):
     """The active portal account a Backstage user maps to; :class:`IdentityRefused` (403) when none does."""
     person = person_named(backstage_user.name)
     if person is None:
-        raise IdentityRefused(f"Backstage user {backstage_user.entity_ref} has no active portal account named "
-                              f"{backstage_user.name!r}; ask the platform team.", status=403)
+        raise IdentityRefused(f"Backstage user {backstage_user.entity_ref} has no active portal account "
+                              f"named {backstage_user.name!r}; ask the platform team.", status=403)
     return person
 
 

@@ -75,7 +75,8 @@ def auth_jwks_url() -> str:
 
 
 def scaffolder_jwks_url() -> str:
-    return f"{settings.BACKSTAGE_BASE_URL.rstrip('/')}/api/{SCAFFOLDER_PLUGIN_ID}/.backstage/auth/v1/jwks.json"
+    base = settings.BACKSTAGE_BASE_URL.rstrip("/")
+    return f"{base}/api/{SCAFFOLDER_PLUGIN_ID}/.backstage/auth/v1/jwks.json"
 
 
 def checked_algorithms(names) -> list[str]:
@@ -111,7 +112,8 @@ def forget_cached_keys() -> None:
 
 
 def verify_user_token(token: str) -> BackstageUser:
-    """The Backstage user ``token`` proves; raises :class:`IdentityRefused` or :class:`IdentityUnavailable`."""
+    """The Backstage user ``token`` proves; raises :class:`IdentityRefused` or
+    :class:`IdentityUnavailable`."""
     if not settings.BACKSTAGE_BASE_URL:
         raise IdentityRefused("This portal does not verify Backstage users: BACKSTAGE_BASE_URL is not set. "
                               "Ask the platform team.", status=403)
@@ -152,12 +154,14 @@ def _verified_claims(token: str, jwks_url: str, token_type: str, *, required: li
             raise IdentityRefused(f"The Backstage token's algorithm {header.get('alg')!r} is not accepted "
                                   f"(accepted: {', '.join(algorithms)}).")
         key = _jwks_client(jwks_url).get_signing_key_from_jwt(token)
-        verified = jwt.api_jwt.decode_complete(
+        verified = jwt.decode_complete(
             token, key, algorithms=algorithms, audience=audience, issuer=issuer, leeway=LEEWAY_SECONDS,
-            options={"require": required, "verify_aud": audience is not None, "verify_iss": issuer is not None},
+            options={"require": required, "verify_aud": audience is not None,
+                     "verify_iss": issuer is not None},
         )
     except jwt.PyJWKClientConnectionError as exc:
-        raise IdentityUnavailable(f"Backstage's signing keys could not be fetched from {jwks_url}: {exc}") from exc
+        raise IdentityUnavailable(f"Backstage's signing keys could not be fetched from {jwks_url}: "
+                                  f"{exc}") from exc
     except jwt.ExpiredSignatureError as exc:
         raise IdentityRefused("The Backstage user token has expired; sign in to Backstage again and "
                               "run the template again.") from exc
@@ -166,7 +170,8 @@ def _verified_claims(token: str, jwks_url: str, token_type: str, *, required: li
     except jwt.InvalidIssuerError as exc:
         raise IdentityRefused(f"The Backstage user token was not issued by {issuer}.") from exc
     except jwt.PyJWKClientError as exc:
-        raise IdentityRefused(f"The Backstage user token is not signed by a key Backstage publishes: {exc}") from exc
+        raise IdentityRefused("The Backstage user token is not signed by a key Backstage publishes: "
+                              f"{exc}") from exc
     except jwt.PyJWTError as exc:
         raise IdentityRefused(f"The Backstage user token is invalid: {exc}.") from exc
     if verified["header"].get("typ") != token_type:
@@ -176,8 +181,8 @@ def _verified_claims(token: str, jwks_url: str, token_type: str, *, required: li
 
 def _on_behalf_of_claims(token: str) -> dict:
     """A retried task's token: the scaffolder's own token whose ``obo`` is the user's limited token."""
-    plugin = _verified_claims(token, scaffolder_jwks_url(), PLUGIN_TOKEN_TYPE, audience=SCAFFOLDER_TOKEN_AUDIENCE,
-                              required=["exp", "iat", "sub", "aud"])
+    plugin = _verified_claims(token, scaffolder_jwks_url(), PLUGIN_TOKEN_TYPE,
+                              audience=SCAFFOLDER_TOKEN_AUDIENCE, required=["exp", "iat", "sub", "aud"])
     if plugin["sub"] != SCAFFOLDER_PLUGIN_ID:
         raise IdentityRefused(f"Only the scaffolder may act on behalf of a Backstage user here, "
                               f"not {plugin['sub']!r}.")

@@ -15,7 +15,8 @@ class BackstageKeysUnavailable(exceptions.APIException):
 def backstage_requester(http_request, named_requester) -> str | None:
     """The proven requester when the caller is a Backstage caller, else ``None``."""
     try:
-        return proven_requester(http_request.user, http_request.headers.get(USER_TOKEN_HEADER), named_requester)
+        user_token = http_request.headers.get(USER_TOKEN_HEADER)
+        return proven_requester(http_request.user, user_token, named_requester)
     except IdentityRefused as refused:
         if refused.status == status.HTTP_401_UNAUTHORIZED:
             raise exceptions.AuthenticationFailed(refused.detail, code="backstage-user-unproven") from refused

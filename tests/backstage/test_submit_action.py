@@ -193,7 +193,7 @@ def test_a_401_or_403_sends_the_person_to_the_platform_team(teams, backstage_acc
     assert "ask the platform team" in message and "fix the fields" not in message
 
 
-def test_a_portal_that_cannot_be_reached_says_run_again(portal):
+def test_a_portal_that_cannot_be_reached_says_run_again():
     """The Backstage proxy answers 504 (text) when the portal is down; the action wraps text as message."""
     answers = form_answers()
     output = {"code": 504, "headers": {},
