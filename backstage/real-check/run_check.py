@@ -20,6 +20,7 @@ Exit status 0 when every check passed. Plain stdlib HTTP; the portal's own code 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -122,16 +123,17 @@ def wait_until_ready(url: str, process: subprocess.Popen, what: str, timeout: fl
 
 
 def npm_install() -> None:
-    """``npm ci`` once (the lock pins every package); node_modules is reused when it matches."""
-    marker = CHECK_DIR / "node_modules" / ".package-lock.json"
-    lock = CHECK_DIR / "package-lock.json"
-    if NODE.exists() and marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
-        say("npm: node_modules is current")
+    """``npm ci`` (the lock pins every package), skipped when node_modules was installed from this lock."""
+    lock_hash = hashlib.sha256((CHECK_DIR / "package-lock.json").read_bytes()).hexdigest()
+    stamp = CHECK_DIR / "node_modules" / ".installed-from-lock"
+    if NODE.exists() and stamp.exists() and stamp.read_text() == lock_hash:
+        say("npm: node_modules matches package-lock.json")
         return
     if shutil.which("npm") is None:
         raise CheckFailed("npm is not installed")
     started = time.monotonic()
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=CHECK_DIR, check=True)
+    stamp.write_text(lock_hash)
     say(f"npm ci: {time.monotonic() - started:.0f} s")
 
 
@@ -321,7 +323,8 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None
     explained = "\n".join(refused["logs"].get("explain", []))
     check("The portal answered 400" in explained and "owner" in explained
           and "fix the fields named above" in explained, "its log says what to fix", refused["logs"])
-    say("      " + "\n      ".join(refused["logs"]["explain"][-1].splitlines()))
+    shown = next(line for line in reversed(refused["logs"]["explain"]) if "Request not filed" in line)
+    say("      " + "\n      ".join(shown.splitlines()))
     say(f"      step 'stop': {refused['logs']['stop'][-1].splitlines()[0]}")
 
     say("4. retrying it: the scaffolder's token on rita's behalf is verified too")
