@@ -11,7 +11,8 @@ class RunSerializer(serializers.ModelSerializer):
         model = Run
         fields = [
             "id", "request_id", "kind", "status", "attempt", "step", "created_at", "started_at", "finished_at",
-            "heartbeat_at", "worker", "terraform_version", "provider_versions",
+            "heartbeat_at", "worker", "terraform_version", "provider_versions", "aws_role_arn",
+            "state_lock_id", "state_lock_path",
             "state_key", "plan_summary", "resource_changes",
             "plan_sha256", "outputs", "error_summary", "cancel_requested", "cancel_requested_by", "log",
         ]

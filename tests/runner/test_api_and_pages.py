@@ -137,3 +137,22 @@ def test_the_admin_plans_a_request_again_after_its_plan_failed_and_only_then(cli
     assert "is pending approval with its plan planning" in response.content.decode()
     request.refresh_from_db()
     assert request.plan_status == "planning"
+
+
+def test_the_run_page_and_api_show_providers_role_and_state_lock(client, approver):
+    run = Run.objects.get(request=approved_request())
+    Run.objects.filter(pk=run.pk).update(
+        provider_versions={"registry.terraform.io/hashicorp/aws": "5.100.0"},
+        aws_role_arn="arn:aws:iam::111111111111:role/bucketwise-dev",
+        state_lock_id="5e3d0d4c-0000-4000-8000-000000000001", state_lock_path="s3://state/envs/k.tflock",
+    )
+    client.force_login(approver)
+
+    page = client.get(reverse("runner:run-detail", args=[run.pk])).content.decode()
+    body = api(approver).get(f"/api/v1/runs/{run.pk}/").json()
+
+    assert "registry.terraform.io/hashicorp/aws 5.100.0" in page
+    assert "arn:aws:iam::111111111111:role/bucketwise-dev" in page and "s3://state/envs/k.tflock" in page
+    assert body["provider_versions"] == {"registry.terraform.io/hashicorp/aws": "5.100.0"}
+    assert (body["aws_role_arn"], body["state_lock_id"]) == ("arn:aws:iam::111111111111:role/bucketwise-dev",
+                                                             "5e3d0d4c-0000-4000-8000-000000000001")
