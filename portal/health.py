@@ -5,7 +5,8 @@ Each check returns a small dict with ``ok`` and details, so `/healthz` can show 
 wrong instead of only that something is. The first three are needed to serve: any of them
 failing makes the portal *unhealthy* (503). Checkpoints that cannot be written make it
 *degraded* (still 200: the portal works and keeps auditing, but the trail's outside anchor
-lags; docs/audit.md).
+lags; docs/audit.md), and so does a cluster that reports no worker process (requests are taken
+but no run, plan or check starts until a worker is back).
 """
 
 import logging
@@ -43,11 +44,11 @@ def check_cluster(broker: Broker) -> dict:
     except Exception as error:
         return {"ok": False, "clusters": 0, "error": str(error)}
     alive = [stat for stat in stats if stat.status != "Stopped"]
-    return {
-        "ok": bool(alive),
-        "clusters": len(alive),
-        "workers": sum(len(stat.workers) for stat in alive),
-    }
+    workers = sum(len(stat.workers) for stat in alive)
+    result = {"ok": bool(alive), "clusters": len(alive), "workers": workers}
+    if alive and not workers:
+        result["problem"] = "The cluster's heartbeat names no worker process: nothing runs until one is back."
+    return result
 
 
 def check_audit_checkpoints() -> dict:
@@ -65,7 +66,8 @@ def overall_health(broker: Broker | None = None) -> dict:
     )
     healthy = all(check["ok"] for check in checks.values())
     checks["audit_checkpoints"] = check_audit_checkpoints()
-    status = "ok" if healthy and checks["audit_checkpoints"]["ok"] else "degraded" if healthy else "unhealthy"
+    degraded = not checks["audit_checkpoints"]["ok"] or not checks["cluster"].get("workers")
+    status = "unhealthy" if not healthy else "degraded" if degraded else "ok"
     if status != "ok":
         logger.warning("health check failed", extra={"checks": checks})
     return {"status": status, "checks": checks}

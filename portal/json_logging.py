@@ -39,6 +39,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
+        if record.name == "django.server":
+            event.update(_access_fields(record))
         # Structured context passed as logger.info("...", extra={...}).
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRIBUTES and key not in event:
@@ -46,3 +48,16 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
         return json.dumps(event, default=str)
+
+
+def _access_fields(record: logging.LogRecord) -> dict:
+    """What an access-log line of the development server is about: method, path and status.
+
+    Django's server passes its socket as ``request`` (useless in a log); the request line is the
+    message's first argument ("GET /path HTTP/1.1").
+    """
+    request_line = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+    method, _, rest = request_line.partition(" ")
+    path = rest.rpartition(" ")[0] or rest
+    return {"request": request_line or "-", "method": method or "-", "path": path or "-",
+            "status": getattr(record, "status_code", None)}

@@ -74,8 +74,24 @@ def _error_diagnostics(text: str) -> list[tuple[str, list[str]]]:
     return diagnostics
 
 
+# Terraform's closing advice that explains nothing about the failure (the useful paragraph is before it).
+_ADVICE_PREFIXES = ("To see which modules are currently depending on",)
+# What Terraform says when it cannot reach a provider registry (DNS, refused, timeout, no route).
+_UNREACHABLE_MARKERS = ("could not connect to registry", "failed to request discovery document",
+                        "no such host", "connection refused", "i/o timeout", "network is unreachable")
+REGISTRY_UNREACHABLE = (
+    "Terraform could not reach the provider registry to install the AWS provider ({detail}). Without "
+    "network access, set TERRAFORM_PROVIDER_MIRROR to a filesystem mirror of the provider (for example "
+    "/opt/tf-plugins), or for a local demonstration start the portal with "
+    "TERRAFORM_STACK_DIR=terraform/testing/s3-request-fake (the provider-free stack); then retry the run."
+)
+
+
 def _summarise(title: str, body: list[str]) -> str:
-    paragraphs = _paragraphs(body)
+    paragraphs = [p for p in _paragraphs(body) if not p.startswith(_ADVICE_PREFIXES)]
+    text = " ".join(paragraphs)
+    if title.startswith("Failed to") and any(marker in text.lower() for marker in _UNREACHABLE_MARKERS):
+        return REGISTRY_UNREACHABLE.format(detail=title.lower())
     explanation = paragraphs[-1] if paragraphs else ""
     if not explanation or explanation.startswith("on ") or explanation.startswith("with "):
         return title

@@ -168,3 +168,35 @@ def test_log_lines_are_single_json_objects_with_the_request_id():
     assert event["message"] == "hello world"
     assert event["request_id"] == "req-1"
     assert event["bucket"] == "b1"
+
+
+@pytest.mark.django_db
+def test_healthz_is_degraded_when_the_cluster_reports_no_worker(client, monkeypatch):
+    # A cluster whose heartbeat lists no worker process cannot be started on purpose (django-q
+    # starts at least one): its Stat is stood in for here, the only replaced part.
+    from types import SimpleNamespace
+
+    from django_q.status import Stat
+
+    monkeypatch.setattr(Stat, "get_all", classmethod(lambda cls, broker=None: [
+        SimpleNamespace(status="Idle", workers=[])]))
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "degraded"
+    assert body["checks"]["cluster"]["workers"] == 0 and "no worker" in body["checks"]["cluster"]["problem"]
+
+
+def test_access_log_lines_name_method_path_and_status_not_the_socket():
+    import json
+    import logging
+    import socket
+
+    from portal.json_logging import JsonFormatter
+
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"%s" %s %s',
+                               ("GET /requests/?page=2 HTTP/1.1", "200", "1234"), None)
+    with socket.socket() as server_socket:
+        record.request, record.status_code = server_socket, 200  # what runserver's handler passes
+        line = json.loads(JsonFormatter().format(record))
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/requests/?page=2", 200)
+    assert "socket" not in line["request"] and line["time"].endswith("+00:00")

@@ -1,5 +1,6 @@
 """`manage.py runportal` (what `make run` starts): all parts up, and one Ctrl-C (or a `kill`) stops all of them."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -56,15 +57,19 @@ def command_lines(pids: list[int]) -> list[str]:
     return lines
 
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "kill"])
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill", "parent-terminated"])
 def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_every_part(tmp_path, stop):
     web_port, aws_port = free_port(), free_port()
     environment = {key: value for key, value in os.environ.items()
                    if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AWS_ENDPOINT_URL")}
     environment.update(DEBUG="true", BUCKETWISE_VAR_DIR=str(tmp_path), LOCAL_AWS_PORT=str(aws_port),
                        Q_CLUSTER_NAME=f"runportal-test-{web_port}", PYTHONUNBUFFERED="1")
+    command = [sys.executable, "manage.py", "runportal", "--addr", f"127.0.0.1:{web_port}"]
+    if stop == "parent-terminated":  # as under `make run`: a parent that dies of SIGTERM and passes nothing on
+        command = ["/bin/sh", "-c", " ".join(command) + "; status=$?"]
+    started = []
     portal = subprocess.Popen(
-        [sys.executable, "manage.py", "runportal", "--addr", f"127.0.0.1:{web_port}"],
+        command,
         cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # like a terminal: Ctrl-C signals this process group
     )
@@ -78,7 +83,7 @@ def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_
         if stop == "ctrl-c":
             os.killpg(portal.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole foreground group
         else:
-            portal.send_signal(signal.SIGTERM)  # `kill <pid>` reaches the supervisor only
+            portal.send_signal(signal.SIGTERM)  # `kill <pid>` reaches the supervisor (or make) only
         output, _ = portal.communicate(timeout=15)
         deadline = time.monotonic() + 10
         while [pid for pid in started if os.path.exists(f"/proc/{pid}")] and time.monotonic() < deadline:
@@ -88,3 +93,6 @@ def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_
     finally:
         if portal.poll() is None:
             os.killpg(portal.pid, signal.SIGKILL)
+        for pid in started:  # a failed stop leaves children in sessions of their own: end them here
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

@@ -149,3 +149,35 @@ def test_terraform_lock_info_is_read_with_its_nanosecond_time():
     assert LockInfo.parse("not json") is None and LockInfo.parse('{"Who": "x"}') is None
     assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"), bucket="b")) == "s3://b/envs/k.tflock"
     assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"))) == ""
+
+
+REGISTRY_UNREACHABLE_STDERR = """
+Initializing the backend...
+Initializing provider plugins...
+- Finding hashicorp/aws versions matching "~> 5.100"...
+
+Error: Failed to query available provider packages
+
+Could not retrieve the list of available versions for provider hashicorp/aws: could not connect to
+registry.terraform.io: failed to request discovery document: Get
+"https://registry.terraform.io/.well-known/terraform.json": dial tcp: lookup registry.terraform.io on
+127.0.0.53:53: no such host
+
+To see which modules are currently depending on hashicorp/aws and what versions are specified, run the
+following command:
+    terraform providers
+"""
+
+
+def test_an_unreachable_registry_is_named_with_the_offline_remedies():
+    reason = error_summary(REGISTRY_UNREACHABLE_STDERR)
+    assert reason.startswith("Terraform could not reach the provider registry")
+    assert "TERRAFORM_PROVIDER_MIRROR" in reason and "TERRAFORM_STACK_DIR" in reason
+    assert "terraform providers" not in reason
+
+
+def test_closing_advice_is_not_taken_for_the_reason():
+    stderr = ("Error: Inconsistent dependency lock file\n\nThe provider hashicorp/aws 5.1.0 is not in the lock file."
+              "\n\nTo see which modules are currently depending on hashicorp/aws, run:\n  terraform providers\n")
+    assert error_summary(stderr) == ("Inconsistent dependency lock file: The provider hashicorp/aws 5.1.0 is not in "
+                                     "the lock file.")

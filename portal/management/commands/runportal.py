@@ -102,8 +102,14 @@ class Command(BaseCommand):
 
     def _supervise(self, children) -> None:
         exit_code = 0
+        parent = os.getppid()
         try:
             while True:
+                if os.getppid() != parent:
+                    # Whoever started us is gone: `make run` got SIGTERM (make dies without passing the
+                    # signal on) or the terminal closed. Stop every child as Ctrl-C would.
+                    self.stderr.write("the parent process stopped; stopping every part")
+                    raise KeyboardInterrupt
                 for label, process in children:
                     if process.poll() is not None:
                         self.stderr.write(f"{label} stopped (exit {process.returncode}); stopping the rest")

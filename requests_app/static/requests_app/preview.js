@@ -45,7 +45,7 @@
                                result.valid ? "badge ok" : "badge warn"));
     if (result.approval) {
       output.appendChild(element("h3", result.approval.required
-        ? "Needs " + result.approval.approvals_needed + " platform approval(s)"
+        ? "Needs " + result.approval.approvals_needed + " platform approval" + (result.approval.approvals_needed === 1 ? "" : "s")
         : "No approval needed"));
       output.appendChild(list(result.approval.reasons || [], function (r) { return r.message; }));
     }
