@@ -19,7 +19,7 @@ from requests_app import lifecycle, signals
 from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
-from requests_app.models import BucketRequest, RequestStatus
+from requests_app.models import BucketRequest, PlanStatus, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -112,9 +112,9 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
         if existing is None:
             raise InvalidRequest(first_look.problems)
         return SubmissionResult(existing, created=False)
-    raw = with_canonical_requester(raw)
+    prepared = _prepare(first_look, submitted_by, key, input_hash)
     try:
-        return SubmissionResult(_save(raw, submitted_by, key, input_hash), created=True)
+        request = _save(prepared, submitted_by)
     except (IntegrityError, InvalidRequest):
         # Another submission with the same key won the race (its key, or under the lock its bucket
         # name, stopped this one); answer as a replay.
@@ -122,6 +122,8 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
         if existing is None:
             raise
         return SubmissionResult(existing, created=False)
+    complete_submission(request, actor=submitted_by)
+    return SubmissionResult(request, created=True)
 
 
 def _checked_key(idempotency_key: str | None) -> str:
@@ -155,56 +157,88 @@ def _replay(submitted_by, key: str, input_hash: str) -> BucketRequest | None:
     return existing
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything a new request row and its audit entries hold except the ID: made before the ID lock."""
+
+    fields: dict
+    document: dict
+    bucket_name: str
+    submitted_detail: dict
+    guardrails_detail: dict
+
+
+def _prepare(evaluation: RequestEvaluation, submitted_by, key: str, input_hash: str) -> _Prepared:
+    """The row and audit details of a valid evaluation (made with the preview ID, replaced when numbered)."""
+    contract = evaluation.built.contract
+    decision = evaluation.approval
+    warnings = [p.to_dict() for p in evaluation.problems if not p.is_error]
+    fields = {
+        "environment": contract.environment.value,
+        "application": contract.application,
+        "purpose": contract.spec.purpose.type.value,
+        "bucket_name": contract.spec.bucket_name,
+        "owner": Team.objects.get(slug=contract.owner),
+        "requester": contract.requester,
+        "submitted_by": submitted_by,
+        "status": RequestStatus.PENDING_APPROVAL,
+        "approval_required": decision.required,
+        "approvals_needed": decision.approvals_needed,
+        "approval_reasons": [{"code": reason.code, "message": reason.message} for reason in decision.reasons],
+        "warnings": warnings,
+        "idempotency_key": key,
+        "input_hash": input_hash,
+    }
+    return _Prepared(
+        fields=fields,
+        document=contract_document(evaluation),
+        bucket_name=contract.spec.bucket_name,
+        submitted_detail={"requester": contract.requester, "owner": contract.owner,
+                          "purpose": fields["purpose"], "idempotency_key": key or None},
+        guardrails_detail={"applied": [entry.to_dict() for entry in evaluation.applied], "warnings": warnings,
+                           "approval": decision.to_dict()},
+    )
+
+
 @transaction.atomic
-def _save(raw, submitted_by, key: str, input_hash: str) -> BucketRequest:
+def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
+    """Number, re-check the name, insert and audit: the only work done while holding the ID lock
+    (docs/decisions/submission-throughput.md)."""
     number = allocate_request_number()
     request_id = format_request_id(number)
     # Checked again under the ID sequence lock: of two submissions of one name, the second sees the first.
-    evaluation = _with_name_check(
-        evaluate_request(raw, current_policy(), request_id=request_id, known_teams=known_teams()))
-    if not evaluation.is_valid:  # a team removed or the name taken between the first look and now
-        raise InvalidRequest(evaluation.problems)
-    contract = evaluation.built.contract
-    document = contract_document(evaluation)
-    decision = evaluation.approval
-    request = BucketRequest.objects.create(
-        request_id=request_id,
-        number=number,
-        environment=contract.environment.value,
-        application=contract.application,
-        purpose=contract.spec.purpose.type.value,
-        bucket_name=contract.spec.bucket_name,
-        owner=Team.objects.get(slug=contract.owner),
-        requester=contract.requester,
-        submitted_by=submitted_by,
-        contract=document,
-        contract_hash=canonical_hash(document),
-        status=RequestStatus.PENDING_APPROVAL,
-        approval_required=decision.required,
-        approvals_needed=decision.approvals_needed,
-        approval_reasons=[{"code": reason.code, "message": reason.message} for reason in decision.reasons],
-        warnings=[p.to_dict() for p in evaluation.problems if not p.is_error],
-        idempotency_key=key,
-        input_hash=input_hash,
-    )
-    _audit_submission(request, submitted_by, evaluation)
-    signals.submitted.send(sender=BucketRequest, request=request, actor=submitted_by)
-    if not decision.required:
-        lifecycle.transition(request, "approve", actor="system",
-                             detail={"reason": "no approval rule applies (approval matrix)"})
+    if taken := name_taken_problems(prepared.bucket_name):
+        raise InvalidRequest(taken)
+    document = {**prepared.document, "id": request_id}
+    contract_hash = canonical_hash(document)
+    request = BucketRequest.objects.create(request_id=request_id, number=number, contract=document,
+                                           contract_hash=contract_hash, **prepared.fields)
+    audit.record("request.submitted", actor=submitted_by, request=request,
+                 detail={**prepared.submitted_detail, "contract_hash": contract_hash})
+    audit.record("request.guardrails_evaluated", actor="system", request=request,
+                 detail=prepared.guardrails_detail)
     return request
 
 
-def _audit_submission(request: BucketRequest, submitted_by, evaluation: RequestEvaluation) -> None:
-    audit.record("request.submitted", actor=submitted_by, request=request, detail={
-        "requester": request.requester,
-        "owner": request.owner.slug,
-        "purpose": request.purpose,
-        "contract_hash": request.contract_hash,
-        "idempotency_key": request.idempotency_key or None,
-    })
-    audit.record("request.guardrails_evaluated", actor="system", request=request, detail={
-        "applied": [entry.to_dict() for entry in evaluation.applied],
-        "warnings": request.warnings,
-        "approval": evaluation.approval.to_dict(),
-    })
+@transaction.atomic
+def complete_submission(request: BucketRequest, *, actor) -> BucketRequest:
+    """What follows a saved submission, in its own transaction after the ID lock is released: the plan
+    run approvers vote on (``signals.submitted``, the runner), or the approval when no rule asks for one.
+
+    Idempotent: it acts only on a request still waiting for approval with no plan started, so the
+    runner's sweeper can finish a submission whose process stopped between the two transactions.
+    """
+    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != RequestStatus.PENDING_APPROVAL or locked.plan_status != PlanStatus.NOT_NEEDED:
+        return locked
+    signals.submitted.send(sender=BucketRequest, request=locked, actor=actor)
+    if not locked.approval_required:
+        lifecycle.transition(locked, "approve", actor="system",
+                             detail={"reason": "no approval rule applies (approval matrix)"})
+    _copy_state(locked, request)
+    return locked
+
+
+def _copy_state(source: BucketRequest, target: BucketRequest) -> None:
+    for name in ("status", "plan_status", "plan_hash", "plan_problem", "updated_at"):
+        setattr(target, name, getattr(source, name))
