@@ -11,6 +11,7 @@ from core.tokens import issue_token
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
 from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
+from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:requests_app_bucketrequest_changelist")
@@ -109,3 +110,25 @@ def test_a_request_cannot_be_saved_from_the_admin_even_by_a_superuser(client, tw
     assert client.post(change_url, {"status": RequestStatus.APPROVED}).status_code == 403
     pending.refresh_from_db()
     assert pending.status == RequestStatus.PENDING_APPROVAL
+
+
+# --- pinned query counts of the changelists ---------------------------------------------
+
+def fill(submitted_by, count: int, start: int = 0):
+    from requests_app import catalog
+
+    for number in range(start, start + count):
+        request = submit_request(prod_input(application=f"app-{number:03d}"), submitted_by).request
+        catalog.mark_provisioning(request, actor="runner")
+
+
+@pytest.mark.parametrize("model", ["requests_app_bucketrequest", "requests_app_catalogentry", "core_auditentry"])
+def test_admin_changelists_make_their_pinned_number_of_queries_with_5_and_50_rows(
+    client, approver, team_member, settings, model
+):
+    url = reverse(f"admin:{model}_changelist")
+    client.force_login(approver)
+    fill(team_member, 5)
+    few = queries_for(client, url)
+    fill(team_member, 45, start=5)
+    assert_pinned(__file__, f"admin {model}", {5: few, 50: queries_for(client, url)})

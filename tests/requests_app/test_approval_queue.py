@@ -10,6 +10,7 @@ from requests_app.models import Approval, RequestStatus
 from requests_app.submission import submit_request
 from tests.conftest import make_user
 from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
+from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -101,22 +102,23 @@ def test_requesters_and_auditors_have_no_queue_and_no_link(client, team_member, 
         assert "Waiting for you" not in client.get(reverse("home")).content.decode()
 
 
-def test_the_queue_and_its_count_take_a_fixed_number_of_queries(client, approver, team_member,
-                                                                django_assert_num_queries):
-    for n in range(3):
+def test_the_queue_and_its_count_make_their_pinned_number_of_queries_with_5_and_50_rows(
+    client, approver, team_member, settings
+):
+    settings.PORTAL_PAGE_SIZE = 100  # every row on one page
+    for n in range(5):
         saved_plan(planned(prod_input(application=f"bulk{n}"), team_member), [])
     client.force_login(approver)
     client.get(reverse("requests:queue"))  # warm the session
     # session, user, two for permissions, the nav's count, the paginator's count, the page (owners joined),
     # the saved plans
-    with django_assert_num_queries(8):
-        client.get(reverse("requests:queue"))
-    for n in range(3, 8):
+    few = queries_for(client, reverse("requests:queue"))
+    for n in range(5, 50):
         saved_plan(planned(prod_input(application=f"bulk{n}"), team_member), [])
-    with django_assert_num_queries(8):
-        response = client.get(reverse("requests:queue"))
-    assert len(response.context["rows"]) == 8
+    response = client.get(reverse("requests:queue"))
+    assert len(response.context["rows"]) == 50
     assert {summary for _, summary in response.context["rows"]} == {"no changes"}
+    assert_pinned(__file__, "page requests:queue", {5: few, 50: queries_for(client, reverse("requests:queue"))})
 
 
 def test_an_approver_approves_on_the_request_page(client, approver, two_pending):
