@@ -32,14 +32,15 @@ def audit_csv_lines(environment: str | None = None) -> Iterator[str]:
 
 
 def write_lines(lines: Iterable[str], path) -> int:
-    """Write ``lines`` to ``path`` (parents created); returns the number of data rows."""
+    """Write the CSV text ``lines`` (rows, or on PostgreSQL blocks of rows) to ``path`` (parents created);
+    returns the number of data rows (line ends after the header's)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = -1
+    line_ends = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
-        for line in lines:
-            out.write(line)
-            rows += 1
-    return max(rows, 0)
+        for text in lines:
+            out.write(text)
+            line_ends += text.count("\n")
+    return max(line_ends - 1, 0)
 
 
 def catalog_document(entries: Iterable[CatalogEntry]) -> dict:
