@@ -8,7 +8,7 @@
 - ratio = portal rate / bare rate.
 Every message is a distinct failure of the same pair (one incident grows), signed before timing with a
 key and certificate made here; the certificate fetcher serves that certificate (no network).
-Run: .venv/bin/python bench/bench_sns_ingestion.py [--messages 300] [--clients 1]
+Run: .venv/bin/python bench/bench_sns_ingestion.py [--small] [--messages 300] [--clients 1]
 """
 
 import argparse
@@ -111,7 +111,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--small", action="store_true", help="60 messages")
     args = parser.parse_args()
+    if args.small:
+        args.messages = 60
     with tempfile.TemporaryDirectory(prefix="bench-sns-") as var_dir:
         configure_django(Path(var_dir))
         from django.conf import settings
