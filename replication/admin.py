@@ -27,12 +27,14 @@ class SnsMessageAdmin(ReadOnlyAdmin):
 @admin.register(BucketPair)
 class BucketPairAdmin(ReadOnlyAdmin):
     list_display = ("primary_bucket", "replica_bucket", "catalog_entry", "last_event_at", "last_failure_at")
+    list_select_related = ("catalog_entry",)
     search_fields = ("primary_bucket", "replica_bucket")
 
 
 @admin.register(ReplicationEvent)
 class ReplicationEventAdmin(ReadOnlyAdmin):
     list_display = ("occurred_at", "pair", "kind", "reason", "severity", "key", "report_count")
+    list_select_related = ("pair",)
     list_filter = ("severity", "kind", "source")
     search_fields = ("key", "pair__primary_bucket", "dedupe_key")
 
@@ -47,6 +49,7 @@ class VerificationBatchAdmin(ReadOnlyAdmin):
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
     list_display = ("pk", "pair", "reason", "severity", "state", "event_count", "last_event_at")
+    list_select_related = ("pair",)
     list_filter = ("state", "severity")
 
 

@@ -5,8 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import AuditEntry
@@ -14,6 +12,7 @@ from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessag
 from requests_app import panels
 from tests.conftest import make_user
 from tests.replication.conftest import failure_document, https_message, make_catalog_entry
+from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db
 _ids = itertools.count()
@@ -47,19 +46,17 @@ def make_pairs(count, team="app-team", environment="prod"):
     return pairs
 
 
-def queries_for(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
-def test_the_health_page_uses_the_same_number_of_queries_for_5_and_50_pairs(client, requester):
-    client.force_login(requester)
+@pytest.mark.parametrize("url", ["/replication/", "/api/v1/replication/health/",
+                                 "/admin/replication/bucketpair/", "/admin/replication/incident/",
+                                 "/admin/replication/replicationevent/"])
+def test_health_lists_make_their_pinned_number_of_queries_with_5_and_50_pairs(client, requester, approver,
+                                                                             settings, url):
+    settings.PORTAL_PAGE_SIZE = 100  # every pair on one page
+    client.force_login(approver if url.startswith("/admin/") else requester)
     make_pairs(5)
-    few = queries_for(client, "/replication/")
+    few = queries_for(client, url)
     make_pairs(45, team="other-team")
-    many = queries_for(client, "/replication/?page=2")
-    assert few == many
+    assert_pinned(__file__, f"list {url}", {5: few, 50: queries_for(client, url)})
 
 
 def test_the_health_page_shows_state_counts_definitions_and_chart(client, requester):
