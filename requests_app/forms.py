@@ -42,8 +42,21 @@ def _optional_choices(spec: InputField, labels: list[tuple]) -> list[tuple]:
     return labels if spec.required or spec.default is not None else [("", UNSET_LABEL), *labels]
 
 
+def limits_hint(spec: InputField) -> str:
+    """The field's limits in words, added to its help unless the help already states them."""
+    if spec.kind == INTEGER and spec.minimum is not None and spec.maximum is not None:
+        if f"{spec.minimum}-{spec.maximum}" in spec.help:
+            return ""
+        return f" From {spec.minimum:,} to {spec.maximum:,}."
+    if spec.min_length and spec.max_length:
+        return f" {spec.min_length} to {spec.max_length:,} characters."
+    if spec.max_length:
+        return f" At most {spec.max_length:,} characters."
+    return ""
+
+
 def _form_field(spec: InputField) -> forms.Field:
-    common = {"label": spec.title, "help_text": spec.help, "required": spec.required}
+    common = {"label": spec.title, "help_text": spec.help + limits_hint(spec), "required": spec.required}
     if spec.kind == INTEGER:
         # Limits are checked by the contract (one message per rule); the browser gets them as hints.
         return forms.IntegerField(widget=forms.NumberInput(attrs={"min": spec.minimum, "max": spec.maximum}),

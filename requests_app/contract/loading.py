@@ -156,10 +156,12 @@ def _descriptions_by_alias(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _fix_message(item: dict, field_description: str | None = None) -> str:
+    """pydantic's error in plain words: what is wrong, the limit, and the value given."""
     kind = item["type"]
     context = item.get("ctx") or {}
+    given = item.get("input")
     if kind == "string_pattern_mismatch" and field_description:
-        return f"'{item.get('input')}' is not valid here. {field_description}"
+        return f"'{given}' is not valid here. {field_description}"
     if kind == "missing":
         return "This field is required; add it."
     if kind == "extra_forbidden":
@@ -167,9 +169,27 @@ def _fix_message(item: dict, field_description: str | None = None) -> str:
     if kind in ("enum", "literal_error"):
         return f"Use one of: {context.get('expected', '')}."
     if kind == "string_pattern_mismatch":
-        return f"'{item.get('input')}' does not have the required form ({context.get('pattern')})."
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return f"{item['msg']}; change the value."
-    if kind in ("string_too_short", "string_too_long", "too_long", "too_short"):
-        return f"{item['msg']}."
+        return f"'{given}' does not have the required form ({context.get('pattern')})."
+    limits = {
+        "greater_than_equal": ("is too small", "use {ge} or more"),
+        "greater_than": ("is too small", "use more than {gt}"),
+        "less_than_equal": ("is too large", "the most allowed is {le}"),
+        "less_than": ("is too large", "use less than {lt}"),
+    }
+    if kind in limits:
+        problem, limit = limits[kind]
+        return f"{given} {problem}: {limit.format(**context)}."
+    if kind == "string_too_short":
+        return (f"Too short: {_characters(len(str(given or '')))}; write at least "
+                f"{_characters(context.get('min_length'))}.")
+    if kind == "string_too_long":
+        return f"Too long: {_characters(len(str(given or '')))}; the most allowed is {context.get('max_length')}."
+    if kind in ("too_short", "too_long"):
+        bound = "at least" if kind == "too_short" else "at most"
+        limit = context.get("min_length" if kind == "too_short" else "max_length")
+        return f"{context.get('actual_length')} given; {bound} {limit} allowed."
     return f"{item['msg']}; correct the value."
+
+
+def _characters(count) -> str:
+    return f"{count} character{'' if count == 1 else 's'}"

@@ -138,11 +138,13 @@ def test_malformed_request_ids_are_refused(request_id):
     ("change", "field", "words"),
     [
         ({"application": "Payments"}, "application", "'Payments' is not valid here. Application name: 3-31 lowercase"),
-        ({"costAlertGb": 0}, "costAlertGb", "greater than or equal to 1"),
-        ({"costAlertGb": 10001}, "costAlertGb", "less than or equal to 10000"),
+        ({"costAlertGb": 0}, "costAlertGb", "0 is too small: use 1 or more."),
+        ({"costAlertGb": 10001}, "costAlertGb", "10001 is too large: the most allowed is 10000."),
         ({"environment": "qa"}, "environment", "'dev', 'test', 'staging' or 'prod'"),
         ({"costCenter": None}, "costCenter", "valid string"),
         ({"favouriteColour": "blue"}, "favouriteColour", "Unknown field"),
+        ({"purposeDescription": "short"}, "purposeDescription",
+         "Too short: 5 characters; write at least 10 characters."),
     ],
 )
 def test_bad_input_reports_like_a_guardrail(change, field, words):

@@ -177,3 +177,21 @@ def test_panels_of_other_apps_are_shown_on_the_request_page(client, team_member,
     client.force_login(team_member)
     page = client.get(reverse("requests:detail", args=[request.request_id])).content.decode()
     assert "Test panel" in page and "panel for S3-0001" in page
+
+
+def test_a_rejected_submit_lists_every_problem_at_the_top_with_links_to_the_fields(client, team_member):
+    client.force_login(team_member)
+    response = client.post(reverse("requests:new"), form_data(purposeDescription="short", costAlertGb="10001"))
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index('id="error-summary"'))]
+    assert 'href="#id_purposeDescription"' in summary and 'href="#id_costAlertGb"' in summary
+    assert "Too short: 5 characters; write at least 10 characters." in summary
+    assert "10001 is too large: the most allowed is 10000." in summary
+
+
+def test_nothing_is_marked_before_the_first_submit_and_help_states_the_limits(client, team_member):
+    client.force_login(team_member)
+    page = client.get(reverse("requests:new")).content.decode()
+    assert "error-summary" not in page and "This field is required" not in page
+    assert "10 to 500 characters." in page  # purpose description
+    assert "From 0 to 36,500." in page  # transition days

@@ -41,7 +41,7 @@
     name.appendChild(document.createTextNode("Bucket name: "));
     name.appendChild(element("code", result.bucketName || "—"));
     output.appendChild(name);
-    output.appendChild(element("p", result.valid ? "Ready to submit." : "Not ready yet: see the problems below.",
+    output.appendChild(element("p", result.valid ? "Ready to submit." : "Not ready yet: see the problems under the fields on the left.",
                                result.valid ? "badge ok" : "badge warn"));
     if (result.approval) {
       output.appendChild(element("h3", result.approval.required
