@@ -102,3 +102,17 @@ def test_the_live_status_gives_the_display_label(client, approver):
     client.force_login(approver)
     status = client.get(reverse("runner:run-status", args=[run.pk])).json()
     assert (status["status"], status["status_label"], status["badge"]) == ("queued", "Queued", "warn")
+
+
+def test_the_plan_panel_holds_no_form_since_the_admin_shows_it_inside_its_own(rf, approver):
+    """A <form> inside the admin's decide form would end that form early (its Approve button then
+    submits nothing): the panel's actions live with the runs panel, which no form encloses."""
+    from requests_app.panels import PLAN, rendered
+
+    request = saved_request()
+    plan_run = Run.objects.create(request=request, kind=RunKind.PLAN, attempt=1, status=RunStatus.FAILED)
+    plans.plan_failed(request, actor="runner", run_id=plan_run.pk, reason="registry unreachable.")
+    http_request = rf.get("/")
+    http_request.user = approver
+    html = "".join(panel["html"] for panel in rendered(PLAN, request, http_request))
+    assert "Plan again" in html and "<form" not in html
