@@ -63,7 +63,8 @@ def _jsonb_ordered(value):
     """``value`` with every object's keys in PostgreSQL jsonb's order (shorter keys first, then by bytes),
     so that ``json.dumps`` writes what ``jsonb::text`` writes and both export paths agree byte for byte."""
     if isinstance(value, dict):
-        return {key: _jsonb_ordered(value[key]) for key in sorted(value, key=lambda k: (len(k.encode()), k.encode()))}
+        keys = sorted(value, key=lambda key: (len(key.encode()), key.encode()))
+        return {key: _jsonb_ordered(value[key]) for key in keys}
     if isinstance(value, list):
         return [_jsonb_ordered(item) for item in value]
     return value
@@ -148,24 +149,29 @@ def _n(expression: str) -> str:
 
 
 _STATUS = ("CASE WHEN a.action = 'request.submitted' THEN 'pending_approval' "
-           "WHEN jsonb_typeof(a.detail -> 'to') = 'string' AND a.detail ->> 'to' <> '' THEN a.detail ->> 'to' "
+           "WHEN jsonb_typeof(a.detail -> 'to') = 'string' AND a.detail ->> 'to' <> '' "
+           "THEN a.detail ->> 'to' "
            "WHEN jsonb_typeof(a.detail -> 'status') = 'string' AND a.detail ->> 'status' <> '' "
            "THEN a.detail ->> 'status' ELSE '' END")
-_APPROVER = ("CASE WHEN (starts_with(a.action, 'approval.') OR a.action IN ('request.approve', 'request.reject')) "
+_APPROVER = ("CASE WHEN (starts_with(a.action, 'approval.') "
+             "OR a.action IN ('request.approve', 'request.reject')) "
              "AND a.actor <> 'system' THEN a.actor ELSE '' END")
 _COPY_COLUMNS = [
     """to_char(a.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
     _n("a.request_id"), _n("a.bucket_name"), _n("coalesce(rc.value ->> 0, '')"), _n("a.environment"),
-    _n("coalesce(rc.value ->> 1, '')"), _n("a.action"), _n(_APPROVER), _n(_STATUS), _n("a.actor"), "a.id::text",
+    _n("coalesce(rc.value ->> 1, '')"), _n("a.action"), _n(_APPROVER), _n(_STATUS), _n("a.actor"),
+    "a.id::text",
     _n("a.detail::text"), _n("a.previous_hash"), _n("a.entry_hash"), _n("a.key_id"), "%(checkpoint)s::text",
 ]
 _COPY_QUERY = (f"COPY (SELECT {', '.join(_COPY_COLUMNS)} FROM {AuditEntry._meta.db_table} a "
                "LEFT JOIN jsonb_each(%(requests)s::jsonb) rc ON rc.key = a.request_id "
-               "WHERE a.id <= %(head)s AND (%(environment)s::text IS NULL OR a.environment = %(environment)s) "
+               "WHERE a.id <= %(head)s "
+               "AND (%(environment)s::text IS NULL OR a.environment = %(environment)s) "
                "ORDER BY a.id) TO STDOUT WITH (FORMAT csv)")
 
 
-def _copied_lines(environment: str | None, head_entry_id: int, request_columns, checkpoint: int) -> Iterator[str]:
+def _copied_lines(environment: str | None, head_entry_id: int, request_columns,
+                  checkpoint: int) -> Iterator[str]:
     """The CSV from COPY: the header, then text pieces of whole rows (about COPY_PIECE_BYTES each)."""
     yield csv.writer(_LineBuffer(), lineterminator="\n").writerow(AUDIT_CSV_COLUMNS)
     params = {"checkpoint": checkpoint, "head": head_entry_id, "environment": environment,
