@@ -28,6 +28,30 @@ def governance_flags(contract: dict) -> dict:
     }
 
 
+GOVERNANCE_LABELS = {  # the catalog page's words for governance_flags' keys
+    "encryption": "Encryption",
+    "kmsKeyAlias": "KMS key alias",
+    "versioning": "Versioning",
+    "publicAccess": "Public access",
+    "accessLogging": "Access logging",
+    "costAlertGb": "Cost alert (GiB)",
+    "storageClass": "Storage class",
+    "retention": "Retention",
+}
+
+
+def governance_rows(governance: dict) -> list[tuple[str, str]]:
+    """``governance`` as (label, value) in words: Yes/No for flags, a dash for what is not set."""
+    def shown(value) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        return str(value)
+
+    return [(GOVERNANCE_LABELS.get(key, key), shown(value)) for key, value in governance.items()]
+
+
 def replica_of(request: BucketRequest) -> dict:
     """The replica fields of a catalog entry: set when the request's purpose needs replication."""
     try:

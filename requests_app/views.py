@@ -16,6 +16,7 @@ from core.filing import teams_open_to
 from core.models import AuditEntry, Team
 from requests_app import approvals, panels, plans
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
+from requests_app.catalog import governance_rows
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
 from requests_app.forms import RequestDecisionForm, RequestForm
@@ -185,6 +186,7 @@ def catalog_detail(http_request, bucket_name):
                               bucket_name=bucket_name)
     return render(http_request, "requests_app/catalog_detail.html", {
         "entry": entry,
+        "governance": governance_rows(entry.governance),
         "panels": panels.rendered(panels.CATALOG_PAGE, entry, http_request),
     })
 

@@ -195,3 +195,18 @@ def test_nothing_is_marked_before_the_first_submit_and_help_states_the_limits(cl
     assert "error-summary" not in page and "This field is required" not in page
     assert "10 to 500 characters." in page  # purpose description
     assert "From 0 to 36,500." in page  # transition days
+
+
+def test_the_catalog_page_reads_well_and_links_to_its_request(client, team_member):
+    from requests_app.catalog import governance_rows
+
+    assert governance_rows({"versioning": True, "accessLogging": False, "kmsKeyAlias": None}) == [
+        ("Versioning", "Yes"), ("Access logging", "No"), ("KMS key alias", "—")]
+    request = submit_request(rita_input(), team_member).request
+    catalog.mark_active(request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}")
+    client.force_login(team_member)
+    detail = client.get(reverse("requests:catalog-detail", args=[request.bucket_name])).content.decode()
+    assert f'<h1 class="bucket-name">{request.bucket_name}</h1>' in detail
+    assert "<dt>Versioning</dt><dd>Yes</dd>" in detail and "kmsKeyAlias" not in detail and "True" not in detail
+    listing = client.get(reverse("requests:catalog")).content.decode()
+    assert f'<a href="{reverse("requests:detail", args=[request.request_id])}">{request.request_id}</a>' in listing
