@@ -8,15 +8,15 @@ from typing import Iterable
 from .loading import (
     MAX_YAML_BYTES,
     ContractParseError,
-    ContractSchemaError,
-    load_contract_yaml,
+    parse_yaml_mapping,
+    read_contract,
     refuse_oversized,
 )
 from .models import Contract
 from .policy import PlatformPolicy
 from .problems import Problem, has_errors
 from .render import backend_settings, iam_policy, terraform_variables
-from .validation import validate_contract
+from .validation import as_existing_bucket, validate_contract
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -50,17 +50,26 @@ class FileReport:
                 "column": self.column, "problems": [problem.to_dict() for problem in self.problems]}
 
 
-def check_file(path: str, policy: PlatformPolicy, known_teams: Iterable[str] | None = None) -> FileReport:
+def check_file(path: str, policy: PlatformPolicy, known_teams: Iterable[str] | None = None, *,
+               existing: bool = False) -> FileReport:
+    """Every problem of the file in one pass: GoldenPath spellings (warnings), unknown fields, guardrails.
+
+    ``existing``: the file describes a bucket that already exists (import), so a legacy bucket name
+    that is not the derived one is a warning, not an error.
+    """
     try:
         text = _read_bounded(Path(path))
-        contract = load_contract_yaml(text)
+        contract, problems = read_contract(parse_yaml_mapping(text))
     except (OSError, UnicodeDecodeError) as exc:
         return FileReport(path, error=f"cannot read file: {exc}")
     except ContractParseError as exc:
         return FileReport(path, error=exc.reason, line=exc.line, column=exc.column)
-    except ContractSchemaError as exc:
-        return FileReport(path, problems=exc.problems)
-    return FileReport(path, problems=validate_contract(contract, policy, known_teams), contract=contract)
+    if contract is None:
+        return FileReport(path, problems=problems)
+    problems += validate_contract(contract, policy, known_teams)
+    if existing:
+        problems = as_existing_bucket(problems)
+    return FileReport(path, problems=problems, contract=contract)
 
 
 def _read_bounded(path: Path) -> str:

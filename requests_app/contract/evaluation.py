@@ -5,7 +5,7 @@ from typing import Any, Iterable, Mapping
 
 from .approval import ApprovalDecision, approval_decision
 from .build import Applied, BuiltContract, build_contract
-from .loading import parse_request_input
+from .loading import parse_request_input, split_unknown_fields
 from .models import RequestInput
 from .policy import PlatformPolicy
 from .problems import Problem, has_errors
@@ -65,13 +65,14 @@ class RequestEvaluation:
 
 def evaluate_request(raw: Mapping[str, Any], policy: PlatformPolicy, *, request_id: str = PREVIEW_REQUEST_ID,
                      known_teams: Iterable[str] | None = None) -> RequestEvaluation:
-    parsed = parse_request_input(raw)
+    known, unknown = split_unknown_fields(raw, RequestInput)  # reported with everything the rest has
+    parsed = parse_request_input(known)
     if isinstance(parsed, list):
-        return RequestEvaluation(problems=parsed)
+        return RequestEvaluation(problems=unknown + parsed)
     built = build_contract(parsed, request_id, policy)
     contract_problems = validate_contract(built.contract, policy, known_teams)
     return RequestEvaluation(
-        problems=built.problems + [with_input_field(problem) for problem in contract_problems],
+        problems=unknown + built.problems + [with_input_field(problem) for problem in contract_problems],
         request=parsed,
         built=built,
         approval=approval_decision(built.contract, policy),

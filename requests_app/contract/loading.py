@@ -1,10 +1,14 @@
 """Reading contracts and inputs: YAML parse errors with line/column, schema errors as `Problem`s."""
 
+import difflib
+import types
+import typing
 from typing import Any, Mapping
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .goldenpath import normalise
 from .models import Contract, RequestInput
 from .problems import Problem, Severity, format_path
 
@@ -117,10 +121,81 @@ def load_contract_yaml(text: str) -> Contract:
 
 
 def load_contract(data: Mapping[str, Any]) -> Contract:
+    """A document in our own vocabulary (e.g. one the portal stored); anything else is refused."""
     try:
         return Contract.model_validate(data)
     except ValidationError as exc:
         raise ContractSchemaError(problems_from_validation_error(exc)) from exc
+
+
+def read_contract(data: Mapping[str, Any]) -> tuple[Contract | None, list[Problem]]:
+    """A contract file as written (ours or GoldenPath's vocabulary): the contract, or None, and the problems.
+
+    GoldenPath's spellings are normalised first (each a warning); unknown fields are taken out and
+    reported, and the rest is still read, so the guardrails can judge it in the same pass.
+    """
+    normalised, problems = normalise(data)
+    known, unknown = split_unknown_fields(normalised, Contract)
+    try:
+        return Contract.model_validate(known), problems + unknown
+    except ValidationError as exc:
+        return None, problems + unknown + problems_from_validation_error(exc)
+
+
+def split_unknown_fields(data: Mapping[str, Any], model: type[BaseModel],
+                         path: str = "") -> tuple[dict, list[Problem]]:
+    """``data`` without the keys ``model`` (and its nested models) do not define, and a problem for each.
+
+    Models that allow extra keys (metadata) keep them. A near miss names the field probably meant.
+    """
+    if model.model_config.get("extra") != "forbid":
+        return dict(data), []
+    fields = {(info.alias or name): info for name, info in model.model_fields.items()}
+    fields.update({name: info for name, info in model.model_fields.items()})
+    known, problems = {}, []
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else str(key)
+        info = fields.get(key)
+        if info is None:
+            problems.append(_unknown_field(where, str(key), [alias for alias in fields if alias != key]))
+            continue
+        nested, many = _nested_model(info.annotation)
+        if nested is not None and many and isinstance(value, list):
+            value = [_split_item(item, nested, f"{where}[{index}]", problems)
+                     for index, item in enumerate(value)]
+        elif nested is not None and isinstance(value, Mapping):
+            value = _split_item(value, nested, where, problems)
+        known[key] = value
+    return known, problems
+
+
+def _split_item(value: Any, model: type[BaseModel], path: str, problems: list[Problem]) -> Any:
+    if not isinstance(value, Mapping):
+        return value
+    known, unknown = split_unknown_fields(value, model, path)
+    problems += unknown
+    return known
+
+
+def _unknown_field(path: str, key: str, choices: list[str]) -> Problem:
+    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.75)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return Problem(path=path, message=f"Unknown field; remove it or check its spelling.{hint}",
+                   severity=Severity.ERROR, code="schema.extra_forbidden")
+
+
+def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds (directly, optionally or as a list of them) and whether it is a list."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    origin = typing.get_origin(annotation)
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _nested_model(args[0])
+    if origin is list and len(args) == 1:
+        model, _ = _nested_model(args[0])
+        return model, model is not None
+    return None, False
 
 
 def parse_request_input(data: Mapping[str, Any]) -> RequestInput | list[Problem]:

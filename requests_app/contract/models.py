@@ -32,6 +32,9 @@ TEAM_PATTERN = r"^[a-z][a-z0-9-]{1,62}$"
 REQUESTER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
 COST_CENTER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:/=+@-]{0,127}$"
 MAX_LIFECYCLE_DAYS = 36_500
+# GoldenPath's schema bounds (docs/decisions/goldenpath-mapping.md), the same for requests and contracts.
+PURPOSE_DESCRIPTION_MIN, PURPOSE_DESCRIPTION_MAX = 10, 200
+RATIONALE_MIN, RATIONALE_MAX = 10, 500
 
 
 class _Document(BaseModel):
@@ -63,9 +66,9 @@ class RequestInput(_Document):
     )
     purpose_description: str = Field(
         title="Purpose description",
-        description="One or two sentences on what is stored and who uses it.",
-        min_length=10,
-        max_length=500,
+        description="One or two sentences on what is stored and who uses it (10-200 characters).",
+        min_length=PURPOSE_DESCRIPTION_MIN,
+        max_length=PURPOSE_DESCRIPTION_MAX,
         examples=["User file uploads for payment receipts"],
     )
     owner: Annotated[str, FullMatch(TEAM_PATTERN)] = Field(
@@ -132,9 +135,10 @@ class RequestInput(_Document):
     )
     retention_rationale: str = Field(
         title="Retention rationale",
-        description="Why this retention is right for the data (who needs it, for how long, which rule).",
-        min_length=10,
-        max_length=500,
+        description="Why this retention is right for the data: who needs it, for how long, which rule "
+        "(10-500 characters).",
+        min_length=RATIONALE_MIN,
+        max_length=RATIONALE_MAX,
         examples=["User data retained for account lifetime"],
     )
     public_access: PublicAccess = Field(
@@ -181,7 +185,7 @@ class Metadata(BaseModel):
 
 class Purpose(_Document):
     type: PurposeType
-    description: str = Field(min_length=1)
+    description: str = Field(min_length=PURPOSE_DESCRIPTION_MIN, max_length=PURPOSE_DESCRIPTION_MAX)
 
 
 class Encryption(_Document):
@@ -191,7 +195,7 @@ class Encryption(_Document):
 
 class RetentionPolicy(_Document):
     type: RetentionType
-    rationale: str = ""
+    rationale: str = Field(default="", max_length=RATIONALE_MAX)  # its minimum is a guardrail (validation)
 
 
 class Transition(_Document):

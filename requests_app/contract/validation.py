@@ -3,7 +3,7 @@
 from typing import Callable, Iterable
 
 from .lifecycle import TRANSITIONS_PATH, transition_class_for, transition_problems
-from .models import APPLICATION_PATTERN, Contract
+from .models import APPLICATION_PATTERN, RATIONALE_MIN, Contract
 from .naming import bucket_name_problems, derive_bucket_name
 from .patterns import full_match
 from .policy import PlatformPolicy
@@ -55,6 +55,16 @@ def _naming_problems(contract: Contract, policy: PlatformPolicy) -> list[Problem
                               f"The bucket name must be '{expected}' ({{prefix}}-{{environment}}-{{application}}-"
                               f"{{purpose}}); set spec.bucketName to it."))
     return problems + bucket_name_problems(contract.spec.bucket_name)
+
+
+def as_existing_bucket(problems: list[Problem]) -> list[Problem]:
+    """The problems of a contract for a bucket that already exists: its legacy name is kept, with a warning.
+
+    Only importing an existing bucket may keep a name that is not derived; new requests never do.
+    """
+    return [warning(p.path, "bucket-name.legacy",
+                    f"Legacy bucket name kept for an existing bucket. {p.message}")
+            if p.code == "bucket-name.not-derived" else p for p in problems]
 
 
 def _owner_problems(contract: Contract, teams: frozenset | None) -> list[Problem]:
@@ -128,9 +138,10 @@ def _retention_problems(contract: Contract) -> list[Problem]:
     retention = contract.spec.retention_policy
     expiration = contract.lifecycle.expiration_days
     problems = []
-    if not retention.rationale.strip():
+    if len(retention.rationale.strip()) < RATIONALE_MIN:
         problems.append(error("spec.retentionPolicy.rationale", "retention.rationale-required",
-                              "Explain why this retention is right for the data."))
+                              f"Explain in at least {RATIONALE_MIN} characters why this retention is right "
+                              f"for the data."))
     if retention.type == RetentionType.INDEFINITE and expiration is not None:
         problems.append(error("spec.lifecycle.expirationDays", "retention.indefinite-expires",
                               "Indefinite retention keeps objects; remove expirationDays or choose time-bounded "
