@@ -6,6 +6,7 @@ export and ``manage.py export_audit`` share it.
 """
 
 from datetime import timezone as dt_timezone
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import yaml
@@ -13,6 +14,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import audit_csv
+from requests_app.contract import load_contract
+from requests_app.contract.goldenpath import goldenpath_file
 from requests_app.models import BucketRequest, CatalogEntry
 
 
@@ -95,3 +98,20 @@ def catalog_yaml(queryset: QuerySet | None = None) -> str:
     queryset = CatalogEntry.objects.all() if queryset is None else queryset
     entries = queryset.select_related("owner", "request").order_by("bucket_name")
     return yaml.safe_dump(catalog_document(entries.iterator()), sort_keys=False, allow_unicode=True)
+
+
+def export_goldenpath_contracts(out_dir: Path, request_ids: Iterable[str] = ()) -> list[Path]:
+    """Write each request's contract (or those of ``request_ids``) as ``out_dir/{env}/S3-XXXX.yaml`` in
+    GoldenPath's layout and vocabulary, so a team can keep reviewing contracts in git."""
+    requests = BucketRequest.objects.order_by("number").only("request_id", "contract")
+    wanted = list(request_ids)
+    if wanted:
+        requests = requests.filter(request_id__in=wanted)
+    written = []
+    for request in requests.iterator(chunk_size=500):
+        relative, text = goldenpath_file(load_contract(request.contract))
+        target = out_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written

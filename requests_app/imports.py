@@ -1,5 +1,9 @@
 """Importing existing contract files (the GitOps workflow's) with their IDs.
 
+Files may be written in GoldenPath's vocabulary (read with warnings) and may keep a legacy bucket
+name that is not the derived one (a warning: the bucket already exists); a dry run says per file
+what an import would do and changes nothing.
+
 An imported contract describes a bucket the old workflow already created, so it arrives
 as ``applied`` with an ``active`` catalog entry and triggers no Terraform run (no
 ``approve`` transition is sent). The request counter moves past the highest imported
@@ -21,7 +25,7 @@ from requests_app.models import BucketRequest, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
 from requests_app.submission import canonical_hash
 
-IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
+IMPORTED, UNCHANGED, FAILED, WOULD_IMPORT = "imported", "unchanged", "failed", "would import"
 
 
 @dataclass(frozen=True)
@@ -30,26 +34,38 @@ class ImportOutcome:
     status: str
     message: str
     request_id: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
-def import_contract_file(path: str, *, actor, create_teams: bool = False) -> ImportOutcome:
+def import_contract_file(path: str, *, actor, create_teams: bool = False,
+                         dry_run: bool = False) -> ImportOutcome:
     policy = current_policy()
-    report = check_file(path, policy, None if create_teams else known_teams())
+    report = check_file(path, policy, None if create_teams else known_teams(), existing=True)
+    notes = tuple(f"{p.path}: {p.message}" for p in report.problems if not p.is_error)
     if report.status != "ok":
         reasons = report.error or "; ".join(f"{p.path}: {p.message}" for p in report.problems if p.is_error)
-        return ImportOutcome(path, FAILED, reasons)
+        return ImportOutcome(path, FAILED, reasons, warnings=notes)
     contract = report.contract
     document = contract.model_dump(mode="json", by_alias=True, exclude_none=True)
     existing = BucketRequest.objects.filter(request_id=contract.id).first()
     if existing is not None:
         if existing.contract_hash == canonical_hash(document):
-            return ImportOutcome(path, UNCHANGED, "already imported", contract.id)
-        return ImportOutcome(path, FAILED, f"{contract.id} exists with a different contract", contract.id)
+            return ImportOutcome(path, UNCHANGED, "already imported", contract.id, notes)
+        return ImportOutcome(path, FAILED, f"{contract.id} exists with a different contract", contract.id,
+                             notes)
+    if dry_run:
+        if taken := name_taken_problems(contract.spec.bucket_name, except_request_id=contract.id):
+            reasons = "; ".join(f"{p.path}: {p.message}" for p in taken)
+            return ImportOutcome(path, FAILED, reasons, contract.id, notes)
+        return ImportOutcome(path, WOULD_IMPORT,
+                             f"as applied, bucket {contract.spec.bucket_name} (dry run: nothing saved)",
+                             contract.id, notes)
     try:
         _save_imported(path, contract, document, policy, actor)
     except NameTaken as taken:
-        return ImportOutcome(path, FAILED, "; ".join(f"{p.path}: {p.message}" for p in taken.problems))
-    return ImportOutcome(path, IMPORTED, "imported as applied", contract.id)
+        return ImportOutcome(path, FAILED, "; ".join(f"{p.path}: {p.message}" for p in taken.problems),
+                             warnings=notes)
+    return ImportOutcome(path, IMPORTED, "imported as applied", contract.id, notes)
 
 
 class NameTaken(Exception):

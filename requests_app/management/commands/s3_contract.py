@@ -1,4 +1,4 @@
-"""`manage.py s3_contract validate|render|import|schemas`: the contract CLI.
+"""`manage.py s3_contract validate|render|import|export|schemas`: the contract CLI.
 
 Logic lives in requests_app.contract.cli (files, pure) and requests_app.imports (the database).
 """
@@ -22,6 +22,7 @@ from requests_app.contract.cli import (
     render_files,
 )
 from requests_app.bucket_names import name_taken_problems
+from requests_app.exports import export_goldenpath_contracts
 from requests_app.imports import FAILED, import_contract_file
 from requests_app.platform_policy import current_policy, known_teams
 
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         validate = sub.add_parser("validate", help="Validate contract files; exit 0 valid, 1 invalid, 2 unreadable.")
         validate.add_argument("files", nargs="+", metavar="FILE")
         validate.add_argument("--format", choices=["text", "json"], default="text")
+        validate.add_argument("--existing", action="store_true",
+                              help="The files describe buckets that exist (as import reads them): a legacy "
+                                   "bucket name that is not the derived one is a warning.")
         self._add_team_options(validate)
         render = sub.add_parser("render", help="Write tfvars, IAM policy and backend settings for a valid contract.")
         render.add_argument("file", metavar="FILE")
@@ -48,6 +52,11 @@ class Command(BaseCommand):
         importer.add_argument("files", nargs="+", metavar="FILE")
         importer.add_argument("--create-teams", action="store_true",
                               help="Create owner teams that do not exist yet (default: refuse the file).")
+        importer.add_argument("--dry-run", action="store_true",
+                              help="Say per file what would happen; save nothing.")
+        export = sub.add_parser("export", help="Write contracts as GoldenPath's {env}/S3-XXXX.yaml files.")
+        export.add_argument("ids", nargs="*", metavar="ID", help="Request IDs (default: every request).")
+        export.add_argument("--out", required=True, metavar="DIR")
         schemas = sub.add_parser("schemas", help="Write or check schemas/requests/ against the models.")
         mode = schemas.add_mutually_exclusive_group(required=True)
         mode.add_argument("--write", action="store_true")
@@ -67,7 +76,8 @@ class Command(BaseCommand):
 
     def _validate(self, options) -> int:
         teams = self._teams(options)
-        reports = [check_file(path, current_policy(), teams) for path in options["files"]]
+        reports = [check_file(path, current_policy(), teams, existing=options["existing"])
+                   for path in options["files"]]
         self._check_bucket_names(reports)
         formatter = format_json if options["format"] == "json" else format_text
         self.stdout.write(formatter(reports), ending="")
@@ -83,12 +93,20 @@ class Command(BaseCommand):
         return EXIT_OK
 
     def _import(self, options) -> int:
-        outcomes = [import_contract_file(path, actor=IMPORT_ACTOR, create_teams=options["create_teams"])
+        outcomes = [import_contract_file(path, actor=IMPORT_ACTOR, create_teams=options["create_teams"],
+                                         dry_run=options["dry_run"])
                     for path in options["files"]]
         for outcome in outcomes:
             stream = self.stderr if outcome.status == FAILED else self.stdout
             stream.write(f"{outcome.file}: {outcome.status.upper()} {outcome.request_id or ''} {outcome.message}")
+            for note in outcome.warnings:
+                stream.write(f"  warning: {note}")
         return EXIT_INVALID if any(outcome.status == FAILED for outcome in outcomes) else EXIT_OK
+
+    def _export(self, options) -> int:
+        for path in export_goldenpath_contracts(Path(options["out"]), options["ids"]):
+            self.stdout.write(str(path))
+        return EXIT_OK
 
     def _schemas(self, options) -> int:
         directory = Path(options["dir"])
