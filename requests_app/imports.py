@@ -8,6 +8,11 @@ An imported contract describes a bucket the old workflow already created, so it 
 as ``applied`` with an ``active`` catalog entry and triggers no Terraform run (no
 ``approve`` transition is sent). The request counter moves past the highest imported
 number. Each import is one transaction and one ``request.imported`` audit entry.
+
+With ``adopt``, the bucket is brought under the portal's Terraform state instead of being recorded
+as applied: the request waits for approval with the reason ``adopt-existing``, the runner plans it
+with import blocks for the bucket and those of its settings that exist (runner/adoption.py),
+approvers vote on that plan, and the apply imports and updates with no destroy.
 """
 
 from dataclasses import dataclass
@@ -16,7 +21,7 @@ from django.db import transaction
 
 from core import audit
 from core.models import Team
-from requests_app import catalog
+from requests_app import catalog, signals
 from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import approval_decision
 from requests_app.contract.cli import check_file
@@ -26,6 +31,16 @@ from requests_app.platform_policy import current_policy, known_teams
 from requests_app.submission import canonical_hash
 
 IMPORTED, UNCHANGED, FAILED, WOULD_IMPORT = "imported", "unchanged", "failed", "would import"
+ADOPTING, WOULD_ADOPT = "adopting", "would adopt"
+ADOPT_REASON = "adopt-existing"
+ADOPT_MESSAGE = ("Adopting a bucket that already exists: the plan imports it and its settings into the "
+                 "portal's Terraform state and shows what the stack would change; nothing changes before "
+                 "approval.")
+
+
+def adopts_existing_bucket(request: BucketRequest) -> bool:
+    """Whether ``request`` brings an existing bucket under the portal's state (its plans import it)."""
+    return any(reason.get("code") == ADOPT_REASON for reason in request.approval_reasons or [])
 
 
 @dataclass(frozen=True)
@@ -37,8 +52,8 @@ class ImportOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def import_contract_file(path: str, *, actor, create_teams: bool = False,
-                         dry_run: bool = False) -> ImportOutcome:
+def import_contract_file(path: str, *, actor, create_teams: bool = False, dry_run: bool = False,
+                         adopt: bool = False) -> ImportOutcome:
     policy = current_policy()
     report = check_file(path, policy, None if create_teams else known_teams(), existing=True)
     notes = tuple(f"{p.path}: {p.message}" for p in report.problems if not p.is_error)
@@ -57,14 +72,20 @@ def import_contract_file(path: str, *, actor, create_teams: bool = False,
         if taken := name_taken_problems(contract.spec.bucket_name, except_request_id=contract.id):
             reasons = "; ".join(f"{p.path}: {p.message}" for p in taken)
             return ImportOutcome(path, FAILED, reasons, contract.id, notes)
+        if adopt:
+            return ImportOutcome(path, WOULD_ADOPT, f"bucket {contract.spec.bucket_name}: a plan importing it, "
+                                                    f"for approval (dry run: nothing saved)", contract.id, notes)
         return ImportOutcome(path, WOULD_IMPORT,
                              f"as applied, bucket {contract.spec.bucket_name} (dry run: nothing saved)",
                              contract.id, notes)
     try:
-        _save_imported(path, contract, document, policy, actor)
+        _save_imported(path, contract, document, policy, actor, adopt=adopt)
     except NameTaken as taken:
         return ImportOutcome(path, FAILED, "; ".join(f"{p.path}: {p.message}" for p in taken.problems),
                              warnings=notes)
+    if adopt:
+        return ImportOutcome(path, ADOPTING, "planned for approval: the plan imports the existing bucket",
+                             contract.id, notes)
     return ImportOutcome(path, IMPORTED, "imported as applied", contract.id, notes)
 
 
@@ -75,7 +96,7 @@ class NameTaken(Exception):
 
 
 @transaction.atomic
-def _save_imported(path, contract, document, policy, actor) -> BucketRequest:
+def _save_imported(path, contract, document, policy, actor, adopt: bool = False) -> BucketRequest:
     number = parse_request_id(contract.id)
     # Takes the ID sequence lock first, like submissions, so the name check below cannot race one.
     advance_request_sequence_past(number)
@@ -83,6 +104,9 @@ def _save_imported(path, contract, document, policy, actor) -> BucketRequest:
         raise NameTaken(problems)
     owner, _ = Team.objects.get_or_create(slug=contract.owner, defaults={"name": contract.owner})
     decision = approval_decision(contract, policy)
+    reasons = [{"code": r.code, "message": r.message} for r in decision.reasons]
+    if adopt:  # an existing bucket changes only after approvers saw the plan
+        reasons = [{"code": ADOPT_REASON, "message": ADOPT_MESSAGE}, *reasons]
     request = BucketRequest.objects.create(
         request_id=contract.id,
         number=number,
@@ -94,13 +118,17 @@ def _save_imported(path, contract, document, policy, actor) -> BucketRequest:
         requester=contract.requester,
         contract=document,
         contract_hash=canonical_hash(document),
-        status=RequestStatus.APPLIED,
-        approval_required=decision.required,
-        approvals_needed=decision.approvals_needed,
-        approval_reasons=[{"code": r.code, "message": r.message} for r in decision.reasons],
+        status=RequestStatus.PENDING_APPROVAL if adopt else RequestStatus.APPLIED,
+        approval_required=adopt or decision.required,
+        approvals_needed=max(1, decision.approvals_needed) if adopt else decision.approvals_needed,
+        approval_reasons=reasons,
     )
     audit.record("request.imported", actor=actor, request=request,
-                 detail={"file": str(path), "contract_hash": request.contract_hash, "status": RequestStatus.APPLIED})
+                 detail={"file": str(path), "contract_hash": request.contract_hash, "status": request.status,
+                         "adopt": adopt})
+    if adopt:
+        signals.submitted.send(sender=BucketRequest, request=request, actor=actor)  # the runner plans it
+        return request
     catalog.mark_active(request, actor=actor, region=policy.region, arn=f"arn:aws:s3:::{request.bucket_name}",
                         detail={"source": "import"})
     return request

@@ -9,7 +9,12 @@ the retry converges on what is there (import, then update), with no destroy and 
 
 Only names an earlier run of this request planned are adopted, so a first run never takes over an
 object someone else made. The bucket's sub-resources (policy, versioning, encryption, ...) need no
-import: their "create" is a put that overwrites.
+import on a retry: their "create" is a put that overwrites.
+
+The one exception is a request imported to adopt a bucket that already exists (`s3_contract import
+--adopt`, docs/decisions/goldenpath-mapping.md): its plans import the bucket and every setting of it
+the stack manages that exists live (:data:`ADOPT_LOOKUPS`), so approvers see imports and updates of
+what is there, and creates only for what is not.
 """
 
 from __future__ import annotations
@@ -62,23 +67,80 @@ LOOKUPS: dict[str, Callable[[dict, Callable], str | None]] = {
 }
 
 
-def planned_creates(plan: dict) -> dict[str, tuple[str, dict]]:
+def _bucket_setting(read: str, missing: tuple[str, ...], present: Callable[[dict], bool] = lambda _: True):
+    """A lookup for a bucket sub-resource imported by bucket name: it exists when ``read`` answers
+    (and ``present`` holds for the answer), not when S3 answers one of the ``missing`` codes."""
+
+    def lookup(after: dict, client: Callable) -> str | None:
+        name = after.get("bucket")
+        if not name:
+            return None
+        try:
+            answer = getattr(client("s3"), read)(Bucket=name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in missing:
+                return None
+            raise
+        return name if present(answer) else None
+
+    return lookup
+
+
+# An existing bucket's settings the stack manages, by resource type (import ID: the bucket name).
+BUCKET_SETTING_LOOKUPS: dict[str, Callable[[dict, Callable], str | None]] = {
+    "aws_s3_bucket_ownership_controls": _bucket_setting(
+        "get_bucket_ownership_controls", ("OwnershipControlsNotFoundError",)),
+    "aws_s3_bucket_public_access_block": _bucket_setting(
+        "get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",)),
+    "aws_s3_bucket_versioning": _bucket_setting(
+        "get_bucket_versioning", (), lambda answer: bool(answer.get("Status"))),
+    "aws_s3_bucket_server_side_encryption_configuration": _bucket_setting(
+        "get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",)),
+    "aws_s3_bucket_logging": _bucket_setting(
+        "get_bucket_logging", (), lambda answer: bool(answer.get("LoggingEnabled"))),
+    "aws_s3_bucket_lifecycle_configuration": _bucket_setting(
+        "get_bucket_lifecycle_configuration", ("NoSuchLifecycleConfiguration",)),
+    "aws_s3_bucket_policy": _bucket_setting("get_bucket_policy", ("NoSuchBucketPolicy",)),
+    "aws_s3_bucket_cors_configuration": _bucket_setting("get_bucket_cors", ("NoSuchCORSConfiguration",)),
+}
+ADOPT_LOOKUPS = {**LOOKUPS, **BUCKET_SETTING_LOOKUPS}
+
+
+def planned_creates(plan: dict, lookups: dict = LOOKUPS) -> dict[str, tuple[str, dict]]:
     """``{address: (type, planned values)}`` of every adoptable resource the plan (``show -json``) creates."""
     return {
         change["address"]: (change["type"], change["change"].get("after") or {})
         for change in plan.get("resource_changes", [])
-        if change.get("type") in LOOKUPS and change["change"]["actions"] == ["create"]
+        if change.get("type") in lookups and change["change"]["actions"] == ["create"]
     }
 
 
-def existing_objects(plan: dict, earlier_creates: set[str],
-                     client: Callable[[str], object]) -> dict[str, str]:
+def existing_objects(plan: dict, earlier_creates: set[str], client: Callable[[str], object],
+                     lookups: dict = LOOKUPS) -> dict[str, str]:
     """``{address: import ID}`` for the planned creates (also planned by an earlier run) that exist."""
     found = {}
-    for address, (kind, after) in planned_creates(plan).items():
+    for address, (kind, after) in planned_creates(plan, lookups).items():
         if address not in earlier_creates:
             continue
-        import_id = LOOKUPS[kind](after, client)
+        import_id = lookups[kind](after, client)
+        if import_id:
+            found[address] = import_id
+    return found
+
+
+def adopted_objects(plan: dict, client: Callable[[str], object]) -> dict[str, str]:
+    """``{address: import ID}`` for every planned create of an adopted bucket that already exists.
+
+    Before the bucket is imported its settings' ``bucket`` is unknown to the plan (it is the bucket's
+    computed ID), so they are looked up under the name the plan gives the stack's one bucket.
+    """
+    creates = planned_creates(plan, ADOPT_LOOKUPS)
+    bucket = next((after.get("bucket") for kind, after in creates.values() if kind == "aws_s3_bucket"), None)
+    found = {}
+    for address, (kind, after) in creates.items():
+        if kind in BUCKET_SETTING_LOOKUPS and not after.get("bucket"):
+            after = {**after, "bucket": bucket}
+        import_id = ADOPT_LOOKUPS[kind](after, client)
         if import_id:
             found[address] = import_id
     return found

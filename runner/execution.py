@@ -31,6 +31,7 @@ from django.utils import timezone
 from core import audit
 from requests_app import catalog, lifecycle
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
+from requests_app.imports import adopts_existing_bucket
 from requests_app.platform_policy import current_policy
 from runner import adoption, aws, outcomes, saved_plans
 from runner.environment import run_environment
@@ -336,19 +337,25 @@ class TerraformSteps:
         return json.loads(self._terraform("show", ["show", "-json", str(plan_path)], quiet=True).stdout)
 
     def _existing_objects(self, plan: dict) -> dict[str, str]:
-        """What earlier applies of this request that stopped during apply planned to create, and exists."""
+        """What earlier applies of this request that stopped during apply planned to create, and exists;
+        for a request adopting an existing bucket, every planned create that exists."""
+        if adopts_existing_bucket(self.run.request):
+            return self._look_up(lambda client: adoption.adopted_objects(plan, client))
         partial_applies = (Run.objects.filter(request=self.run.request_id, step="apply").exclude(pk=self.run.pk)
                            .values_list("resource_changes", flat=True))
         earlier_creates = {change["address"] for changes in partial_applies for change in changes
                            if "create" in change.get("actions", [])}
         if not earlier_creates:
             return {}
+        return self._look_up(lambda client: adoption.existing_objects(plan, earlier_creates, client))
+
+    def _look_up(self, find) -> dict[str, str]:
+        """``find(client)`` with AWS clients acting for the request's environment."""
         environment = self.run.request.environment
         try:
-            return adoption.existing_objects(plan, earlier_creates,
-                                             lambda service: aws.client(service, environment))
+            return find(lambda service: aws.client(service, environment))
         except (BotoCoreError, ClientError) as exc:
-            raise RunStopped(RunStatus.FAILED, f"Could not check what an earlier attempt created: {exc}")
+            raise RunStopped(RunStatus.FAILED, f"Could not check what exists in AWS: {exc}")
 
     def _prepare(self) -> Workspace:
         request = self.run.request

@@ -54,6 +54,9 @@ class Command(BaseCommand):
                               help="Create owner teams that do not exist yet (default: refuse the file).")
         importer.add_argument("--dry-run", action="store_true",
                               help="Say per file what would happen; save nothing.")
+        importer.add_argument("--adopt", action="store_true",
+                              help="Bring each existing bucket under the portal's Terraform state: a plan that "
+                                   "imports it, for approval, instead of recording it as applied.")
         export = sub.add_parser("export", help="Write contracts as GoldenPath's {env}/S3-XXXX.yaml files.")
         export.add_argument("ids", nargs="*", metavar="ID", help="Request IDs (default: every request).")
         export.add_argument("--out", required=True, metavar="DIR")
@@ -94,7 +97,7 @@ class Command(BaseCommand):
 
     def _import(self, options) -> int:
         outcomes = [import_contract_file(path, actor=IMPORT_ACTOR, create_teams=options["create_teams"],
-                                         dry_run=options["dry_run"])
+                                         dry_run=options["dry_run"], adopt=options["adopt"])
                     for path in options["files"]]
         for outcome in outcomes:
             stream = self.stderr if outcome.status == FAILED else self.stdout
