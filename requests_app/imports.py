@@ -73,8 +73,9 @@ def import_contract_file(path: str, *, actor, create_teams: bool = False, dry_ru
             reasons = "; ".join(f"{p.path}: {p.message}" for p in taken)
             return ImportOutcome(path, FAILED, reasons, contract.id, notes)
         if adopt:
-            return ImportOutcome(path, WOULD_ADOPT, f"bucket {contract.spec.bucket_name}: a plan importing it, "
-                                                    f"for approval (dry run: nothing saved)", contract.id, notes)
+            return ImportOutcome(path, WOULD_ADOPT,
+                                 f"bucket {contract.spec.bucket_name}: a plan importing it, for approval "
+                                 f"(dry run: nothing saved)", contract.id, notes)
         return ImportOutcome(path, WOULD_IMPORT,
                              f"as applied, bucket {contract.spec.bucket_name} (dry run: nothing saved)",
                              contract.id, notes)
