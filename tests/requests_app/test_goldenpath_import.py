@@ -90,3 +90,10 @@ def _read_back(path):
     contract, problems = read_contract(parse_yaml_mapping(path.read_text()))
     assert contract is not None, problems
     return contract
+
+
+def test_adopt_dry_run_says_a_plan_would_import_the_bucket_and_saves_nothing():
+    code, out, err = run("s3_contract", "import", "--adopt", "--dry-run", "--create-teams", str(PUBLISHED))
+    assert code == 0, err
+    assert "WOULD ADOPT S3-0001 bucket goldenpath-dev-platform-logs: a plan importing it" in out
+    assert not BucketRequest.objects.exists()
