@@ -80,7 +80,8 @@ def request_list(http_request):
 def _visible_request(http_request, request_id, *, with_votes: bool = False):
     queryset = visible_requests(http_request.user).select_related("owner", "submitted_by")
     if with_votes:
-        queryset = queryset.prefetch_related(Prefetch("approvals", Approval.objects.select_related("approver")))
+        votes = Approval.objects.select_related("approver")
+        queryset = queryset.prefetch_related(Prefetch("approvals", votes))
     return get_object_or_404(queryset, request_id=request_id)
 
 
@@ -139,8 +140,8 @@ def decide_request(http_request, request_id):
         return redirect(back)
     # The page again, with the comment as typed and what was wrong (nothing is lost).
     bucket_request = _visible_request(http_request, request_id, with_votes=True)
-    return render(http_request, "requests_app/detail.html", _detail_context(http_request, bucket_request, form),
-                  status=400)
+    context = _detail_context(http_request, bucket_request, form)
+    return render(http_request, "requests_app/detail.html", context, status=400)
 
 
 @permission_required(approvals.DECIDE_PERMISSION, raise_exception=True)

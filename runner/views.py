@@ -12,8 +12,16 @@ from requests_app import plans
 from requests_app.models import RequestStatus
 from requests_app.visibility import visible_requests
 from runner import dispatch
-from runner.access import (can_cancel, can_retry, can_view_request_runs, may_cancel, may_plan_again, may_retry, visible_run,
-                           who_can_retry)
+from runner.access import (
+    can_cancel,
+    can_retry,
+    can_view_request_runs,
+    may_cancel,
+    may_plan_again,
+    may_retry,
+    visible_run,
+    who_can_retry,
+)
 from runner.logbound import OMISSION_MARKER
 from runner.models import Run, SavedPlan
 from runner.plan_changes import action_counts
@@ -60,8 +68,8 @@ def _actions_context(user, bucket_request, run=None) -> dict:
         "can_cancel": run is not None and may_cancel(user, run),
         "can_retry": can_retry_here,
         "can_plan_again": may_plan_again(user, bucket_request),
-        "retry_contacts": who_can_retry() if bucket_request.status == RequestStatus.FAILED and not can_retry_here
-        else [],
+        "retry_contacts": (who_can_retry() if bucket_request.status == RequestStatus.FAILED and not can_retry_here
+                           else []),
     }
 
 
@@ -82,7 +90,9 @@ def retry_request(http_request, request_id: str):
         raise PermissionDenied("Only platform approvers may retry requests.")
     run = _act(http_request, lambda: dispatch.retry_request(bucket_request, actor=http_request.user),
                f"{bucket_request.request_id}: a new run is queued.")
-    return redirect("runner:run-detail", pk=run.pk) if run else redirect("requests:detail", request_id=request_id)
+    if run is None:
+        return redirect("requests:detail", request_id=request_id)
+    return redirect("runner:run-detail", pk=run.pk)
 
 
 @require_POST

@@ -46,7 +46,8 @@ def people(live_server, requester, approver, auditor):
 
 
 def queue_link(page):
-    return page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(r"^Waiting for you"))
+    navigation = page.get_by_role("navigation", name="Main")
+    return navigation.get_by_role("link", name=re.compile(r"^Waiting for you"))
 
 
 def follow_every_nav_link(page, role: str, shot: Checkpoints) -> list[str]:
@@ -69,7 +70,8 @@ def test_each_role_reaches_every_page_it_is_shown_and_an_approver_decides_on_the
     assert follow_every_nav_link(rita, "requester", shot) == [
         "New request", "My requests", "Catalog", "Replication health"]
     sign_in(ada, url + "/", people["ada"], shot)
-    assert follow_every_nav_link(ada, "auditor", shot) == ["All requests", "Catalog", "Replication health", "Audit"]
+    assert follow_every_nav_link(ada, "auditor", shot) == [
+        "All requests", "Catalog", "Replication health", "Audit"]
     response = ada.goto(url + "/requests/new/")
     assert response.status == 403
     expect(ada.locator("main h1")).to_have_text("You cannot open this page")

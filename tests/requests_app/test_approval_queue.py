@@ -42,7 +42,8 @@ def queue_ids(client) -> list[str]:
     return [req.request_id for req, _ in client.get(reverse("requests:queue")).context["rows"]]
 
 
-def test_the_queue_lists_what_the_approver_may_decide_oldest_first_with_the_plan(client, approver, two_pending):
+def test_the_queue_lists_what_the_approver_may_decide_oldest_first_with_the_plan(client, approver,
+                                                                                 two_pending):
     saved_plan(two_pending[0], [{"address": "a", "type": "aws_s3_bucket", "action": "create"},
                                 {"address": "b", "type": "aws_s3_bucket_policy", "action": "create"}])
     client.force_login(approver)
