@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +226,9 @@ def real_runner_environment(endpoint: str, directory: Path, plugin_cache: Path):
     """Settings and process environment for a runner applying the real stack on ``endpoint``."""
     from django.test import override_settings
 
-    state_bucket = create_state_bucket(endpoint)
+    # A state bucket of its own: request ids start again after every flush, so two tests' S3-0001 would
+    # otherwise share envs/dev/s3/S3-0001/terraform.tfstate on the session's moto server.
+    state_bucket = create_state_bucket(endpoint, f"{STATE_BUCKET}-{uuid.uuid4().hex[:8]}")
     values = real_runner_values(endpoint, state_bucket, directory, plugin_cache)
     credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                    "AWS_DEFAULT_REGION": settings.AWS_REGION, "AWS_ENDPOINT_URL": endpoint}
