@@ -70,13 +70,31 @@ def evaluate_request(raw: Mapping[str, Any], policy: PlatformPolicy, *, request_
     if isinstance(parsed, list):
         return RequestEvaluation(problems=unknown + parsed)
     built = build_contract(parsed, request_id, policy)
-    contract_problems = validate_contract(built.contract, policy, known_teams)
+    contract_problems = [platform_default_explained(problem, built)
+                         for problem in validate_contract(built.contract, policy, known_teams)]
     return RequestEvaluation(
         problems=unknown + built.problems + [with_input_field(problem) for problem in contract_problems],
         request=parsed,
         built=built,
         approval=approval_decision(built.contract, policy),
     )
+
+
+def platform_default_explained(problem: Problem, built) -> Problem:
+    """An expiration that clashes with a transition the platform added (a purpose or storage-class
+    default) is explained as the platform's default, not as something the requester chose."""
+    if problem.code != "lifecycle.expiration-before-transition":
+        return problem
+    added = next((entry for entry in built.applied
+                  if entry.path.startswith("spec.lifecycle.transitions") and entry.path.endswith(".days")), None)
+    lifecycle = built.contract.spec.lifecycle
+    if added is None or not lifecycle.transitions:
+        return problem
+    last = max(lifecycle.transitions, key=lambda transition: transition.days)
+    message = (f"Objects expire on day {lifecycle.expiration_days}, but the platform's default moves them to "
+               f"{last.storage_class.value} on day {last.days} ({added.reason}). Expire on day {last.days + 1} "
+               "or later, or choose the storage class and the days before transition yourself.")
+    return Problem(problem.path, message, problem.severity, problem.code, field=problem.field)
 
 
 def with_input_field(problem: Problem) -> Problem:
