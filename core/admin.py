@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from core import audit
 from core.models import ApiToken, AuditEntry, ServiceAccount, Team, TokenScope
 from core.tokens import account_refusal, default_expiry, expiry_refusal, issue_token, set_revoked
 
@@ -14,6 +15,16 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["slug", "name"]
     search_fields = ["slug", "name"]
     filter_horizontal = ["members"]
+
+    def save_related(self, request, form, formsets, change):
+        """Who may file for the team (core.filing) changes here: the added and removed members are audited."""
+        team = form.instance
+        before = set(team.members.values_list("username", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(team.members.values_list("username", flat=True))
+        if before != after:
+            audit.record("core.team_members_changed", actor=request.user, detail={
+                "team": team.slug, "added": sorted(after - before), "removed": sorted(before - after)})
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -77,6 +88,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return self.readonly_fields
         return ["user", "name", "scopes", "expires_at", *self.readonly_fields]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a token is revoked (audited), never deleted: its record stays for the trail
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = ApiTokenChangeForm if obj is not None else ApiTokenForm
         kwargs["form"] = type(base.__name__, (base,), {"issuer": request.user})
@@ -110,6 +124,27 @@ class ServiceAccountAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = "core.service_account_changed" if change else "core.service_account_marked"
+        _audit_marker(action, request, obj)
+
+    def delete_model(self, request, obj):
+        _audit_marker("core.service_account_unmarked", request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for marker in queryset.select_related("user"):
+            _audit_marker("core.service_account_unmarked", request, marker)
+        super().delete_queryset(request, queryset)
+
+
+def _audit_marker(action: str, request, marker: ServiceAccount) -> None:
+    """The marker decides who receives tokens from staff and files for others: every change is audited."""
+    audit.record(action, actor=request.user, detail={
+        "account": marker.user.get_username(), "purpose": marker.purpose,
+        "backstage_caller": marker.backstage_caller})
 
 
 class ReadOnlyAdminMixin:

@@ -1,0 +1,66 @@
+"""Governance changes made in the admin land in the keyed audit trail: marking an account as a service
+account (it then receives tokens from staff and files for the people it names), a team's members (who may
+file for that team, core.filing), and a token's end (tokens are revoked, never deleted)."""
+
+import pytest
+from django.urls import reverse
+
+from core.models import ApiToken, AuditEntry, ServiceAccount, Team
+from core.tokens import issue_token
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _actions() -> list[str]:
+    return list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+
+
+def test_marking_and_unmarking_a_service_account_is_audited(admin_client):
+    bot = make_user("deploy-bot")
+    response = admin_client.post(reverse("admin:core_serviceaccount_add"),
+                                 {"user": bot.pk, "purpose": "deploy scripts"})
+    assert response.status_code == 302, response.content[:500]
+    entry = AuditEntry.objects.get(action="core.service_account_marked")
+    assert entry.actor == "admin" and entry.detail["account"] == "deploy-bot"
+    assert entry.detail["backstage_caller"] is False
+
+    admin_client.post(reverse("admin:core_serviceaccount_change", args=[bot.pk]),
+                      {"user": bot.pk, "purpose": "deploy scripts", "backstage_caller": "on"})
+    changed = AuditEntry.objects.get(action="core.service_account_changed")
+    assert changed.detail["backstage_caller"] is True
+
+    admin_client.post(reverse("admin:core_serviceaccount_delete", args=[bot.pk]), {"post": "yes"})
+    assert not ServiceAccount.objects.exists()
+    assert AuditEntry.objects.get(action="core.service_account_unmarked").detail["account"] == "deploy-bot"
+
+
+def test_a_teams_members_changed_in_the_admin_are_audited(admin_client):
+    team = Team.objects.create(slug="app-team", name="App team")
+    rita, sam = make_user("rita"), make_user("sam")
+    team.members.add(rita)
+    admin_client.post(reverse("admin:core_team_change", args=[team.pk]),
+                      {"slug": "app-team", "name": "App team", "description": "", "members": [sam.pk]})
+    entry = AuditEntry.objects.get(action="core.team_members_changed")
+    assert entry.detail == {"team": "app-team", "added": ["sam"], "removed": ["rita"]}
+    # Saving without a change of members writes nothing.
+    admin_client.post(reverse("admin:core_team_change", args=[team.pk]),
+                      {"slug": "app-team", "name": "App team", "description": "x", "members": [sam.pk]})
+    assert _actions().count("core.team_members_changed") == 1
+
+
+def test_a_token_cannot_be_deleted_in_the_admin_only_revoked(admin_client, service_account_user):
+    token = issue_token(service_account_user, "ci", ["read"]).token
+    response = admin_client.post(reverse("admin:core_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    bulk = admin_client.post(reverse("admin:core_apitoken_changelist"),
+                             {"action": "delete_selected", "_selected_action": [token.pk], "post": "yes"})
+    assert bulk.status_code in (200, 302)
+    assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+@pytest.fixture
+def service_account_user(db):
+    account = make_user("svc-ci")
+    ServiceAccount.objects.create(user=account, purpose="CI")
+    return account
