@@ -3,6 +3,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html
 
 from core import audit
@@ -145,6 +147,40 @@ def _audit_marker(action: str, request, marker: ServiceAccount) -> None:
     audit.record(action, actor=request.user, detail={
         "account": marker.user.get_username(), "purpose": marker.purpose,
         "backstage_caller": marker.backstage_caller})
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin, with what lets a person act audited: roles (groups), direct permissions,
+    staff, superuser and active status. The admin's own log is not the keyed trail."""
+
+    def save_model(self, request, obj, form, change):
+        obj._access_before = _access(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        before, after = getattr(user, "_access_before", {}), _access(user.pk)
+        changed = sorted(name for name in after if before.get(name) != after[name])
+        if change and changed:
+            audit.record("core.user_access_changed", actor=request.user, detail={
+                "user": user.get_username(), **{name: {"from": before.get(name), "to": after[name]}
+                                                for name in changed}})
+
+
+def _access(user_pk) -> dict:
+    user = User.objects.prefetch_related("groups", "user_permissions__content_type").get(pk=user_pk)
+    return {
+        "groups": sorted(group.name for group in user.groups.all()),
+        "permissions": sorted(f"{perm.content_type.app_label}.{perm.codename}"
+                              for perm in user.user_permissions.all()),
+        "is_staff": user.is_staff, "is_superuser": user.is_superuser, "is_active": user.is_active,
+    }
 
 
 class ReadOnlyAdminMixin:

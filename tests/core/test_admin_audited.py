@@ -64,3 +64,33 @@ def service_account_user(db):
     account = make_user("svc-ci")
     ServiceAccount.objects.create(user=account, purpose="CI")
     return account
+
+
+def _user_form(user, **changes) -> dict:
+    data = {"username": user.username, "first_name": "", "last_name": "", "email": "",
+            "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+            "initial-date_joined_0": "2026-01-01", "initial-date_joined_1": "00:00:00",
+            "groups": [], "user_permissions": []}
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def test_making_someone_an_approver_or_staff_in_the_admin_is_audited(admin_client):
+    from django.contrib.auth.models import Group
+
+    from core import roles
+
+    rita = make_user("rita")
+    approvers = Group.objects.get(name=roles.PLATFORM_APPROVERS)
+    response = admin_client.post(reverse("admin:auth_user_change", args=[rita.pk]),
+                                 _user_form(rita, groups=[approvers.pk], is_staff="on"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="core.user_access_changed")
+    assert entry.actor == "admin" and entry.detail["user"] == "rita"
+    assert entry.detail["groups"] == {"from": [], "to": [roles.PLATFORM_APPROVERS]}
+    assert entry.detail["is_staff"] == {"from": False, "to": True}
+    assert "is_superuser" not in entry.detail
+    # Saving the same access again writes nothing more.
+    admin_client.post(reverse("admin:auth_user_change", args=[rita.pk]),
+                      _user_form(rita, groups=[approvers.pk], is_staff="on", first_name="Rita"))
+    assert _actions().count("core.user_access_changed") == 1
