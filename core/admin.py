@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.utils.html import format_html
 
 from core import audit
@@ -173,12 +174,37 @@ class AuditedUserAdmin(UserAdmin):
                                                 for name in changed}})
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(GroupAdmin):
+    """Django's group admin, with a role's permissions audited (core.roles: a role is a group)."""
+
+    def save_model(self, request, obj, form, change):
+        obj._permissions_before = _permission_names(obj.permissions.all()) if change else []
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group = form.instance
+        before = set(getattr(group, "_permissions_before", []))
+        after = set(_permission_names(group.permissions.all()))
+        if before != after:
+            audit.record("core.role_permissions_changed", actor=request.user, detail={
+                "role": group.name, "added": sorted(after - before), "removed": sorted(before - after)})
+
+
+def _permission_names(permissions) -> list[str]:
+    return sorted(f"{perm.content_type.app_label}.{perm.codename}"
+                  for perm in permissions.select_related("content_type"))
+
+
 def _access(user_pk) -> dict:
-    user = User.objects.prefetch_related("groups", "user_permissions__content_type").get(pk=user_pk)
+    user = User.objects.prefetch_related("groups").get(pk=user_pk)
     return {
         "groups": sorted(group.name for group in user.groups.all()),
-        "permissions": sorted(f"{perm.content_type.app_label}.{perm.codename}"
-                              for perm in user.user_permissions.all()),
+        "permissions": _permission_names(user.user_permissions.all()),
         "is_staff": user.is_staff, "is_superuser": user.is_superuser, "is_active": user.is_active,
     }
 

@@ -94,3 +94,19 @@ def test_making_someone_an_approver_or_staff_in_the_admin_is_audited(admin_clien
     admin_client.post(reverse("admin:auth_user_change", args=[rita.pk]),
                       _user_form(rita, groups=[approvers.pk], is_staff="on", first_name="Rita"))
     assert _actions().count("core.user_access_changed") == 1
+
+
+def test_giving_a_role_a_permission_in_the_admin_is_audited(admin_client):
+    from django.contrib.auth.models import Group, Permission
+
+    from core import roles
+
+    requesters = Group.objects.get(name=roles.REQUESTERS)
+    decide = Permission.objects.get(codename="decide_bucketrequest")
+    kept = list(requesters.permissions.values_list("pk", flat=True))
+    response = admin_client.post(reverse("admin:auth_group_change", args=[requesters.pk]),
+                                 {"name": roles.REQUESTERS, "permissions": [*kept, decide.pk]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="core.role_permissions_changed")
+    assert entry.detail == {"role": roles.REQUESTERS, "added": ["requests_app.decide_bucketrequest"],
+                            "removed": []}
