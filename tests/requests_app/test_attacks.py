@@ -142,3 +142,18 @@ def test_the_decision_api_answers_odd_bodies_without_a_500(pending, approver, bo
     response = api.post(f"/api/v1/s3-requests/{pending.request_id}/approve/", body,
                         content_type="application/json")
     assert response.status_code in (200, 400, 409), response.content[:300]
+
+
+@pytest.mark.parametrize("query", [
+    "?page=99999999999999999999999", "?page=-1", "?q=" + "x" * 20_000, "?status=%F0%9F%98%80",
+    "?owner=%E2%80%AE", "?environment=prod%0A", "?action=..%2F&request_id=S3-%D9%A0%D9%A1",
+    "?q=%25%5C_%27%22",
+])
+def test_list_pages_and_apis_answer_odd_filters_without_a_500(client, pending, approver, auditor, query):
+    client.force_login(approver)
+    for path in ("/requests/", "/catalog/", "/requests/waiting/", "/api/v1/s3-requests/",
+                 "/api/v1/catalog/buckets/"):
+        assert client.get(path + query).status_code in (200, 404), path + query
+    client.force_login(auditor)
+    for path in ("/audit/", "/api/v1/audit/"):
+        assert client.get(path + query).status_code in (200, 404), path + query
