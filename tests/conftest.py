@@ -11,20 +11,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 
 from core import roles
-from tests.support.real_terraform import (  # noqa: F401  (fixtures for real_provider tests)
-    missing_mirror_reason,
-    provider_mirror,
-    real_apply,
-    real_plugin_cache,
-    real_runner,
-)
+from tests.support.common import PROJECT_ROOT, SNS_REGION, child_environment, make_user
+from tests.support.real_terraform import missing_mirror_reason
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Fixtures more than one test package uses, kept in plain modules beside their helpers.
+pytest_plugins = ["tests.support.real_terraform", "tests.support.requests", "tests.support.replication",
+                  "tests.support.compliance"]
+
 FAKE_STACK = PROJECT_ROOT / "terraform" / "testing" / "s3-request-fake"
-SNS_REGION = "eu-west-1"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -76,37 +72,6 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("real_provider", "true"))  # .ci/run counts these in the JUnit XML
             if no_mirror:
                 item.add_marker(pytest.mark.skip(reason=f"real provider: {no_mirror}"))
-
-
-def _database_url_for_children(connection) -> str:
-    """The test database as a URL, so child processes use the database the test sees."""
-    config = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{config['NAME']}"
-    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
-    return (
-        f"postgres://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
-        f"{config['PORT'] or 5432}/{config['NAME']}"
-    )
-
-
-def child_environment(**overrides) -> dict:
-    """Environment for a process of the portal (manage.py …) sharing this test's database."""
-    from django.db import connection
-
-    environment = dict(os.environ)
-    environment.update(
-        DATABASE_URL=_database_url_for_children(connection),
-        SECRET_KEY=settings.SECRET_KEY,
-        DEBUG="false",
-        BUCKETWISE_VAR_DIR=str(settings.VAR_DIR),
-        AWS_ENDPOINT_URL=settings.AWS_ENDPOINT_URL,
-        PYTHONUNBUFFERED="1",
-    )
-    if not settings.REDIS_URL:
-        environment.pop("REDIS_URL", None)
-    environment.update(overrides)
-    return environment
 
 
 class WorkerCluster:
@@ -277,12 +242,6 @@ def topic(local_aws, live_server, settings, monkeypatch):
     monkeypatch.setattr(webhook, "CERTIFICATES", CertificateCache(moto_certificate_fetcher(local_aws, fetched)))
     yield sns, topic_arn, fetched
     sns.delete_topic(TopicArn=topic_arn)
-
-
-def make_user(username: str, *role_names: str, is_staff: bool = False) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username, is_staff=is_staff)
-    user.groups.add(*Group.objects.filter(name__in=role_names))
-    return user
 
 
 @pytest.fixture

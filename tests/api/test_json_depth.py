@@ -5,8 +5,7 @@ import json
 import pytest
 
 from portal.json_input import MAX_JSON_DEPTH, JsonTooDeep, loads, nesting_depth
-from tests.replication.conftest import authority, hook  # noqa: F401
-from tests.requests_app.conftest import prod_input, rita_input, token_client
+from tests.support.requests import prod_input, rita_input, token_client
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"
@@ -53,11 +52,11 @@ def test_the_decision_api_answers_400_to_deep_json(backstage, approver):
     assert response.status_code == 400
 
 
-def test_the_sns_hook_answers_400_to_deep_json(hook):  # noqa: F811
+def test_the_sns_hook_answers_400_to_deep_json(hook):
     assert hook(BRACKETS.encode()).status_code == 400
 
 
-def test_the_sns_hook_answers_400_to_a_signed_message_nested_too_deep(hook, authority):  # noqa: F811
+def test_the_sns_hook_answers_400_to_a_signed_message_nested_too_deep(hook, authority):
     """Signed by the (test) AWS signer, so only the Message itself is at fault."""
     response = hook(authority.notification(BRACKETS))
 

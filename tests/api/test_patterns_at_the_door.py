@@ -5,7 +5,7 @@ import pytest
 from requests_app.imports import FAILED, import_contract_file
 from requests_app.models import BucketRequest
 from tests.contract.test_loading import SEED_CONTRACT
-from tests.requests_app.conftest import rita_input
+from tests.support.requests import rita_input
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"

@@ -7,7 +7,7 @@ import pytest
 
 from core.models import AuditEntry
 from requests_app.models import BucketRequest, RequestStatus
-from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input, token_client
+from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input, token_client
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from core.models import ApiToken
 from core.tokens import issue_token
-from tests.requests_app.conftest import rita_input
+from tests.support.requests import rita_input
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from core import roles
 from core.models import ServiceAccount, Team
 from core.tokens import issue_token
-from tests.conftest import PROJECT_ROOT, make_user
+from tests.support.common import PROJECT_ROOT, make_user
 from tests.contract.cases import KNOWN_TEAMS
 
 BACKSTAGE_DIR = PROJECT_ROOT / "backstage"

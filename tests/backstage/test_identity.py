@@ -12,7 +12,7 @@ from core.backstage_filing import portal_person
 from core.backstage_identity import BackstageUser, IdentityRefused, IdentityUnavailable, verify_user_token
 from tests.backstage.identity import (AUTH_JWKS_PATH, SCAFFOLDER_JWKS_PATH, SigningKey, claims_of, hmac_signed,
                                       tampered, unsigned_token)
-from tests.conftest import make_user
+from tests.support.common import make_user
 
 
 def refused(token: str, match: str, status: int = 401) -> IdentityRefused:

@@ -15,7 +15,7 @@ from core.models import ServiceAccount
 from requests_app.models import BucketRequest
 from tests.backstage.conftest import bearer_client
 from tests.backstage.identity import tampered
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.contract.cases import request_input
 
 SUBMIT = "/api/v1/s3-requests/"

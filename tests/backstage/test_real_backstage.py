@@ -15,7 +15,7 @@ import sys
 import pytest
 from django.db import connection
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "backstage" / "real-check" / "run_check.py"
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from tests.browser.accessibility import AXE_SCRIPT, accessibility_failures, describe
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

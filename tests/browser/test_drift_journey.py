@@ -20,8 +20,7 @@ import pytest
 
 from tests.browser.conftest import Checkpoints, browser_unavailable
 from tests.browser.test_journey import sign_in
-from tests.compliance.conftest import aws, make_bucket  # noqa: F401  (fixtures)
-from tests.conftest import PROJECT_ROOT, child_environment
+from tests.support.common import PROJECT_ROOT, child_environment
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
 expect = sync_api.expect

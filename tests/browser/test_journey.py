@@ -22,7 +22,7 @@ from core import audit_checkpoints
 from core.audit_csv import read_audit_csv
 from core.models import AuditEntry, Team
 from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
-from tests.conftest import PROJECT_ROOT, child_environment
+from tests.support.common import PROJECT_ROOT, child_environment
 from tests.runner.factories import ensure_teams
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")

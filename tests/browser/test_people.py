@@ -3,7 +3,7 @@ auditors (every link opens: no 403), the approval queue and a decision on the re
 retry button for an approver where a failed run's requester is told whom to ask.
 
 What is real: Chromium (Playwright), the portal in the live server, its database. What is replaced, and
-why: plans and failed runs are recorded the way the runner records them (tests.requests_app.conftest.
+why: plans and failed runs are recorded the way the runner records them (tests.support.requests.
 plan_made, tests.runner.test_api_and_pages.failed_request) so that this test needs no worker cluster;
 tests/browser/test_journey.py runs the whole path with Terraform. Screenshots: artifacts/screenshots/people-*.
 """
@@ -17,7 +17,7 @@ from requests_app.submission import submit_request
 from runner.models import Run
 from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
 from tests.browser.test_journey import sign_in
-from tests.requests_app.conftest import plan_made, prod_input
+from tests.support.requests import plan_made, prod_input
 from tests.runner.factories import ensure_teams
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")

@@ -20,7 +20,7 @@ from core.tokens import issue_token
 from requests_app import lifecycle
 from requests_app.models import BucketRequest
 from runner.models import Run, RunStatus
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.runner.factories import approved_request, saved_request
 
 pytestmark = pytest.mark.django_db

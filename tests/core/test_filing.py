@@ -13,9 +13,9 @@ from core.tokens import issue_token
 from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.contract.cases import request_input
-from tests.requests_app.conftest import plan_made
+from tests.support.requests import plan_made
 from tests.requests_app.test_pages import form_data
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.models import ApiToken, AuditEntry, ServiceAccount
 from core.tokens import TokenRefused, issue_token, set_revoked
-from tests.conftest import make_user
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
 ADD_TOKEN = reverse("admin:core_apitoken_add")

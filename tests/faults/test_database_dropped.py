@@ -17,7 +17,7 @@ from requests_app import submission
 from requests_app.ids import REQUEST_SEQUENCE
 from requests_app.models import BucketRequest, IdSequence
 from tests.requests_app.test_pages import form_data
-from tests.requests_app.conftest import prod_input
+from tests.support.requests import prod_input
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from requests_app.models import BucketRequest
-from tests.requests_app.conftest import rita_input
+from tests.support.requests import rita_input
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from replication.models import Incident, ReplicationEvent, SnsMessage
-from tests.replication.conftest import authority, failure_document, hook, https_message  # noqa: F401
+from tests.support.replication import failure_document, https_message
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ DISTINCT = 900
 REDELIVERED = 100
 
 
-def test_a_thousand_deliveries_with_ten_percent_duplicates_are_stored_once_each(hook, authority):  # noqa: F811
+def test_a_thousand_deliveries_with_ten_percent_duplicates_are_stored_once_each(hook, authority):
     originals = [authority.notification(https_message(failure_document(key=f"objects/{number}.csv")))
                  for number in range(DISTINCT)]
     shuffler = random.Random(9)

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from core import roles
 from core.models import TokenScope
 from core.tokens import issue_token
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.contract.cases import request_input
 from tests.runner.factories import saved_request
 

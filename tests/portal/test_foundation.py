@@ -11,7 +11,7 @@ from django_q.conf import Conf
 
 from core import roles
 from portal.json_logging import JsonFormatter, RequestIdLogFilter, bind_request_id
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 SETTINGS_PROBE = (
     "import json, django; from django.conf import settings; django.setup();"

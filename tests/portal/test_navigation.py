@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core import roles
-from tests.conftest import make_user
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

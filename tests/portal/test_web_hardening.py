@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from tests.conftest import make_user
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "right-horse-battery-staple"

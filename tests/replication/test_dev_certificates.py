@@ -9,7 +9,7 @@ from django.core.checks import run_checks
 
 from replication.dev_certificates import fetch_certificate, local_certificates_problem
 from replication.sns import CertificateFetchError
-from tests.conftest import SNS_REGION
+from tests.support.common import SNS_REGION
 
 LOCAL = "http://127.0.0.1:5005"
 

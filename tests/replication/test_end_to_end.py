@@ -16,13 +16,13 @@ import pytest
 
 from lambdas.failure_notifier.message import message_attributes, sns_message
 from replication.models import Incident, RefusalCount, ReplicationEvent
-from tests.conftest import SNS_REGION as REGION
-from tests.replication.conftest import failure_document, make_catalog_entry
+from tests.support.common import SNS_REGION as REGION
+from tests.support.replication import failure_document, make_catalog_entry
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_notifier_failure_published_through_moto_sns_becomes_an_incident_on_the_health_page(topic, client):
-    from tests.conftest import make_user
+    from tests.support.common import make_user
 
     sns, topic_arn, fetched = topic
     make_catalog_entry("orders-prod")

@@ -8,7 +8,7 @@ import pytest
 from lambdas.shared.verdicts import Reason, Verdict
 from core.models import AuditEntry
 from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
-from tests.replication.conftest import failure_document, https_message, make_catalog_entry
+from tests.support.replication import failure_document, https_message, make_catalog_entry
 from tests.replication.signing import OTHER_TOPIC_ARN, body
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ import pytest
 
 from replication.local.description import LocalPipeline
 from replication.local.event_source import EventSourceMapping, records_to_keep, sqs_event
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 REGION = "us-east-1"
 

@@ -12,7 +12,7 @@ webhook's own fetcher refuses the local AWS; see the ``local_replication`` fixtu
 import pytest
 
 from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage, VerificationBatch
-from tests.conftest import make_user
+from tests.support.common import make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

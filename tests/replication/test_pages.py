@@ -10,8 +10,8 @@ from django.utils import timezone
 from core.models import AuditEntry
 from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessage
 from requests_app import panels
-from tests.conftest import make_user
-from tests.replication.conftest import failure_document, https_message, make_catalog_entry
+from tests.support.common import make_user
+from tests.support.replication import failure_document, https_message, make_catalog_entry
 from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db

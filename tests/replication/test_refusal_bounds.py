@@ -6,7 +6,7 @@ from django.test import Client
 
 from replication import webhook
 from replication.sns import CertificateCache, SnsRefusal
-from tests.replication.conftest import HOOK, https_message, failure_document
+from tests.support.replication import HOOK, https_message, failure_document
 from tests.replication.signing import CERT_URL, TOPIC_ARN, SigningAuthority, body
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from lambdas.shared.replica_map import parse_replica_map
 from replication.health import NO_DATA
 from replication.models import BucketPair, RefusalCount, SnsMessage, VerificationBatch
 from replication.pairs import register_pair
-from tests.conftest import make_user
-from tests.replication.conftest import make_catalog_entry
+from tests.support.common import make_user
+from tests.support.replication import make_catalog_entry
 
 pytestmark = pytest.mark.django_db
 REPLICA_MAP = parse_replica_map(json.dumps({"orders-prod": {"bucket": "orders-prod-replica", "region": "eu-central-1"}}))

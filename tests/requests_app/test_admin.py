@@ -10,7 +10,7 @@ from core.models import ApiToken, AuditEntry
 from core.tokens import issue_token
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
-from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
+from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db

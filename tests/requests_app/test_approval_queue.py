@@ -8,8 +8,8 @@ from core import roles
 from requests_app import approvals
 from requests_app.models import Approval, RequestStatus
 from requests_app.submission import submit_request
-from tests.conftest import make_user
-from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
+from tests.support.common import make_user
+from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db

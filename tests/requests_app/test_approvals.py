@@ -8,8 +8,8 @@ from core.models import AuditEntry, ServiceAccount
 from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import Approval, RequestStatus
 from requests_app.submission import canonical_hash, submit_request
-from tests.conftest import make_user
-from tests.requests_app.conftest import APPROVED_STATES, plan_made, prod_input, rita_input
+from tests.support.common import make_user
+from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 

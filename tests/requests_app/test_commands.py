@@ -13,7 +13,7 @@ from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
 from requests_app.platform_policy import current_policy
 from requests_app.submission import submit_request
 from tests.contract.cases import KNOWN_TEAMS
-from tests.requests_app.conftest import prod_input, rita_input
+from tests.support.requests import prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 

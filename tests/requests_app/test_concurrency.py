@@ -9,7 +9,7 @@ from core.models import AuditEntry
 from requests_app.approvals import decide
 from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, submit_request
-from tests.requests_app.conftest import plan_made, prod_input
+from tests.support.requests import plan_made, prod_input
 
 # serialized_rollback brings back the rows data migrations made (ID sequences, role groups).
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -7,8 +7,8 @@ from core import audit, roles
 from requests_app import catalog
 from requests_app.models import BucketRequest
 from requests_app.submission import submit_request
-from tests.conftest import make_user
-from tests.requests_app.conftest import prod_input, rita_input
+from tests.support.common import make_user
+from tests.support.requests import prod_input, rita_input
 from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db

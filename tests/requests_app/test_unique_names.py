@@ -5,7 +5,7 @@ import pytest
 from requests_app import lifecycle
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, preview, submit_request
-from tests.requests_app.conftest import prod_input, rita_input
+from tests.support.requests import prod_input, rita_input
 from tests.requests_app.test_commands import contract_file, run
 from tests.requests_app.test_pages import form_data
 

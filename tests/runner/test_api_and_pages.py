@@ -10,7 +10,7 @@ from requests_app import lifecycle
 from requests_app.panels import render_context
 from runner import dispatch
 from runner.models import Run, RunStatus
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.runner.factories import approved_request, saved_request
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import hcl2
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 REAL = PROJECT_ROOT / "terraform" / "stacks" / "s3-request"
 TWIN = PROJECT_ROOT / "terraform" / "testing" / "s3-request-fake"

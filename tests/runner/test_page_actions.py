@@ -7,7 +7,7 @@ from django.urls import reverse
 from requests_app import plans
 from requests_app.models import RequestStatus
 from runner.models import Run, RunKind, RunStatus
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.runner.factories import approved_request, saved_request
 from tests.runner.test_api_and_pages import failed_request
 

@@ -17,7 +17,7 @@ from runner.workspace import (
     prepare_workspace,
     provider_versions,
 )
-from tests.conftest import PROJECT_ROOT
+from tests.support.common import PROJECT_ROOT
 
 
 @given(st.lists(st.text(max_size=300), max_size=40), st.integers(min_value=200, max_value=1000))

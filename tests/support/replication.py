@@ -1,4 +1,5 @@
-"""Fixtures of the replication health tests: catalog entries, notifier documents, a signed hook."""
+"""Replication health helpers and fixtures (registered in tests/conftest.py): catalog entries, notifier
+documents, a signed hook."""
 
 import itertools
 import json

@@ -1,4 +1,5 @@
-"""Fixtures of the request side: teams, API clients, service accounts with tokens."""
+"""The request side's helpers and fixtures (registered for every package in tests/conftest.py): teams, API
+clients, service accounts with tokens, valid inputs, a plan made without Terraform."""
 
 import hashlib
 
@@ -10,7 +11,7 @@ from core.models import ServiceAccount, Team
 from core.tokens import issue_token
 from requests_app import plans
 from requests_app.models import BucketRequest
-from tests.conftest import make_user
+from tests.support.common import make_user
 from tests.contract.cases import KNOWN_TEAMS, request_input
 
 

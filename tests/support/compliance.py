@@ -1,4 +1,5 @@
-"""Active catalog buckets whose AWS side exists in the local moto server (the session's `local_aws`)."""
+"""Active catalog buckets whose AWS side exists in the local moto server (the session's `local_aws`);
+fixtures registered in tests/conftest.py."""
 
 import boto3
 import pytest

@@ -1,0 +1,48 @@
+"""Helpers every test package uses: the project's root, users with roles, the environment of a child
+process of the portal."""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+SNS_REGION = "eu-west-1"
+
+
+def make_user(username: str, *role_names: str, is_staff: bool = False) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, is_staff=is_staff)
+    user.groups.add(*Group.objects.filter(name__in=role_names))
+    return user
+
+
+def _database_url_for_children(connection) -> str:
+    """The test database as a URL, so child processes use the database the test sees."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return (
+        f"postgres://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:"
+        f"{config['PORT'] or 5432}/{config['NAME']}"
+    )
+
+
+def child_environment(**overrides) -> dict:
+    """Environment for a process of the portal (manage.py …) sharing this test's database."""
+    from django.db import connection
+
+    environment = dict(os.environ)
+    environment.update(
+        DATABASE_URL=_database_url_for_children(connection),
+        SECRET_KEY=settings.SECRET_KEY,
+        DEBUG="false",
+        BUCKETWISE_VAR_DIR=str(settings.VAR_DIR),
+        AWS_ENDPOINT_URL=settings.AWS_ENDPOINT_URL,
+        PYTHONUNBUFFERED="1",
+    )
+    if not settings.REDIS_URL:
+        environment.pop("REDIS_URL", None)
+    environment.update(overrides)
+    return environment
