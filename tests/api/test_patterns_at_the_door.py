@@ -4,7 +4,7 @@ import pytest
 
 from requests_app.imports import FAILED, import_contract_file
 from requests_app.models import BucketRequest
-from tests.contract.test_loading import SEED_CONTRACT
+from tests.contract.cases import SEED_CONTRACT
 from tests.support.requests import rita_input
 
 pytestmark = pytest.mark.django_db

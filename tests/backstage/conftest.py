@@ -3,48 +3,22 @@
 `npm ci --prefix backstage` installs them; without backstage/node_modules these tests skip and say so.
 """
 
-import json
-import shutil
-import subprocess
-
 import pytest
 import yaml
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
-from rest_framework.test import APIClient
 
 from core import roles
 from core.models import ServiceAccount, Team
-from core.tokens import issue_token
-from tests.support.common import PROJECT_ROOT, make_user
 from tests.contract.cases import KNOWN_TEAMS
-
-BACKSTAGE_DIR = PROJECT_ROOT / "backstage"
-TEMPLATE_FILE = BACKSTAGE_DIR / "templates" / "s3-request.yaml"
-NODE_MISSING = "Backstage packages not installed: run `npm ci --prefix backstage` (needs node)"
-
-
-def _node_ready() -> bool:
-    return shutil.which("node") is not None and (BACKSTAGE_DIR / "node_modules" / "@backstage").is_dir()
-
-
-needs_node = pytest.mark.skipif(not _node_ready(), reason=NODE_MISSING)
-
-
-def run_node(script: str, payload=None):
-    """Run one of backstage/*.cjs, passing ``payload`` as JSON on stdin; return its JSON answer."""
-    completed = subprocess.run(
-        ["node", str(BACKSTAGE_DIR / script)], input=json.dumps(payload) if payload is not None else "",
-        capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
+from tests.support.backstage import NODE_MISSING, TEMPLATE_FILE, node_ready, run_node
+from tests.support.common import make_user
 
 
 @pytest.fixture(scope="session")
 def backstage_schemas() -> dict:
-    if not _node_ready():
+    if not node_ready():
         pytest.skip(NODE_MISSING)
     return run_node("print-schemas.cjs")
 
@@ -63,21 +37,6 @@ def backstage_validator(backstage_schemas):
     return validator
 
 
-def schema_errors(validator: Draft7Validator, document) -> list[str]:
-    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-            for error in validator.iter_errors(document)]
-
-
-def backstage_field_errors(entities: list[dict]) -> list:
-    """Backstage's FieldFormatEntityPolicy verdict per entity: None when valid, else its message."""
-    return run_node("check-entities.cjs", entities)
-
-
-def render_like_scaffolder(fragment, context: dict):
-    """Render a template fragment with nunjucks as the scaffolder does (see backstage/render-template.cjs)."""
-    return run_node("render-template.cjs", {"fragment": fragment, "context": context})
-
-
 @pytest.fixture
 def committed_template() -> dict:
     return yaml.safe_load(TEMPLATE_FILE.read_text(encoding="utf-8"))
@@ -94,12 +53,6 @@ def backstage_account(db):
     account = make_user("svc-backstage", roles.REQUESTERS)
     ServiceAccount.objects.create(user=account, purpose="Backstage (tests)", backstage_caller=True)
     return account
-
-
-def bearer_client(user, *scopes) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(user, 'backstage', scopes).text}")
-    return client
 
 
 @pytest.fixture

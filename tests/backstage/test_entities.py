@@ -15,9 +15,9 @@ from requests_app.backstage import (CatalogBucket, bucket_entity, entity_name, i
                                     resource_ref)
 from requests_app.models import CatalogStatus
 from requests_app.submission import submit_request
-from tests.backstage.conftest import backstage_field_errors, bearer_client, needs_node, schema_errors
-from tests.support.common import make_user
 from tests.contract.cases import request_input
+from tests.support.backstage import backstage_field_errors, bearer_client, needs_node, schema_errors
+from tests.support.common import make_user
 from tests.support.query_counts import assert_pinned, queries_for
 
 ENTITIES_URL = "/api/v1/backstage/entities/"

@@ -13,10 +13,10 @@ from core import roles
 from core.backstage_identity import USER_TOKEN_HEADER
 from core.models import ServiceAccount
 from requests_app.models import BucketRequest
-from tests.backstage.conftest import bearer_client
 from tests.backstage.identity import tampered
-from tests.support.common import make_user
 from tests.contract.cases import request_input
+from tests.support.backstage import bearer_client
+from tests.support.common import make_user
 
 SUBMIT = "/api/v1/s3-requests/"
 

@@ -12,8 +12,8 @@ import pytest
 
 from requests_app.backstage import STEP_ID, SUBMIT_PATH, template_document
 from requests_app.models import BucketRequest
-from tests.backstage.conftest import bearer_client, needs_node, render_like_scaffolder
 from tests.contract.cases import request_input
+from tests.support.backstage import bearer_client, needs_node, render_like_scaffolder
 
 pytestmark = needs_node
 

@@ -4,7 +4,7 @@ it must report what fails our bar (labels, headings, contrast, serious findings)
 import pytest
 
 from tests.browser.accessibility import accessibility_failures
-from tests.browser.conftest import browser_unavailable, launched_chromium
+from tests.support.browser import browser_unavailable, launched_chromium
 
 UNAVAILABLE = browser_unavailable()
 pytestmark = pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE)

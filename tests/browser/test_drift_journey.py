@@ -18,8 +18,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import Checkpoints, browser_unavailable
-from tests.browser.test_journey import sign_in
+from tests.support.browser import Checkpoints, browser_unavailable, sign_in
 from tests.support.common import PROJECT_ROOT, child_environment
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")

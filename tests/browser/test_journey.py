@@ -21,9 +21,9 @@ import pytest
 from core import audit_checkpoints
 from core.audit_csv import read_audit_csv
 from core.models import AuditEntry, Team
-from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
-from tests.support.common import PROJECT_ROOT, child_environment
 from tests.runner.factories import ensure_teams
+from tests.support.browser import Checkpoints, browser_unavailable, in_plain_thread, sign_in
+from tests.support.common import PROJECT_ROOT, child_environment
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
 expect = sync_api.expect
@@ -44,16 +44,6 @@ STAGING_BACKUPS = {  # (label, value): a valid staging request, filled as a pers
     "Retention rationale": "Seven years of backups for the finance audit",
     "Days before expiration": "2555",
 }
-
-
-def sign_in(page, url: str, user, shot: Checkpoints) -> None:
-    """Open ``url`` signed out, sign in on the page it sends us to, and land back on ``url``."""
-    page.goto(url)
-    shot(page, f"sign-in-{user.username}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("pw-" + user.username)
-    page.get_by_role("button", name=re.compile("^(Sign in|Log in)$")).click()
-    expect(page).to_have_url(url)
 
 
 def form_field(page, label: str):

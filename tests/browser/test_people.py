@@ -15,10 +15,9 @@ import pytest
 from core.models import Team
 from requests_app.submission import submit_request
 from runner.models import Run
-from tests.browser.conftest import Checkpoints, browser_unavailable, in_plain_thread
-from tests.browser.test_journey import sign_in
-from tests.support.requests import plan_made, prod_input
 from tests.runner.factories import ensure_teams
+from tests.support.browser import Checkpoints, browser_unavailable, in_plain_thread, sign_in
+from tests.support.requests import plan_made, prod_input
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
 expect = sync_api.expect
@@ -31,7 +30,7 @@ pytestmark = [pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE), pytest.
 @pytest.fixture
 def people(live_server, requester, approver, auditor):
     """rita (app-team) with a prod request waiting for approval (its plan ready) and a failed request."""
-    from tests.runner.test_api_and_pages import failed_request
+    from tests.runner.factories import failed_request
 
     ensure_teams()
     Team.objects.get(slug="app-team").members.add(requester)

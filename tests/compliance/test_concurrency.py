@@ -5,7 +5,7 @@ import pytest
 from compliance.checking import check_buckets
 from compliance.remediation import RemediationRefused, start_remediation
 from runner.models import Run
-from tests.requests_app.test_concurrency import run_at_once
+from tests.support.common import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

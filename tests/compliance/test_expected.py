@@ -10,8 +10,8 @@ from compliance.comparison import differences
 from compliance.readback import has_tls_only_statement
 from requests_app.contract import evaluate_request, terraform_variables
 from requests_app.platform_policy import current_policy
-from tests.support.common import PROJECT_ROOT
 from tests.contract.cases import KNOWN_TEAMS, VALID_CASES, request_input
+from tests.support.common import PROJECT_ROOT
 
 MODULE = (PROJECT_ROOT / "terraform" / "modules" / "s3-bucket" / "main.tf").read_text()
 STACK = (PROJECT_ROOT / "terraform" / "stacks" / "s3-request" / "main.tf").read_text()

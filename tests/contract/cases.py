@@ -48,3 +48,43 @@ VALID_CASES = [
                   transitionDays=0, retentionType="compliance-driven", expirationDays=3650,
                   retentionRationale="Ledger backups kept ten years by regulation"),
 ]
+
+
+# The seed's example contract, as a person writes it.
+SEED_CONTRACT = """\
+apiVersion: goldenpath.io/v1
+kind: S3BucketRequest
+id: S3-0001
+environment: dev
+owner: app-team
+application: payments-api
+requester: daniel-deans
+
+spec:
+  bucketName: goldenpath-dev-payments-api-uploads
+
+  purpose:
+    type: uploads
+    description: "User file uploads for payment receipts"
+
+  storageClass: standard
+
+  encryption:
+    type: sse-s3
+
+  versioning: true
+  publicAccess: blocked
+
+  retentionPolicy:
+    type: indefinite
+    rationale: "User data retained for account lifetime"
+
+  accessLogging:
+    enabled: false
+
+  costAlertGb: 100
+  corsEnabled: false
+
+  tags:
+    costCenter: payments-123
+"""

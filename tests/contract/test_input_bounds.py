@@ -15,8 +15,8 @@ from requests_app.contract.loading import (
     ContractParseError,
     parse_yaml_mapping,
 )
+from tests.contract.cases import SEED_CONTRACT
 from tests.support.common import child_environment
-from tests.contract.test_loading import SEED_CONTRACT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,45 +16,7 @@ from requests_app.contract import (
     parse_request_input,
     validate_contract,
 )
-from tests.contract.cases import KNOWN_TEAMS, VALID_CASES
-
-SEED_CONTRACT = """\
-apiVersion: goldenpath.io/v1
-kind: S3BucketRequest
-id: S3-0001
-environment: dev
-owner: app-team
-application: payments-api
-requester: daniel-deans
-
-spec:
-  bucketName: goldenpath-dev-payments-api-uploads
-
-  purpose:
-    type: uploads
-    description: "User file uploads for payment receipts"
-
-  storageClass: standard
-
-  encryption:
-    type: sse-s3
-
-  versioning: true
-  publicAccess: blocked
-
-  retentionPolicy:
-    type: indefinite
-    rationale: "User data retained for account lifetime"
-
-  accessLogging:
-    enabled: false
-
-  costAlertGb: 100
-  corsEnabled: false
-
-  tags:
-    costCenter: payments-123
-"""
+from tests.contract.cases import KNOWN_TEAMS, SEED_CONTRACT, VALID_CASES
 
 WORKFLOW_CONTRACT = SEED_CONTRACT.replace("requester: daniel-deans\n", """requester: daniel-deans
 metadata:

@@ -21,7 +21,7 @@ from requests_app.contract import Contract, RequestInput, json_schema, parse_req
 from requests_app.contract.loading import ContractSchemaError, load_contract_yaml
 from requests_app.contract.patterns import full_match
 from tests.contract.cases import request_input
-from tests.contract.test_loading import SEED_CONTRACT
+from tests.contract.cases import SEED_CONTRACT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Every app of the project (not third-party ones): an app added later is covered too.

@@ -20,8 +20,8 @@ from core.tokens import issue_token
 from requests_app import lifecycle
 from requests_app.models import BucketRequest
 from runner.models import Run, RunStatus
-from tests.support.common import make_user
 from tests.runner.factories import approved_request, saved_request
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from core import audit, audit_checkpoints
 from core.audit_verify import verify_chain
 from core.models import AuditCheckpoint
-from tests.requests_app.test_concurrency import run_at_once
+from tests.support.common import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

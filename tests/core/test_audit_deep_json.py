@@ -4,13 +4,13 @@ import pytest
 from django.core.management import CommandError
 
 from core.audit_csv import AUDIT_CSV_COLUMNS
-from tests.core.test_audit_exports import download, rewrite, trail, verify_csv  # noqa: F401
+from tests.support.audit import download, rewrite, verify_csv
 
 pytestmark = pytest.mark.django_db
 DETAIL = AUDIT_CSV_COLUMNS.index("detail")
 
 
-def test_verify_refuses_a_csv_detail_nested_too_deep(trail, checkpoint_bucket, client,  # noqa: F811
+def test_verify_refuses_a_csv_detail_nested_too_deep(trail, checkpoint_bucket, client,
                                                      auditor, tmp_path):
     path = download(client, auditor, tmp_path, "dev")
     rewrite(path, lambda rows: [[*rows[0][:DETAIL], "[" * 100_000, *rows[0][DETAIL + 1:]], *rows[1:]])

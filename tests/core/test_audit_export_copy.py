@@ -9,7 +9,7 @@ from core import audit
 from core.audit_csv import _ENTRY_FIELDS, _copied_lines, _lines
 from core.audit_checkpoints import exported_entries
 from core.models import AuditEntry
-from tests.core.test_audit_exports import verify_csv
+from tests.support.audit import verify_csv
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

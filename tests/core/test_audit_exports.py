@@ -6,53 +6,18 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 
 from core import audit, audit_checkpoints
 from core.audit_csv import AUDIT_CSV_COLUMNS, audit_row, read_audit_csv
 from core.models import AuditEntry
 from tests.core.audit_tampering import TABLE, sql
-from tests.portal.test_runportal import free_port
+from tests.support.audit import download, rewrite, verify_csv
+from tests.support.common import free_port
 
 pytestmark = pytest.mark.django_db
 
 WORKFLOW_NINE = ["timestamp_utc", "request_id", "bucket_name", "owner", "environment", "purpose", "action",
                  "approver", "status"]
-
-
-@pytest.fixture
-def trail(db):
-    """Entries in two environments by a user named like a formula, and one without an environment."""
-    audit.record("test.step", actor="-2+3", detail={"note": "=HYPERLINK(\"http://evil\")"}, environment="dev")
-    audit.record("test.step", actor="=cmd|' /C calc'!A0", environment="prod")
-    audit.record("token.issued", actor="@admin", detail={"token": "bw_abc"})
-    audit.record("test.step", actor="rita", environment="dev")
-
-
-def verify_csv(*paths) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit", "--csv", *map(str, paths), stdout=out, stderr=err)
-        return 0, out.getvalue(), err.getvalue()
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue(), err.getvalue()
-
-
-def download(client, auditor, tmp_path, environment=None):
-    client.force_login(auditor)
-    query = f"?environment={environment}" if environment else ""
-    response = client.get(reverse("requests:audit-export") + query)
-    assert response.status_code == 200
-    path = tmp_path / f"{environment or 'all'}.csv"
-    path.write_bytes(b"".join(response.streaming_content))
-    return path
-
-
-def rewrite(path, transform):
-    rows = list(csv.reader(path.open(newline="")))
-    rows = [rows[0], *transform(rows[1:])]
-    with path.open("w", newline="") as out:
-        csv.writer(out, lineterminator="\n").writerows(rows)
 
 
 def test_an_environment_export_keeps_the_nine_columns_first_neutralises_formulas_and_verifies(

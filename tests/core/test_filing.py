@@ -13,10 +13,10 @@ from core.tokens import issue_token
 from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
-from tests.support.common import make_user
 from tests.contract.cases import request_input
+from tests.support.common import make_user
 from tests.support.requests import plan_made
-from tests.requests_app.test_pages import form_data
+from tests.support.requests import form_data
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"

@@ -11,7 +11,7 @@ from core.audit_verify import verify_chain, verify_trail
 from core.models import AuditCheckpoint, AuditEntry
 from core.schedules import CHECKPOINT_SCHEDULE, RETRY_SCHEDULE
 from tests.core.audit_tampering import delete_entries, edit_actor, recompute_without_key
-from tests.portal.test_runportal import free_port
+from tests.support.common import free_port
 
 pytestmark = pytest.mark.django_db
 

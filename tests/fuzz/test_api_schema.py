@@ -18,9 +18,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from core import roles
 from core.models import TokenScope
 from core.tokens import issue_token
-from tests.support.common import make_user
 from tests.contract.cases import request_input
 from tests.runner.factories import saved_request
+from tests.support.common import make_user
 
 MAX_EXAMPLES_PER_OPERATION = 25
 

@@ -9,8 +9,8 @@ from replication.models import BucketPair
 from requests_app import catalog
 from requests_app.contract import replica_bucket_name
 from requests_app.submission import submit_request
-from tests.support.common import make_user
 from tests.contract.cases import request_input
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from lambdas.shared.verdicts import Reason, Verdict
 from core.models import AuditEntry
 from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
-from tests.support.replication import failure_document, https_message, make_catalog_entry
 from tests.replication.signing import OTHER_TOPIC_ARN, body
+from tests.support.replication import failure_document, https_message, make_catalog_entry
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 from core.models import AuditEntry
 from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessage
 from requests_app import panels
-from tests.support.common import make_user
-from tests.support.replication import failure_document, https_message, make_catalog_entry
 from tests.support.query_counts import assert_pinned, queries_for
+from tests.support.replication import failure_document, https_message, make_catalog_entry
 
 pytestmark = pytest.mark.django_db
 _ids = itertools.count()

@@ -10,8 +10,8 @@ from core.models import ApiToken, AuditEntry
 from core.tokens import issue_token
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
-from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 from tests.support.query_counts import assert_pinned, queries_for
+from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:requests_app_bucketrequest_changelist")

@@ -9,8 +9,8 @@ from requests_app import approvals
 from requests_app.models import Approval, RequestStatus
 from requests_app.submission import submit_request
 from tests.support.common import make_user
-from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 from tests.support.query_counts import assert_pinned, queries_for
+from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 

@@ -1,40 +1,16 @@
 """Concurrency on PostgreSQL: contiguous IDs under 50 simultaneous submissions, votes counted once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from core.models import AuditEntry
 from requests_app.approvals import decide
 from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, submit_request
+from tests.support.common import run_at_once
 from tests.support.requests import plan_made, prod_input
 
 # serialized_rollback brings back the rows data migrations made (ID sequences, role groups).
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def run_at_once(work, count: int) -> list:
-    """Run ``work(index)`` in ``count`` threads released together; return results or exceptions."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def target(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_50_concurrent_submissions_get_50_distinct_contiguous_ids(team_member):

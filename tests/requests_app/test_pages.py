@@ -8,21 +8,10 @@ from requests_app import catalog
 from requests_app.models import BucketRequest
 from requests_app.submission import submit_request
 from tests.support.common import make_user
-from tests.support.requests import prod_input, rita_input
 from tests.support.query_counts import assert_pinned, queries_for
+from tests.support.requests import form_data, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(**overrides) -> dict:
-    """The form as a browser posts it (text fields; lists and tags one per line)."""
-    data = {key: value for key, value in rita_input(**overrides).items() if value is not None}
-    data.pop("requester")
-    data["versioning"] = "true" if data.get("versioning") else ""
-    data["corsEnabled"] = "on" if data.get("corsEnabled") else ""
-    data["corsAllowedOrigins"] = "\n".join(data.get("corsAllowedOrigins", []))
-    data["tags"] = "\n".join(f"{k}={v}" for k, v in data.get("tags", {}).items())
-    return data
 
 
 def test_the_form_submits_without_javascript_and_shows_the_request_page(client, team_member):

@@ -5,9 +5,9 @@ import pytest
 from requests_app import lifecycle
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, preview, submit_request
+from tests.support.common import run_command
 from tests.support.requests import prod_input, rita_input
-from tests.requests_app.test_commands import contract_file, run
-from tests.requests_app.test_pages import form_data
+from tests.support.requests import contract_file, form_data
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"
@@ -74,7 +74,7 @@ def test_cli_validate_with_a_database_refuses_a_held_name_but_not_the_holders_ow
     other = contract_file(tmp_path, "S3-0500")
     own = contract_file(tmp_path, "S3-0001")
 
-    code, out, _ = run("s3_contract", "validate", str(other), str(own))
+    code, out, _ = run_command("s3_contract", "validate", str(other), str(own))
 
     assert code == 1
     assert f"{other}: INVALID" in out and "held by S3-0001" in out and f"{own}: OK" in out
@@ -82,7 +82,7 @@ def test_cli_validate_with_a_database_refuses_a_held_name_but_not_the_holders_ow
 
 def test_import_refuses_a_name_held_by_an_open_request(teams, team_member, tmp_path):
     submit_request(prod_input(), team_member)
-    code, _, err = run("s3_contract", "import", str(contract_file(tmp_path, "S3-0500", environment="prod")))
+    code, _, err = run_command("s3_contract", "import", str(contract_file(tmp_path, "S3-0500", environment="prod")))
 
     assert code == 1 and "spec.bucketName" in err and "held by S3-0001" in err
     assert BucketRequest.objects.count() == 1

@@ -2,6 +2,7 @@
 requests_app.submission): a contract from tests.contract.cases, a number, an approval."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import Team
 from requests_app import lifecycle
@@ -10,6 +11,7 @@ from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest
 from requests_app.platform_policy import current_policy
 from requests_app.submission import canonical_hash
+from runner.models import Run, RunStatus
 from tests.contract.cases import KNOWN_TEAMS, request_input
 
 
@@ -47,3 +49,12 @@ def approved_request(raw: dict | None = None, *, approver="alex", **kwargs) -> B
         lifecycle.transition(request, "approve", actor=approver)
     request.refresh_from_db()
     return request
+
+
+def failed_request(actor="system"):
+    """An approved request whose first run failed: (request, run)."""
+    request = approved_request()
+    run = Run.objects.get(request=request)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
+    lifecycle.transition(request, "mark_failed", actor=actor)
+    return request, run

@@ -3,15 +3,13 @@
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from requests_app import lifecycle
 from requests_app.panels import render_context
 from runner import dispatch
 from runner.models import Run, RunStatus
+from tests.runner.factories import approved_request, failed_request, saved_request
 from tests.support.common import make_user
-from tests.runner.factories import approved_request, saved_request
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +18,6 @@ def api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def failed_request(actor="system"):
-    request = approved_request()
-    run = Run.objects.get(request=request)
-    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
-    lifecycle.transition(request, "mark_failed", actor=actor)
-    return request, run
 
 
 def test_an_approver_cancels_a_queued_run_at_once(approver):

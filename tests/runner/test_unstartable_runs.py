@@ -7,8 +7,8 @@ from core.models import AuditEntry
 from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
 from runner import dispatch, execution
 from runner.models import Run, RunStatus
-from tests.support.common import make_user
 from tests.runner.factories import approved_request
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -1,11 +1,16 @@
 """Helpers every test package uses: the project's root, users with roles, the environment of a child
-process of the portal."""
+process of the portal, a free port, work released in threads at once, a command called in process."""
 
+import io
 import os
+import socket
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import connection
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 SNS_REGION = "eu-west-1"
@@ -31,8 +36,6 @@ def _database_url_for_children(connection) -> str:
 
 def child_environment(**overrides) -> dict:
     """Environment for a process of the portal (manage.py …) sharing this test's database."""
-    from django.db import connection
-
     environment = dict(os.environ)
     environment.update(
         DATABASE_URL=_database_url_for_children(connection),
@@ -46,3 +49,42 @@ def child_environment(**overrides) -> dict:
         environment.pop("REDIS_URL", None)
     environment.update(overrides)
     return environment
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_at_once(work, count: int) -> list:
+    """Run ``work(index)`` in ``count`` threads released together; return results or exceptions."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def target(index):
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def run_command(*args) -> tuple[int, str, str]:
+    """``manage.py`` command ``args`` called in this process: its exit code, output and errors."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), err.getvalue()

@@ -10,9 +10,11 @@ from core import roles
 from core.models import ServiceAccount, Team
 from core.tokens import issue_token
 from requests_app import plans
+from requests_app.contract import contract_to_yaml, evaluate_request
 from requests_app.models import BucketRequest
-from tests.support.common import make_user
+from requests_app.platform_policy import current_policy
 from tests.contract.cases import KNOWN_TEAMS, request_input
+from tests.support.common import make_user
 
 
 @pytest.fixture
@@ -80,3 +82,22 @@ def plan_made(request: BucketRequest, label: str = "first") -> str:
                      changes=[{"address": "module.bucket.aws_s3_bucket.this", "type": "aws_s3_bucket",
                                "action": "create"}])
     return plan_hash
+
+
+def form_data(**overrides) -> dict:
+    """The form as a browser posts it (text fields; lists and tags one per line)."""
+    data = {key: value for key, value in rita_input(**overrides).items() if value is not None}
+    data.pop("requester")
+    data["versioning"] = "true" if data.get("versioning") else ""
+    data["corsEnabled"] = "on" if data.get("corsEnabled") else ""
+    data["corsAllowedOrigins"] = "\n".join(data.get("corsAllowedOrigins", []))
+    data["tags"] = "\n".join(f"{k}={v}" for k, v in data.get("tags", {}).items())
+    return data
+
+
+def contract_file(tmp_path, request_id: str, **overrides):
+    evaluation = evaluate_request(rita_input(**overrides), current_policy(), request_id=request_id,
+                                  known_teams=KNOWN_TEAMS)
+    path = tmp_path / f"{request_id}.yaml"
+    path.write_text(contract_to_yaml(evaluation.built.contract))
+    return path
