@@ -40,10 +40,6 @@ class IllegalTransition(Exception):
         self.transition = name
 
 
-def allowed_transitions(status: str) -> list[str]:
-    return [name for name, (sources, _) in TRANSITIONS.items() if status in sources]
-
-
 @transaction.atomic
 def transition(request: BucketRequest, name: str, *, actor, detail: dict | None = None) -> BucketRequest:
     """Move ``request`` along transition ``name``; returns the locked, updated row."""

@@ -7,12 +7,12 @@ lives in plain modules (``lifecycle``, ``ids``, and ``core.audit`` for the trail
 from django.conf import settings
 from django.db import models
 
+from requests_app.contract.vocabulary import Environment as ContractEnvironment
 
-class Environment(models.TextChoices):
-    DEV = "dev", "dev"
-    TEST = "test", "test"
-    STAGING = "staging", "staging"
-    PROD = "prod", "prod"
+# The contract's environments (requests_app.contract.vocabulary) as database choices: one list, derived.
+Environment = models.TextChoices(
+    "Environment", [(member.name, (member.value, member.value)) for member in ContractEnvironment]
+)
 
 
 class RequestStatus(models.TextChoices):

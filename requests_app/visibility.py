@@ -28,6 +28,6 @@ def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()))
 
 
-def visible_catalog(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The catalog is the platform's inventory: everyone signed in may read it."""
-    return CatalogEntry.objects.all() if queryset is None else queryset
+def visible_catalog(user) -> QuerySet:
+    """The catalog is the platform's inventory: everyone signed in may read it, nobody else."""
+    return CatalogEntry.objects.all() if user.is_authenticated else CatalogEntry.objects.none()

@@ -201,3 +201,14 @@ def test_the_catalog_page_reads_well_and_links_to_its_request(client, team_membe
     listing = client.get(reverse("requests:catalog")).content.decode()
     request_url = reverse("requests:detail", args=[request.request_id])
     assert f'<a href="{request_url}">{request.request_id}</a>' in listing
+
+
+def test_the_catalog_is_everyones_who_signed_in_and_nobody_elses(team_member, requester):
+    from django.contrib.auth.models import AnonymousUser
+
+    from requests_app.visibility import visible_catalog
+
+    fill(team_member, 2)
+    stranger = make_user("stan")  # no role, no team
+    assert visible_catalog(stranger).count() == 2
+    assert visible_catalog(AnonymousUser()).count() == 0
