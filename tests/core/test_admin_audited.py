@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.models import ApiToken, AuditEntry, ServiceAccount, Team
 from core.tokens import issue_token
-from tests.conftest import make_user
+from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from core import roles
 from requests_app.models import Approval, RequestStatus
 from requests_app.submission import submit_request
 from runner.models import Run, RunKind
-from tests.conftest import make_user
-from tests.requests_app.conftest import plan_made, prod_input
+from tests.support.common import make_user
+from tests.support.requests import plan_made, prod_input
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:requests_app_bucketrequest_changelist")
