@@ -14,7 +14,6 @@ from django.conf import settings
 
 from core import roles
 from tests.support.common import PROJECT_ROOT, SNS_REGION, child_environment, make_user
-from tests.support.real_terraform import missing_mirror_reason
 
 # Fixtures more than one test package uses, kept in plain modules beside their helpers.
 pytest_plugins = ["tests.support.real_terraform", "tests.support.requests", "tests.support.replication",
@@ -57,6 +56,8 @@ def pytest_collection_modifyitems(config, items):
     content types, which breaks every later test that restores a serialized database. So
     either all transactional tests serialize or none may: here, all do.
     """
+    from tests.support.real_terraform import missing_mirror_reason  # here: the plugin is imported by pytest first
+
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     no_mirror = missing_mirror_reason()
     for item in items:
