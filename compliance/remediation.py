@@ -8,7 +8,7 @@ from compliance.models import ComplianceState, FindingStatus
 from core import audit
 from requests_app import lifecycle
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus, Decision, RequestStatus
-from requests_app.submission import canonical_hash
+from requests_app.request_rows import canonical_hash
 from runner import dispatch
 from runner.models import ACTIVE_STATUSES, Run
 

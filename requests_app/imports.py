@@ -28,7 +28,7 @@ from requests_app.contract.cli import check_file
 from requests_app.ids import advance_request_sequence_past, parse_request_id
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
-from requests_app.submission import canonical_hash
+from requests_app.request_rows import canonical_hash, contract_columns
 
 IMPORTED, UNCHANGED, FAILED, WOULD_IMPORT = "imported", "unchanged", "failed", "would import"
 ADOPTING, WOULD_ADOPT = "adopting", "would adopt"
@@ -111,12 +111,7 @@ def _save_imported(path, contract, document, policy, actor, adopt: bool = False)
     request = BucketRequest.objects.create(
         request_id=contract.id,
         number=number,
-        environment=contract.environment.value,
-        application=contract.application,
-        purpose=contract.spec.purpose.type.value,
-        bucket_name=contract.spec.bucket_name,
-        owner=owner,
-        requester=contract.requester,
+        **contract_columns(contract, owner=owner),
         contract=document,
         contract_hash=canonical_hash(document),
         status=RequestStatus.PENDING_APPROVAL if adopt else RequestStatus.APPLIED,

@@ -4,8 +4,6 @@ The web form, the API and Backstage (through the API) all submit through
 :func:`submit_request`; imports of existing contracts go through ``requests_app.imports``.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
@@ -21,6 +19,7 @@ from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest, PlanStatus, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
+from requests_app.request_rows import canonical_hash, contract_columns, contract_document
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -48,16 +47,6 @@ class IdempotencyConflict(Exception):
 class SubmissionResult:
     request: BucketRequest
     created: bool
-
-
-def canonical_hash(data: Any) -> str:
-    """SHA-256 of a JSON document with sorted keys: equal documents, equal hashes."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def contract_document(evaluation: RequestEvaluation) -> dict:
-    return evaluation.built.contract.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def preview(raw: Mapping[str, Any], account=None) -> RequestEvaluation:
@@ -174,12 +163,7 @@ def _prepare(evaluation: RequestEvaluation, submitted_by, key: str, input_hash: 
     decision = evaluation.approval
     warnings = [p.to_dict() for p in evaluation.problems if not p.is_error]
     fields = {
-        "environment": contract.environment.value,
-        "application": contract.application,
-        "purpose": contract.spec.purpose.type.value,
-        "bucket_name": contract.spec.bucket_name,
-        "owner": Team.objects.get(slug=contract.owner),
-        "requester": contract.requester,
+        **contract_columns(contract, owner=Team.objects.get(slug=contract.owner)),
         "submitted_by": submitted_by,
         "status": RequestStatus.PENDING_APPROVAL,
         "approval_required": decision.required,
@@ -191,7 +175,7 @@ def _prepare(evaluation: RequestEvaluation, submitted_by, key: str, input_hash: 
     }
     return _Prepared(
         fields=fields,
-        document=contract_document(evaluation),
+        document=contract_document(contract),
         bucket_name=contract.spec.bucket_name,
         submitted_detail={"requester": contract.requester, "owner": contract.owner,
                           "purpose": fields["purpose"], "idempotency_key": key or None},

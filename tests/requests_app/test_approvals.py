@@ -7,7 +7,8 @@ from core.audit_verify import verify_chain
 from core.models import AuditEntry, ServiceAccount
 from requests_app.approvals import DecisionRefused, decide
 from requests_app.models import Approval, RequestStatus
-from requests_app.submission import canonical_hash, submit_request
+from requests_app.request_rows import canonical_hash
+from requests_app.submission import submit_request
 from tests.support.common import make_user
 from tests.support.requests import APPROVED_STATES, plan_made, prod_input, rita_input
 

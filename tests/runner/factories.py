@@ -10,7 +10,7 @@ from requests_app.contract import evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest
 from requests_app.platform_policy import current_policy
-from requests_app.submission import canonical_hash
+from requests_app.request_rows import canonical_hash, contract_columns, contract_document
 from runner.models import Run, RunStatus
 from tests.contract.cases import KNOWN_TEAMS, request_input
 
@@ -30,15 +30,13 @@ def saved_request(raw: dict | None = None, *, submitted_by=None, contract_change
                                   known_teams=list(KNOWN_TEAMS))
     assert evaluation.is_valid, evaluation.problems
     contract = evaluation.built.contract
-    document = contract.model_dump(mode="json", by_alias=True, exclude_none=True)
+    document = contract_document(contract)
     if contract_changes:
         contract_changes(document)
     return BucketRequest.objects.create(
-        request_id=request_id, number=number, environment=contract.environment.value,
-        application=contract.application, purpose=contract.spec.purpose.type.value,
-        bucket_name=contract.spec.bucket_name, owner=Team.objects.get(slug=contract.owner),
-        requester=contract.requester, submitted_by=submitted_by, contract=document,
-        contract_hash=canonical_hash(document),
+        request_id=request_id, number=number,
+        **contract_columns(contract, owner=Team.objects.get(slug=contract.owner)),
+        submitted_by=submitted_by, contract=document, contract_hash=canonical_hash(document),
     )
 
 
