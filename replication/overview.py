@@ -2,7 +2,7 @@
 
 A fixed number of queries whatever the number of pairs: one for the pairs with their counts
 (correlated subqueries), one for the per-day chart of the pairs shown. The state itself is
-:func:`replication.health.pair_state` over those counts (one source of truth).
+:func:`replication.pair_state.pair_state` over those counts (one source of truth).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from replication.health import BADGE, PairCounts, pair_state
+from replication.pair_state import BADGE, PairCounts, pair_state
 from replication.models import (
     UNRESOLVED_STATES,
     BucketPair,

@@ -4,7 +4,7 @@ and its pair is on the health page, "no data yet", before any replication event.
 import pytest
 
 from core.models import AuditEntry, Team
-from replication.health import NO_DATA
+from replication.pair_state import NO_DATA
 from replication.models import BucketPair
 from requests_app import catalog
 from requests_app.contract import replica_bucket_name

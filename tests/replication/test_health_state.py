@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from replication import chart
-from replication.health import DEGRADED, FAILING, HEALTHY, PairCounts, pair_state
+from replication.pair_state import DEGRADED, FAILING, HEALTHY, PairCounts, pair_state
 from replication.overview import DayCount
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from lambdas.checksum_validator.summary import summary_documents
 from lambdas.shared.replica_map import parse_replica_map
-from replication.health import NO_DATA
+from replication.pair_state import NO_DATA
 from replication.models import BucketPair, RefusalCount, SnsMessage, VerificationBatch
 from replication.pairs import register_pair
 from tests.support.common import make_user
