@@ -139,7 +139,8 @@ class BucketRequestAdmin(admin.ModelAdmin):
     def _vote(self, http_request, bucket_request, decision, comment, seen_hash, seen_plan):
         try:
             result = approvals.decide(bucket_request, http_request.user, decision, comment,
-                                      contract_hash=seen_hash or None, plan_hash=seen_plan or None)
+                                      contract_hash=seen_hash or None, plan_hash=seen_plan or None,
+                                      seen_required=True)
         except approvals.DecisionRefused as exc:
             self.message_user(http_request, f"{bucket_request.request_id}: {exc.message}", messages.ERROR)
             return

@@ -40,6 +40,7 @@ class DecisionRefused(Exception):
     STALE_CONTRACT = "stale-contract"
     PLAN_NOT_READY = "plan-not-ready"
     STALE_PLAN = "stale-plan"
+    UNSEEN = "unseen"
     COMMENT_REQUIRED = "comment-required"
     COMMENT_INVALID = "comment-invalid"
 
@@ -100,11 +101,14 @@ def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
 
 @transaction.atomic
 def decide(request: BucketRequest, user, decision: str, comment: str, *,
-           contract_hash: str | None = None, plan_hash: str | None = None) -> DecisionResult:
+           contract_hash: str | None = None, plan_hash: str | None = None,
+           seen_required: bool = False) -> DecisionResult:
     """Record ``user``'s vote and approve or reject when it settles the request.
 
     ``contract_hash`` and ``plan_hash`` are the hashes of the contract and the plan the
     approver looked at; when given and the request's changed since, the vote is refused.
+    Every edge a person votes through (page, admin, API) passes ``seen_required``: an approval
+    must then name both, so nobody approves a plan they were not shown.
     """
     if decision not in Decision.values:
         raise ValueError(f"decision must be one of {Decision.values}")
@@ -127,6 +131,10 @@ def decide(request: BucketRequest, user, decision: str, comment: str, *,
         raise DecisionRefused(DecisionRefused.STALE_PLAN,
                               f"The plan of {locked.request_id} changed since you opened it; "
                               "review the current plan and vote again.")
+    if decision == Decision.APPROVE and seen_required and not (contract_hash and plan_hash):
+        raise DecisionRefused(DecisionRefused.UNSEEN,
+                              f"An approval names the contract and the plan you reviewed (contractHash and "
+                              f"planHash of {locked.request_id}); review them and vote again.")
     approval = _cast(locked, user, decision, comment)
     counted = len(approvals_on_current_contract(locked))
     changed = _settle(locked, user, decision, counted)

@@ -129,7 +129,7 @@ def decide_request(http_request, request_id):
         try:
             result = approvals.decide(bucket_request, http_request.user, data["decision"], data["comment"],
                                       contract_hash=data["contract_hash"] or None,
-                                      plan_hash=data["plan_hash"] or None)
+                                      plan_hash=data["plan_hash"] or None, seen_required=True)
         except approvals.DecisionRefused as refused:
             form.add_error(None, refused.message)
         else:

@@ -140,9 +140,11 @@ class PreviewSerializer(serializers.Serializer):
 class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(help_text="Why; required.")
     contractHash = serializers.CharField(
-        required=False, help_text="Hash of the contract you reviewed; the vote is refused if it changed.")
+        required=False, help_text="Hash of the contract you reviewed (required to approve); the vote is refused "
+                                  "if it changed.")
     planHash = serializers.CharField(
-        required=False, help_text="Hash of the plan you reviewed; the vote is refused if it changed.")
+        required=False, help_text="Hash of the plan you reviewed (required to approve); the vote is refused if "
+                                  "it changed.")
 
 
 class CatalogEntrySerializer(serializers.Serializer):

@@ -44,6 +44,7 @@ REFUSAL_STATUS = {
     approvals.DecisionRefused.STALE_CONTRACT: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.PLAN_NOT_READY: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.STALE_PLAN: status.HTTP_409_CONFLICT,
+    approvals.DecisionRefused.UNSEEN: status.HTTP_400_BAD_REQUEST,
 }
 
 
@@ -170,7 +171,8 @@ DECISION_SCHEMA = {
                    "Approving needs the request's Terraform plan (GET .../plan/): it is refused (409, "
                    "plan-not-ready) while the plan is being made or after it failed. The request is approved "
                    "once it has its environment's number of approvals on the current contract and plan; one "
-                   "rejection rejects it. 409: already voted, not pending, no plan yet, or the contract or "
+                   "rejection rejects it. An approval names the contractHash and planHash you reviewed (400 "
+                   "without them). 409: already voted, not pending, no plan yet, or the contract or "
                    "plan changed since contractHash / planHash.",
 }
 
@@ -185,7 +187,7 @@ class RequestDecision(APIView):
         try:
             approvals.decide(bucket_request, http_request.user, self.decision, str(body.get("comment") or ""),
                              contract_hash=str(body.get("contractHash") or "") or None,
-                             plan_hash=str(body.get("planHash") or "") or None)
+                             plan_hash=str(body.get("planHash") or "") or None, seen_required=True)
         except approvals.DecisionRefused as exc:
             return Response({"detail": exc.message, "code": exc.code}, status=REFUSAL_STATUS[exc.code])
         refreshed = _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)

@@ -131,12 +131,32 @@ def test_approve_through_the_api_follows_the_rules(backstage, approver, api):
     api.force_login(approver)
     missing_comment = api.post(f"{REQUESTS}S3-0001/approve/", {}, format="json")
     assert missing_comment.status_code == 400 and missing_comment.json()["code"] == "comment-required"
-    response = api.post(f"{REQUESTS}S3-0001/approve/", {"comment": "reviewed"}, format="json")
+    request = BucketRequest.objects.get(request_id="S3-0001")
+    response = api.post(f"{REQUESTS}S3-0001/approve/", {"comment": "reviewed", **seen(request)}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] in APPROVED_STATES
     assert response.json()["approvals"][0]["approver"] == "alex"
     again = api.post(f"{REQUESTS}S3-0001/reject/", {"comment": "oops"}, format="json")
     assert again.status_code == 409
+
+
+def seen(request) -> dict:
+    """What an approver's client sends: the contract and plan it showed the person."""
+    return {"contractHash": request.contract_hash, "planHash": request.plan_hash}
+
+
+def test_an_approval_through_the_api_names_the_contract_and_plan_it_approves(backstage, approver, api):
+    """A client that never fetched the plan cannot approve it blind; rejecting needs no plan."""
+    submit(backstage, prod_input())
+    request = BucketRequest.objects.get(request_id="S3-0001")
+    plan_made(request)
+    api.force_login(approver)
+    for partial in ({}, {"contractHash": request.contract_hash}, {"planHash": request.plan_hash}):
+        blind = api.post(f"{REQUESTS}S3-0001/approve/", {"comment": "looks fine", **partial}, format="json")
+        assert blind.status_code == 400 and blind.json()["code"] == "unseen", blind.json()
+    assert not request.approvals.exists()
+    reject = api.post(f"{REQUESTS}S3-0001/reject/", {"comment": "no"}, format="json")
+    assert reject.status_code == 200
 
 
 def test_a_nul_in_a_decision_comment_is_refused_with_400(backstage, approver, api):

@@ -130,10 +130,13 @@ def test_one_person_one_vote_across_session_tokens_and_spellings(backstage, rita
     request = submit_request(request_input(requester="rita", environment="prod"), backstage).request
     plan_made(request)
     approve = f"{REQUESTS}{request.request_id}/approve/"
-    assert session(alex).post(approve, {"comment": "first"}, format="json").status_code == 200
-    assert bearer(alex, "approve").post(approve, {"comment": "again"}, format="json").status_code == 409
+    request.refresh_from_db()
+    seen = {"contractHash": request.contract_hash, "planHash": request.plan_hash}
+    assert session(alex).post(approve, {"comment": "first", **seen}, format="json").status_code == 200
+    assert bearer(alex, "approve").post(approve, {"comment": "again", **seen}, format="json").status_code == 409
     alex_again = make_user("Alex", roles.PLATFORM_APPROVERS, is_staff=True)  # a second account, same person
-    assert bearer(alex_again, "approve").post(approve, {"comment": "third"}, format="json").status_code == 409
+    assert bearer(alex_again, "approve").post(approve, {"comment": "third", **seen},
+                                              format="json").status_code == 409
     assert request.approvals.count() == 1
 
 

@@ -157,3 +157,20 @@ def test_list_pages_and_apis_answer_odd_filters_without_a_500(client, pending, a
     client.force_login(auditor)
     for path in ("/audit/", "/api/v1/audit/"):
         assert client.get(path + query).status_code in (200, 404), path + query
+
+
+@pytest.mark.parametrize("blind", [{"plan_hash": ""}, {"contract_hash": ""}, {"contract_hash": "", "plan_hash": ""}])
+def test_a_page_vote_that_names_no_plan_approves_nothing(client, pending, approver, blind):
+    """A tampered form without the hidden hashes would approve whatever plan is current, seen or not."""
+    client.force_login(approver)
+    response = _vote(client, pending, **blind)
+    assert response.status_code == 400 and "the plan you reviewed" in response.content.decode()
+    assert not Approval.objects.exists()
+
+
+def test_an_admin_bulk_approval_without_the_shown_hashes_approves_nothing(client, pending, approver):
+    client.force_login(approver)
+    response = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk],
+                                        "apply": "1", "comment": "bulk, unseen"}, follow=True)
+    assert "the plan you reviewed" in response.content.decode()
+    assert not Approval.objects.exists()

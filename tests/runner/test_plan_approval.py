@@ -137,7 +137,8 @@ def test_approvers_see_the_plan_on_the_page_in_the_admin_and_in_the_api_before_v
 
     assert not request.approvals.exists()  # all of that before any vote
     vote = api.post(f"/api/v1/s3-requests/{request.request_id}/approve/",
-                    {"comment": "plan reviewed", "planHash": request.plan_hash}, format="json")
+                    {"comment": "plan reviewed", "contractHash": request.contract_hash,
+                     "planHash": request.plan_hash}, format="json")
     assert vote.status_code == 200 and vote.json()["approvals"][0]["planHash"] == request.plan_hash
 
 
