@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 NPM_TEST_DEPS := backstage/node_modules/.installed tests/browser/node_modules/.installed
 TEST_DEPS := $(CHECKOV_VENV)/.installed $(if $(shell command -v npm),$(NPM_TEST_DEPS))
 
-.PHONY: run test setup
+.PHONY: run test setup check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ setup: $(VENV)/.installed
 run: setup
 	DEBUG=true $(VENV)/bin/python manage.py runportal
 
-## test: set up and run the whole test suite (SQLite unless DATABASE_URL / REDIS_URL are set)
-test: setup $(TEST_DEPS)
+## check: the shape guards: ruff (lint rules in ruff.toml, and the format), and no model change without
+## its migration. Pinned query counts are tests (tests/*/query_counts.json).
+check: setup
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/ruff format --no-cache --check .
+	DEBUG=true BUCKETWISE_VAR_DIR=var/check $(VENV)/bin/python manage.py makemigrations --check --dry-run
+
+## test: set up, run the shape guards, then the whole test suite (SQLite unless DATABASE_URL / REDIS_URL are set)
+test: setup $(TEST_DEPS) check
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

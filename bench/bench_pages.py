@@ -59,7 +59,7 @@ def generate_rows(count: int) -> float:
     VerificationBatch.objects.bulk_create(
         VerificationBatch(pair=pair, sns_message=summary, summary_id=f"bench-{n}", verified=10,
                           reported_at=now - timedelta(hours=n % (7 * 24)))
-        for n, (pair, summary) in enumerate(zip(pairs, summaries)))
+        for n, (pair, summary) in enumerate(zip(pairs, summaries, strict=True)))
     return time.perf_counter() - started
 
 

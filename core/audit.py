@@ -11,7 +11,7 @@ function, and only as the start of the chain). ``core.audit_verify`` checks the 
 
 import hashlib
 import json
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ def _normalise(detail: dict) -> dict:
 
 
 def _timestamp_text(timestamp: datetime) -> str:
-    return timestamp.astimezone(dt_timezone.utc).isoformat(timespec="microseconds")
+    return timestamp.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def canonical_entry(previous_hash: str, *, key_id: str, timestamp, actor, action, request_id, bucket_name,

@@ -15,9 +15,9 @@ say so, the retry schedule writes the same bytes later, and audit writing never 
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone as dt_timezone
-from typing import Iterable
+from datetime import UTC, timedelta
 
 import boto3
 from botocore.config import Config
@@ -120,7 +120,7 @@ def create_checkpoint(reason: str, *, export_environment: str | None = None) -> 
         body = {
             "format": FORMAT,
             "sequence": previous.sequence + 1 if previous else 1,
-            "created_at": now.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+            "created_at": now.astimezone(UTC).isoformat(timespec="microseconds"),
             "entry_count": entry_count,
             "head_entry_id": head_entry_id,
             "head_hash": head_hash,

@@ -16,14 +16,20 @@ before checking.
 import codecs
 import csv
 import json
-from datetime import datetime, timezone
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from django.db import connection
 
 from core.audit import LEGACY_KEY_ID, compute_entry_hash
-from core.audit_checkpoints import ALL_ENVIRONMENTS, REASON_EXPORT, checkpoint_now, exported_entries, rows_digest
+from core.audit_checkpoints import (
+    ALL_ENVIRONMENTS,
+    REASON_EXPORT,
+    checkpoint_now,
+    exported_entries,
+    rows_digest,
+)
 from core.audit_keys import verification_keys
 from core.csv_cells import neutralise_row, restore_row
 from core.models import AuditEntry
@@ -82,7 +88,7 @@ def audit_row(entry: tuple, request_columns: Mapping[str, tuple[str, str]], chec
      key_id) = entry
     owner, purpose = request_columns.get(request_id, _NO_REQUEST)
     return neutralise_row([
-        timestamp.astimezone(timezone.utc).strftime(CSV_TIMESTAMP_FORMAT),
+        timestamp.astimezone(UTC).strftime(CSV_TIMESTAMP_FORMAT),
         request_id,
         bucket_name,
         owner,
@@ -202,7 +208,7 @@ def recomputed_hash(row: dict) -> str:
     key = None if key_id == LEGACY_KEY_ID else verification_keys().get(key_id)
     if key_id != LEGACY_KEY_ID and key is None:
         raise UnknownKey(key_id)
-    timestamp = datetime.strptime(row["timestamp_utc"], CSV_TIMESTAMP_FORMAT).replace(tzinfo=timezone.utc)
+    timestamp = datetime.strptime(row["timestamp_utc"], CSV_TIMESTAMP_FORMAT).replace(tzinfo=UTC)
     return compute_entry_hash(row["previous_hash"], key=key, timestamp=timestamp, actor=row["actor"],
                               action=row["action"], request_id=row["request_id"],
                               bucket_name=row["bucket_name"], environment=row["environment"],
@@ -228,7 +234,7 @@ def file_problems(rows: list[dict]) -> list[str]:
                 problems.append(f"entry {row['entry_id']}: its columns do not match its hash (edited)")
         except UnknownKey as error:
             problems.append(f"entry {row['entry_id']}: {error}")
-    for before, after in zip(rows, rows[1:]):
+    for before, after in zip(rows, rows[1:], strict=False):
         consecutive = int(after["entry_id"]) == int(before["entry_id"]) + 1
         if consecutive and after["previous_hash"] != before["entry_hash"]:
             problems.append(f"entry {after['entry_id']}: does not link to entry {before['entry_id']}")

@@ -32,7 +32,7 @@ if not SECRET_KEY:
             "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY in the environment "
             "(or DEBUG=true for local development only)."
         )
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only
+    SECRET_KEY = "insecure-development-key-only-for-debug"  # DEBUG only
 
 # The audit chain's HMAC key (docs/decisions/audit-keyed-chain.md): never in the database.
 # AUDIT_CHAIN_KEY signs new entries under the id AUDIT_CHAIN_KEY_ID; earlier keys stay in
@@ -51,7 +51,7 @@ if not AUDIT_CHAIN_KEY:
             "AUDIT_CHAIN_KEY is required when DEBUG is off (at least 32 characters, kept outside the "
             "database). Set it in the environment (or DEBUG=true for local development only)."
         )
-    AUDIT_CHAIN_KEY = "insecure-development-audit-chain-key-only-for-debug"  # noqa: S105 - DEBUG only
+    AUDIT_CHAIN_KEY = "insecure-development-audit-chain-key-only-for-debug"  # DEBUG only
     AUDIT_CHAIN_KEY_ID = "dev-insecure"
 if len(AUDIT_CHAIN_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long.")

@@ -3,7 +3,14 @@ page), refusals."""
 
 from django.contrib import admin
 
-from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage, VerificationBatch
+from replication.models import (
+    BucketPair,
+    Incident,
+    RefusalCount,
+    ReplicationEvent,
+    SnsMessage,
+    VerificationBatch,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

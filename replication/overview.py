@@ -8,13 +8,12 @@ A fixed number of queries whatever the number of pairs: one for the pairs with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from replication.pair_state import BADGE, PairCounts, pair_state
 from replication.models import (
     UNRESOLVED_STATES,
     BucketPair,
@@ -24,6 +23,7 @@ from replication.models import (
     Severity,
     VerificationBatch,
 )
+from replication.pair_state import BADGE, PairCounts, pair_state
 
 CHART_DAYS = 14
 
@@ -125,19 +125,19 @@ def _verified_counts(pair_ids: list[int], now: datetime) -> dict[int, dict]:
 
 
 def _empty_days(now: datetime) -> list[DayCount]:
-    today = now.astimezone(dt_timezone.utc).date()
+    today = now.astimezone(UTC).date()
     return [DayCount(today - timedelta(days=offset)) for offset in range(CHART_DAYS - 1, -1, -1)]
 
 
 def _daily_counts(pair_ids: list[int], now: datetime) -> dict[int, list[DayCount]]:
     if not pair_ids:
         return {}
-    start = datetime.combine(_empty_days(now)[0].day, time.min, tzinfo=dt_timezone.utc)
+    start = datetime.combine(_empty_days(now)[0].day, time.min, tzinfo=UTC)
     rows = (
         # A plain range on occurred_at (not a __date lookup) so the (pair, occurred_at) index serves it.
         ReplicationEvent.objects.filter(pair_id__in=pair_ids, severity__in=[Severity.FAILURE, Severity.WARNING],
                                         occurred_at__gte=start)
-        .annotate(day=TruncDate("occurred_at", tzinfo=dt_timezone.utc))
+        .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
         .values("pair_id", "day", "severity").annotate(n=Count("pk")).order_by()
     )
     days_by_pair: dict[int, dict[date, DayCount]] = {}

@@ -24,9 +24,9 @@ import binascii
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -278,7 +278,7 @@ class SnsVerifier:
         envelope = parse_envelope(body, self.max_body_bytes)
         validate_certificate_url(envelope["SigningCertURL"])
         timestamp = parse_timestamp(envelope["Timestamp"])
-        check_age(timestamp, now or datetime.now(timezone.utc), self.max_age)
+        check_age(timestamp, now or datetime.now(UTC), self.max_age)
         if envelope["TopicArn"] not in self.allowed_topic_arns:
             raise forbidden("topic_not_allowed", envelope["TopicArn"])
         verify_signature(envelope, self.certificates.public_key(envelope["SigningCertURL"]))

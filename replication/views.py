@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from core.models import Team
 from replication import chart, incidents
-from replication.pair_state import STATE_DEFINITIONS
-from replication.models import BucketPair, Incident, ReplicationEvent
+from replication.models import Incident, ReplicationEvent
 from replication.overview import filter_pairs, health_rows, pairs_with_counts
+from replication.pair_state import STATE_DEFINITIONS
 from requests_app.models import CatalogEntry, Environment
 
 VIEW_PERMISSION = "replication.view_bucketpair"

@@ -13,8 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from replication import aws, refusal_limit
-from replication.ingest import count_refusal, ingest
 from replication.dev_certificates import fetch_certificate
+from replication.ingest import count_refusal, ingest
 from replication.sns import CertificateCache, SnsRefusal, SnsVerifier
 
 logger = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ module adds what only the request side knows, each request's owner and purpose. 
 export and ``manage.py export_audit`` share it.
 """
 
-from datetime import timezone as dt_timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import yaml
 from django.db.models import QuerySet
@@ -50,7 +50,7 @@ def catalog_document(entries: Iterable[CatalogEntry]) -> dict:
     """The ``s3-catalog.yaml`` layout: buckets keyed by name with metadata, aws, governance, retention, cost."""
     return {
         "version": 1,
-        "generated_at": timezone.now().astimezone(dt_timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
         "buckets": {entry.bucket_name: _catalog_bucket(entry) for entry in entries},
     }
 
@@ -70,7 +70,7 @@ def _catalog_bucket(entry: CatalogEntry) -> dict:
             "description": spec.get("purpose", {}).get("description"),
             "requester": entry.request.requester,
             "status": entry.status,
-            "created": entry.created_at.astimezone(dt_timezone.utc).date().isoformat(),
+            "created": entry.created_at.astimezone(UTC).date().isoformat(),
         },
         "aws": {"region": entry.region or None, "arn": entry.arn or None},
         "governance": {

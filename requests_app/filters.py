@@ -1,6 +1,6 @@
 """List filters shared by the pages and the API (requests, catalog, audit trail): exact fields and a text search."""
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from django.db.models import Q, QuerySet
 

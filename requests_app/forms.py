@@ -8,8 +8,8 @@ the same ones the live preview shows.
 from django import forms
 
 from requests_app.contract import Problem
-from requests_app.models import Decision
 from requests_app.input_fields import BOOLEAN, CHOICE, INPUT_FIELDS, INTEGER, TEXT_LIST, TEXT_MAP, InputField
+from requests_app.models import Decision
 
 UNSET_LABEL = "Use the default"
 LIST_HELP = " One per line."

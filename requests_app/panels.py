@@ -10,8 +10,9 @@ the BucketRequest (request page) or the CatalogEntry (catalog page) and the HTTP
 Panels for many rows must do their own bulk queries (pages keep a constant query count).
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from django.template.loader import render_to_string
 

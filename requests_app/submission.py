@@ -4,8 +4,9 @@ The web form, the API and Backstage (through the API) all submit through
 :func:`submit_request`; imports of existing contracts go through ``requests_app.imports``.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from django.db import IntegrityError, transaction
 

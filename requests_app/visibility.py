@@ -8,7 +8,6 @@ those of the teams they belong to.
 from django.db.models import Q, QuerySet
 
 from core.identity import canonical_username
-
 from requests_app.models import BucketRequest, CatalogEntry
 
 VIEW_ALL_PERMISSION = "requests_app.view_all_bucketrequests"

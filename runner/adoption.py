@@ -20,8 +20,8 @@ what is there, and creates only for what is not.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from botocore.exceptions import ClientError
 

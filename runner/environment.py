@@ -14,7 +14,7 @@ mirror, a role to assume) is added here, in ``overrides``, or by an operator's p
 from __future__ import annotations
 
 import os
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 # Process basics: where programs are, whose home (Terraform's CLI config and credentials helpers),
 # locale and time zone, and where temporary files go.

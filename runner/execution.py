@@ -38,11 +38,11 @@ from runner.environment import run_environment
 from runner.logbound import append_bounded
 from runner.models import Run, RunKind, RunStatus, SavedPlan
 from runner.plan_changes import destroy_refusal, plan_changes, within_approval
+from runner.state_backend import backend_target, lock_client, release_dead_runs_lock
+from runner.state_lock import LockInfo, LockWatcher, lock_path
 from runner.terraform_cli import bundled_terraform_path
 from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
 from runner.terraform_process import CommandResult, Outcome, run_command
-from runner.state_backend import backend_target, lock_client, release_dead_runs_lock
-from runner.state_lock import LockInfo, LockWatcher, lock_path
 from runner.workspace import Workspace, prepare_workspace, provider_versions
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def execute_run(run_id: int) -> str:
     close_old_connections()
     try:
         run, claimed = _claim(run_id)
-    except Exception as exc:  # noqa: BLE001 - whatever stops the claim, the run must end, not be handed over again
+    except Exception as exc:  # whatever stops the claim, the run must end, not be handed over again
         logger.exception("run %s could not be claimed", run_id)
         return outcomes.fail_unstarted(run_id, actor=ACTOR, reason=f"{outcomes.NOT_STARTED} {exc}")
     if not claimed:
@@ -293,7 +293,7 @@ class TerraformSteps:
         try:
             saved_plans.write_plan_file(approved, self.workspace.plan_file)
         except saved_plans.PlanFileDamaged as damaged:
-            raise RunStopped(RunStatus.FAILED, str(damaged))
+            raise RunStopped(RunStatus.FAILED, str(damaged)) from damaged
         self._save(plan_sha256=approved.sha256, resource_changes=resource_changes(approved.show_json))
         if self._existing_objects(approved.show_json):  # an earlier attempt created part of it: adopt, below
             self._audit("run.plan_stale", plan_sha256=approved.sha256,
@@ -355,14 +355,15 @@ class TerraformSteps:
         try:
             return find(lambda service: aws.client(service, environment))
         except (BotoCoreError, ClientError) as exc:
-            raise RunStopped(RunStatus.FAILED, f"Could not check what exists in AWS: {exc}")
+            raise RunStopped(RunStatus.FAILED, f"Could not check what exists in AWS: {exc}") from exc
 
     def _prepare(self) -> Workspace:
         request = self.run.request
         try:
             contract = load_contract(request.contract)
         except ContractSchemaError as exc:
-            raise RunStopped(RunStatus.FAILED, f"The stored contract of {request.request_id} does not load: {exc}")
+            raise RunStopped(RunStatus.FAILED,
+                             f"The stored contract of {request.request_id} does not load: {exc}") from exc
         role_arn = aws.role_arn(request.environment)
         self._save(aws_role_arn=role_arn)
         variables = {

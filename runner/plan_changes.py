@@ -12,7 +12,7 @@ and nowhere else:
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 CREATE, UPDATE, DELETE, REPLACE = "create", "update", "delete", "replace"
 IMPORT, IMPORT_UPDATE, READ, NO_OP = "import", "import-update", "read", "no-op"

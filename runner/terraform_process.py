@@ -18,9 +18,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 POLL_SECONDS = 0.2
 GUARD = str(Path(__file__).with_name("process_guard.py"))

@@ -56,7 +56,9 @@ def pytest_collection_modifyitems(config, items):
     content types, which breaks every later test that restores a serialized database. So
     either all transactional tests serialize or none may: here, all do.
     """
-    from tests.support.real_terraform import missing_mirror_reason  # here: the plugin is imported by pytest first
+    from tests.support.real_terraform import (
+        missing_mirror_reason,  # here: the plugin is imported by pytest first
+    )
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     no_mirror = missing_mirror_reason()
@@ -353,7 +355,7 @@ class LocalReplication:
         import urllib.request
 
         try:
-            urllib.request.urlopen(self.endpoint, timeout=1)  # noqa: S310 - loopback
+            urllib.request.urlopen(self.endpoint, timeout=1)  # loopback
         except urllib.error.HTTPError:
             pass
         except OSError:

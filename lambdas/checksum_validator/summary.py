@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,7 +26,7 @@ SUMMARY_SCHEMA = "bucketwise.replication-summary/v1"
 
 
 def summary_documents(verified: Counter, replica_map: ReplicaMap) -> list[dict]:
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     documents = []
     for primary, count in sorted(verified.items()):
         target = replica_map.target_for(primary)

@@ -18,7 +18,7 @@ PERMANENT_CODES = {"AccessDenied", "403", "AllAccessDisabled", "InvalidObjectSta
                    "KMS.DisabledException", "KMS.NotFoundException", "KMS.AccessDeniedException"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def client(service: str, region: str | None = None):
     return boto3.client(service, region_name=region, config=_CONFIG)
 

@@ -33,7 +33,7 @@ class ObjectFacts:
     replication_status: str | None = None
 
     @classmethod
-    def from_head(cls, head: dict) -> "ObjectFacts":
+    def from_head(cls, head: dict) -> ObjectFacts:
         """Facts from a boto3 ``head_object(..., ChecksumMode="ENABLED")`` response."""
         return cls(
             size=int(head["ContentLength"]),

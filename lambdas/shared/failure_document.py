@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lambdas.shared.events import ObjectEvent
 from lambdas.shared.replica_map import ReplicaTarget
@@ -69,7 +69,7 @@ def sent_time_of(record: dict) -> str:
     millis = record.get("attributes", {}).get("SentTimestamp")
     if millis is None:
         return iso_now()
-    return datetime.fromtimestamp(int(millis) / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(int(millis) / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def queue_name_of(record: dict) -> str:
@@ -77,4 +77,4 @@ def queue_name_of(record: dict) -> str:
 
 
 def iso_now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 LOGGER = logging.getLogger("bucketwise.replication")
 
@@ -17,7 +17,7 @@ def process_batch(records: Iterable[dict], process_record: Callable[[dict], bool
     for record in records:
         try:
             succeeded = process_record(record)
-        except Exception:  # noqa: BLE001 - any crash must cost only this record
+        except Exception:  # any crash must cost only this record
             LOGGER.exception("record %s failed", record.get("messageId"))
             succeeded = False
         if not succeeded:

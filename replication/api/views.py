@@ -4,7 +4,6 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.response import Response
 
 from core.api.permissions import Rule
 from replication.overview import filter_pairs, health_rows, pairs_with_counts

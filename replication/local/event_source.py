@@ -19,8 +19,8 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 logger = logging.getLogger("bucketwise.local_pipeline")
 
@@ -106,7 +106,7 @@ class EventSourceMapping:
         try:
             response = self.handler(sqs_event(messages, self.queue_arn, self.region),
                                     LambdaContext(self.function_name))
-        except Exception:  # noqa: BLE001 - a crashed invocation fails its batch, as in Lambda
+        except Exception:  # a crashed invocation fails its batch, as in Lambda
             logger.exception("%s failed; the batch of %d returns after its visibility timeout",
                              self.function_name, len(messages))
             return len(messages)
@@ -126,6 +126,6 @@ class EventSourceMapping:
         while not stop.is_set():
             try:
                 self.poll_once()
-            except Exception:  # noqa: BLE001 - keep polling, like the managed poller, after a pause
+            except Exception:  # keep polling, like the managed poller, after a pause
                 logger.exception("polling %s for %s failed", self.queue_url, self.function_name)
                 stop.wait(1)

@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import boto3
@@ -101,7 +101,7 @@ def send_subscription_confirmation(subscription, attempts: int = 20) -> None:
         "Message": f"You have chosen to subscribe to the topic {topic_arn}. To confirm, visit the SubscribeURL.",
         "SubscribeURL": (f"https://sns.{region}.amazonaws.com/?Action=ConfirmSubscription"
                          f"&TopicArn={quote(topic_arn)}&Token={token}"),
-        "Timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "SignatureVersion": "2",
         "SigningCertURL": certificate_url,
     }
@@ -175,7 +175,7 @@ class Replicator:
                 self.poll_once(queue_url)
             except (ClientError, BotoCoreError):  # not provisioned yet, or moto busy: try again
                 stop.wait(1)
-            except Exception:  # noqa: BLE001 - one bad object must not stop replication
+            except Exception:  # one bad object must not stop replication
                 logger.exception("replication emulator failed on a batch")
 
     def poll_once(self, queue_url: str) -> None:

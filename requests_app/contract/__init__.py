@@ -5,7 +5,7 @@ settings (see `requests_app.platform_policy.current_policy`).
 """
 
 from .approval import ApprovalDecision, ApprovalReason, approval_decision
-from .build import Applied, BuiltContract, PURPOSE_DEFAULTS, build_contract
+from .build import PURPOSE_DEFAULTS, Applied, BuiltContract, build_contract
 from .evaluation import PREVIEW_REQUEST_ID, RequestEvaluation, evaluate_request, with_input_field
 from .lifecycle import cost_alarm_storage_types
 from .loading import (

@@ -1,9 +1,9 @@
 """What `manage.py s3_contract` does, without Django: read files, validate or render, choose the exit code."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from .loading import (
     MAX_YAML_BYTES,

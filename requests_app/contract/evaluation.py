@@ -1,7 +1,8 @@
 """End to end for a raw request (parse -> build -> validate -> approval): what a form, API or preview shows."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .approval import ApprovalDecision, approval_decision
 from .build import Applied, BuiltContract, build_contract

@@ -10,7 +10,8 @@ nothing here is written into new contracts, and `to_goldenpath` is only for expo
 """
 
 import copy
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 

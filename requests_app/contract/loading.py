@@ -3,7 +3,8 @@
 import difflib
 import types
 import typing
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -103,7 +104,7 @@ def refuse_oversized(size: int) -> None:
 def parse_yaml_mapping(text: str) -> dict:
     refuse_oversized(len(text.encode("utf-8", errors="replace")))
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ContractParseError(str(exc.problem or exc.context or "invalid YAML"),

@@ -10,14 +10,14 @@ See docs/decisions/contract-patterns-ascii.md.
 """
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.ASCII)
 

@@ -1,8 +1,8 @@
 """Platform settings the contract functions need, passed in explicitly (never read from Django here)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from .vocabulary import Environment
 

@@ -1,6 +1,6 @@
 """Guardrail validation of a contract: every problem at once, each with a path and a fix."""
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .lifecycle import TRANSITIONS_PATH, transition_class_for, transition_problems
 from .models import APPLICATION_PATTERN, RATIONALE_MIN, Contract

@@ -15,8 +15,14 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from core.backstage_identity import (LIMITED_USER_TOKEN_TYPE, PLUGIN_TOKEN_TYPE, SCAFFOLDER_PLUGIN_ID,
-                                     SCAFFOLDER_TOKEN_AUDIENCE, USER_TOKEN_AUDIENCE, USER_TOKEN_TYPE)
+from core.backstage_identity import (
+    LIMITED_USER_TOKEN_TYPE,
+    PLUGIN_TOKEN_TYPE,
+    SCAFFOLDER_PLUGIN_ID,
+    SCAFFOLDER_TOKEN_AUDIENCE,
+    USER_TOKEN_AUDIENCE,
+    USER_TOKEN_TYPE,
+)
 
 AUTH_JWKS_PATH = "/api/auth/.well-known/jwks.json"
 SCAFFOLDER_JWKS_PATH = "/api/scaffolder/.backstage/auth/v1/jwks.json"
@@ -64,7 +70,7 @@ class FakeBackstage:
         backstage = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):  # http.server's name
                 backstage.hits.append(self.path)
                 keys = backstage.published.get(self.path)
                 if keys is None:

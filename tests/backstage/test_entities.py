@@ -7,12 +7,19 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from core.models import ApiToken
 from requests_app import catalog
-from requests_app.backstage import (CatalogBucket, bucket_entity, entity_name, is_valid_entity_name,
-                                    resource_ref)
+from requests_app.backstage import (
+    CatalogBucket,
+    bucket_entity,
+    entity_name,
+    is_valid_entity_name,
+    resource_ref,
+)
 from requests_app.models import CatalogStatus
 from requests_app.submission import submit_request
 from tests.contract.cases import request_input
@@ -158,7 +165,7 @@ LEGACY_NAMES = st.text(alphabet=st.sampled_from("abcXYZ019._- "), min_size=1, ma
 def test_entity_names_agree_with_backstages_own_validator(names):
     """Both the Python check and the derived names are held to Backstage's FieldFormatEntityPolicy."""
     raw = [bucket_entity(sample_bucket(name), "s3-platform") for name in names]
-    for entity, name in zip(raw, names):
+    for entity, name in zip(raw, names, strict=True):
         entity["metadata"]["name"] = name
     verdicts = backstage_field_errors(raw + [bucket_entity(sample_bucket(name), "s3-platform") for name in names])
     assert [verdict is None for verdict in verdicts[:len(names)]] == [is_valid_entity_name(n) for n in names]

@@ -10,8 +10,15 @@ import pytest
 
 from core.backstage_filing import portal_person
 from core.backstage_identity import BackstageUser, IdentityRefused, IdentityUnavailable, verify_user_token
-from tests.backstage.identity import (AUTH_JWKS_PATH, SCAFFOLDER_JWKS_PATH, SigningKey, claims_of, hmac_signed,
-                                      tampered, unsigned_token)
+from tests.backstage.identity import (
+    AUTH_JWKS_PATH,
+    SCAFFOLDER_JWKS_PATH,
+    SigningKey,
+    claims_of,
+    hmac_signed,
+    tampered,
+    unsigned_token,
+)
 from tests.support.common import make_user
 
 

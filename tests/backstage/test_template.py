@@ -7,8 +7,14 @@ from django.core.management.base import CommandError
 from jsonschema import Draft7Validator
 
 from core.backstage_identity import USER_TOKEN_HEADER
-from requests_app.backstage import (FILLED_FROM_TASK, OWNER_FIELD, STEP_ID, SUBMIT_PATH, template_document,
-                                    template_yaml)
+from requests_app.backstage import (
+    FILLED_FROM_TASK,
+    OWNER_FIELD,
+    STEP_ID,
+    SUBMIT_PATH,
+    template_document,
+    template_yaml,
+)
 from requests_app.contract import RequestInput, json_schema
 from tests.contract.cases import request_input
 from tests.support.backstage import TEMPLATE_FILE, backstage_field_errors, needs_node, schema_errors

@@ -52,7 +52,7 @@ def queue_link(page):
 def follow_every_nav_link(page, role: str, shot: Checkpoints) -> list[str]:
     labels = [label.strip() for label in page.locator("nav[aria-label=Main] a").all_inner_texts()]
     hrefs = page.locator("nav[aria-label=Main] a").evaluate_all("links => links.map(link => link.href)")
-    for label, href in zip(labels, hrefs):
+    for label, href in zip(labels, hrefs, strict=True):
         response = page.goto(href)
         assert response.status == 200, f"{role}: {label} ({href}) answered {response.status}"
         if "/admin/" not in href:

@@ -459,9 +459,9 @@ def test_each_environment_is_read_as_its_role(aws, approver, settings, local_aws
     from requests_app.contract import load_contract, terraform_variables
     from requests_app.platform_policy import current_policy
     from tests.compliance import module_twin
-    from tests.support.compliance import activate
     from tests.contract.cases import request_input
     from tests.runner.factories import saved_request
+    from tests.support.compliance import activate
 
     prod_role = "arn:aws:iam::222222222222:role/bucketwise-prod"
     assumed = aws["sts"].assume_role(RoleArn=prod_role, RoleSessionName="test")["Credentials"]

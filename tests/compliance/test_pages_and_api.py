@@ -2,12 +2,11 @@
 remediation button), GET /api/v1/catalog/buckets/{name}/compliance/ and the Backstage entities."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from compliance.checking import check_buckets
 from core.models import Team
 from core.tokens import issue_token
-from rest_framework.test import APIClient
-
 from tests.support.query_counts import assert_pinned, queries_for
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +40,8 @@ def test_catalog_list_shows_the_state_and_filters_by_it(client, requester, three
     page = client.get("/catalog/").content.decode()
     assert '<th scope="col">Compliance</th>' in page
     assert [page.count(f">{state}</span>") for state in ("Compliant", "Drifted", "Unknown")] == [1, 1, 2]
-    names = lambda state: {
-        e.bucket_name for e in client.get(f"/catalog/?compliance={state}").context["page"]
-    }  # noqa: E731
+    def names(state):
+        return {e.bucket_name for e in client.get(f"/catalog/?compliance={state}").context["page"]}
     assert names("compliant") == {three_buckets["good"].bucket_name}
     assert names("drifted") == {three_buckets["drifted"].bucket_name}
     assert names("unknown") == {three_buckets["gone"].bucket_name, never.bucket_name}

@@ -5,8 +5,10 @@ import pytest
 from requests_app.contract import PlatformPolicy, RequestInput, approval_decision, build_contract
 from tests.contract.cases import request_input
 
+DEFAULT_POLICY = PlatformPolicy()
 
-def _decide(policy=PlatformPolicy(), **overrides):
+
+def _decide(policy=DEFAULT_POLICY, **overrides):
     request = RequestInput.model_validate(request_input(**overrides))
     return approval_decision(build_contract(request, "S3-0001", policy).contract, policy)
 

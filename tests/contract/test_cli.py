@@ -11,8 +11,7 @@ from django.core.management import call_command
 from core.models import Team
 from requests_app.contract import PlatformPolicy, RequestInput, build_contract, contract_to_yaml
 from requests_app.contract.cli import check_file, exit_code, format_text
-from tests.contract.cases import KNOWN_TEAMS, request_input
-from tests.contract.cases import SEED_CONTRACT
+from tests.contract.cases import KNOWN_TEAMS, SEED_CONTRACT, request_input
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEAMS = ["--teams", ",".join(KNOWN_TEAMS)]

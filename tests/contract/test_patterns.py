@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from requests_app.contract import Contract, RequestInput, json_schema, parse_request_input
 from requests_app.contract.loading import ContractSchemaError, load_contract_yaml
 from requests_app.contract.patterns import full_match
-from tests.contract.cases import request_input
-from tests.contract.cases import SEED_CONTRACT
+from tests.contract.cases import SEED_CONTRACT, request_input
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Every app of the project (not third-party ones): an app added later is covered too.
@@ -43,7 +42,7 @@ def schema_patterns(model) -> list[tuple[str, str]]:
         if isinstance(node, dict):
             if isinstance(node.get("pattern"), str):
                 found.append((field, node["pattern"]))
-            for key, value in node.items():
+            for value in node.values():
                 walk(value, field)
         elif isinstance(node, list):
             for item in node:

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import jsonschema
 
-from requests_app.contract import generated_schema_files, json_schema, stale_schema_files, RequestInput, Contract
+from requests_app.contract import (
+    Contract,
+    RequestInput,
+    generated_schema_files,
+    json_schema,
+    stale_schema_files,
+)
 from requests_app.contract.schemas import write_schema_files
 from tests.contract.cases import VALID_CASES
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from core import audit
-from core.audit_csv import _ENTRY_FIELDS, _copied_lines, _lines
 from core.audit_checkpoints import exported_entries
+from core.audit_csv import _ENTRY_FIELDS, _copied_lines, _lines
 from core.models import AuditEntry
 from tests.support.audit import verify_csv
 

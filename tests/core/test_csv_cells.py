@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.csv_cells import FORMULA_TRIGGERS, neutralise_cell, restore_cell
 

@@ -15,8 +15,7 @@ from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import submit_request
 from tests.contract.cases import request_input
 from tests.support.common import make_user
-from tests.support.requests import plan_made
-from tests.support.requests import form_data
+from tests.support.requests import form_data, plan_made
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"

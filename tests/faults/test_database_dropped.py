@@ -16,8 +16,7 @@ from core.models import AuditEntry
 from requests_app import submission
 from requests_app.ids import REQUEST_SEQUENCE
 from requests_app.models import BucketRequest, IdSequence
-from tests.support.requests import form_data
-from tests.support.requests import prod_input
+from tests.support.requests import form_data, prod_input
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

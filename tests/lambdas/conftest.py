@@ -68,7 +68,7 @@ class Pipeline:
         self.rules: list[str] = []
 
     @classmethod
-    def create(cls, suffix: str) -> "Pipeline":
+    def create(cls, suffix: str) -> Pipeline:
         pipeline = cls(suffix)
         pipeline._create_buckets()
         pipeline._create_queues()

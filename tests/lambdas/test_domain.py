@@ -55,7 +55,7 @@ def test_etags_that_are_not_md5s_prove_nothing(replica):
 
 
 def test_missing_checksum_type_is_inferred_from_the_value():
-    head = {"ContentLength": 1, "ETag": '"%s"' % MD5_A, "ChecksumCRC32": "abc="}
+    head = {"ContentLength": 1, "ETag": f'"{MD5_A}"', "ChecksumCRC32": "abc="}
     assert ObjectFacts.from_head(head).checksum_type == "FULL_OBJECT"
     assert ObjectFacts.from_head({**head, "ChecksumCRC32": "abc=-4"}).checksum_type == "COMPOSITE"
 

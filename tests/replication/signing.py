@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,14 +25,14 @@ CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.p
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class SigningAuthority:
     def __init__(self):
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.certificate_pem = (
             x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
@@ -63,7 +63,7 @@ class SigningAuthority:
             "MessageId": message_id or str(uuid.uuid4()),
             "TopicArn": topic_arn,
             "Message": message,
-            "Timestamp": iso(timestamp or datetime.now(timezone.utc)),
+            "Timestamp": iso(timestamp or datetime.now(UTC)),
             "SigningCertURL": cert_url,
             "UnsubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
         }
@@ -81,7 +81,7 @@ class SigningAuthority:
             "TopicArn": topic_arn,
             "Message": f"You have chosen to subscribe to the topic {topic_arn}.",
             "SubscribeURL": f"https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn={topic_arn}",
-            "Timestamp": iso(datetime.now(timezone.utc)),
+            "Timestamp": iso(datetime.now(UTC)),
             "SigningCertURL": CERT_URL,
         }
         return self.sign(envelope, version)

@@ -4,8 +4,8 @@ and its pair is on the health page, "no data yet", before any replication event.
 import pytest
 
 from core.models import AuditEntry, Team
-from replication.pair_state import NO_DATA
 from replication.models import BucketPair
+from replication.pair_state import NO_DATA
 from requests_app import catalog
 from requests_app.contract import replica_bucket_name
 from requests_app.submission import submit_request

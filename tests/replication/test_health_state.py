@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 
 from replication import chart
-from replication.pair_state import DEGRADED, FAILING, HEALTHY, PairCounts, pair_state
 from replication.overview import DayCount
+from replication.pair_state import DEGRADED, FAILING, HEALTHY, PairCounts, pair_state
 
 
 @pytest.mark.parametrize("counts, expected", [

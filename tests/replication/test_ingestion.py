@@ -1,12 +1,12 @@
 """The webhook end to end inside Django: verification answers, storage, de-duplication, incidents."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lambdas.shared.verdicts import Reason, Verdict
 from core.models import AuditEntry
+from lambdas.shared.verdicts import Reason, Verdict
 from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage
 from tests.replication.signing import OTHER_TOPIC_ARN, body
 from tests.support.replication import failure_document, https_message, make_catalog_entry
@@ -75,7 +75,7 @@ def test_an_earlier_failure_arriving_late_does_not_move_the_pair_times_back(hook
     for document in (later, earlier):
         hook(authority.notification(https_message(document)))
     pair = BucketPair.objects.get()
-    moment = datetime(2026, 11, 2, 11, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 2, 11, tzinfo=UTC)
     assert (pair.last_event_at, pair.last_failure_at) == (moment, moment)
 
 
@@ -139,7 +139,7 @@ def test_a_signed_message_we_do_not_understand_is_kept_and_answered_400(hook, au
     (lambda a: body(a.notification("x", cert_url="https://evil.example/cert.pem")), 403, "certificate_url"),
     (lambda a: body(a.notification("x", cert_url="http://sns.eu-west-1.amazonaws.com/c.pem")), 403,
      "certificate_url"),
-    (lambda a: body(a.notification("x", timestamp=datetime.now(timezone.utc) - timedelta(days=1))), 403,
+    (lambda a: body(a.notification("x", timestamp=datetime.now(UTC) - timedelta(days=1))), 403,
      "stale_timestamp"),
     (lambda a: body(a.notification("x" * 400_000)), 413, "body_too_large"),
 ])

@@ -11,7 +11,14 @@ webhook's own fetcher refuses the local AWS; see the ``local_replication`` fixtu
 
 import pytest
 
-from replication.models import BucketPair, Incident, RefusalCount, ReplicationEvent, SnsMessage, VerificationBatch
+from replication.models import (
+    BucketPair,
+    Incident,
+    RefusalCount,
+    ReplicationEvent,
+    SnsMessage,
+    VerificationBatch,
+)
 from tests.support.common import make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

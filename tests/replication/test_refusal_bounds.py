@@ -7,7 +7,7 @@ from django.test import Client
 from replication import webhook
 from replication.sns import CertificateCache, SnsRefusal
 from tests.replication.signing import CERT_URL, TOPIC_ARN, SigningAuthority, body
-from tests.support.replication import HOOK, https_message, failure_document
+from tests.support.replication import HOOK, failure_document, https_message
 
 pytestmark = pytest.mark.django_db
 FORGED_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-forged-{}.pem"

@@ -1,7 +1,7 @@
 """The SNS verifier as a plain function: every acceptance and refusal path, both signature versions."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -67,7 +67,7 @@ def test_the_string_to_sign_leaves_out_an_absent_subject():
 def test_a_tampered_signed_field_is_refused_as_a_bad_signature(authority, verifier, field, value):
     envelope = authority.notification('{"hello": "world"}')
     if field == "Timestamp":
-        value = (datetime.now(timezone.utc) - timedelta(seconds=7)).isoformat()
+        value = (datetime.now(UTC) - timedelta(seconds=7)).isoformat()
     envelope[field] = value
     if field == "Type":
         envelope.update(Token="t", SubscribeURL="https://sns.eu-west-1.amazonaws.com/")
@@ -93,13 +93,13 @@ def test_a_topic_outside_the_allow_list_costs_no_certificate_fetch(authority, ve
 
 
 def test_a_stale_timestamp_is_refused(authority, verifier):
-    old = datetime.now(timezone.utc) - timedelta(hours=2)
+    old = datetime.now(UTC) - timedelta(hours=2)
     caught = refusal(verifier, body(authority.notification("x", timestamp=old)))
     assert (caught.status, caught.reason) == (403, "stale_timestamp")
 
 
 def test_a_timestamp_in_the_future_is_refused(authority, verifier):
-    ahead = datetime.now(timezone.utc) + timedelta(minutes=30)
+    ahead = datetime.now(UTC) + timedelta(minutes=30)
     caught = refusal(verifier, body(authority.notification("x", timestamp=ahead)))
     assert (caught.status, caught.reason) == (403, "future_timestamp")
 

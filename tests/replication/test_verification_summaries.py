@@ -8,8 +8,8 @@ from django.contrib.auth.models import User
 
 from lambdas.checksum_validator.summary import summary_documents
 from lambdas.shared.replica_map import parse_replica_map
-from replication.pair_state import NO_DATA
 from replication.models import BucketPair, RefusalCount, SnsMessage, VerificationBatch
+from replication.pair_state import NO_DATA
 from replication.pairs import register_pair
 from tests.support.common import make_user
 from tests.support.replication import make_catalog_entry

@@ -6,8 +6,7 @@ from requests_app import lifecycle
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, preview, submit_request
 from tests.support.common import run_command
-from tests.support.requests import prod_input, rita_input
-from tests.support.requests import contract_file, form_data
+from tests.support.requests import contract_file, form_data, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"

@@ -7,8 +7,7 @@ from django.urls import reverse
 from requests_app import plans
 from requests_app.models import RequestStatus
 from runner.models import Run, RunKind, RunStatus
-from tests.runner.factories import approved_request, saved_request
-from tests.runner.factories import failed_request
+from tests.runner.factories import approved_request, failed_request, saved_request
 from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from core.models import AuditEntry, Team
 from requests_app import approvals, lifecycle
 from requests_app.approvals import DecisionRefused
-from core.models import AuditEntry, Team
 from requests_app.models import BucketRequest, CatalogEntry, PlanStatus, RequestStatus
 from requests_app.submission import submit_request
 from runner import dispatch, execution

@@ -1,14 +1,14 @@
 """Pure pieces of the runner: the bounded log, reading Terraform's output, the backend override."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from runner.logbound import OMISSION_MARKER, append_bounded
-from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
 from runner.state_lock import LockInfo, lock_path
+from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
 from runner.workspace import (
     BackendTarget,
     backend_override,
@@ -145,7 +145,7 @@ def test_terraform_lock_info_is_read_with_its_nanosecond_time():
                           '"Created": "2026-12-02T13:55:19.123456789Z", "Path": "state/envs/dev/k"}')
 
     assert (lock.id, lock.operation, lock.who) == ("5e3d", "OperationTypeApply", "root@worker-1")
-    assert lock.created == datetime(2026, 12, 2, 13, 55, 19, 123456, tzinfo=timezone.utc)
+    assert lock.created == datetime(2026, 12, 2, 13, 55, 19, 123456, tzinfo=UTC)
     assert LockInfo.parse("not json") is None and LockInfo.parse('{"Who": "x"}') is None
     assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"), bucket="b")) == "s3://b/envs/k.tflock"
     assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"))) == ""

@@ -66,7 +66,7 @@ def run_at_once(work, count: int) -> list:
         try:
             barrier.wait()
             results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:  # reported to the test
             results[index] = exc
         finally:
             connection.close()

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from requests_app import catalog, lifecycle
-from requests_app.models import Approval, Decision
 from requests_app.contract import load_contract, terraform_variables
+from requests_app.models import Approval, Decision
 from requests_app.platform_policy import current_policy
 from runner.models import RunStatus
 from tests.compliance import module_twin

@@ -7,12 +7,12 @@ import json
 import pytest
 from django.test import Client
 
+from core.models import Team
 from lambdas.failure_notifier.message import sns_message
 from lambdas.shared.events import ObjectEvent
 from lambdas.shared.failure_document import build_failure_document
 from lambdas.shared.replica_map import ReplicaTarget
 from lambdas.shared.verdicts import Outcome, Reason, Verdict
-from core.models import Team
 from replication import webhook
 from replication.sns import CertificateCache
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus

@@ -12,9 +12,9 @@ import shutil
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 from tests.terraform.support import REPO_ROOT, TERRAFORM_ROOT, relative_id, terraform_config_dirs
+
+pytestmark = pytest.mark.slow
 
 PROVIDER_INSTALL_FAILURE = "Failed to query available provider packages"
 

@@ -13,7 +13,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.audit_checkpoints import CheckpointsUnavailable, read_checkpoints
-from core.audit_csv import checkpoint_problems, database_problems, file_problems, is_legacy_export, read_audit_csv
+from core.audit_csv import (
+    checkpoint_problems,
+    database_problems,
+    file_problems,
+    is_legacy_export,
+    read_audit_csv,
+)
 from core.audit_verify import verify_trail
 
 

@@ -94,7 +94,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+                urllib.request.urlopen(url, timeout=1)  # loopback only
                 return
             except OSError:
                 time.sleep(0.2)

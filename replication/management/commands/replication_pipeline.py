@@ -54,7 +54,7 @@ def _wait_for_hook(url: str, stop: threading.Event, timeout: float = 120) -> Non
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not stop.is_set():
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - the local portal
+            urllib.request.urlopen(url, timeout=2)  # the local portal
             return
         except urllib.error.HTTPError:  # 405 for a GET: the hook is up
             return

@@ -6,8 +6,8 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from requests_app.backstage_catalog import catalog_entities
 from requests_app.backstage import entities_yaml
+from requests_app.backstage_catalog import catalog_entities
 
 
 class Command(BaseCommand):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import stale_schema_files, write_schema_files
 from requests_app.contract.cli import (
     EXIT_INVALID,
@@ -21,7 +22,6 @@ from requests_app.contract.cli import (
     format_text,
     render_files,
 )
-from requests_app.bucket_names import name_taken_problems
 from requests_app.exports import export_goldenpath_contracts
 from requests_app.imports import FAILED, import_contract_file
 from requests_app.platform_policy import current_policy, known_teams
