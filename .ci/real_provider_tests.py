@@ -32,8 +32,10 @@ def count(junit_path: str) -> dict:
 def main(junit_path: str) -> int:
     counts = count(junit_path)
     ran = counts["passed"] + counts["failed"]
-    print(f"real-provider tests: {ran} ran ({counts['passed']} passed, {counts['failed']} failed), "
-          f"{counts['skipped']} skipped")
+    print(
+        f"real-provider tests: {ran} ran ({counts['passed']} passed, {counts['failed']} failed), "
+        f"{counts['skipped']} skipped"
+    )
     mirror = Path(os.environ.get("TERRAFORM_PROVIDER_MIRROR") or "/opt/tf-plugins")
     if ran == 0 and (mirror / "registry.terraform.io").is_dir():
         print(f"error: a provider mirror exists at {mirror} but no real-provider test ran", file=sys.stderr)

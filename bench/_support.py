@@ -16,17 +16,30 @@ def recreate_database(url: str) -> None:
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                         password=parts.password, dbname="postgres", autocommit=True) as admin:
+    with psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def portal_environment(url: str | None, var_dir: Path, **overrides: str) -> dict:
     """This process's environment for a portal on `url` (None: the embedded SQLite under `var_dir`)."""
-    environment = {"DJANGO_SETTINGS_MODULE": "portal.settings", **os.environ, "BUCKETWISE_VAR_DIR": str(var_dir),
-                   "SECRET_KEY": "bench-only", "AUDIT_CHAIN_KEY": "bench-only-audit-chain-key-of-32-characters",
-                   "DEBUG": "false", "LOG_LEVEL": "ERROR", **overrides}
+    environment = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        **os.environ,
+        "BUCKETWISE_VAR_DIR": str(var_dir),
+        "SECRET_KEY": "bench-only",
+        "AUDIT_CHAIN_KEY": "bench-only-audit-chain-key-of-32-characters",
+        "DEBUG": "false",
+        "LOG_LEVEL": "ERROR",
+        **overrides,
+    }
     environment.pop("REDIS_URL", None)
     if url:
         environment["DATABASE_URL"] = url

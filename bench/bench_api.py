@@ -52,7 +52,10 @@ def bench_wsgi_app():
             return Response({"ok": True})
 
     urlconf = types.ModuleType("bench_api_urls")
-    urlconf.urlpatterns = [path(TRIVIAL_PATH.strip("/") + "/", Trivial.as_view()), path("", include("portal.urls"))]
+    urlconf.urlpatterns = [
+        path(TRIVIAL_PATH.strip("/") + "/", Trivial.as_view()),
+        path("", include("portal.urls")),
+    ]
     sys.modules[urlconf.__name__] = urlconf
     settings.ROOT_URLCONF = urlconf.__name__
     return get_wsgi_application()
@@ -85,10 +88,27 @@ def free_port() -> int:
 
 def start_server(environment: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--worker-class", "gthread",
-         "--bind", f"127.0.0.1:{port}", "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning",
-         "bench_api:bench_wsgi_app()"],
-        cwd=ROOT, env=environment)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+            "--worker-class",
+            "gthread",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'bench'}",
+            "--log-level",
+            "warning",
+            "bench_api:bench_wsgi_app()",
+        ],
+        cwd=ROOT,
+        env=environment,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -118,16 +138,23 @@ def load(base_url: str, token: str, count: int, clients: int, send) -> dict:
     with ThreadPoolExecutor(max_workers=clients) as pool:
         latencies = sorted(pool.map(timed, range(count)))
     elapsed = time.perf_counter() - started
-    return {"requests": count, "seconds": round(elapsed, 2), "per_second": round(count / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1)}
+    return {
+        "requests": count,
+        "seconds": round(elapsed, 2),
+        "per_second": round(count / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+    }
 
 
 def submit(session, base_url: str, number: int) -> None:
     from tests.contract.cases import request_input
 
-    response = session.post(base_url + SUBMIT_PATH, json=request_input(application=f"bench-{number:05d}"),
-                            headers={"Idempotency-Key": f"bench-{number}"})
+    response = session.post(
+        base_url + SUBMIT_PATH,
+        json=request_input(application=f"bench-{number:05d}"),
+        headers={"Idempotency-Key": f"bench-{number}"},
+    )
     if response.status_code != 201:
         raise SystemExit(f"submission answered {response.status_code}: {response.text[:500]}")
 
@@ -161,12 +188,22 @@ def main() -> None:
         server.wait(timeout=30)
     from requests_app.models import BucketRequest
 
-    print(json.dumps({
-        "clients": args.clients, "database": "postgresql", "server": "gunicorn gthread 2 workers x 8 threads",
-        "submit": submit_result, "trivial": trivial_result,
-        "ratio_submit_to_trivial": round(submit_result["per_second"] / trivial_result["per_second"], 3),
-        "requests_saved": BucketRequest.objects.count(),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "clients": args.clients,
+                "database": "postgresql",
+                "server": "gunicorn gthread 2 workers x 8 threads",
+                "submit": submit_result,
+                "trivial": trivial_result,
+                "ratio_submit_to_trivial": round(
+                    submit_result["per_second"] / trivial_result["per_second"], 3
+                ),
+                "requests_saved": BucketRequest.objects.count(),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

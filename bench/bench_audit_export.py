@@ -49,12 +49,23 @@ def generate_entries(rows: int) -> float:
     started = time.perf_counter()
     team = Team.objects.create(slug="bench-team", name="Bench team")
     BucketRequest.objects.bulk_create(
-        BucketRequest(request_id=f"S3-{n:04d}", number=n, environment="prod", application="bench",
-                      purpose="uploads", bucket_name=f"bench-{n}", owner=team, requester="bench",
-                      contract={}, contract_hash="0" * 64)
-        for n in range(1, REQUESTS + 1))
+        BucketRequest(
+            request_id=f"S3-{n:04d}",
+            number=n,
+            environment="prod",
+            application="bench",
+            purpose="uploads",
+            bucket_name=f"bench-{n}",
+            owner=team,
+            requester="bench",
+            contract={},
+            contract_hash="0" * 64,
+        )
+        for n in range(1, REQUESTS + 1)
+    )
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             INSERT INTO requests_app_auditentry
               (timestamp, actor, action, request_id, bucket_name, environment, detail, previous_hash, entry_hash,
                key_id)
@@ -63,7 +74,9 @@ def generate_entries(rows: int) -> float:
                    jsonb_build_object('n', n, 'note', 'generated for bench_audit_export'),
                    md5((n - 1)::text) || md5('p' || (n - 1)), md5(n::text) || md5('p' || n), ''
             FROM generate_series(1, %s) AS n
-        """, [rows, REQUESTS, REQUESTS, rows])
+        """,
+            [rows, REQUESTS, REQUESTS, rows],
+        )
         cursor.execute("ANALYZE")
     return time.perf_counter() - started
 
@@ -91,19 +104,42 @@ def main() -> None:
     recreate_database(url)
     setup_django(environment)
     generation_seconds = generate_entries(rows)
-    portal = measured([sys.executable, "manage.py", "export_audit", "--environment", "prod", "--out", os.devnull],
-                      environment)
+    portal = measured(
+        [sys.executable, "manage.py", "export_audit", "--environment", "prod", "--out", os.devnull],
+        environment,
+    )
     parts = urlsplit(url)
-    copy = measured(["psql", "-X", "-q", "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username,
-                     "-d", parts.path.lstrip("/"), "-c", " ".join(COPY_QUERY.split())], environment)
-    print(json.dumps({
-        "rows": rows,
-        "generation_seconds": round(generation_seconds, 1),
-        "portal_export": {**portal, "rows_per_second": round(rows / portal["seconds"])},
-        "postgres_copy": {**copy, "rows_per_second": round(rows / copy["seconds"])},
-        "time_ratio": round(portal["seconds"] / copy["seconds"], 2),
-        "peak_rss_ratio": round(portal["peak_rss_mib"] / copy["peak_rss_mib"], 2),
-    }, indent=2))
+    copy = measured(
+        [
+            "psql",
+            "-X",
+            "-q",
+            "-h",
+            parts.hostname,
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username,
+            "-d",
+            parts.path.lstrip("/"),
+            "-c",
+            " ".join(COPY_QUERY.split()),
+        ],
+        environment,
+    )
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "generation_seconds": round(generation_seconds, 1),
+                "portal_export": {**portal, "rows_per_second": round(rows / portal["seconds"])},
+                "postgres_copy": {**copy, "rows_per_second": round(rows / copy["seconds"])},
+                "time_ratio": round(portal["seconds"] / copy["seconds"], 2),
+                "peak_rss_ratio": round(portal["peak_rss_mib"] / copy["peak_rss_mib"], 2),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

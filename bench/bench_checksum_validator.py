@@ -25,8 +25,12 @@ def start_moto() -> ThreadedMotoServer:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="bench",
-                      AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="eu-west-1")
+    os.environ.update(
+        AWS_ENDPOINT_URL=f"http://{host}:{port}",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="eu-west-1",
+    )
     return server
 
 
@@ -39,21 +43,33 @@ def bench_checksum_path(s3, objects: int) -> dict:
     from lambdas.checksum_validator.handler import handler
 
     make_pair(s3, "bench-primary", "bench-replica")
-    os.environ["REPLICA_MAP"] = json.dumps({"bench-primary": {"bucket": "bench-replica", "region": "eu-west-1"}})
+    os.environ["REPLICA_MAP"] = json.dumps(
+        {"bench-primary": {"bucket": "bench-replica", "region": "eu-west-1"}}
+    )
     os.environ["FAILURE_QUEUE_URL"] = "unused-when-all-verify"
     records = []
     for number in range(objects):
         body = f"object {number}".encode() * 100
         for bucket in ("bench-primary", "bench-replica"):
             s3.put_object(Bucket=bucket, Key=f"k/{number}", Body=body, ChecksumAlgorithm="SHA256")
-        event = {"Records": [{"eventName": "ObjectCreated:Put",
-                              "s3": {"bucket": {"name": "bench-primary"}, "object": {"key": f"k/{number}"}}}]}
+        event = {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {"bucket": {"name": "bench-primary"}, "object": {"key": f"k/{number}"}},
+                }
+            ]
+        }
         records.append({"messageId": str(number), "body": json.dumps(event), "attributes": {}})
     started = time.perf_counter()
     for start in range(0, objects, 10):
-        assert handler({"Records": records[start:start + 10]}, None) == {"batchItemFailures": []}
+        assert handler({"Records": records[start : start + 10]}, None) == {"batchItemFailures": []}
     elapsed = time.perf_counter() - started
-    return {"objects": objects, "seconds": round(elapsed, 3), "objects_per_second": round(objects / elapsed, 1)}
+    return {
+        "objects": objects,
+        "seconds": round(elapsed, 3),
+        "objects_per_second": round(objects / elapsed, 1),
+    }
 
 
 def bench_stream_path(s3, mib: int) -> dict:
@@ -71,9 +87,12 @@ def bench_stream_path(s3, mib: int) -> dict:
         bare.update(chunk)
     downloaded = time.perf_counter() - started
     assert digest == bare.hexdigest() == hashlib.sha256(body).hexdigest() and read == len(body)
-    return {"bytes": read, "stream_bytes_per_second": round(read / streamed),
-            "bare_download_sha256_bytes_per_second": round(read / downloaded),
-            "stream_fraction_of_ceiling": round(downloaded / streamed, 3)}
+    return {
+        "bytes": read,
+        "stream_bytes_per_second": round(read / streamed),
+        "bare_download_sha256_bytes_per_second": round(read / downloaded),
+        "stream_fraction_of_ceiling": round(downloaded / streamed, 3),
+    }
 
 
 def main() -> None:
@@ -87,8 +106,10 @@ def main() -> None:
     server = start_moto()
     try:
         s3 = boto3.client("s3", region_name="eu-west-1")
-        result = {"checksum_path": bench_checksum_path(s3, arguments.objects),
-                  "stream_path": bench_stream_path(s3, arguments.mib)}
+        result = {
+            "checksum_path": bench_checksum_path(s3, arguments.objects),
+            "stream_path": bench_stream_path(s3, arguments.mib),
+        }
     finally:
         server.stop()
     print(json.dumps(result, indent=2))

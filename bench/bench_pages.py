@@ -36,30 +36,81 @@ def generate_rows(count: int) -> float:
     now = timezone.now()
     teams = Team.objects.bulk_create(Team(slug=f"team-{n}", name=f"Team {n}") for n in range(20))
     requests = BucketRequest.objects.bulk_create(
-        BucketRequest(request_id=f"S3-{n:05d}", number=n, environment=ENVIRONMENTS[n % 4], application=f"app{n}",
-                      purpose="uploads", bucket_name=f"bench-app{n}-uploads", owner=teams[n % 20],
-                      requester="bench", contract={}, contract_hash="0" * 64, status="applied")
-        for n in range(1, count + 1))
+        BucketRequest(
+            request_id=f"S3-{n:05d}",
+            number=n,
+            environment=ENVIRONMENTS[n % 4],
+            application=f"app{n}",
+            purpose="uploads",
+            bucket_name=f"bench-app{n}-uploads",
+            owner=teams[n % 20],
+            requester="bench",
+            contract={},
+            contract_hash="0" * 64,
+            status="applied",
+        )
+        for n in range(1, count + 1)
+    )
     entries = CatalogEntry.objects.bulk_create(
-        CatalogEntry(bucket_name=r.bucket_name, request=r, owner=r.owner, environment=r.environment,
-                     purpose=r.purpose, region="eu-west-1", status="active") for r in requests)
+        CatalogEntry(
+            bucket_name=r.bucket_name,
+            request=r,
+            owner=r.owner,
+            environment=r.environment,
+            purpose=r.purpose,
+            region="eu-west-1",
+            status="active",
+        )
+        for r in requests
+    )
     pairs = BucketPair.objects.bulk_create(
-        BucketPair(primary_bucket=e.bucket_name, replica_bucket=e.bucket_name + "-replica", catalog_entry=e,
-                   last_event_at=now, last_failure_at=now) for e in entries)
-    message = SnsMessage.objects.create(message_id="bench", type="Notification", topic_arn="arn:bench",
-                                        sent_at=now, outcome="stored", raw={})
+        BucketPair(
+            primary_bucket=e.bucket_name,
+            replica_bucket=e.bucket_name + "-replica",
+            catalog_entry=e,
+            last_event_at=now,
+            last_failure_at=now,
+        )
+        for e in entries
+    )
+    message = SnsMessage.objects.create(
+        message_id="bench", type="Notification", topic_arn="arn:bench", sent_at=now, outcome="stored", raw={}
+    )
     ReplicationEvent.objects.bulk_create(
-        ReplicationEvent(pair=pair, sns_message=message, dedupe_key=f"bench:{n}", source="notifier", key="k",
-                         kind="MISMATCH", reason="CONTENT_MISMATCH", severity="failure",
-                         occurred_at=now - timedelta(hours=n % (14 * 24)))
-        for n, pair in enumerate(pairs))
+        ReplicationEvent(
+            pair=pair,
+            sns_message=message,
+            dedupe_key=f"bench:{n}",
+            source="notifier",
+            key="k",
+            kind="MISMATCH",
+            reason="CONTENT_MISMATCH",
+            severity="failure",
+            occurred_at=now - timedelta(hours=n % (14 * 24)),
+        )
+        for n, pair in enumerate(pairs)
+    )
     summaries = SnsMessage.objects.bulk_create(
-        SnsMessage(message_id=f"bench-summary-{n}", type="Notification", topic_arn="arn:bench", sent_at=now,
-                   outcome="stored", raw={}) for n in range(len(pairs)))
+        SnsMessage(
+            message_id=f"bench-summary-{n}",
+            type="Notification",
+            topic_arn="arn:bench",
+            sent_at=now,
+            outcome="stored",
+            raw={},
+        )
+        for n in range(len(pairs))
+    )
     VerificationBatch.objects.bulk_create(
-        VerificationBatch(pair=pair, sns_message=summary, summary_id=f"bench-{n}", verified=10,
-                          reported_at=now - timedelta(hours=n % (7 * 24)))
-        for n, (pair, summary) in enumerate(zip(pairs, summaries, strict=True)))
+        VerificationBatch(
+            pair=pair,
+            sns_message=summary,
+            summary_id=f"bench-{n}",
+            verified=10,
+            reported_at=now - timedelta(hours=n % (7 * 24)),
+        )
+        for n, (pair, summary) in enumerate(zip(pairs, summaries, strict=True))
+    )
     return time.perf_counter() - started
 
 
@@ -75,8 +126,12 @@ def measure_page(client, url: str, repeat: int) -> dict:
             timings.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
-    return {"median_ms": round(statistics.median(timings) * 1000, 1), "max_ms": round(max(timings) * 1000, 1),
-            "queries": len(queries), "bytes": len(response.content)}
+    return {
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "max_ms": round(max(timings) * 1000, 1),
+        "queries": len(queries),
+        "bytes": len(response.content),
+    }
 
 
 def pages(count: int) -> dict:
@@ -124,8 +179,18 @@ def main() -> None:
         generation = generate_rows(rows)
         client = platform_approver_client()
         results = {name: measure_page(client, path, args.repeat) for name, path in pages(rows).items()}
-        print(json.dumps({"rows": rows, "database": connection.vendor, "generation_seconds": round(generation, 1),
-                          "repeat": args.repeat, "pages": results}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "rows": rows,
+                    "database": connection.vendor,
+                    "generation_seconds": round(generation, 1),
+                    "repeat": args.repeat,
+                    "pages": results,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

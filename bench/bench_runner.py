@@ -30,9 +30,15 @@ FAKE_STACK = ROOT / "terraform" / "testing" / "s3-request-fake"
 
 
 def configure_django(var_dir: Path) -> None:
-    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false",
-                      AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters",
-                      TERRAFORM_STACK_DIR=str(FAKE_STACK), LOG_LEVEL="WARNING", Q_CLUSTER_NAME="bench-runner")
+    os.environ.update(
+        BUCKETWISE_VAR_DIR=str(var_dir),
+        SECRET_KEY="bench-only",
+        DEBUG="false",
+        AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters",
+        TERRAFORM_STACK_DIR=str(FAKE_STACK),
+        LOG_LEVEL="WARNING",
+        Q_CLUSTER_NAME="bench-runner",
+    )
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -67,8 +73,13 @@ def drain_with_workers(workers: int, count: int) -> dict:
 
     run_ids = queue_approved_requests(count, f"tput{workers}")
     with open(os.devnull, "wb") as sink:
-        cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, stdout=sink,
-                                   stderr=subprocess.STDOUT, env={**os.environ, "Q_WORKERS": str(workers)})
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "Q_WORKERS": str(workers)},
+        )
     try:
         runs = Run.objects.filter(pk__in=run_ids)
         deadline = time.monotonic() + 600
@@ -85,8 +96,12 @@ def drain_with_workers(workers: int, count: int) -> dict:
     first_start = min(runs.values_list("started_at", flat=True))
     last_end = max(runs.values_list("finished_at", flat=True))
     seconds = (last_end - first_start).total_seconds()
-    return {"workers": workers, "runs": count, "seconds": round(seconds, 1),
-            "runs_per_minute": round(count / seconds * 60, 1)}
+    return {
+        "workers": workers,
+        "runs": count,
+        "seconds": round(seconds, 1),
+        "runs_per_minute": round(count / seconds * 60, 1),
+    }
 
 
 def portal_run_seconds(index: int) -> float:
@@ -119,14 +134,20 @@ def bare_run_seconds(terraform: str, variables: dict, work: Path) -> float:
     config = work / "config"
     shutil.copytree(FAKE_STACK, config)
     (config / "terraform.tfvars.json").write_text(json.dumps(variables))
-    (config / "backend_override.tf.json").write_text(json.dumps(
-        {"terraform": {"backend": {"local": {"path": str(work / "terraform.tfstate")}}}}))
+    (config / "backend_override.tf.json").write_text(
+        json.dumps({"terraform": {"backend": {"local": {"path": str(work / "terraform.tfstate")}}}})
+    )
     (work / "terraform.rc").write_text("disable_checkpoint = true\n")
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": str(work / "terraform.rc")}
     plan = str(work / "plan.tfplan")
     started = time.perf_counter()
-    for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", f"-out={plan}"],
-                 ["show", "-json", plan], ["apply", "-input=false", "-no-color", plan], ["output", "-json"]):
+    for args in (
+        ["init", "-input=false", "-no-color"],
+        ["plan", "-input=false", "-no-color", f"-out={plan}"],
+        ["show", "-json", plan],
+        ["apply", "-input=false", "-no-color", plan],
+        ["output", "-json"],
+    ):
         subprocess.run([terraform, *args], cwd=config, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
 
@@ -137,7 +158,9 @@ def bare_variables() -> dict:
     from tests.contract.cases import request_input
 
     policy = current_policy()
-    contract = build_contract(parse_request_input(request_input(application="bench-bare")), "S3-0001", policy).contract
+    contract = build_contract(
+        parse_request_input(request_input(application="bench-bare")), "S3-0001", policy
+    ).contract
     return {**terraform_variables(contract, policy), "aws_region": "us-east-1", "aws_endpoint_url": ""}
 
 
@@ -165,18 +188,27 @@ def real_provider_runs(count: int, base: Path) -> dict:
                 init_seconds.append(init.detail.get("seconds") if init else None)
     finally:
         server.stop()
-    return {"runs": count, "run_seconds": seconds, "init_seconds": init_seconds,
-            "median_seconds": round(statistics.median(seconds), 1)}
+    return {
+        "runs": count,
+        "run_seconds": seconds,
+        "init_seconds": init_seconds,
+        "median_seconds": round(statistics.median(seconds), 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--queued", type=int, default=20)
-    parser.add_argument("--real-runs", type=int, default=2,
-                        help="runs of the real stack (real provider, moto server); 0 leaves them out")
-    parser.add_argument("--small", action="store_true",
-                        help="3 runs for the overhead, 6 queued runs, 1 real-provider run")
+    parser.add_argument(
+        "--real-runs",
+        type=int,
+        default=2,
+        help="runs of the real stack (real provider, moto server); 0 leaves them out",
+    )
+    parser.add_argument(
+        "--small", action="store_true", help="3 runs for the overhead, 6 queued runs, 1 real-provider run"
+    )
     args = parser.parse_args()
     if args.small:
         args.runs, args.queued, args.real_runs = 3, 6, 1
@@ -190,7 +222,9 @@ def main() -> None:
         # First, while the broker holds nothing else: the overhead runs below also hand over to it.
         throughput = [drain_with_workers(workers, args.queued) for workers in (1, 2)]
         portal = [portal_run_seconds(index) for index in range(args.runs)]
-        bare = [bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))) for _ in range(args.runs)]
+        bare = [
+            bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))) for _ in range(args.runs)
+        ]
         real = real_provider_runs(args.real_runs, base) if args.real_runs else {"skipped": "--real-runs 0"}
     result = {
         "runs": args.runs,
@@ -200,7 +234,9 @@ def main() -> None:
         "portal_seconds": [round(value, 3) for value in portal],
         "bare_seconds": [round(value, 3) for value in bare],
         "throughput": throughput,
-        "scaling_2_workers_to_1": round(throughput[1]["runs_per_minute"] / throughput[0]["runs_per_minute"], 2),
+        "scaling_2_workers_to_1": round(
+            throughput[1]["runs_per_minute"] / throughput[0]["runs_per_minute"], 2
+        ),
         "real_provider": real,
     }
     print(json.dumps(result, indent=2))

@@ -30,8 +30,13 @@ HOOK_PATH = "/hooks/sns/replication/"
 
 
 def configure_django(var_dir: Path) -> None:
-    os.environ.update(BUCKETWISE_VAR_DIR=str(var_dir), SECRET_KEY="bench-only", DEBUG="false", LOG_LEVEL="ERROR",
-                      AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters")
+    os.environ.update(
+        BUCKETWISE_VAR_DIR=str(var_dir),
+        SECRET_KEY="bench-only",
+        DEBUG="false",
+        LOG_LEVEL="ERROR",
+        AUDIT_CHAIN_KEY="bench-only-audit-chain-key-of-32-characters",
+    )
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -75,8 +80,9 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 def start_server():
     from django.core.wsgi import get_wsgi_application
 
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=_ThreadingServer,
-                         handler_class=_Quiet)
+    server = make_server(
+        "127.0.0.1", 0, get_wsgi_application(), server_class=_ThreadingServer, handler_class=_Quiet
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -85,7 +91,9 @@ def signed_bodies(authority, count: int, tag: str) -> list[bytes]:
     from tests.replication.conftest import failure_document, https_message
     from tests.replication.signing import body
 
-    return [body(authority.notification(https_message(failure_document(key=f"{tag}/{i}")))) for i in range(count)]
+    return [
+        body(authority.notification(https_message(failure_document(key=f"{tag}/{i}")))) for i in range(count)
+    ]
 
 
 def post_all(base_url: str, path: str, bodies: list[bytes], clients: int) -> float:
@@ -97,7 +105,9 @@ def post_all(base_url: str, path: str, bodies: list[bytes], clients: int) -> flo
     def post(raw: bytes) -> None:
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
-        response = session.post(base_url + path, data=raw, headers={"Content-Type": "text/plain; charset=UTF-8"})
+        response = session.post(
+            base_url + path, data=raw, headers={"Content-Type": "text/plain; charset=UTF-8"}
+        )
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}: {response.text}")
 
@@ -131,8 +141,12 @@ def main() -> None:
         post_all(base_url, HOOK_PATH, signed_bodies(authority, 5, "warmup"), 1)  # fetch and cache the cert
         post_all(base_url, BARE_PATH, signed_bodies(authority, 5, "warmup-bare"), 1)
 
-        portal_seconds = post_all(base_url, HOOK_PATH, signed_bodies(authority, args.messages, "portal"), args.clients)
-        bare_seconds = post_all(base_url, BARE_PATH, signed_bodies(authority, args.messages, "bare"), args.clients)
+        portal_seconds = post_all(
+            base_url, HOOK_PATH, signed_bodies(authority, args.messages, "portal"), args.clients
+        )
+        bare_seconds = post_all(
+            base_url, BARE_PATH, signed_bodies(authority, args.messages, "bare"), args.clients
+        )
         verify_bodies = signed_bodies(authority, args.messages, "verify")
         verifier = webhook.verifier()
         started = time.perf_counter()
@@ -143,18 +157,23 @@ def main() -> None:
         server.shutdown()
 
     portal_rate, bare_rate = args.messages / portal_seconds, args.messages / bare_seconds
-    print(json.dumps({
-        "bench": "sns_ingestion",
-        "messages": args.messages,
-        "clients": args.clients,
-        "database": "sqlite (embedded default)",
-        "portal_per_second": round(portal_rate, 1),
-        "bare_per_second": round(bare_rate, 1),
-        "verify_only_per_second": round(args.messages / verify_seconds, 1),
-        "ratio_portal_to_bare": round(portal_rate / bare_rate, 3),
-        "events_stored": stored,
-        "certificate_fetches": len(authority.fetched),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "bench": "sns_ingestion",
+                "messages": args.messages,
+                "clients": args.clients,
+                "database": "sqlite (embedded default)",
+                "portal_per_second": round(portal_rate, 1),
+                "bare_per_second": round(bare_rate, 1),
+                "verify_only_per_second": round(args.messages / verify_seconds, 1),
+                "ratio_portal_to_bare": round(portal_rate / bare_rate, 3),
+                "events_stored": stored,
+                "certificate_fetches": len(authority.fetched),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

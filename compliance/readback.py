@@ -275,7 +275,7 @@ def _lifecycle(answer) -> dict:
             for r in rules
             for t in r.get("Transitions", [])
         ),
-        key=lambda t: (t["days"] or 0),
+        key=lambda t: t["days"] or 0,
     )
     return {
         "lifecycle.rules": sorted(r.get("ID", "") for r in rules),

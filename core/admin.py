@@ -26,8 +26,15 @@ class TeamAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         after = set(team.members.values_list("username", flat=True))
         if before != after:
-            audit.record("core.team_members_changed", actor=request.user, detail={
-                "team": team.slug, "added": sorted(after - before), "removed": sorted(before - after)})
+            audit.record(
+                "core.team_members_changed",
+                actor=request.user,
+                detail={
+                    "team": team.slug,
+                    "added": sorted(after - before),
+                    "removed": sorted(before - after),
+                },
+            )
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -44,11 +51,13 @@ class ApiTokenForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "expires_at" in self.fields:
             self.fields["expires_at"].initial = default_expiry
-            self.fields["expires_at"].help_text = (
-                f"Pre-filled with 90 days from now; at most {settings.API_TOKEN_MAX_DAYS} days (API_TOKEN_MAX_DAYS).")
+            self.fields[
+                "expires_at"
+            ].help_text = f"Pre-filled with 90 days from now; at most {settings.API_TOKEN_MAX_DAYS} days (API_TOKEN_MAX_DAYS)."
         if "user" in self.fields and not self.issuer.is_superuser:
             self.fields["user"].queryset = self.fields["user"].queryset.filter(
-                service_account__isnull=False, is_staff=False, is_superuser=False)
+                service_account__isnull=False, is_staff=False, is_superuser=False
+            )
             self.fields["user"].help_text = "Service accounts only (a superuser marks them)."
 
     def clean(self):
@@ -104,9 +113,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
             if "revoked" in form.changed_data:
                 set_revoked(obj, obj.revoked, actor=request.user)
             return
-        issued = issue_token(obj.user, obj.name, form.cleaned_data["scopes"], token=obj, issued_by=request.user)
-        self.message_user(request, format_html(
-            "Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text), messages.WARNING)
+        issued = issue_token(
+            obj.user, obj.name, form.cleaned_data["scopes"], token=obj, issued_by=request.user
+        )
+        self.message_user(
+            request,
+            format_html("Token created. Copy it now, it is not shown again: <code>{}</code>", issued.text),
+            messages.WARNING,
+        )
 
 
 @admin.register(ServiceAccount)
@@ -145,9 +159,15 @@ class ServiceAccountAdmin(admin.ModelAdmin):
 
 def _audit_marker(action: str, request, marker: ServiceAccount) -> None:
     """The marker decides who receives tokens from staff and files for others: every change is audited."""
-    audit.record(action, actor=request.user, detail={
-        "account": marker.user.get_username(), "purpose": marker.purpose,
-        "backstage_caller": marker.backstage_caller})
+    audit.record(
+        action,
+        actor=request.user,
+        detail={
+            "account": marker.user.get_username(),
+            "purpose": marker.purpose,
+            "backstage_caller": marker.backstage_caller,
+        },
+    )
 
 
 User = get_user_model()
@@ -169,9 +189,14 @@ class AuditedUserAdmin(UserAdmin):
         before, after = getattr(user, "_access_before", {}), _access(user.pk)
         changed = sorted(name for name in after if before.get(name) != after[name])
         if change and changed:
-            audit.record("core.user_access_changed", actor=request.user, detail={
-                "user": user.get_username(), **{name: {"from": before.get(name), "to": after[name]}
-                                                for name in changed}})
+            audit.record(
+                "core.user_access_changed",
+                actor=request.user,
+                detail={
+                    "user": user.get_username(),
+                    **{name: {"from": before.get(name), "to": after[name]} for name in changed},
+                },
+            )
 
 
 admin.site.unregister(Group)
@@ -191,13 +216,22 @@ class AuditedGroupAdmin(GroupAdmin):
         before = set(getattr(group, "_permissions_before", []))
         after = set(_permission_names(group.permissions.all()))
         if before != after:
-            audit.record("core.role_permissions_changed", actor=request.user, detail={
-                "role": group.name, "added": sorted(after - before), "removed": sorted(before - after)})
+            audit.record(
+                "core.role_permissions_changed",
+                actor=request.user,
+                detail={
+                    "role": group.name,
+                    "added": sorted(after - before),
+                    "removed": sorted(before - after),
+                },
+            )
 
 
 def _permission_names(permissions) -> list[str]:
-    return sorted(f"{perm.content_type.app_label}.{perm.codename}"
-                  for perm in permissions.select_related("content_type"))
+    return sorted(
+        f"{perm.content_type.app_label}.{perm.codename}"
+        for perm in permissions.select_related("content_type")
+    )
 
 
 def _access(user_pk) -> dict:
@@ -205,7 +239,9 @@ def _access(user_pk) -> dict:
     return {
         "groups": sorted(group.name for group in user.groups.all()),
         "permissions": _permission_names(user.user_permissions.all()),
-        "is_staff": user.is_staff, "is_superuser": user.is_superuser, "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "is_active": user.is_active,
     }
 
 
@@ -227,8 +263,17 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "timestamp", "actor", "action", "request_id", "environment"]
     list_filter = ["environment", "action"]
     search_fields = ["request_id", "actor", "bucket_name"]
-    readonly_fields = ["timestamp", "actor", "action", "request_id", "bucket_name", "environment", "detail",
-                       "previous_hash", "entry_hash"]
+    readonly_fields = [
+        "timestamp",
+        "actor",
+        "action",
+        "request_id",
+        "bucket_name",
+        "environment",
+        "detail",
+        "previous_hash",
+        "entry_hash",
+    ]
     actions = None
 
     def has_view_permission(self, request, obj=None):

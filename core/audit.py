@@ -32,8 +32,9 @@ def _timestamp_text(timestamp: datetime) -> str:
     return timestamp.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def canonical_entry(previous_hash: str, *, key_id: str, timestamp, actor, action, request_id, bucket_name,
-                    environment, detail) -> bytes:
+def canonical_entry(
+    previous_hash: str, *, key_id: str, timestamp, actor, action, request_id, bucket_name, environment, detail
+) -> bytes:
     """The bytes an entry's hash covers. A keyed entry's include its key id; a legacy entry's are
     exactly what the unkeyed chain hashed."""
     content = {
@@ -51,20 +52,44 @@ def canonical_entry(previous_hash: str, *, key_id: str, timestamp, actor, action
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def compute_entry_hash(previous_hash: str, *, key: ChainKey | None, timestamp, actor, action, request_id,
-                       bucket_name, environment, detail) -> str:
+def compute_entry_hash(
+    previous_hash: str,
+    *,
+    key: ChainKey | None,
+    timestamp,
+    actor,
+    action,
+    request_id,
+    bucket_name,
+    environment,
+    detail,
+) -> str:
     """HMAC-SHA256 under ``key``; with ``key=None``, the legacy unkeyed SHA-256."""
-    payload = canonical_entry(previous_hash, key_id=key.key_id if key else LEGACY_KEY_ID, timestamp=timestamp,
-                              actor=actor, action=action, request_id=request_id, bucket_name=bucket_name,
-                              environment=environment, detail=detail)
+    payload = canonical_entry(
+        previous_hash,
+        key_id=key.key_id if key else LEGACY_KEY_ID,
+        timestamp=timestamp,
+        actor=actor,
+        action=action,
+        request_id=request_id,
+        bucket_name=bucket_name,
+        environment=environment,
+        detail=detail,
+    )
     return key.mac(payload) if key else hashlib.sha256(payload).hexdigest()
 
 
 def entry_content(entry: AuditEntry) -> dict:
     """An entry's hashed columns (besides ``previous_hash`` and ``key_id``) as keyword arguments."""
-    return {"timestamp": entry.timestamp, "actor": entry.actor, "action": entry.action,
-            "request_id": entry.request_id, "bucket_name": entry.bucket_name, "environment": entry.environment,
-            "detail": entry.detail}
+    return {
+        "timestamp": entry.timestamp,
+        "actor": entry.actor,
+        "action": entry.action,
+        "request_id": entry.request_id,
+        "bucket_name": entry.bucket_name,
+        "environment": entry.environment,
+        "detail": entry.detail,
+    }
 
 
 def actor_name(user) -> str:
@@ -77,8 +102,15 @@ def actor_name(user) -> str:
 
 
 @transaction.atomic
-def record(action: str, *, actor, request=None, detail: dict | None = None,
-           bucket_name: str = "", environment: str = "") -> AuditEntry:
+def record(
+    action: str,
+    *,
+    actor,
+    request=None,
+    detail: dict | None = None,
+    bucket_name: str = "",
+    environment: str = "",
+) -> AuditEntry:
     """Append one entry. ``request`` (anything with ``request_id``, ``bucket_name`` and ``environment``,
     e.g. a BucketRequest) fills the request columns."""
     AuditChainLock.objects.select_for_update().get_or_create(pk=1)

@@ -81,9 +81,13 @@ def exported_entries(environment: str | None, head_entry_id: int):
 def _export_scope(environment: str | None, head_entry_id: int) -> dict:
     entries = exported_entries(environment, head_entry_id).values_list("id", "entry_hash")
     digest = rows_digest(entries.iterator(chunk_size=5000))
-    return {"environment": environment or ALL_ENVIRONMENTS, "rows": digest.rows,
-            "first_entry_id": digest.first_entry_id, "last_entry_id": digest.last_entry_id,
-            "rows_digest": digest.hexdigest()}
+    return {
+        "environment": environment or ALL_ENVIRONMENTS,
+        "rows": digest.rows,
+        "first_entry_id": digest.first_entry_id,
+        "last_entry_id": digest.last_entry_id,
+        "rows_digest": digest.hexdigest(),
+    }
 
 
 def chain_head() -> tuple[int, int, str]:
@@ -131,18 +135,26 @@ def create_checkpoint(reason: str, *, export_environment: str | None = None) -> 
         }
         document = canonical_json(sign(body, key))
         return AuditCheckpoint.objects.create(
-            sequence=body["sequence"], reason=reason, entry_count=entry_count, head_entry_id=head_entry_id,
-            document=document.decode("utf-8"), checkpoint_hash=hashlib.sha256(document).hexdigest(),
+            sequence=body["sequence"],
+            reason=reason,
+            entry_count=entry_count,
+            head_entry_id=head_entry_id,
+            document=document.decode("utf-8"),
+            checkpoint_hash=hashlib.sha256(document).hexdigest(),
             created_at=now,
         )
 
 
 # --- The bucket ---------------------------------------------------------------------------------
 
+
 def s3_client(**overrides):
     """Short timeouts and few retries: an export waits seconds, not minutes, for a bucket that is down."""
-    options = {"region_name": settings.AUDIT_CHECKPOINT_REGION, "endpoint_url": settings.AWS_ENDPOINT_URL or None,
-               "config": Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})}
+    options = {
+        "region_name": settings.AUDIT_CHECKPOINT_REGION,
+        "endpoint_url": settings.AWS_ENDPOINT_URL or None,
+        "config": Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}),
+    }
     return boto3.client("s3", **{**options, **overrides})
 
 
@@ -162,10 +174,15 @@ def ensure_bucket(client=None) -> None:
         client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True, **options)
     except client.exceptions.BucketAlreadyOwnedByYou:
         pass
-    client.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled",
-        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": settings.AUDIT_CHECKPOINT_RETENTION_DAYS}},
-    })
+    client.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {
+                "DefaultRetention": {"Mode": "COMPLIANCE", "Days": settings.AUDIT_CHECKPOINT_RETENTION_DAYS}
+            },
+        },
+    )
 
 
 class CheckpointConflict(Exception):
@@ -179,8 +196,15 @@ def _put(client, checkpoint: AuditCheckpoint) -> None:
     bucket, key = settings.AUDIT_CHECKPOINT_BUCKET, object_key(checkpoint.sequence)
     retain_until = timezone.now() + timedelta(days=settings.AUDIT_CHECKPOINT_RETENTION_DAYS)
     try:
-        client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*",
-                          ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=retain_until)
+        client.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/json",
+            IfNoneMatch="*",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=retain_until,
+        )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "PreconditionFailed":
             raise
@@ -200,18 +224,21 @@ def write_pending(client=None) -> int:
         for checkpoint in pending:
             _put(client, checkpoint)
             AuditCheckpoint.objects.filter(pk=checkpoint.pk).update(
-                written_at=timezone.now(), attempts=checkpoint.attempts + 1, last_error="")
+                written_at=timezone.now(), attempts=checkpoint.attempts + 1, last_error=""
+            )
             written += 1
     except (*S3_ERRORS, CheckpointConflict) as error:
         failed = pending[written]
-        AuditCheckpoint.objects.filter(pk=failed.pk).update(attempts=failed.attempts + 1,
-                                                              last_error=str(error)[:2000])
+        AuditCheckpoint.objects.filter(pk=failed.pk).update(
+            attempts=failed.attempts + 1, last_error=str(error)[:2000]
+        )
         logger.warning("audit checkpoint #%s could not be written: %s", failed.sequence, error)
     return written
 
 
-def checkpoint_now(reason: str = REASON_SCHEDULE, *, export_environment: str | None = None,
-                   client=None) -> AuditCheckpoint:
+def checkpoint_now(
+    reason: str = REASON_SCHEDULE, *, export_environment: str | None = None, client=None
+) -> AuditCheckpoint:
     """Create a checkpoint and write it (with any earlier pending ones); a bucket error leaves it pending."""
     checkpoint = create_checkpoint(reason, export_environment=export_environment)
     write_pending(client)
@@ -230,6 +257,7 @@ def scheduled_checkpoint(client=None) -> AuditCheckpoint | None:
 
 
 # --- Status and reading back ---------------------------------------------------------------------
+
 
 def write_status() -> dict:
     """Whether checkpoints are being written: pending ones (the oldest's error), the last one written."""
@@ -276,11 +304,14 @@ def _check_document(raw: bytes, key: str, keys: dict[str, ChainKey]) -> StoredCh
     chain_key = keys.get(document.get("key_id"))
     body = {name: value for name, value in document.items() if name != "mac"}
     if chain_key is None:
-        stored.problems.append(f"checkpoint #{stored.sequence}: signed with key id {document.get('key_id')!r}, "
-                               "which is not configured")
+        stored.problems.append(
+            f"checkpoint #{stored.sequence}: signed with key id {document.get('key_id')!r}, "
+            "which is not configured"
+        )
     elif chain_key.mac(canonical_json(body)) != document.get("mac"):
-        stored.problems.append(f"checkpoint #{stored.sequence}: its signature does not match its content "
-                               "(forged or altered)")
+        stored.problems.append(
+            f"checkpoint #{stored.sequence}: its signature does not match its content (forged or altered)"
+        )
     elif key != object_key(stored.sequence):
         stored.problems.append(f"checkpoint #{stored.sequence}: stored under the wrong name {key}")
     return stored
@@ -297,20 +328,27 @@ def read_checkpoints(client=None) -> tuple[list[StoredCheckpoint], list[str]]:
     problems = []
     try:
         for page in client.get_paginator("list_object_versions").paginate(
-                Bucket=bucket, Prefix=settings.AUDIT_CHECKPOINT_PREFIX):
+            Bucket=bucket, Prefix=settings.AUDIT_CHECKPOINT_PREFIX
+        ):
             for version in page.get("Versions", []):
                 versions.setdefault(version["Key"], []).append(version)
             for marker in page.get("DeleteMarkers", []):
-                problems.append(f"{marker['Key']}: a delete marker hides it (someone tried to delete the "
-                                "checkpoint; its locked version is still there and is used)")
+                problems.append(
+                    f"{marker['Key']}: a delete marker hides it (someone tried to delete the "
+                    "checkpoint; its locked version is still there and is used)"
+                )
         stored = []
         for key, key_versions in sorted(versions.items()):
             key_versions.reverse()  # S3 lists a key's versions newest first: the first written is last
-            bodies = [client.get_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])["Body"].read()
-                      for version in key_versions]
+            bodies = [
+                client.get_object(Bucket=bucket, Key=key, VersionId=version["VersionId"])["Body"].read()
+                for version in key_versions
+            ]
             if any(body != bodies[0] for body in bodies[1:]):
-                problems.append(f"{key}: a later version differs from the one first written (an overwrite "
-                                "was attempted; the first version is used)")
+                problems.append(
+                    f"{key}: a later version differs from the one first written (an overwrite "
+                    "was attempted; the first version is used)"
+                )
             stored.append(_check_document(bodies[0], key, keys))
     except S3_ERRORS as error:
         raise CheckpointsUnavailable(f"the checkpoint bucket {bucket!r} cannot be read: {error}") from error
@@ -321,11 +359,14 @@ def read_checkpoints(client=None) -> tuple[list[StoredCheckpoint], list[str]]:
         if checkpoint.problems:
             continue
         if checkpoint.sequence != expected_sequence:
-            problems.append(f"checkpoint #{expected_sequence} is missing from the bucket "
-                            f"(the next one found is #{checkpoint.sequence})")
+            problems.append(
+                f"checkpoint #{expected_sequence} is missing from the bucket "
+                f"(the next one found is #{checkpoint.sequence})"
+            )
         elif checkpoint.document["previous_checkpoint_hash"] != previous_hash:
-            problems.append(f"checkpoint #{checkpoint.sequence}: does not link to checkpoint "
-                            f"#{checkpoint.sequence - 1}")
+            problems.append(
+                f"checkpoint #{checkpoint.sequence}: does not link to checkpoint #{checkpoint.sequence - 1}"
+            )
         previous_hash = hashlib.sha256(canonical_json(checkpoint.document)).hexdigest()
         expected_sequence = checkpoint.sequence + 1
     return [checkpoint for checkpoint in stored if not checkpoint.problems], problems

@@ -36,8 +36,17 @@ from core.models import AuditEntry
 from portal import json_input as bounded_json
 
 # The existing workflow's columns first, in its order; ours after them.
-WORKFLOW_COLUMNS = ["timestamp_utc", "request_id", "bucket_name", "owner", "environment", "purpose",
-                    "action", "approver", "status"]
+WORKFLOW_COLUMNS = [
+    "timestamp_utc",
+    "request_id",
+    "bucket_name",
+    "owner",
+    "environment",
+    "purpose",
+    "action",
+    "approver",
+    "status",
+]
 EXTRA_COLUMNS = ["actor", "entry_id", "detail", "previous_hash", "entry_hash", "key_id", "checkpoint"]
 AUDIT_CSV_COLUMNS = WORKFLOW_COLUMNS + EXTRA_COLUMNS
 CHUNK_ROWS = 2000
@@ -46,8 +55,19 @@ CSV_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 # The audit entry's own columns, read as plain tuples (no model instance per row: a million-row
 # export spends its time in the database and the CSV writer, not in building objects).
-_ENTRY_FIELDS = ("timestamp", "request_id", "bucket_name", "environment", "action", "actor", "id", "detail",
-                 "previous_hash", "entry_hash", "key_id")
+_ENTRY_FIELDS = (
+    "timestamp",
+    "request_id",
+    "bucket_name",
+    "environment",
+    "action",
+    "actor",
+    "id",
+    "detail",
+    "previous_hash",
+    "entry_hash",
+    "key_id",
+)
 _NO_REQUEST = ("", "")
 
 
@@ -84,27 +104,40 @@ def _approver(action: str, actor: str) -> str:
 def audit_row(entry: tuple, request_columns: Mapping[str, tuple[str, str]], checkpoint: int) -> list[str]:
     """One CSV row (cells neutralised) from an entry's ``_ENTRY_FIELDS`` values, its request's owner and
     purpose, and the sequence number of the export's checkpoint."""
-    (timestamp, request_id, bucket_name, environment, action, actor, entry_id, detail, previous_hash, entry_hash,
-     key_id) = entry
-    owner, purpose = request_columns.get(request_id, _NO_REQUEST)
-    return neutralise_row([
-        timestamp.astimezone(UTC).strftime(CSV_TIMESTAMP_FORMAT),
+    (
+        timestamp,
         request_id,
         bucket_name,
-        owner,
         environment,
-        purpose,
         action,
-        _approver(action, actor),
-        _status_after(action, detail),
         actor,
-        str(entry_id),
-        json.dumps(_jsonb_ordered(detail), ensure_ascii=False),
+        entry_id,
+        detail,
         previous_hash,
         entry_hash,
         key_id,
-        str(checkpoint),
-    ])
+    ) = entry
+    owner, purpose = request_columns.get(request_id, _NO_REQUEST)
+    return neutralise_row(
+        [
+            timestamp.astimezone(UTC).strftime(CSV_TIMESTAMP_FORMAT),
+            request_id,
+            bucket_name,
+            owner,
+            environment,
+            purpose,
+            action,
+            _approver(action, actor),
+            _status_after(action, detail),
+            actor,
+            str(entry_id),
+            json.dumps(_jsonb_ordered(detail), ensure_ascii=False),
+            previous_hash,
+            entry_hash,
+            key_id,
+            str(checkpoint),
+        ]
+    )
 
 
 class _LineBuffer:
@@ -138,8 +171,13 @@ def _lines(entries, request_columns, checkpoint: int) -> Iterator[str]:
 def _quoted_line(row: list[str]) -> str:
     """A row with a carriage return in a cell: Python 3.11's csv writer leaves such a cell unquoted (its own
     reader then splits the row there); quoted here as RFC 4180 and PostgreSQL's COPY quote it."""
-    return ",".join(f'"{cell.replace(chr(34), chr(34) * 2)}"' if any(c in cell for c in ',"\r\n') else cell
-                    for cell in row) + "\n"
+    return (
+        ",".join(
+            f'"{cell.replace(chr(34), chr(34) * 2)}"' if any(c in cell for c in ',"\r\n') else cell
+            for cell in row
+        )
+        + "\n"
+    )
 
 
 # --- PostgreSQL: the rows written by the database's COPY ---------------------------------------
@@ -149,39 +187,64 @@ def _quoted_line(row: list[str]) -> str:
 # quotes, starts with = + - @ tab CR LF gets a leading quote (PostgreSQL text holds no NUL). NULLIF
 # writes an empty cell unquoted, as Python's csv module does (COPY quotes an empty string, not a NULL).
 
+
 def _n(expression: str) -> str:
-    return (f"NULLIF(CASE WHEN left(ltrim({expression}, ''''), 1) IN ('=', '+', '-', '@', E'\\t', E'\\r', "
-            f"E'\\n') THEN '''' || {expression} ELSE {expression} END, '')")
+    return (
+        f"NULLIF(CASE WHEN left(ltrim({expression}, ''''), 1) IN ('=', '+', '-', '@', E'\\t', E'\\r', "
+        f"E'\\n') THEN '''' || {expression} ELSE {expression} END, '')"
+    )
 
 
-_STATUS = ("CASE WHEN a.action = 'request.submitted' THEN 'pending_approval' "
-           "WHEN jsonb_typeof(a.detail -> 'to') = 'string' AND a.detail ->> 'to' <> '' "
-           "THEN a.detail ->> 'to' "
-           "WHEN jsonb_typeof(a.detail -> 'status') = 'string' AND a.detail ->> 'status' <> '' "
-           "THEN a.detail ->> 'status' ELSE '' END")
-_APPROVER = ("CASE WHEN (starts_with(a.action, 'approval.') "
-             "OR a.action IN ('request.approve', 'request.reject')) "
-             "AND a.actor <> 'system' THEN a.actor ELSE '' END")
+_STATUS = (
+    "CASE WHEN a.action = 'request.submitted' THEN 'pending_approval' "
+    "WHEN jsonb_typeof(a.detail -> 'to') = 'string' AND a.detail ->> 'to' <> '' "
+    "THEN a.detail ->> 'to' "
+    "WHEN jsonb_typeof(a.detail -> 'status') = 'string' AND a.detail ->> 'status' <> '' "
+    "THEN a.detail ->> 'status' ELSE '' END"
+)
+_APPROVER = (
+    "CASE WHEN (starts_with(a.action, 'approval.') "
+    "OR a.action IN ('request.approve', 'request.reject')) "
+    "AND a.actor <> 'system' THEN a.actor ELSE '' END"
+)
 _COPY_COLUMNS = [
     """to_char(a.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
-    _n("a.request_id"), _n("a.bucket_name"), _n("coalesce(rc.value ->> 0, '')"), _n("a.environment"),
-    _n("coalesce(rc.value ->> 1, '')"), _n("a.action"), _n(_APPROVER), _n(_STATUS), _n("a.actor"),
+    _n("a.request_id"),
+    _n("a.bucket_name"),
+    _n("coalesce(rc.value ->> 0, '')"),
+    _n("a.environment"),
+    _n("coalesce(rc.value ->> 1, '')"),
+    _n("a.action"),
+    _n(_APPROVER),
+    _n(_STATUS),
+    _n("a.actor"),
     "a.id::text",
-    _n("a.detail::text"), _n("a.previous_hash"), _n("a.entry_hash"), _n("a.key_id"), "%(checkpoint)s::text",
+    _n("a.detail::text"),
+    _n("a.previous_hash"),
+    _n("a.entry_hash"),
+    _n("a.key_id"),
+    "%(checkpoint)s::text",
 ]
-_COPY_QUERY = (f"COPY (SELECT {', '.join(_COPY_COLUMNS)} FROM {AuditEntry._meta.db_table} a "
-               "LEFT JOIN jsonb_each(%(requests)s::jsonb) rc ON rc.key = a.request_id "
-               "WHERE a.id <= %(head)s "
-               "AND (%(environment)s::text IS NULL OR a.environment = %(environment)s) "
-               "ORDER BY a.id) TO STDOUT WITH (FORMAT csv)")
+_COPY_QUERY = (
+    f"COPY (SELECT {', '.join(_COPY_COLUMNS)} FROM {AuditEntry._meta.db_table} a "
+    "LEFT JOIN jsonb_each(%(requests)s::jsonb) rc ON rc.key = a.request_id "
+    "WHERE a.id <= %(head)s "
+    "AND (%(environment)s::text IS NULL OR a.environment = %(environment)s) "
+    "ORDER BY a.id) TO STDOUT WITH (FORMAT csv)"
+)
 
 
-def _copied_lines(environment: str | None, head_entry_id: int, request_columns,
-                  checkpoint: int) -> Iterator[str]:
+def _copied_lines(
+    environment: str | None, head_entry_id: int, request_columns, checkpoint: int
+) -> Iterator[str]:
     """The CSV from COPY: the header, then text pieces of whole rows (about COPY_PIECE_BYTES each)."""
     yield csv.writer(_LineBuffer(), lineterminator="\n").writerow(AUDIT_CSV_COLUMNS)
-    params = {"checkpoint": checkpoint, "head": head_entry_id, "environment": environment,
-              "requests": json.dumps({key: list(value) for key, value in request_columns.items()})}
+    params = {
+        "checkpoint": checkpoint,
+        "head": head_entry_id,
+        "environment": environment,
+        "requests": json.dumps({key: list(value) for key, value in request_columns.items()}),
+    }
     decoder = codecs.getincrementaldecoder("utf-8")()
     pending, size = [], 0
     with connection.cursor() as cursor, cursor.cursor.copy(_COPY_QUERY, params) as copy:
@@ -196,6 +259,7 @@ def _copied_lines(environment: str | None, head_entry_id: int, request_columns,
 
 # --- Checking a file ----------------------------------------------------------------------------
 
+
 def read_audit_csv(path: Path) -> list[dict]:
     """The file's rows with neutralised cells restored to the values that were hashed."""
     with open(path, encoding="utf-8", newline="") as exported:
@@ -209,10 +273,17 @@ def recomputed_hash(row: dict) -> str:
     if key_id != LEGACY_KEY_ID and key is None:
         raise UnknownKey(key_id)
     timestamp = datetime.strptime(row["timestamp_utc"], CSV_TIMESTAMP_FORMAT).replace(tzinfo=UTC)
-    return compute_entry_hash(row["previous_hash"], key=key, timestamp=timestamp, actor=row["actor"],
-                              action=row["action"], request_id=row["request_id"],
-                              bucket_name=row["bucket_name"], environment=row["environment"],
-                              detail=bounded_json.loads(row["detail"]))
+    return compute_entry_hash(
+        row["previous_hash"],
+        key=key,
+        timestamp=timestamp,
+        actor=row["actor"],
+        action=row["action"],
+        request_id=row["request_id"],
+        bucket_name=row["bucket_name"],
+        environment=row["environment"],
+        detail=bounded_json.loads(row["detail"]),
+    )
 
 
 class UnknownKey(ValueError):
@@ -249,27 +320,39 @@ def checkpoint_problems(rows: list[dict], checkpoints: Mapping[int, dict]) -> li
     sequence = int(named.pop())
     checkpoint = checkpoints.get(sequence)
     if checkpoint is None:
-        return [f"checkpoint #{sequence}, which the file names, is not in the checkpoint bucket "
-                "(not written yet, or the file is not from this trail)"]
+        return [
+            f"checkpoint #{sequence}, which the file names, is not in the checkpoint bucket "
+            "(not written yet, or the file is not from this trail)"
+        ]
     export = checkpoint.get("export")
     if not export:
         return [f"checkpoint #{sequence} is not an export's checkpoint"]
     problems = []
     environments = {row["environment"] for row in rows}
     if export["environment"] != ALL_ENVIRONMENTS and environments - {export["environment"]}:
-        problems.append(f"the export was of environment {export['environment']!r}, the file holds rows of "
-                        f"{', '.join(sorted(repr(e) for e in environments - {export['environment']}))}")
+        problems.append(
+            f"the export was of environment {export['environment']!r}, the file holds rows of "
+            f"{', '.join(sorted(repr(e) for e in environments - {export['environment']}))}"
+        )
     digest = rows_digest((int(row["entry_id"]), row["entry_hash"]) for row in rows).hexdigest()
     if len(rows) != export["rows"] or digest != export["rows_digest"]:
-        problems.append(f"the file holds {len(rows)} rows, checkpoint #{sequence} recorded {export['rows']} "
-                        f"(entries #{export['first_entry_id']} to #{export['last_entry_id']}) and they differ: rows "
-                        "were removed, added, replaced or reordered")
+        problems.append(
+            f"the file holds {len(rows)} rows, checkpoint #{sequence} recorded {export['rows']} "
+            f"(entries #{export['first_entry_id']} to #{export['last_entry_id']}) and they differ: rows "
+            "were removed, added, replaced or reordered"
+        )
     return problems
 
 
 def database_problems(rows: list[dict]) -> list[str]:
     """Rows that are not the entry the database holds under their id (legacy exports)."""
-    stored = dict(AuditEntry.objects.filter(id__in=[int(row["entry_id"]) for row in rows])
-                  .values_list("id", "entry_hash"))
-    return [f"entry {row['entry_id']}: not the entry the audit trail holds under this id"
-            for row in rows if stored.get(int(row["entry_id"])) != row["entry_hash"]]
+    stored = dict(
+        AuditEntry.objects.filter(id__in=[int(row["entry_id"]) for row in rows]).values_list(
+            "id", "entry_hash"
+        )
+    )
+    return [
+        f"entry {row['entry_id']}: not the entry the audit trail holds under this id"
+        for row in rows
+        if stored.get(int(row["entry_id"])) != row["entry_hash"]
+    ]

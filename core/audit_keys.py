@@ -32,8 +32,10 @@ def signing_key() -> ChainKey:
 
 def verification_keys() -> dict[str, ChainKey]:
     """Every key the trail may have been signed with, by id (the signing key and the retired ones)."""
-    keys = {key_id: ChainKey(key_id, secret.encode("utf-8"))
-            for key_id, secret in settings.AUDIT_CHAIN_RETIRED_KEYS.items()}
+    keys = {
+        key_id: ChainKey(key_id, secret.encode("utf-8"))
+        for key_id, secret in settings.AUDIT_CHAIN_RETIRED_KEYS.items()
+    }
     current = signing_key()
     keys[current.key_id] = current
     return keys

@@ -57,17 +57,30 @@ class Verification:
             self.more_findings += 1
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "entries": self.entries, "legacy_entries": self.legacy_entries,
-                "checkpoints": self.checkpoints, "last_checkpoint": self.last_checkpoint,
-                "findings": [asdict(finding) for finding in self.findings], "more_findings": self.more_findings}
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "legacy_entries": self.legacy_entries,
+            "checkpoints": self.checkpoints,
+            "last_checkpoint": self.last_checkpoint,
+            "findings": [asdict(finding) for finding in self.findings],
+            "more_findings": self.more_findings,
+        }
 
     def summary(self) -> str:
-        legacy = f", {self.legacy_entries} of them legacy (unkeyed, verified with the old function)" \
-            if self.legacy_entries else ""
+        legacy = (
+            f", {self.legacy_entries} of them legacy (unkeyed, verified with the old function)"
+            if self.legacy_entries
+            else ""
+        )
         if self.ok:
-            return (f"OK: {self.entries} audit entries{legacy}; chain intact with the key and consistent with "
-                    f"{self.checkpoints} checkpoint{'s' if self.checkpoints != 1 else ''}.")
-        return f"BROKEN: {len(self.findings) + self.more_findings} finding(s) in {self.entries} entries{legacy}."
+            return (
+                f"OK: {self.entries} audit entries{legacy}; chain intact with the key and consistent with "
+                f"{self.checkpoints} checkpoint{'s' if self.checkpoints != 1 else ''}."
+            )
+        return (
+            f"BROKEN: {len(self.findings) + self.more_findings} finding(s) in {self.entries} entries{legacy}."
+        )
 
 
 def _hash_holds(entry, key) -> bool:
@@ -81,41 +94,66 @@ def _hash_holds(entry, key) -> bool:
 def _name_failed_runs(report: Verification, runs: list[list[int]]) -> None:
     for run in runs:
         if len(run) == 1:
-            report.add(Finding("edited", f"entry #{run[0]} was edited: its content does not match its hash",
-                               entry_id=run[0]))
+            report.add(
+                Finding(
+                    "edited",
+                    f"entry #{run[0]} was edited: its content does not match its hash",
+                    entry_id=run[0],
+                )
+            )
         else:
-            report.add(Finding("recomputed", f"entries #{run[0]} to #{run[-1]} ({len(run)} entries) were "
-                               "rewritten: their hashes link, but none is the key's (the chain was recomputed "
-                               "without the key)", entry_id=run[0]))
+            report.add(
+                Finding(
+                    "recomputed",
+                    f"entries #{run[0]} to #{run[-1]} ({len(run)} entries) were "
+                    "rewritten: their hashes link, but none is the key's (the chain was recomputed "
+                    "without the key)",
+                    entry_id=run[0],
+                )
+            )
 
 
 def _compare_with_checkpoint(report: Verification, checkpoint: dict, position: int, entry) -> None:
     if entry.id != checkpoint["head_entry_id"] or entry.entry_hash != checkpoint["head_hash"]:
-        report.add(Finding(
-            "checkpoint_mismatch",
-            f"checkpoint #{checkpoint['sequence']} ({checkpoint['created_at']}) recorded entry "
-            f"#{checkpoint['head_entry_id']} as entry number {position}; the trail holds #{entry.id} there, "
-            f"{'with another hash' if entry.id == checkpoint['head_entry_id'] else 'another entry'}: entries up to "
-            "it were edited, deleted or rewritten", entry_id=entry.id, checkpoint=checkpoint["sequence"]))
+        report.add(
+            Finding(
+                "checkpoint_mismatch",
+                f"checkpoint #{checkpoint['sequence']} ({checkpoint['created_at']}) recorded entry "
+                f"#{checkpoint['head_entry_id']} as entry number {position}; the trail holds #{entry.id} there, "
+                f"{'with another hash' if entry.id == checkpoint['head_entry_id'] else 'another entry'}: entries up to "
+                "it were edited, deleted or rewritten",
+                entry_id=entry.id,
+                checkpoint=checkpoint["sequence"],
+            )
+        )
 
 
 def _beyond_the_end(report: Verification, checkpoint: dict, last_id: int) -> None:
     if checkpoint["head_entry_id"] > last_id:
-        report.add(Finding(
-            "truncated",
-            f"the trail was truncated: checkpoint #{checkpoint['sequence']} ({checkpoint['created_at']}) covers "
-            f"{checkpoint['entry_count']} entries up to #{checkpoint['head_entry_id']}, the trail ends at "
-            f"#{last_id} with {report.entries}: entries were deleted from its end", checkpoint=checkpoint["sequence"]))
+        report.add(
+            Finding(
+                "truncated",
+                f"the trail was truncated: checkpoint #{checkpoint['sequence']} ({checkpoint['created_at']}) covers "
+                f"{checkpoint['entry_count']} entries up to #{checkpoint['head_entry_id']}, the trail ends at "
+                f"#{last_id} with {report.entries}: entries were deleted from its end",
+                checkpoint=checkpoint["sequence"],
+            )
+        )
     else:
-        report.add(Finding(
-            "checkpoint_mismatch",
-            f"checkpoint #{checkpoint['sequence']} ({checkpoint['created_at']}) covers {checkpoint['entry_count']} "
-            f"entries up to #{checkpoint['head_entry_id']}; the trail has only {report.entries}: entries before "
-            "it were deleted", checkpoint=checkpoint["sequence"]))
+        report.add(
+            Finding(
+                "checkpoint_mismatch",
+                f"checkpoint #{checkpoint['sequence']} ({checkpoint['created_at']}) covers {checkpoint['entry_count']} "
+                f"entries up to #{checkpoint['head_entry_id']}; the trail has only {report.entries}: entries before "
+                "it were deleted",
+                checkpoint=checkpoint["sequence"],
+            )
+        )
 
 
-def verify_chain(checkpoints: list[dict], report: Verification | None = None,
-                 batch_size: int = 2000) -> Verification:
+def verify_chain(
+    checkpoints: list[dict], report: Verification | None = None, batch_size: int = 2000
+) -> Verification:
     """Walk the chain in order with the keys, comparing it with ``checkpoints`` (documents) on the way."""
     report = report or Verification()
     keys = verification_keys()
@@ -126,24 +164,44 @@ def verify_chain(checkpoints: list[dict], report: Verification | None = None,
     expected_previous, previous_id, seen_keyed = GENESIS_HASH, None, False
     runs: list[list[int]] = []
     failing = False
-    for position, entry in enumerate(AuditEntry.objects.order_by("id").iterator(chunk_size=batch_size), start=1):
+    for position, entry in enumerate(
+        AuditEntry.objects.order_by("id").iterator(chunk_size=batch_size), start=1
+    ):
         report.entries = position
         if entry.previous_hash != expected_previous:
             before = f"#{previous_id}" if previous_id else "the start of the trail"
-            report.add(Finding("deleted", f"entry #{entry.id} does not link to the entry before it ({before}): "
-                               "an entry between them was deleted (or the order changed)", entry_id=entry.id))
+            report.add(
+                Finding(
+                    "deleted",
+                    f"entry #{entry.id} does not link to the entry before it ({before}): "
+                    "an entry between them was deleted (or the order changed)",
+                    entry_id=entry.id,
+                )
+            )
         key = None
         if entry.key_id == LEGACY_KEY_ID:
             report.legacy_entries += 1
             if seen_keyed:
-                report.add(Finding("unkeyed", f"entry #{entry.id} has no key id but follows keyed entries: it was "
-                                   "written or recomputed without the key", entry_id=entry.id))
+                report.add(
+                    Finding(
+                        "unkeyed",
+                        f"entry #{entry.id} has no key id but follows keyed entries: it was "
+                        "written or recomputed without the key",
+                        entry_id=entry.id,
+                    )
+                )
         else:
             seen_keyed = True
             key = keys.get(entry.key_id)
             if key is None:
-                report.add(Finding("unknown_key", f"entry #{entry.id} names key id {entry.key_id!r}, which is not "
-                                   "configured (AUDIT_CHAIN_RETIRED_KEYS?)", entry_id=entry.id))
+                report.add(
+                    Finding(
+                        "unknown_key",
+                        f"entry #{entry.id} names key id {entry.key_id!r}, which is not "
+                        "configured (AUDIT_CHAIN_RETIRED_KEYS?)",
+                        entry_id=entry.id,
+                    )
+                )
         # An entry under an unknown key is named above; its hash cannot be checked.
         holds = (entry.key_id != LEGACY_KEY_ID and key is None) or _hash_holds(entry, key)
         if not holds:
@@ -168,8 +226,10 @@ def _written_but_absent(stored) -> str | None:
     written = AuditCheckpoint.objects.filter(written_at__isnull=False).order_by("-sequence").first()
     newest = stored[-1].sequence if stored else 0
     if written is not None and written.sequence > newest:
-        return (f"the portal wrote checkpoints up to #{written.sequence}, the bucket holds them only up to "
-                f"#{newest}: is AUDIT_CHECKPOINT_BUCKET the bucket they were written to?")
+        return (
+            f"the portal wrote checkpoints up to #{written.sequence}, the bucket holds them only up to "
+            f"#{newest}: is AUDIT_CHECKPOINT_BUCKET the bucket they were written to?"
+        )
     return None
 
 
@@ -187,8 +247,9 @@ def verify_trail(client=None) -> Verification:
     report.checkpoints = len(stored)
     if stored:
         last = stored[-1].document
-        report.last_checkpoint = {name: last[name] for name in
-                                  ("sequence", "created_at", "entry_count", "head_entry_id", "key_id")}
+        report.last_checkpoint = {
+            name: last[name] for name in ("sequence", "created_at", "entry_count", "head_entry_id", "key_id")
+        }
     return verify_chain([checkpoint.document for checkpoint in stored], report)
 
 

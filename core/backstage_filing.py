@@ -24,8 +24,11 @@ def portal_person(backstage_user: BackstageUser):
     """The active portal account a Backstage user maps to; :class:`IdentityRefused` (403) when none does."""
     person = person_named(backstage_user.name)
     if person is None:
-        raise IdentityRefused(f"Backstage user {backstage_user.entity_ref} has no active portal account "
-                              f"named {backstage_user.name!r}; ask the platform team.", status=403)
+        raise IdentityRefused(
+            f"Backstage user {backstage_user.entity_ref} has no active portal account "
+            f"named {backstage_user.name!r}; ask the platform team.",
+            status=403,
+        )
     return person
 
 
@@ -41,6 +44,9 @@ def proven_requester(account, user_token: str | None, named_requester) -> str | 
     proven = portal_person(verify_user_token(user_token or "")).get_username()
     named = named_requester.strip() if isinstance(named_requester, str) else ""
     if named and not same_person(named, proven):
-        raise IdentityRefused(f"The request names requester {named!r}, but the signed-in Backstage user is "
-                              f"{proven!r}: Backstage files only for the person signed in.", status=403)
+        raise IdentityRefused(
+            f"The request names requester {named!r}, but the signed-in Backstage user is "
+            f"{proven!r}: Backstage files only for the person signed in.",
+            status=403,
+        )
     return proven

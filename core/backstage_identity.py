@@ -38,8 +38,9 @@ USER_TOKEN_AUDIENCE = "backstage"
 SCAFFOLDER_PLUGIN_ID = "scaffolder"
 SCAFFOLDER_TOKEN_AUDIENCE = "catalog"
 # Only public-key signatures: a token verified with a key anyone can download must not be forgeable.
-ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "ES384", "ES512", "RS256", "RS384", "RS512",
-                                   "PS256", "PS384", "PS512", "EdDSA"})
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"}
+)
 # Clock skew tolerated between Backstage and the portal on exp/iat.
 LEEWAY_SECONDS = 30
 MAX_TOKEN_LENGTH = 32768  # Backstage refuses to issue longer user tokens
@@ -84,8 +85,10 @@ def checked_algorithms(names) -> list[str]:
     names = [name.strip() for name in names if name.strip()]
     unsafe = sorted(set(names) - ASYMMETRIC_ALGORITHMS)
     if unsafe or not names:
-        raise ImproperlyConfigured(f"BACKSTAGE_TOKEN_ALGORITHMS must be public-key algorithms from "
-                         f"{sorted(ASYMMETRIC_ALGORITHMS)}; refused: {unsafe or 'an empty list'}")
+        raise ImproperlyConfigured(
+            f"BACKSTAGE_TOKEN_ALGORITHMS must be public-key algorithms from "
+            f"{sorted(ASYMMETRIC_ALGORITHMS)}; refused: {unsafe or 'an empty list'}"
+        )
     return names
 
 
@@ -99,8 +102,12 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
     with _clients_lock:
         client = _clients.get(url)
         if client is None:
-            client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=settings.BACKSTAGE_JWKS_CACHE_SECONDS,
-                                     timeout=settings.BACKSTAGE_JWKS_TIMEOUT_SECONDS)
+            client = jwt.PyJWKClient(
+                url,
+                cache_jwk_set=True,
+                lifespan=settings.BACKSTAGE_JWKS_CACHE_SECONDS,
+                timeout=settings.BACKSTAGE_JWKS_TIMEOUT_SECONDS,
+            )
             _clients[url] = client
         return client
 
@@ -115,23 +122,35 @@ def verify_user_token(token: str) -> BackstageUser:
     """The Backstage user ``token`` proves; raises :class:`IdentityRefused` or
     :class:`IdentityUnavailable`."""
     if not settings.BACKSTAGE_BASE_URL:
-        raise IdentityRefused("This portal does not verify Backstage users: BACKSTAGE_BASE_URL is not set. "
-                              "Ask the platform team.", status=403)
+        raise IdentityRefused(
+            "This portal does not verify Backstage users: BACKSTAGE_BASE_URL is not set. "
+            "Ask the platform team.",
+            status=403,
+        )
     token = (token or "").strip()
     if not token:
-        raise IdentityRefused(f"The signed-in Backstage user's token is missing (the {USER_TOKEN_HEADER} "
-                              "header); the template must send ${{ secrets.backstageToken }}.")
+        raise IdentityRefused(
+            f"The signed-in Backstage user's token is missing (the {USER_TOKEN_HEADER} "
+            "header); the template must send ${{ secrets.backstageToken }}."
+        )
     if len(token) > MAX_TOKEN_LENGTH:
         raise IdentityRefused("The Backstage user token is too long.")
     token_type = _unverified_type(token)
     if token_type == USER_TOKEN_TYPE:
-        claims = _verified_claims(token, auth_jwks_url(), USER_TOKEN_TYPE, audience=USER_TOKEN_AUDIENCE,
-                                  issuer=auth_base_url(), required=["exp", "iat", "sub", "iss", "aud"])
+        claims = _verified_claims(
+            token,
+            auth_jwks_url(),
+            USER_TOKEN_TYPE,
+            audience=USER_TOKEN_AUDIENCE,
+            issuer=auth_base_url(),
+            required=["exp", "iat", "sub", "iss", "aud"],
+        )
     elif token_type == PLUGIN_TOKEN_TYPE:
         claims = _on_behalf_of_claims(token)
     else:
-        raise IdentityRefused("The Backstage user token is not a Backstage user token "
-                              f"(type {token_type or 'missing'}).")
+        raise IdentityRefused(
+            f"The Backstage user token is not a Backstage user token (type {token_type or 'missing'})."
+        )
     return BackstageUser(entity_ref=claims["sub"], name=_user_name(claims["sub"]))
 
 
@@ -143,35 +162,55 @@ def _unverified_type(token: str) -> str:
     return str(header.get("typ") or "")
 
 
-def _verified_claims(token: str, jwks_url: str, token_type: str, *, required: list[str],
-                     audience: str | None = None, issuer: str | None = None) -> dict:
+def _verified_claims(
+    token: str,
+    jwks_url: str,
+    token_type: str,
+    *,
+    required: list[str],
+    audience: str | None = None,
+    issuer: str | None = None,
+) -> dict:
     """The claims of ``token`` once its signature (key from ``jwks_url``), type and claims check out."""
     algorithms = settings.BACKSTAGE_TOKEN_ALGORITHMS
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") not in algorithms:
             # Checked before any key is looked up: alg none, HS256 and the like never reach a key.
-            raise IdentityRefused(f"The Backstage token's algorithm {header.get('alg')!r} is not accepted "
-                                  f"(accepted: {', '.join(algorithms)}).")
+            raise IdentityRefused(
+                f"The Backstage token's algorithm {header.get('alg')!r} is not accepted "
+                f"(accepted: {', '.join(algorithms)})."
+            )
         key = _jwks_client(jwks_url).get_signing_key_from_jwt(token)
         verified = jwt.decode_complete(
-            token, key, algorithms=algorithms, audience=audience, issuer=issuer, leeway=LEEWAY_SECONDS,
-            options={"require": required, "verify_aud": audience is not None,
-                     "verify_iss": issuer is not None},
+            token,
+            key,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            leeway=LEEWAY_SECONDS,
+            options={
+                "require": required,
+                "verify_aud": audience is not None,
+                "verify_iss": issuer is not None,
+            },
         )
     except jwt.PyJWKClientConnectionError as exc:
-        raise IdentityUnavailable(f"Backstage's signing keys could not be fetched from {jwks_url}: "
-                                  f"{exc}") from exc
+        raise IdentityUnavailable(
+            f"Backstage's signing keys could not be fetched from {jwks_url}: {exc}"
+        ) from exc
     except jwt.ExpiredSignatureError as exc:
-        raise IdentityRefused("The Backstage user token has expired; sign in to Backstage again and "
-                              "run the template again.") from exc
+        raise IdentityRefused(
+            "The Backstage user token has expired; sign in to Backstage again and run the template again."
+        ) from exc
     except jwt.InvalidAudienceError as exc:
         raise IdentityRefused("The Backstage user token is meant for another audience.") from exc
     except jwt.InvalidIssuerError as exc:
         raise IdentityRefused(f"The Backstage user token was not issued by {issuer}.") from exc
     except jwt.PyJWKClientError as exc:
-        raise IdentityRefused("The Backstage user token is not signed by a key Backstage publishes: "
-                              f"{exc}") from exc
+        raise IdentityRefused(
+            f"The Backstage user token is not signed by a key Backstage publishes: {exc}"
+        ) from exc
     except jwt.PyJWTError as exc:
         raise IdentityRefused(f"The Backstage user token is invalid: {exc}.") from exc
     if verified["header"].get("typ") != token_type:
@@ -181,11 +220,17 @@ def _verified_claims(token: str, jwks_url: str, token_type: str, *, required: li
 
 def _on_behalf_of_claims(token: str) -> dict:
     """A retried task's token: the scaffolder's own token whose ``obo`` is the user's limited token."""
-    plugin = _verified_claims(token, scaffolder_jwks_url(), PLUGIN_TOKEN_TYPE,
-                              audience=SCAFFOLDER_TOKEN_AUDIENCE, required=["exp", "iat", "sub", "aud"])
+    plugin = _verified_claims(
+        token,
+        scaffolder_jwks_url(),
+        PLUGIN_TOKEN_TYPE,
+        audience=SCAFFOLDER_TOKEN_AUDIENCE,
+        required=["exp", "iat", "sub", "aud"],
+    )
     if plugin["sub"] != SCAFFOLDER_PLUGIN_ID:
-        raise IdentityRefused(f"Only the scaffolder may act on behalf of a Backstage user here, "
-                              f"not {plugin['sub']!r}.")
+        raise IdentityRefused(
+            f"Only the scaffolder may act on behalf of a Backstage user here, not {plugin['sub']!r}."
+        )
     limited = plugin.get("obo")
     if not isinstance(limited, str) or not limited:
         raise IdentityRefused("The scaffolder token does not act on behalf of a user.")
@@ -199,7 +244,9 @@ def _user_name(entity_ref: str) -> str:
     if kind.lower() != "user" or not name or "/" in name:
         raise IdentityRefused(f"The Backstage token's subject {entity_ref!r} is not a user.", status=403)
     if namespace.lower() != settings.BACKSTAGE_USER_NAMESPACE.lower():
-        raise IdentityRefused(f"Backstage user {entity_ref!r} is outside the namespace the portal maps "
-                              f"({settings.BACKSTAGE_USER_NAMESPACE!r}).", status=403)
+        raise IdentityRefused(
+            f"Backstage user {entity_ref!r} is outside the namespace the portal maps "
+            f"({settings.BACKSTAGE_USER_NAMESPACE!r}).",
+            status=403,
+        )
     return name
-

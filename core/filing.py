@@ -46,16 +46,25 @@ def filing_refusal(account, requester: str, owner: str) -> FilingRefused | None:
     if is_service_account(account):
         person = person_named(requester)
         if person is None:
-            return FilingRefused("requester", f"{requester!r} is not the user name of an active portal account: "
-                                              "a service account files for a person who has one.")
+            return FilingRefused(
+                "requester",
+                f"{requester!r} is not the user name of an active portal account: "
+                "a service account files for a person who has one.",
+            )
     else:
         if not same_person(account.get_username(), requester):
-            return FilingRefused("requester", f"You file as yourself ({account.get_username()}), not as "
-                                              f"{requester!r}; only service accounts file for someone else.")
+            return FilingRefused(
+                "requester",
+                f"You file as yourself ({account.get_username()}), not as "
+                f"{requester!r}; only service accounts file for someone else.",
+            )
         person = account
     if account.has_perm(FILE_FOR_ANY_TEAM_PERMISSION):
         return None
     if not Team.objects.filter(slug=owner, members=person).exists():
-        return FilingRefused("owner", f"{person.get_username()} is not a member of team {owner!r}: requests are "
-                                      "filed for a team the requester belongs to.")
+        return FilingRefused(
+            "owner",
+            f"{person.get_username()} is not a member of team {owner!r}: requests are "
+            "filed for a team the requester belongs to.",
+        )
     return None

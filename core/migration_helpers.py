@@ -52,9 +52,9 @@ def move_content_types(apps, from_label: str, to_label: str, models: list[str]) 
             continue
         for permission in Permission.objects.filter(content_type=old):
             target, _ = Permission.objects.get_or_create(
-                content_type=new, codename=permission.codename, defaults={"name": permission.name})
+                content_type=new, codename=permission.codename, defaults={"name": permission.name}
+            )
             target.group_set.add(*permission.group_set.all())
             target.user_set.add(*permission.user_set.all())
         Permission.objects.filter(content_type=old).delete()
         old.delete()
-

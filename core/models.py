@@ -37,8 +37,12 @@ class ApiToken(models.Model):
     the secret. Written through ``core.tokens`` (the admin shows the text once).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
-                             help_text="The service account the token acts as.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="The service account the token acts as.",
+    )
     name = models.CharField(max_length=100, help_text="What uses it, e.g. backstage-prod.")
     scopes = models.JSONField(default=list, help_text="Any of: read, submit, approve.")
     prefix = models.CharField(max_length=16, unique=True, editable=False)
@@ -64,14 +68,17 @@ class ServiceAccount(models.Model):
     A service account files requests for the person it names (``core.filing``).
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
-                                related_name="service_account")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="service_account"
+    )
     purpose = models.CharField(max_length=200, help_text="What uses this account, e.g. Backstage (prod).")
     backstage_caller = models.BooleanField(
-        default=False, verbose_name="Backstage caller",
+        default=False,
+        verbose_name="Backstage caller",
         help_text="The account the Backstage proxy's token belongs to: what it submits must carry the "
-                  "signed-in Backstage user's token (Backstage-User-Token header), and it files only for "
-                  "that user (core.backstage_filing).")
+        "signed-in Backstage user's token (Backstage-User-Token header), and it files only for "
+        "that user (core.backstage_filing).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -102,8 +109,12 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
-    key_id = models.CharField(max_length=32, blank=True, default="",
-                              help_text="Id of the key whose HMAC entry_hash is; empty for legacy (unkeyed) entries.")
+    key_id = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="Id of the key whose HMAC entry_hash is; empty for legacy (unkeyed) entries.",
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -160,4 +171,3 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self):
         return f"checkpoint #{self.sequence} ({self.entry_count} entries)"
-

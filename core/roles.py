@@ -66,4 +66,3 @@ ROLE_PERMISSIONS = {
         "compliance.view_finding",
     ],
 }
-

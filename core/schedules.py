@@ -14,8 +14,14 @@ def sync_checkpoint_schedules(**kwargs) -> None:
     from django_q.models import Schedule
 
     for name, func, minutes in (
-        (CHECKPOINT_SCHEDULE, "core.tasks.write_audit_checkpoint", settings.AUDIT_CHECKPOINT_INTERVAL_MINUTES),
+        (
+            CHECKPOINT_SCHEDULE,
+            "core.tasks.write_audit_checkpoint",
+            settings.AUDIT_CHECKPOINT_INTERVAL_MINUTES,
+        ),
         (RETRY_SCHEDULE, "core.tasks.retry_audit_checkpoints", 1),
     ):
-        Schedule.objects.update_or_create(name=name, defaults={
-            "func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
+        )

@@ -77,28 +77,44 @@ def account_refusal(issuer, account) -> TokenRefused | None:
     if issuer.is_superuser:
         return None
     if account.is_staff or account.is_superuser:
-        return TokenRefused("user", f"{account.get_username()} is a staff or superuser account: "
-                                    "only a superuser issues its tokens.")
+        return TokenRefused(
+            "user",
+            f"{account.get_username()} is a staff or superuser account: only a superuser issues its tokens.",
+        )
     if not is_service_account(account):
-        return TokenRefused("user", f"{account.get_username()} is not a service account: staff issue tokens "
-                                    "only for service accounts (a superuser marks them).")
+        return TokenRefused(
+            "user",
+            f"{account.get_username()} is not a service account: staff issue tokens "
+            "only for service accounts (a superuser marks them).",
+        )
     return None
 
 
-def expiry_refusal(expires_at: datetime, now: datetime | None = None, *,
-                   allow_past: bool = False) -> TokenRefused | None:
+def expiry_refusal(
+    expires_at: datetime, now: datetime | None = None, *, allow_past: bool = False
+) -> TokenRefused | None:
     now = now or timezone.now()
     if expires_at <= now and not allow_past:
         return TokenRefused("expires_at", "The expiry must be in the future.")
     if expires_at > now + max_lifetime():
-        return TokenRefused("expires_at", f"A token lives at most {settings.API_TOKEN_MAX_DAYS} days "
-                                          f"(until {(now + max_lifetime()):%Y-%m-%d %H:%M} UTC).")
+        return TokenRefused(
+            "expires_at",
+            f"A token lives at most {settings.API_TOKEN_MAX_DAYS} days "
+            f"(until {(now + max_lifetime()):%Y-%m-%d %H:%M} UTC).",
+        )
     return None
 
 
 @transaction.atomic
-def issue_token(user, name: str, scopes, *, expires_at: datetime | None = None,
-                token: ApiToken | None = None, issued_by=None) -> IssuedToken:
+def issue_token(
+    user,
+    name: str,
+    scopes,
+    *,
+    expires_at: datetime | None = None,
+    token: ApiToken | None = None,
+    issued_by=None,
+) -> IssuedToken:
     """Create (or fill in the unsaved ``token`` from the admin) and return the text once; audited.
 
     A person issuing (``issued_by``) is held to the account and lifetime rules; code issuing
@@ -135,8 +151,13 @@ def set_revoked(token: ApiToken, revoked: bool, *, actor) -> None:
 
 
 def _token_detail(token: ApiToken) -> dict:
-    return {"token": token.name, "prefix": token.prefix, "account": token.user.get_username(),
-            "scopes": token.scopes, "expires_at": token.expires_at.isoformat()}
+    return {
+        "token": token.name,
+        "prefix": token.prefix,
+        "account": token.user.get_username(),
+        "scopes": token.scopes,
+        "expires_at": token.expires_at.isoformat(),
+    }
 
 
 def authenticate_token(text: str) -> ApiToken:
@@ -159,7 +180,7 @@ def authenticate_token(text: str) -> ApiToken:
 def _prefix_of(text: str) -> str:
     if not text.startswith(TOKEN_MARK):
         raise InvalidToken("Invalid API token.")
-    prefix, _, secret = text[len(TOKEN_MARK):].partition("_")
+    prefix, _, secret = text[len(TOKEN_MARK) :].partition("_")
     if not prefix or not secret:
         raise InvalidToken("Invalid API token.")
     return prefix

@@ -35,7 +35,8 @@ class DatabaseUnavailableMiddleware:
             response = JsonResponse({"detail": MESSAGE, "code": "database-unavailable"}, status=503)
         else:
             # Rendered without context processors: they would query the database again.
-            response = HttpResponse(render_to_string("portal/database_unavailable.html", {"message": MESSAGE}),
-                                    status=503)
+            response = HttpResponse(
+                render_to_string("portal/database_unavailable.html", {"message": MESSAGE}), status=503
+            )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -61,9 +61,7 @@ def check_audit_checkpoints() -> dict:
 def overall_health(broker: Broker | None = None) -> dict:
     broker = broker or get_broker()
     checks = {"database": check_database(), "broker": check_broker(broker)}
-    checks["cluster"] = (
-        check_cluster(broker) if checks["broker"]["ok"] else {"ok": False, "clusters": 0}
-    )
+    checks["cluster"] = check_cluster(broker) if checks["broker"]["ok"] else {"ok": False, "clusters": 0}
     healthy = all(check["ok"] for check in checks.values())
     checks["audit_checkpoints"] = check_audit_checkpoints()
     degraded = not checks["audit_checkpoints"]["ok"] or not checks["cluster"].get("workers")

@@ -27,6 +27,7 @@ class RequestIdLogFilter(logging.Filter):
         record.request_id = _current_request_id.get()
         return True
 
+
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -59,5 +60,9 @@ def _access_fields(record: logging.LogRecord) -> dict:
     request_line = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
     method, _, rest = request_line.partition(" ")
     path = rest.rpartition(" ")[0] or rest
-    return {"request": request_line or "-", "method": method or "-", "path": path or "-",
-            "status": getattr(record, "status_code", None)}
+    return {
+        "request": request_line or "-",
+        "method": method or "-",
+        "path": path or "-",
+        "status": getattr(record, "status_code", None),
+    }

@@ -167,11 +167,7 @@ TEMPLATES = [
 ]
 
 # --- Database, cache, broker ----------------------------------------------------------
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'bucketwise.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'bucketwise.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, workers) share the file: wait for locks instead of failing,
@@ -240,9 +236,7 @@ AWS_ROLE_ARNS = {
     for environment in ("dev", "test", "staging", "prod")
 }
 TERRAFORM_BINARY = env.str("TERRAFORM_BINARY", default="")
-TERRAFORM_STATE_DIR = Path(
-    env.str("TERRAFORM_STATE_DIR", default=str(VAR_DIR / "terraform-state"))
-)
+TERRAFORM_STATE_DIR = Path(env.str("TERRAFORM_STATE_DIR", default=str(VAR_DIR / "terraform-state")))
 TERRAFORM_WORK_DIR = Path(env.str("TERRAFORM_WORK_DIR", default=str(VAR_DIR / "runs")))
 TERRAFORM_STATE_BUCKET = env.str("TERRAFORM_STATE_BUCKET", default="")
 TERRAFORM_STATE_REGION = env.str("TERRAFORM_STATE_REGION", default=AWS_REGION)

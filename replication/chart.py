@@ -32,17 +32,26 @@ def bars(daily) -> list[Bar]:
     for index, day in enumerate(daily):
         failure_height = HEIGHT * day.failures / peak
         warning_height = HEIGHT * day.warnings / peak
-        result.append(Bar(
-            x=index * slot, width=slot - GAP,
-            failure_y=HEIGHT - failure_height - warning_height, failure_height=failure_height,
-            warning_y=HEIGHT - warning_height, warning_height=warning_height,
-            label=f"{day.day:%b %d}: {day.failures} failures, {day.warnings} warnings",
-        ))
+        result.append(
+            Bar(
+                x=index * slot,
+                width=slot - GAP,
+                failure_y=HEIGHT - failure_height - warning_height,
+                failure_height=failure_height,
+                warning_y=HEIGHT - warning_height,
+                warning_height=warning_height,
+                label=f"{day.day:%b %d}: {day.failures} failures, {day.warnings} warnings",
+            )
+        )
     return result
 
 
 def text_alternative(daily) -> str:
-    busy = [f"{d.day:%b %d}: {d.failures} failures, {d.warnings} warnings" for d in daily if d.failures or d.warnings]
+    busy = [
+        f"{d.day:%b %d}: {d.failures} failures, {d.warnings} warnings"
+        for d in daily
+        if d.failures or d.warnings
+    ]
     if not busy:
         return f"No failures or warnings in the last {len(daily)} days."
     return f"Last {len(daily)} days — " + "; ".join(busy) + "."

@@ -41,8 +41,13 @@ def fetch_from_local_aws(url: str, endpoint: str, timeout: float = 5.0) -> bytes
     # moto routes by the Authorization header's credential scope; nothing is signed.
     routing = {"Authorization": f"AWS4-HMAC-SHA256 Credential=local/20260101/{region}/sns/aws4_request"}
     try:
-        with requests.get(endpoint.rstrip("/") + parts.path, headers=routing, timeout=timeout,
-                          allow_redirects=False, stream=True) as response:
+        with requests.get(
+            endpoint.rstrip("/") + parts.path,
+            headers=routing,
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
             if response.status_code != 200:
                 raise CertificateFetchError(f"local AWS answered {response.status_code}")
             body = response.raw.read(MAX_CERTIFICATE_BYTES + 1, decode_content=True)

@@ -96,8 +96,11 @@ def verification_summary(message: str) -> VerificationSummary | None:
     )
     if not 0 < len(summary.summary_id) <= 64 or not 0 <= summary.verified <= MAX_VERIFIED_PER_SUMMARY:
         raise UnreadableMessage("verification summary without summary_id or with an impossible count")
-    if not summary.primary_bucket or not summary.replica_bucket or max(
-            len(summary.primary_bucket), len(summary.replica_bucket)) > MAX_BUCKET_NAME:
+    if (
+        not summary.primary_bucket
+        or not summary.replica_bucket
+        or max(len(summary.primary_bucket), len(summary.replica_bucket)) > MAX_BUCKET_NAME
+    ):
         raise UnreadableMessage("verification summary without a valid bucket pair")
     return summary
 
@@ -113,8 +116,10 @@ def facts_from_message(message: str, message_id: str) -> list[ReplicationFact]:
     if document.get("schema") == NOTIFIER_SCHEMA:
         return [_within_limits(_from_failure_document(document))]
     if isinstance(document.get("Records"), list):
-        return [_within_limits(_from_s3_record(record, message_id, index))
-                for index, record in enumerate(document["Records"])]
+        return [
+            _within_limits(_from_s3_record(record, message_id, index))
+            for index, record in enumerate(document["Records"])
+        ]
     if document.get("Event") == "s3:TestEvent":
         return []
     raise UnreadableMessage("neither a failure notification nor an S3 replication event")
@@ -173,7 +178,9 @@ def _from_s3_record(record, message_id: str, index: int) -> ReplicationFact:
     version_id = _text(obj.get("versionId")) or None
     primary_bucket = _text(bucket.get("name"))
     reason = _text(data.get("failureReason")) or event_name
-    identity = [primary_bucket, key, version_id, event_name, reason] if key else [message_id, index, event_name]
+    identity = (
+        [primary_bucket, key, version_id, event_name, reason] if key else [message_id, index, event_name]
+    )
     return ReplicationFact(
         source="s3",
         dedupe_key="s3:" + hashlib.sha256(json.dumps(identity).encode()).hexdigest(),
@@ -190,8 +197,11 @@ def _from_s3_record(record, message_id: str, index: int) -> ReplicationFact:
 
 
 def _s3_detail(data: dict) -> str:
-    parts = [f"{name}={data[name]}" for name in ("s3Operation", "threshold", "replicationTime", "requestTime")
-             if isinstance(data.get(name), str | int)]
+    parts = [
+        f"{name}={data[name]}"
+        for name in ("s3Operation", "threshold", "replicationTime", "requestTime")
+        if isinstance(data.get(name), str | int)
+    ]
     return ", ".join(parts)
 
 

@@ -37,8 +37,11 @@ def next_state(current: str, action: str) -> str:
 @transaction.atomic
 def apply(incident_id: int, action: str, user, note: str = "") -> Incident:
     """Move the incident (locked against a concurrent decision) and audit who did it and why."""
-    incident = (Incident.objects.select_for_update(of=("self",))
-                .select_related("pair__catalog_entry").get(pk=incident_id))
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("pair__catalog_entry")
+        .get(pk=incident_id)
+    )
     previous = incident.state
     incident.state = next_state(previous, action)
     now, who = timezone.now(), actor_name(user)
@@ -50,9 +53,17 @@ def apply(incident_id: int, action: str, user, note: str = "") -> Incident:
     incident.save()
     entry = incident.pair.catalog_entry
     record(
-        f"replication.incident_{incident.state}", actor=user,
-        bucket_name=incident.pair.primary_bucket, environment=entry.environment if entry else "",
-        detail={"incident": incident.pk, "from": previous, "to": incident.state, "note": note.strip(),
-                "replica_bucket": incident.pair.replica_bucket, "reason": incident.reason},
+        f"replication.incident_{incident.state}",
+        actor=user,
+        bucket_name=incident.pair.primary_bucket,
+        environment=entry.environment if entry else "",
+        detail={
+            "incident": incident.pk,
+            "from": previous,
+            "to": incident.state,
+            "note": note.strip(),
+            "replica_bucket": incident.pair.replica_bucket,
+            "reason": incident.reason,
+        },
     )
     return incident

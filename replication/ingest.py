@@ -63,9 +63,15 @@ def ingest(message: VerifiedMessage, *, confirm_subscription) -> IngestResult:
         return _ingest_notification(message)
     if message.type == SUBSCRIPTION_CONFIRMATION:
         confirm_subscription(message.topic_arn, message.token)
-        return _store_confirmation(message, SnsMessage.Outcome.CONFIRMED, "replication.sns_subscription_confirmed")
-    logger.warning("SNS unsubscribe confirmation recorded, not followed", extra={"topic_arn": message.topic_arn})
-    return _store_confirmation(message, SnsMessage.Outcome.UNSUBSCRIBED, "replication.sns_unsubscribe_recorded")
+        return _store_confirmation(
+            message, SnsMessage.Outcome.CONFIRMED, "replication.sns_subscription_confirmed"
+        )
+    logger.warning(
+        "SNS unsubscribe confirmation recorded, not followed", extra={"topic_arn": message.topic_arn}
+    )
+    return _store_confirmation(
+        message, SnsMessage.Outcome.UNSUBSCRIBED, "replication.sns_unsubscribe_recorded"
+    )
 
 
 def _ingest_notification(message: VerifiedMessage) -> IngestResult:
@@ -92,7 +98,9 @@ def _store_confirmation(message: VerifiedMessage, outcome: str, action: str) -> 
     with transaction.atomic():
         if _store_message(message, outcome) is None:
             return IngestResult("duplicate")
-        record(action, actor=SNS_ACTOR, detail={"topic_arn": message.topic_arn, "message_id": message.message_id})
+        record(
+            action, actor=SNS_ACTOR, detail={"topic_arn": message.topic_arn, "message_id": message.message_id}
+        )
     return IngestResult(outcome)
 
 
@@ -101,8 +109,13 @@ def _store_message(message: VerifiedMessage, outcome: str) -> SnsMessage | None:
     try:
         with transaction.atomic():
             return SnsMessage.objects.create(
-                message_id=message.message_id, type=message.type, topic_arn=message.topic_arn,
-                sent_at=message.timestamp, subject=message.subject[:200], outcome=outcome, raw=message.fields,
+                message_id=message.message_id,
+                type=message.type,
+                topic_arn=message.topic_arn,
+                sent_at=message.timestamp,
+                subject=message.subject[:200],
+                outcome=outcome,
+                raw=message.fields,
             )
     except IntegrityError:
         return None
@@ -116,9 +129,18 @@ def _record_fact(fact: ReplicationFact, sns_message: SnsMessage) -> bool:
     try:
         with transaction.atomic():
             event = ReplicationEvent.objects.create(
-                pair=pair, sns_message=sns_message, dedupe_key=fact.dedupe_key, source=fact.source,
-                key=fact.key, version_id=fact.version_id, kind=fact.kind, reason=fact.reason,
-                severity=fact.severity, detail=fact.detail, occurred_at=occurred_at, last_reported_at=now,
+                pair=pair,
+                sns_message=sns_message,
+                dedupe_key=fact.dedupe_key,
+                source=fact.source,
+                key=fact.key,
+                version_id=fact.version_id,
+                kind=fact.kind,
+                reason=fact.reason,
+                severity=fact.severity,
+                detail=fact.detail,
+                occurred_at=occurred_at,
+                last_reported_at=now,
             )
     except IntegrityError:
         ReplicationEvent.objects.filter(dedupe_key=fact.dedupe_key).update(
@@ -137,9 +159,12 @@ def _record_summary(summary: VerificationSummary, sns_message: SnsMessage) -> st
     try:
         with transaction.atomic():
             VerificationBatch.objects.create(
-                pair=_pair_for(summary), sns_message=sns_message, summary_id=summary.summary_id,
+                pair=_pair_for(summary),
+                sns_message=sns_message,
+                summary_id=summary.summary_id,
                 # SNS's Timestamp (checked for age by the verifier), not the summary's own clock.
-                verified=summary.verified, reported_at=sns_message.sent_at,
+                verified=summary.verified,
+                reported_at=sns_message.sent_at,
             )
     except IntegrityError:
         sns_message.outcome = SnsMessage.Outcome.REPEATED
@@ -148,7 +173,9 @@ def _record_summary(summary: VerificationSummary, sns_message: SnsMessage) -> st
 
 
 def _pair_for(fact: ReplicationFact | VerificationSummary) -> BucketPair:
-    pair, _ = BucketPair.objects.get_or_create(primary_bucket=fact.primary_bucket, replica_bucket=fact.replica_bucket)
+    pair, _ = BucketPair.objects.get_or_create(
+        primary_bucket=fact.primary_bucket, replica_bucket=fact.replica_bucket
+    )
     if pair.catalog_entry_id is None:
         entry = _catalog_entry_for(fact.primary_bucket, fact.replica_bucket)
         if entry is not None:
@@ -159,19 +186,29 @@ def _pair_for(fact: ReplicationFact | VerificationSummary) -> BucketPair:
 
 def _catalog_entry_for(primary_bucket: str, replica_bucket: str) -> CatalogEntry | None:
     """Our catalog entry for the primary bucket, else for the replica; None for foreign buckets."""
-    entries = {entry.bucket_name: entry
-               for entry in CatalogEntry.objects.filter(bucket_name__in=[primary_bucket, replica_bucket])}
+    entries = {
+        entry.bucket_name: entry
+        for entry in CatalogEntry.objects.filter(bucket_name__in=[primary_bucket, replica_bucket])
+    }
     return entries.get(primary_bucket) or entries.get(replica_bucket)
 
 
 def _open_or_add_to_incident(pair: BucketPair, fact: ReplicationFact, occurred_at: datetime) -> Incident:
-    incident = (Incident.objects.select_for_update()
-                .filter(pair=pair, reason=fact.reason, state__in=UNRESOLVED_STATES).first())
+    incident = (
+        Incident.objects.select_for_update()
+        .filter(pair=pair, reason=fact.reason, state__in=UNRESOLVED_STATES)
+        .first()
+    )
     if incident is None:
         try:
             with transaction.atomic():
-                incident = Incident.objects.create(pair=pair, reason=fact.reason, kind=fact.kind,
-                                                   severity=fact.severity, last_event_at=occurred_at)
+                incident = Incident.objects.create(
+                    pair=pair,
+                    reason=fact.reason,
+                    kind=fact.kind,
+                    severity=fact.severity,
+                    last_event_at=occurred_at,
+                )
         except IntegrityError:  # a concurrent delivery opened it first
             return _open_or_add_to_incident(pair, fact, occurred_at)
         _audit_opened(incident, fact)
@@ -185,10 +222,19 @@ def _open_or_add_to_incident(pair: BucketPair, fact: ReplicationFact, occurred_a
 def _audit_opened(incident: Incident, fact: ReplicationFact) -> None:
     entry = incident.pair.catalog_entry
     record(
-        "replication.incident_opened", actor=SNS_ACTOR,
-        bucket_name=incident.pair.primary_bucket, environment=entry.environment if entry else "",
-        detail={"incident": incident.pk, "replica_bucket": incident.pair.replica_bucket, "kind": fact.kind,
-                "reason": fact.reason, "severity": fact.severity, "key": fact.key, "version_id": fact.version_id},
+        "replication.incident_opened",
+        actor=SNS_ACTOR,
+        bucket_name=incident.pair.primary_bucket,
+        environment=entry.environment if entry else "",
+        detail={
+            "incident": incident.pk,
+            "replica_bucket": incident.pair.replica_bucket,
+            "kind": fact.kind,
+            "reason": fact.reason,
+            "severity": fact.severity,
+            "key": fact.key,
+            "version_id": fact.version_id,
+        },
     )
 
 
@@ -198,6 +244,7 @@ def _touch_pair(pair: BucketPair, fact: ReplicationFact, occurred_at: datetime) 
     Compared in the UPDATE itself: a concurrent delivery of an earlier event cannot overwrite
     a later time it did not see.
     """
+
     def later_of(field: str):
         moment = Value(occurred_at, output_field=DateTimeField())
         return Greatest(Coalesce(field, moment), moment)

@@ -18,10 +18,16 @@ def local_aws_endpoint() -> str:
 
 
 def local_aws_client_arguments() -> dict:
-    return {"endpoint_url": local_aws_endpoint(), "aws_access_key_id": LOCAL_AWS_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": LOCAL_AWS_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+    return {
+        "endpoint_url": local_aws_endpoint(),
+        "aws_access_key_id": LOCAL_AWS_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": LOCAL_AWS_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def local_pipeline(webhook_url: str = "") -> LocalPipeline:
-    return LocalPipeline(primary_region=settings.AWS_REGION, replica_region=settings.REPLICATION_REPLICA_REGION,
-                         webhook_url=webhook_url)
+    return LocalPipeline(
+        primary_region=settings.AWS_REGION,
+        replica_region=settings.REPLICATION_REPLICA_REGION,
+        webhook_url=webhook_url,
+    )

@@ -44,7 +44,11 @@ class BucketPair(models.Model):
     primary_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
     replica_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
     catalog_entry = models.ForeignKey(
-        CatalogEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="replication_pairs",
+        CatalogEntry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replication_pairs",
         help_text="The catalog entry of the primary (or replica) bucket when it is one of ours.",
     )
     first_seen_at = models.DateTimeField(auto_now_add=True)
@@ -81,8 +85,9 @@ class Incident(models.Model):
     reason = models.CharField(max_length=MAX_REASON)
     kind = models.CharField(max_length=MAX_KIND, help_text="Verdict or S3 event name of the first event.")
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    state = models.CharField(max_length=15, choices=IncidentState.choices, default=IncidentState.OPEN,
-                             db_index=True)
+    state = models.CharField(
+        max_length=15, choices=IncidentState.choices, default=IncidentState.OPEN, db_index=True
+    )
     opened_at = models.DateTimeField(auto_now_add=True)
     last_event_at = models.DateTimeField()
     event_count = models.PositiveIntegerField(default=1)
@@ -96,7 +101,8 @@ class Incident(models.Model):
         ordering = ["-last_event_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pair", "reason"], condition=models.Q(state__in=["open", "acknowledged"]),
+                fields=["pair", "reason"],
+                condition=models.Q(state__in=["open", "acknowledged"]),
                 name="one_unresolved_incident_per_pair_and_reason",
             )
         ]
@@ -109,9 +115,14 @@ class Incident(models.Model):
 class ReplicationEvent(models.Model):
     pair = models.ForeignKey(BucketPair, on_delete=models.PROTECT, related_name="events")
     sns_message = models.ForeignKey(SnsMessage, on_delete=models.PROTECT, related_name="events")
-    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    dedupe_key = models.CharField(max_length=80, unique=True,
-                                  help_text="failure:<failure_id> for the notifier, s3:<sha256> for S3 events.")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    dedupe_key = models.CharField(
+        max_length=80,
+        unique=True,
+        help_text="failure:<failure_id> for the notifier, s3:<sha256> for S3 events.",
+    )
     source = models.CharField(max_length=10)
     key = models.TextField(null=True, blank=True)
     version_id = models.CharField(max_length=MAX_KEY, null=True, blank=True)
@@ -121,7 +132,9 @@ class ReplicationEvent(models.Model):
     detail = models.TextField(blank=True)
     occurred_at = models.DateTimeField(db_index=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    report_count = models.PositiveIntegerField(default=1, help_text="How often the same failure was reported.")
+    report_count = models.PositiveIntegerField(
+        default=1, help_text="How often the same failure was reported."
+    )
     last_reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -51,14 +51,24 @@ class PairHealth:
 
 
 def _count(model, **filters) -> Coalesce:
-    rows = (model.objects.filter(pair=OuterRef("pk"), **filters).order_by()
-            .values("pair").annotate(n=Count("pk")).values("n"))
+    rows = (
+        model.objects.filter(pair=OuterRef("pk"), **filters)
+        .order_by()
+        .values("pair")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def _verified(**filters) -> Coalesce:
-    rows = (VerificationBatch.objects.filter(pair=OuterRef("pk"), **filters).order_by()
-            .values("pair").annotate(n=Sum("verified")).values("n"))
+    rows = (
+        VerificationBatch.objects.filter(pair=OuterRef("pk"), **filters)
+        .order_by()
+        .values("pair")
+        .annotate(n=Sum("verified"))
+        .values("n")
+    )
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
@@ -116,11 +126,15 @@ def _verified_counts(pair_ids: list[int], now: datetime) -> dict[int, dict]:
     """Verified counts of the pairs shown: one query for a page, not a subquery per skipped row."""
     if not pair_ids:
         return {}
-    rows = BucketPair.objects.filter(pk__in=pair_ids).annotate(
-        verified_24h=_verified(reported_at__gte=now - timedelta(days=1)),
-        verified_7d=_verified(reported_at__gte=now - timedelta(days=7)),
-        ever_verified=Exists(VerificationBatch.objects.filter(pair=OuterRef("pk"))),
-    ).values("pk", "verified_24h", "verified_7d", "ever_verified")
+    rows = (
+        BucketPair.objects.filter(pk__in=pair_ids)
+        .annotate(
+            verified_24h=_verified(reported_at__gte=now - timedelta(days=1)),
+            verified_7d=_verified(reported_at__gte=now - timedelta(days=7)),
+            ever_verified=Exists(VerificationBatch.objects.filter(pair=OuterRef("pk"))),
+        )
+        .values("pk", "verified_24h", "verified_7d", "ever_verified")
+    )
     return {row.pop("pk"): row for row in rows}
 
 
@@ -135,10 +149,13 @@ def _daily_counts(pair_ids: list[int], now: datetime) -> dict[int, list[DayCount
     start = datetime.combine(_empty_days(now)[0].day, time.min, tzinfo=UTC)
     rows = (
         # A plain range on occurred_at (not a __date lookup) so the (pair, occurred_at) index serves it.
-        ReplicationEvent.objects.filter(pair_id__in=pair_ids, severity__in=[Severity.FAILURE, Severity.WARNING],
-                                        occurred_at__gte=start)
+        ReplicationEvent.objects.filter(
+            pair_id__in=pair_ids, severity__in=[Severity.FAILURE, Severity.WARNING], occurred_at__gte=start
+        )
         .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
-        .values("pair_id", "day", "severity").annotate(n=Count("pk")).order_by()
+        .values("pair_id", "day", "severity")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     days_by_pair: dict[int, dict[date, DayCount]] = {}
     for row in rows:

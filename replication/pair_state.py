@@ -21,7 +21,7 @@ NO_DATA = "no data yet"
 STATE_DEFINITIONS = {
     HEALTHY: "No unresolved incident and no failure or warning in the last 7 days.",
     DEGRADED: "Not failing, but an incident is still unresolved (acknowledged, or a replication-time "
-              "warning) or a failure or warning happened in the last 7 days.",
+    "warning) or a failure or warning happened in the last 7 days.",
     FAILING: "An open, unacknowledged failure incident, or a failure in the last 24 hours.",
     NO_DATA: "The pair is in the catalog, but no verification or replication event has arrived for it yet.",
 }

@@ -4,11 +4,15 @@ from replication.models import BucketPair
 from requests_app.models import CatalogEntry
 
 
-def register_pair(primary_bucket: str, replica_bucket: str,
-                  catalog_entry: CatalogEntry | None = None) -> BucketPair:
+def register_pair(
+    primary_bucket: str, replica_bucket: str, catalog_entry: CatalogEntry | None = None
+) -> BucketPair:
     """The pair, created when new ("no data yet" on the health page until its first summary or event)."""
-    pair, _ = BucketPair.objects.get_or_create(primary_bucket=primary_bucket, replica_bucket=replica_bucket,
-                                               defaults={"catalog_entry": catalog_entry})
+    pair, _ = BucketPair.objects.get_or_create(
+        primary_bucket=primary_bucket,
+        replica_bucket=replica_bucket,
+        defaults={"catalog_entry": catalog_entry},
+    )
     if catalog_entry is not None and pair.catalog_entry_id is None:
         pair.catalog_entry = catalog_entry
         pair.save(update_fields=["catalog_entry"])

@@ -48,8 +48,24 @@ UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
 
 _SIGNED_FIELDS = {
     NOTIFICATION: ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
-    SUBSCRIPTION_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
-    UNSUBSCRIBE_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
+    SUBSCRIPTION_CONFIRMATION: (
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
+    ),
+    UNSUBSCRIBE_CONFIRMATION: (
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
+    ),
 }
 _OPTIONAL_FIELDS = {"Subject"}
 _ENVELOPE_FIELDS = ("SignatureVersion", "Signature", "SigningCertURL")
@@ -194,8 +210,13 @@ class CertificateCache:
     because the web server serves deliveries in threads.
     """
 
-    def __init__(self, fetch: Callable[[str], bytes], max_entries: int = 32, failure_seconds: float = 300,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        fetch: Callable[[str], bytes],
+        max_entries: int = 32,
+        failure_seconds: float = 300,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._fetch = fetch
         self._max_entries = max_entries
         self._failure_seconds = failure_seconds
@@ -212,8 +233,9 @@ class CertificateCache:
             failed = self._failures.get(url)
             if failed and self._clock() < failed[0]:
                 refusal = failed[1]
-                raise SnsRefusal(refusal.status, refusal.reason,
-                                 f"{refusal.detail} (remembered, not fetched again)")
+                raise SnsRefusal(
+                    refusal.status, refusal.reason, f"{refusal.detail} (remembered, not fetched again)"
+                )
         try:
             key = self._load(url)
         except SnsRefusal as refusal:

@@ -9,7 +9,16 @@ urlpatterns = [
     path("replication/", views.health, name="health"),
     path("replication/pairs/<int:pk>/", views.pair_detail, name="pair"),
     path("replication/incidents/<int:pk>/", views.incident_detail, name="incident"),
-    path(f"replication/incidents/<int:pk>/{ACKNOWLEDGE}/", views.incident_action,
-         {"action": ACKNOWLEDGE}, name="acknowledge"),
-    path(f"replication/incidents/<int:pk>/{RESOLVE}/", views.incident_action, {"action": RESOLVE}, name="resolve"),
+    path(
+        f"replication/incidents/<int:pk>/{ACKNOWLEDGE}/",
+        views.incident_action,
+        {"action": ACKNOWLEDGE},
+        name="acknowledge",
+    ),
+    path(
+        f"replication/incidents/<int:pk>/{RESOLVE}/",
+        views.incident_action,
+        {"action": RESOLVE},
+        name="resolve",
+    ),
 ]

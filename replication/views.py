@@ -37,16 +37,21 @@ def health(request):
     filters = {"environment": request.GET.get("environment", ""), "owner": request.GET.get("owner", "")}
     pairs = filter_pairs(pairs_with_counts(), **filters)
     page = Paginator(pairs, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "replication/health.html", {
-        "page": page,
-        "rows": _with_charts(health_rows(page.object_list)),
-        "filters": filters,
-        "filter_query": urlencode({k: v for k, v in filters.items() if v}),
-        "environments": Environment.values,
-        "teams": Team.objects.values_list("slug", flat=True),
-        "definitions": STATE_DEFINITIONS,
-        "chart_width": chart.WIDTH, "chart_height": chart.HEIGHT,
-    })
+    return render(
+        request,
+        "replication/health.html",
+        {
+            "page": page,
+            "rows": _with_charts(health_rows(page.object_list)),
+            "filters": filters,
+            "filter_query": urlencode({k: v for k, v in filters.items() if v}),
+            "environments": Environment.values,
+            "teams": Team.objects.values_list("slug", flat=True),
+            "definitions": STATE_DEFINITIONS,
+            "chart_width": chart.WIDTH,
+            "chart_height": chart.HEIGHT,
+        },
+    )
 
 
 @permission_required(VIEW_PERMISSION, raise_exception=True)
@@ -54,23 +59,33 @@ def pair_detail(request, pk):
     pair = get_object_or_404(pairs_with_counts(), pk=pk)
     row = _with_charts(health_rows([pair]))[0]
     events = ReplicationEvent.objects.filter(pair=pair).select_related("sns_message", "incident")
-    return render(request, "replication/pair_detail.html", {
-        "row": row, "pair": pair,
-        "incidents": Incident.objects.filter(pair=pair).order_by("-last_event_at"),
-        "page": Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page")),
-        "definitions": STATE_DEFINITIONS,
-        "chart_width": chart.WIDTH, "chart_height": chart.HEIGHT,
-    })
+    return render(
+        request,
+        "replication/pair_detail.html",
+        {
+            "row": row,
+            "pair": pair,
+            "incidents": Incident.objects.filter(pair=pair).order_by("-last_event_at"),
+            "page": Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page")),
+            "definitions": STATE_DEFINITIONS,
+            "chart_width": chart.WIDTH,
+            "chart_height": chart.HEIGHT,
+        },
+    )
 
 
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def incident_detail(request, pk):
     incident = get_object_or_404(Incident.objects.select_related("pair__catalog_entry__owner"), pk=pk)
-    return render(request, "replication/incident_detail.html", {
-        "incident": incident,
-        "events": incident.events.order_by("-occurred_at")[:EVENTS_PER_PAGE],
-        "can_manage": request.user.has_perm(MANAGE_PERMISSION),
-    })
+    return render(
+        request,
+        "replication/incident_detail.html",
+        {
+            "incident": incident,
+            "events": incident.events.order_by("-occurred_at")[:EVENTS_PER_PAGE],
+            "can_manage": request.user.has_perm(MANAGE_PERMISSION),
+        },
+    )
 
 
 @require_POST
@@ -93,8 +108,11 @@ def replication_panel(catalog_entry, http_request):
     rows = health_rows(pairs_with_counts().filter(catalog_entry=catalog_entry))
     if not rows:
         return None
-    return {"title": "Replication health", "template": "replication/panel.html",
-            "context": {"rows": rows, "definitions": STATE_DEFINITIONS}}
+    return {
+        "title": "Replication health",
+        "template": "replication/panel.html",
+        "context": {"rows": rows, "definitions": STATE_DEFINITIONS},
+    }
 
 
 def request_replication_panel(bucket_request, http_request):

@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 # Process-wide, so a certificate is fetched once per URL (and a failed URL not again for a while).
 # Tests replace this object (its fetcher) with one serving their own certificate; nothing else is
 # ever swapped.
-CERTIFICATES = CertificateCache(fetch_certificate,
-                                failure_seconds=settings.SNS_CERTIFICATE_FAILURE_CACHE_SECONDS)
+CERTIFICATES = CertificateCache(
+    fetch_certificate, failure_seconds=settings.SNS_CERTIFICATE_FAILURE_CACHE_SECONDS
+)
 
 
 def verifier() -> SnsVerifier:
@@ -40,10 +41,15 @@ def verifier() -> SnsVerifier:
 def sns_replication_hook(request):
     if refusal_limit.is_limited(_source(request)):
         # Not counted again, so the limit ends with its window.
-        logger.warning("SNS delivery refused", extra={"reason": "rate_limited", "status": 429,
-                                                      "remote_addr": _source(request)})
-        return JsonResponse({"status": "refused", "reason": "rate_limited"}, status=429,
-                            headers={"Retry-After": str(settings.SNS_REFUSAL_WINDOW_SECONDS)})
+        logger.warning(
+            "SNS delivery refused",
+            extra={"reason": "rate_limited", "status": 429, "remote_addr": _source(request)},
+        )
+        return JsonResponse(
+            {"status": "refused", "reason": "rate_limited"},
+            status=429,
+            headers={"Retry-After": str(settings.SNS_REFUSAL_WINDOW_SECONDS)},
+        )
     body = request.read(settings.SNS_MAX_BODY_BYTES + 1)
     try:
         message = verifier().verify(body)
@@ -54,8 +60,10 @@ def sns_replication_hook(request):
         return refuse(request, 502, "confirmation_failed", str(exc))
     if not result.accepted:
         return refuse(request, 400, "unreadable_message", result.detail, message_id=message.message_id)
-    logger.info("SNS delivery accepted", extra={"message_id": message.message_id, "outcome": result.outcome,
-                                                "new_events": result.new_events})
+    logger.info(
+        "SNS delivery accepted",
+        extra={"message_id": message.message_id, "outcome": result.outcome, "new_events": result.new_events},
+    )
     return JsonResponse({"status": result.outcome, "new_events": result.new_events})
 
 
@@ -66,6 +74,14 @@ def _source(request) -> str:
 def refuse(request, status: int, reason: str, detail: str, **extra) -> JsonResponse:
     count_refusal(reason)
     refusal_limit.count(_source(request))
-    logger.warning("SNS delivery refused", extra={"reason": reason, "detail": detail[:500], "status": status,
-                                                  "remote_addr": request.META.get("REMOTE_ADDR"), **extra})
+    logger.warning(
+        "SNS delivery refused",
+        extra={
+            "reason": reason,
+            "detail": detail[:500],
+            "status": status,
+            "remote_addr": request.META.get("REMOTE_ADDR"),
+            **extra,
+        },
+    )
     return JsonResponse({"status": "refused", "reason": reason}, status=status)

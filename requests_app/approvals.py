@@ -78,8 +78,10 @@ def is_own_request(request: BucketRequest, user) -> bool:
 def has_voted(request: BucketRequest, user) -> bool:
     """``user``, under any account spelling the same person, already voted on ``request``'s
     current contract and plan."""
-    return any(same_person(name, user.get_username())
-               for name in current_votes(request).values_list("approver__username", flat=True))
+    return any(
+        same_person(name, user.get_username())
+        for name in current_votes(request).values_list("approver__username", flat=True)
+    )
 
 
 def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
@@ -87,22 +89,33 @@ def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
     if not user.has_perm(DECIDE_PERMISSION):
         return DecisionRefused(DecisionRefused.NOT_APPROVER, "Only platform approvers decide on requests.")
     if is_own_request(request, user):
-        return DecisionRefused(DecisionRefused.OWN_REQUEST,
-                               f"{user.get_username()} cannot decide on their own request {request.request_id}.")
+        return DecisionRefused(
+            DecisionRefused.OWN_REQUEST,
+            f"{user.get_username()} cannot decide on their own request {request.request_id}.",
+        )
     if request.status != RequestStatus.PENDING_APPROVAL:
-        return DecisionRefused(DecisionRefused.NOT_PENDING,
-                               f"{request.request_id} is {request.get_status_display().lower()}, "
-                               "not pending approval.")
+        return DecisionRefused(
+            DecisionRefused.NOT_PENDING,
+            f"{request.request_id} is {request.get_status_display().lower()}, not pending approval.",
+        )
     if has_voted(request, user):
-        return DecisionRefused(DecisionRefused.ALREADY_VOTED,
-                               f"{user.get_username()} already voted on {request.request_id}.")
+        return DecisionRefused(
+            DecisionRefused.ALREADY_VOTED, f"{user.get_username()} already voted on {request.request_id}."
+        )
     return None
 
 
 @transaction.atomic
-def decide(request: BucketRequest, user, decision: str, comment: str, *,
-           contract_hash: str | None = None, plan_hash: str | None = None,
-           seen_required: bool = False) -> DecisionResult:
+def decide(
+    request: BucketRequest,
+    user,
+    decision: str,
+    comment: str,
+    *,
+    contract_hash: str | None = None,
+    plan_hash: str | None = None,
+    seen_required: bool = False,
+) -> DecisionResult:
     """Record ``user``'s vote and approve or reject when it settles the request.
 
     ``contract_hash`` and ``plan_hash`` are the hashes of the contract and the plan the
@@ -122,19 +135,25 @@ def decide(request: BucketRequest, user, decision: str, comment: str, *,
     if refusal is not None:
         raise refusal
     if contract_hash and contract_hash != locked.contract_hash:
-        raise DecisionRefused(DecisionRefused.STALE_CONTRACT,
-                              f"The contract of {locked.request_id} changed since you opened it; "
-                              "review the current contract and vote again.")
+        raise DecisionRefused(
+            DecisionRefused.STALE_CONTRACT,
+            f"The contract of {locked.request_id} changed since you opened it; "
+            "review the current contract and vote again.",
+        )
     if decision == Decision.APPROVE and (not_ready := plans.not_ready_reason(locked)):
         raise DecisionRefused(DecisionRefused.PLAN_NOT_READY, not_ready)
     if plan_hash and plan_hash != locked.plan_hash:
-        raise DecisionRefused(DecisionRefused.STALE_PLAN,
-                              f"The plan of {locked.request_id} changed since you opened it; "
-                              "review the current plan and vote again.")
+        raise DecisionRefused(
+            DecisionRefused.STALE_PLAN,
+            f"The plan of {locked.request_id} changed since you opened it; "
+            "review the current plan and vote again.",
+        )
     if decision == Decision.APPROVE and seen_required and not (contract_hash and plan_hash):
-        raise DecisionRefused(DecisionRefused.UNSEEN,
-                              f"An approval names the contract and the plan you reviewed (contractHash and "
-                              f"planHash of {locked.request_id}); review them and vote again.")
+        raise DecisionRefused(
+            DecisionRefused.UNSEEN,
+            f"An approval names the contract and the plan you reviewed (contractHash and "
+            f"planHash of {locked.request_id}); review them and vote again.",
+        )
     approval = _cast(locked, user, decision, comment)
     counted = len(approvals_on_current_contract(locked))
     changed = _settle(locked, user, decision, counted)
@@ -145,15 +164,24 @@ def decide(request: BucketRequest, user, decision: str, comment: str, *,
 def _cast(request: BucketRequest, user, decision: str, comment: str) -> Approval:
     try:
         with transaction.atomic():
-            approval = Approval.objects.create(request=request, approver=user, decision=decision,
-                                               comment=comment, contract_hash=request.contract_hash,
-                                               plan_hash=request.plan_hash)
+            approval = Approval.objects.create(
+                request=request,
+                approver=user,
+                decision=decision,
+                comment=comment,
+                contract_hash=request.contract_hash,
+                plan_hash=request.plan_hash,
+            )
     except IntegrityError as exc:
-        raise DecisionRefused(DecisionRefused.ALREADY_VOTED,
-                              f"{user.get_username()} already voted on {request.request_id}.") from exc
-    audit.record(f"approval.{decision}", actor=user, request=request,
-                 detail={"comment": comment, "contract_hash": request.contract_hash,
-                         "plan_hash": request.plan_hash})
+        raise DecisionRefused(
+            DecisionRefused.ALREADY_VOTED, f"{user.get_username()} already voted on {request.request_id}."
+        ) from exc
+    audit.record(
+        f"approval.{decision}",
+        actor=user,
+        request=request,
+        detail={"comment": comment, "contract_hash": request.contract_hash, "plan_hash": request.plan_hash},
+    )
     return approval
 
 
@@ -168,9 +196,13 @@ def approvals_on_current_contract(request: BucketRequest) -> list[Approval]:
     The one home of this rule for the request page, the admin list and ``decide``. It reads
     ``request.approvals.all()``, so a list that prefetched ``approvals`` asks no query per row.
     """
-    return [vote for vote in request.approvals.all()
-            if vote.decision == Decision.APPROVE and vote.contract_hash == request.contract_hash
-            and vote.plan_hash == request.plan_hash]
+    return [
+        vote
+        for vote in request.approvals.all()
+        if vote.decision == Decision.APPROVE
+        and vote.contract_hash == request.contract_hash
+        and vote.plan_hash == request.plan_hash
+    ]
 
 
 def awaiting_decision(user) -> QuerySet:
@@ -184,16 +216,28 @@ def awaiting_decision(user) -> QuerySet:
         return BucketRequest.objects.none()
     username = user.get_username()
     own = Q(requester=canonical_username(username)) | Q(submitted_by=user)
-    voted = Approval.objects.filter(request=OuterRef("pk"), contract_hash=OuterRef("contract_hash"),
-                                    plan_hash=OuterRef("plan_hash"), approver__username__iexact=username)
-    return (BucketRequest.objects.filter(status=RequestStatus.PENDING_APPROVAL)
-            .exclude(own).exclude(Exists(voted)).order_by("created_at", "number"))
+    voted = Approval.objects.filter(
+        request=OuterRef("pk"),
+        contract_hash=OuterRef("contract_hash"),
+        plan_hash=OuterRef("plan_hash"),
+        approver__username__iexact=username,
+    )
+    return (
+        BucketRequest.objects.filter(status=RequestStatus.PENDING_APPROVAL)
+        .exclude(own)
+        .exclude(Exists(voted))
+        .order_by("created_at", "number")
+    )
 
 
 def guardrails_applied(request: BucketRequest) -> list[dict]:
     """What the platform's guardrails set on the contract at submission (path, value, source, reason)."""
-    entry = (AuditEntry.objects.filter(request_id=request.request_id, action="request.guardrails_evaluated")
-             .order_by("id").only("detail").first())
+    entry = (
+        AuditEntry.objects.filter(request_id=request.request_id, action="request.guardrails_evaluated")
+        .order_by("id")
+        .only("detail")
+        .first()
+    )
     return entry.detail.get("applied", []) if entry else []
 
 
@@ -202,7 +246,11 @@ def _settle(request: BucketRequest, user, decision: str, approvals: int) -> bool
         lifecycle.transition(request, "reject", actor=user, detail={"rejected_by": user.get_username()})
         return True
     if approvals >= max(request.approvals_needed, 1):
-        lifecycle.transition(request, "approve", actor=user,
-                             detail={"approvals": approvals, "needed": request.approvals_needed})
+        lifecycle.transition(
+            request,
+            "approve",
+            actor=user,
+            detail={"approvals": approvals, "needed": request.approvals_needed},
+        )
         return True
     return False

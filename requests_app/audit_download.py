@@ -15,6 +15,8 @@ def audit_csv_download(environment: str | None) -> StreamingHttpResponse:
     """The streamed CSV of one environment (or all); raises :class:`UnknownEnvironment`."""
     if environment and environment not in Environment.values:
         raise UnknownEnvironment(environment)
-    response = StreamingHttpResponse(exports.audit_csv_lines(environment), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        exports.audit_csv_lines(environment), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{environment or "all"}-s3_request_audit.csv"'
     return response

@@ -11,8 +11,11 @@ from requests_app.models import CatalogEntry, CatalogStatus
 
 def exported_entries():
     """Catalog entries Backstage should know: all but decommissioned buckets, in one query."""
-    return (CatalogEntry.objects.exclude(status=CatalogStatus.DECOMMISSIONED)
-            .select_related("owner", "request").order_by("bucket_name"))
+    return (
+        CatalogEntry.objects.exclude(status=CatalogStatus.DECOMMISSIONED)
+        .select_related("owner", "request")
+        .order_by("bucket_name")
+    )
 
 
 def catalog_bucket(entry: CatalogEntry, absolute_url, annotations: dict | None = None) -> CatalogBucket:
@@ -39,5 +42,7 @@ def catalog_entities(absolute_url) -> list[dict]:
     """Every exported catalog bucket as a Backstage Resource entity of the configured system."""
     entries = list(exported_entries())
     extra = panels.entity_annotations(entries)
-    return bucket_entities((catalog_bucket(entry, absolute_url, extra.get(entry.pk)) for entry in entries),
-                           settings.BACKSTAGE_SYSTEM)
+    return bucket_entities(
+        (catalog_bucket(entry, absolute_url, extra.get(entry.pk)) for entry in entries),
+        settings.BACKSTAGE_SYSTEM,
+    )

@@ -24,7 +24,8 @@ TAKEN_CODE = "bucket-name.taken"
 def name_holder(bucket_name: str, *, except_request_id: str | None = None) -> BucketRequest | None:
     """The earliest request holding ``bucket_name`` (other than ``except_request_id``), or None."""
     holders = BucketRequest.objects.filter(bucket_name=bucket_name).filter(
-        ~Q(status__in=RELEASED_STATUSES) | Q(catalog_entry__isnull=False))
+        ~Q(status__in=RELEASED_STATUSES) | Q(catalog_entry__isnull=False)
+    )
     if except_request_id:
         holders = holders.exclude(request_id=except_request_id)
     return holders.order_by("number").only("request_id", "status", "bucket_name").first()
@@ -35,10 +36,13 @@ def name_taken_problems(bucket_name: str | None, *, except_request_id: str | Non
     holder = name_holder(bucket_name, except_request_id=except_request_id) if bucket_name else None
     if holder is None:
         return []
-    return [Problem(
-        "spec.bucketName",
-        f"The bucket name '{bucket_name}' is held by {holder.request_id} "
-        f"({holder.get_status_display().lower()}); "
-        "choose another application name or purpose, or ask the owner of that request.",
-        code=TAKEN_CODE, field="application",
-    )]
+    return [
+        Problem(
+            "spec.bucketName",
+            f"The bucket name '{bucket_name}' is held by {holder.request_id} "
+            f"({holder.get_status_display().lower()}); "
+            "choose another application name or purpose, or ask the owner of that request.",
+            code=TAKEN_CODE,
+            field="application",
+        )
+    ]

@@ -42,6 +42,7 @@ GOVERNANCE_LABELS = {  # the catalog page's words for governance_flags' keys
 
 def governance_rows(governance: dict) -> list[tuple[str, str]]:
     """``governance`` as (label, value) in words: Yes/No for flags, a dash for what is not set."""
+
     def shown(value) -> str:
         if value is None or value == "":
             return "—"
@@ -60,13 +61,16 @@ def replica_of(request: BucketRequest) -> dict:
         replicated = False
     if not replicated:
         return {"replica_bucket": "", "replica_region": ""}
-    return {"replica_bucket": replica_bucket_name(request.bucket_name),
-            "replica_region": settings.REPLICATION_REPLICA_REGION}
+    return {
+        "replica_bucket": replica_bucket_name(request.bucket_name),
+        "replica_region": settings.REPLICATION_REPLICA_REGION,
+    }
 
 
 @transaction.atomic
-def set_catalog_status(request: BucketRequest, status: str, *, actor, region: str = "",
-                       arn: str = "", detail: dict | None = None) -> CatalogEntry:
+def set_catalog_status(
+    request: BucketRequest, status: str, *, actor, region: str = "", arn: str = "", detail: dict | None = None
+) -> CatalogEntry:
     """Create or update the bucket's entry; an empty ``region``/``arn`` keeps what is known."""
     entry, created = CatalogEntry.objects.select_for_update().get_or_create(
         request=request,
@@ -91,10 +95,18 @@ def set_catalog_status(request: BucketRequest, status: str, *, actor, region: st
         "catalog.status",
         actor=actor,
         request=request,
-        detail={"from": previous, "to": status, "region": entry.region, "arn": entry.arn,
-                **({"replica_bucket": entry.replica_bucket, "replica_region": entry.replica_region}
-                   if created and entry.replica_bucket else {}),
-                **(detail or {})},
+        detail={
+            "from": previous,
+            "to": status,
+            "region": entry.region,
+            "arn": entry.arn,
+            **(
+                {"replica_bucket": entry.replica_bucket, "replica_region": entry.replica_region}
+                if created and entry.replica_bucket
+                else {}
+            ),
+            **(detail or {}),
+        },
     )
     return entry
 
@@ -104,7 +116,9 @@ def mark_provisioning(request, *, actor):
 
 
 def mark_active(request, *, actor, region: str, arn: str, detail: dict | None = None):
-    return set_catalog_status(request, CatalogStatus.ACTIVE, actor=actor, region=region, arn=arn, detail=detail)
+    return set_catalog_status(
+        request, CatalogStatus.ACTIVE, actor=actor, region=region, arn=arn, detail=detail
+    )
 
 
 def mark_failed(request, *, actor, reason: str):

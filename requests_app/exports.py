@@ -25,8 +25,12 @@ def request_columns() -> dict[str, tuple[str, str]]:
     Joined in Python because ``AuditEntry.request_id`` is a plain column, not a foreign key,
     and per-row subqueries cost more than the rest of the export.
     """
-    return {request_id: (owner, purpose)
-            for request_id, owner, purpose in BucketRequest.objects.values_list("request_id", "owner__slug", "purpose")}
+    return {
+        request_id: (owner, purpose)
+        for request_id, owner, purpose in BucketRequest.objects.values_list(
+            "request_id", "owner__slug", "purpose"
+        )
+    }
 
 
 def audit_csv_lines(environment: str | None = None) -> Iterator[str]:

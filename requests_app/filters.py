@@ -21,8 +21,9 @@ def filter_requests(queryset: QuerySet, params: Mapping) -> QuerySet:
     queryset = _exact(queryset, params, REQUEST_FILTERS)
     text = (params.get("q") or "").strip()
     if text:
-        queryset = queryset.filter(Q(request_id__icontains=text) | Q(bucket_name__icontains=text)
-                                   | Q(requester__icontains=text))
+        queryset = queryset.filter(
+            Q(request_id__icontains=text) | Q(bucket_name__icontains=text) | Q(requester__icontains=text)
+        )
     return queryset
 
 

@@ -59,23 +59,29 @@ def _form_field(spec: InputField) -> forms.Field:
     common = {"label": spec.title, "help_text": spec.help + limits_hint(spec), "required": spec.required}
     if spec.kind == INTEGER:
         # Limits are checked by the contract (one message per rule); the browser gets them as hints.
-        return forms.IntegerField(widget=forms.NumberInput(attrs={"min": spec.minimum, "max": spec.maximum}),
-                                  **common)
+        return forms.IntegerField(
+            widget=forms.NumberInput(attrs={"min": spec.minimum, "max": spec.maximum}), **common
+        )
     if spec.kind == BOOLEAN and spec.nullable:
         return forms.TypedChoiceField(
             choices=[("", UNSET_LABEL), ("true", "Yes"), ("false", "No")],
-            coerce=lambda value: value == "true", empty_value=None, **common)
+            coerce=lambda value: value == "true",
+            empty_value=None,
+            **common,
+        )
     if spec.kind == BOOLEAN:
         return forms.BooleanField(initial=spec.default, **{**common, "required": False})
     if spec.kind == CHOICE:
-        return forms.ChoiceField(choices=_optional_choices(spec, [(c, c) for c in spec.choices]),
-                                 initial=spec.default, **common)
+        return forms.ChoiceField(
+            choices=_optional_choices(spec, [(c, c) for c in spec.choices]), initial=spec.default, **common
+        )
     if spec.kind == TEXT_LIST:
         return LinesField(**{**common, "help_text": spec.help + LIST_HELP})
     if spec.kind == TEXT_MAP:
         return TagsField(**{**common, "help_text": spec.help + MAP_HELP})
-    return forms.CharField(widget=forms.TextInput(attrs={"maxlength": spec.max_length} if spec.max_length else {}),
-                           **common)
+    return forms.CharField(
+        widget=forms.TextInput(attrs={"maxlength": spec.max_length} if spec.max_length else {}), **common
+    )
 
 
 class RequestForm(forms.Form):
@@ -93,15 +99,21 @@ class RequestForm(forms.Form):
 
     def raw_input(self) -> dict:
         """The cleaned values as a request-input mapping; empty optional values are left out."""
-        return {name: value for name, value in self.cleaned_data.items()
-                if value not in (None, "") and not (value in ([], {}) and not self.fields[name].required)}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and not (value in ([], {}) and not self.fields[name].required)
+        }
 
     def raw_input_or_problems(self) -> dict | list[Problem]:
         if self.is_valid():
             return self.raw_input()
-        return [Problem(path=name, message=" ".join(messages), code="form",
-                        field=None if name == "__all__" else name)
-                for name, messages in self.errors.items()]
+        return [
+            Problem(
+                path=name, message=" ".join(messages), code="form", field=None if name == "__all__" else name
+            )
+            for name, messages in self.errors.items()
+        ]
 
     def add_problems(self, problems: list[Problem]) -> None:
         """Show contract problems on their fields (the others above the form)."""
@@ -115,9 +127,12 @@ class RequestForm(forms.Form):
 class DecisionForm(forms.Form):
     """An approver's comment on a vote (the admin's bulk action)."""
 
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
-                              help_text="Why you decide so; stored with your vote and shown on the request "
-                                        "(required, up to 2,000 characters).")
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Why you decide so; stored with your vote and shown on the request "
+        "(required, up to 2,000 characters).",
+    )
 
 
 class RequestDecisionForm(DecisionForm):

@@ -33,9 +33,11 @@ from requests_app.request_rows import canonical_hash, contract_columns
 IMPORTED, UNCHANGED, FAILED, WOULD_IMPORT = "imported", "unchanged", "failed", "would import"
 ADOPTING, WOULD_ADOPT = "adopting", "would adopt"
 ADOPT_REASON = "adopt-existing"
-ADOPT_MESSAGE = ("Adopting a bucket that already exists: the plan imports it and its settings into the "
-                 "portal's Terraform state and shows what the stack would change; nothing changes before "
-                 "approval.")
+ADOPT_MESSAGE = (
+    "Adopting a bucket that already exists: the plan imports it and its settings into the "
+    "portal's Terraform state and shows what the stack would change; nothing changes before "
+    "approval."
+)
 
 
 def adopts_existing_bucket(request: BucketRequest) -> bool:
@@ -52,8 +54,9 @@ class ImportOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def import_contract_file(path: str, *, actor, create_teams: bool = False, dry_run: bool = False,
-                         adopt: bool = False) -> ImportOutcome:
+def import_contract_file(
+    path: str, *, actor, create_teams: bool = False, dry_run: bool = False, adopt: bool = False
+) -> ImportOutcome:
     policy = current_policy()
     report = check_file(path, policy, None if create_teams else known_teams(), existing=True)
     notes = tuple(f"{p.path}: {p.message}" for p in report.problems if not p.is_error)
@@ -66,27 +69,39 @@ def import_contract_file(path: str, *, actor, create_teams: bool = False, dry_ru
     if existing is not None:
         if existing.contract_hash == canonical_hash(document):
             return ImportOutcome(path, UNCHANGED, "already imported", contract.id, notes)
-        return ImportOutcome(path, FAILED, f"{contract.id} exists with a different contract", contract.id,
-                             notes)
+        return ImportOutcome(
+            path, FAILED, f"{contract.id} exists with a different contract", contract.id, notes
+        )
     if dry_run:
         if taken := name_taken_problems(contract.spec.bucket_name, except_request_id=contract.id):
             reasons = "; ".join(f"{p.path}: {p.message}" for p in taken)
             return ImportOutcome(path, FAILED, reasons, contract.id, notes)
         if adopt:
-            return ImportOutcome(path, WOULD_ADOPT,
-                                 f"bucket {contract.spec.bucket_name}: a plan importing it, for approval "
-                                 f"(dry run: nothing saved)", contract.id, notes)
-        return ImportOutcome(path, WOULD_IMPORT,
-                             f"as applied, bucket {contract.spec.bucket_name} (dry run: nothing saved)",
-                             contract.id, notes)
+            return ImportOutcome(
+                path,
+                WOULD_ADOPT,
+                f"bucket {contract.spec.bucket_name}: a plan importing it, for approval "
+                f"(dry run: nothing saved)",
+                contract.id,
+                notes,
+            )
+        return ImportOutcome(
+            path,
+            WOULD_IMPORT,
+            f"as applied, bucket {contract.spec.bucket_name} (dry run: nothing saved)",
+            contract.id,
+            notes,
+        )
     try:
         _save_imported(path, contract, document, policy, actor, adopt=adopt)
     except NameTaken as taken:
-        return ImportOutcome(path, FAILED, "; ".join(f"{p.path}: {p.message}" for p in taken.problems),
-                             warnings=notes)
+        return ImportOutcome(
+            path, FAILED, "; ".join(f"{p.path}: {p.message}" for p in taken.problems), warnings=notes
+        )
     if adopt:
-        return ImportOutcome(path, ADOPTING, "planned for approval: the plan imports the existing bucket",
-                             contract.id, notes)
+        return ImportOutcome(
+            path, ADOPTING, "planned for approval: the plan imports the existing bucket", contract.id, notes
+        )
     return ImportOutcome(path, IMPORTED, "imported as applied", contract.id, notes)
 
 
@@ -119,12 +134,25 @@ def _save_imported(path, contract, document, policy, actor, adopt: bool = False)
         approvals_needed=max(1, decision.approvals_needed) if adopt else decision.approvals_needed,
         approval_reasons=reasons,
     )
-    audit.record("request.imported", actor=actor, request=request,
-                 detail={"file": str(path), "contract_hash": request.contract_hash, "status": request.status,
-                         "adopt": adopt})
+    audit.record(
+        "request.imported",
+        actor=actor,
+        request=request,
+        detail={
+            "file": str(path),
+            "contract_hash": request.contract_hash,
+            "status": request.status,
+            "adopt": adopt,
+        },
+    )
     if adopt:
         signals.submitted.send(sender=BucketRequest, request=request, actor=actor)  # the runner plans it
         return request
-    catalog.mark_active(request, actor=actor, region=policy.region, arn=f"arn:aws:s3:::{request.bucket_name}",
-                        detail={"source": "import"})
+    catalog.mark_active(
+        request,
+        actor=actor,
+        region=policy.region,
+        arn=f"arn:aws:s3:::{request.bucket_name}",
+        detail={"source": "import"},
+    )
     return request

@@ -49,7 +49,8 @@ def _kind(schema: dict) -> str:
     if "enum" in schema:
         return CHOICE
     return {"integer": INTEGER, "boolean": BOOLEAN, "array": TEXT_LIST, "object": TEXT_MAP}.get(
-        schema.get("type"), TEXT)
+        schema.get("type"), TEXT
+    )
 
 
 def _input_fields() -> tuple[InputField, ...]:
@@ -59,23 +60,25 @@ def _input_fields() -> tuple[InputField, ...]:
     fields = []
     for name, prop in schema["properties"].items():
         resolved, nullable = _resolve(prop, definitions)
-        fields.append(InputField(
-            name=name,
-            kind=_kind(resolved),
-            title=prop.get("title") or resolved.get("title") or name,
-            help=prop.get("description", ""),
-            required=name in required,
-            nullable=nullable,
-            default=resolved.get("default"),
-            choices=tuple(resolved.get("enum", ())),
-            pattern=resolved.get("pattern"),
-            min_length=resolved.get("minLength"),
-            max_length=resolved.get("maxLength"),
-            minimum=resolved.get("minimum"),
-            maximum=resolved.get("maximum"),
-            max_items=resolved.get("maxItems"),
-            example=(prop.get("examples") or [None])[0],
-        ))
+        fields.append(
+            InputField(
+                name=name,
+                kind=_kind(resolved),
+                title=prop.get("title") or resolved.get("title") or name,
+                help=prop.get("description", ""),
+                required=name in required,
+                nullable=nullable,
+                default=resolved.get("default"),
+                choices=tuple(resolved.get("enum", ())),
+                pattern=resolved.get("pattern"),
+                min_length=resolved.get("minLength"),
+                max_length=resolved.get("maxLength"),
+                minimum=resolved.get("minimum"),
+                maximum=resolved.get("maximum"),
+                max_items=resolved.get("maxItems"),
+                example=(prop.get("examples") or [None])[0],
+            )
+        )
     return tuple(fields)
 
 

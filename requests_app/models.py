@@ -72,10 +72,15 @@ class BucketRequest(models.Model):
     approval_required = models.BooleanField(default=True)
     approvals_needed = models.PositiveSmallIntegerField(default=1)
     approval_reasons = models.JSONField(default=list, blank=True)
-    plan_status = models.CharField(max_length=10, choices=PlanStatus.choices, blank=True,
-                                   default=PlanStatus.NOT_NEEDED)
-    plan_hash = models.CharField(max_length=64, blank=True, default="",
-                                 help_text="SHA-256 of the plan file approvals bind to (set when it is ready).")
+    plan_status = models.CharField(
+        max_length=10, choices=PlanStatus.choices, blank=True, default=PlanStatus.NOT_NEEDED
+    )
+    plan_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="SHA-256 of the plan file approvals bind to (set when it is ready).",
+    )
     plan_problem = models.TextField(blank=True, default="", help_text="Why the last plan failed.")
     warnings = models.JSONField(default=list, blank=True)
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
@@ -113,16 +118,22 @@ class Approval(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     comment = models.TextField()
     contract_hash = models.CharField(max_length=64, help_text="The contract this vote was cast on.")
-    plan_hash = models.CharField(max_length=64, blank=True, default="",
-                                 help_text="The plan this vote was cast on (SHA-256 of the plan file).")
+    plan_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The plan this vote was cast on (SHA-256 of the plan file).",
+    )
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["decided_at"]
         constraints = [
             # One vote per person on each contract and plan: a request back from a stale plan is voted on again.
-            models.UniqueConstraint(fields=["request", "approver", "contract_hash", "plan_hash"],
-                                    name="one_vote_per_approver_per_plan")
+            models.UniqueConstraint(
+                fields=["request", "approver", "contract_hash", "plan_hash"],
+                name="one_vote_per_approver_per_plan",
+            )
         ]
 
     def __str__(self):
@@ -146,8 +157,9 @@ class CatalogEntry(models.Model):
     purpose = models.CharField(max_length=32, db_index=True)
     region = models.CharField(max_length=32, blank=True)
     arn = models.CharField(max_length=300, blank=True)
-    replica_bucket = models.CharField(max_length=63, blank=True,
-                                      help_text="The replica of a bucket whose purpose needs replication.")
+    replica_bucket = models.CharField(
+        max_length=63, blank=True, help_text="The replica of a bucket whose purpose needs replication."
+    )
     replica_region = models.CharField(max_length=32, blank=True)
     governance = models.JSONField(
         default=dict, blank=True, help_text="Encryption, versioning, public access, logging, cost alert."

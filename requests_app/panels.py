@@ -42,6 +42,7 @@ def render_context(page: str, obj, http_request) -> list[dict]:
 
 # --- Catalog list columns and Backstage entity annotations from other apps -------------------------
 
+
 @dataclass(frozen=True)
 class ListColumn:
     """A column (and optional filter) another app adds to the catalog list.
@@ -116,8 +117,13 @@ def queue_summaries(requests: list) -> dict:
 def rendered(page: str, obj, http_request) -> list[dict]:
     """The panels as title + HTML; a panel's context is given both spread out and as ``panel_context``."""
     return [
-        {"title": panel["title"],
-         "html": render_to_string(panel["template"], {**panel["context"], "panel_context": panel["context"]},
-                                  request=http_request)}
+        {
+            "title": panel["title"],
+            "html": render_to_string(
+                panel["template"],
+                {**panel["context"], "panel_context": panel["context"]},
+                request=http_request,
+            ),
+        }
         for panel in render_context(page, obj, http_request)
     ]

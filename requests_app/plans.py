@@ -33,20 +33,32 @@ def plan_queued(request: BucketRequest, *, actor, run_id: int) -> BucketRequest:
 
 
 @transaction.atomic
-def plan_ready(request: BucketRequest, *, actor, run_id: int, plan_hash: str, changes: list[dict]) -> BucketRequest:
+def plan_ready(
+    request: BucketRequest, *, actor, run_id: int, plan_hash: str, changes: list[dict]
+) -> BucketRequest:
     """The plan ``plan_hash`` is the one approvers now vote on."""
-    locked = _save(request, _locked(request), plan_status=PlanStatus.READY, plan_hash=plan_hash, plan_problem="")
-    audit.record("plan.ready", actor=actor, request=locked, detail={
-        "run": run_id, "plan_sha256": plan_hash,
-        "changes": [f"{change['action']} {change['address']}" for change in changes],
-    })
+    locked = _save(
+        request, _locked(request), plan_status=PlanStatus.READY, plan_hash=plan_hash, plan_problem=""
+    )
+    audit.record(
+        "plan.ready",
+        actor=actor,
+        request=locked,
+        detail={
+            "run": run_id,
+            "plan_sha256": plan_hash,
+            "changes": [f"{change['action']} {change['address']}" for change in changes],
+        },
+    )
     return locked
 
 
 @transaction.atomic
 def plan_failed(request: BucketRequest, *, actor, run_id: int, reason: str) -> BucketRequest:
     """The plan run ended without a plan to vote on; an approver may plan again."""
-    locked = _save(request, _locked(request), plan_status=PlanStatus.FAILED, plan_hash="", plan_problem=reason)
+    locked = _save(
+        request, _locked(request), plan_status=PlanStatus.FAILED, plan_hash="", plan_problem=reason
+    )
     audit.record("plan.failed", actor=actor, request=locked, detail={"run": run_id, "reason": reason})
     return locked
 
@@ -61,10 +73,16 @@ def not_ready_reason(request: BucketRequest) -> str | None:
     if request.plan_status == PlanStatus.READY and request.plan_hash:
         return None
     if request.plan_status == PlanStatus.FAILED:
-        return (f"The plan of {request.request_id} failed, so there is nothing to approve: "
-                f"{request.plan_problem} A platform approver can plan it again from the request page.")
+        return (
+            f"The plan of {request.request_id} failed, so there is nothing to approve: "
+            f"{request.plan_problem} A platform approver can plan it again from the request page."
+        )
     if request.plan_status == PlanStatus.NOT_NEEDED:  # submitted before plans were made at submission
-        return (f"{request.request_id} has no plan to approve yet. A platform approver can plan it from the "
-                "request page.")
-    return (f"Terraform is still planning {request.request_id}; approving waits until the plan is ready "
-            "so that you see what Terraform will change. Reload the request page in a moment.")
+        return (
+            f"{request.request_id} has no plan to approve yet. A platform approver can plan it from the "
+            "request page."
+        )
+    return (
+        f"Terraform is still planning {request.request_id}; approving waits until the plan is ready "
+        "so that you see what Terraform will change. Reload the request page in a moment."
+    )

@@ -54,7 +54,8 @@ def preview(raw: Mapping[str, Any], account=None) -> RequestEvaluation:
     """Validate and derive without saving (the form's live preview and the preview API); with the
     filing ``account``, also whether it may file this request (core.filing)."""
     evaluation = _with_name_check(
-        evaluate_request(with_canonical_requester(raw), current_policy(), known_teams=known_teams()))
+        evaluate_request(with_canonical_requester(raw), current_policy(), known_teams=known_teams())
+    )
     if account is None or not evaluation.is_valid:
         return evaluation
     return replace(evaluation, problems=[*evaluation.problems, *filing_problems(account, evaluation)])
@@ -80,7 +81,9 @@ def filing_problems(account, evaluation: RequestEvaluation) -> list[Problem]:
     return [Problem(refusal.field, refusal.message, code="filing", field=refusal.field)]
 
 
-def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str | None = None) -> SubmissionResult:
+def submit_request(
+    raw: Mapping[str, Any], submitted_by, *, idempotency_key: str | None = None
+) -> SubmissionResult:
     """Save a valid request with the next ID; raises :class:`InvalidRequest` or :class:`IdempotencyConflict`.
 
     With an idempotency key, the same key and body from the same account return the
@@ -119,15 +122,26 @@ def submit_request(raw: Mapping[str, Any], submitted_by, *, idempotency_key: str
 def _checked_key(idempotency_key: str | None) -> str:
     key = (idempotency_key or "").strip()
     if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise InvalidRequest([Problem("Idempotency-Key", f"At most {MAX_IDEMPOTENCY_KEY_LENGTH} characters.",
-                                      code="idempotency-key", field="Idempotency-Key")])
+        raise InvalidRequest(
+            [
+                Problem(
+                    "Idempotency-Key",
+                    f"At most {MAX_IDEMPOTENCY_KEY_LENGTH} characters.",
+                    code="idempotency-key",
+                    field="Idempotency-Key",
+                )
+            ]
+        )
     return key
 
 
 def _null_character_problems(raw: Mapping[str, Any]) -> list[Problem]:
     """PostgreSQL stores no NUL character in text or JSON: refuse it as a problem of its field."""
-    return [Problem(str(name), "Text may not contain NUL characters.", code="null-character", field=str(name))
-            for name, value in raw.items() if _contains_null_character(value)]
+    return [
+        Problem(str(name), "Text may not contain NUL characters.", code="null-character", field=str(name))
+        for name, value in raw.items()
+        if _contains_null_character(value)
+    ]
 
 
 def _contains_null_character(value: Any) -> bool:
@@ -178,10 +192,17 @@ def _prepare(evaluation: RequestEvaluation, submitted_by, key: str, input_hash: 
         fields=fields,
         document=contract_document(contract),
         bucket_name=contract.spec.bucket_name,
-        submitted_detail={"requester": contract.requester, "owner": contract.owner,
-                          "purpose": fields["purpose"], "idempotency_key": key or None},
-        guardrails_detail={"applied": [entry.to_dict() for entry in evaluation.applied], "warnings": warnings,
-                           "approval": decision.to_dict()},
+        submitted_detail={
+            "requester": contract.requester,
+            "owner": contract.owner,
+            "purpose": fields["purpose"],
+            "idempotency_key": key or None,
+        },
+        guardrails_detail={
+            "applied": [entry.to_dict() for entry in evaluation.applied],
+            "warnings": warnings,
+            "approval": decision.to_dict(),
+        },
     )
 
 
@@ -196,12 +217,22 @@ def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
         raise InvalidRequest(taken)
     document = {**prepared.document, "id": request_id}
     contract_hash = canonical_hash(document)
-    request = BucketRequest.objects.create(request_id=request_id, number=number, contract=document,
-                                           contract_hash=contract_hash, **prepared.fields)
-    audit.record("request.submitted", actor=submitted_by, request=request,
-                 detail={**prepared.submitted_detail, "contract_hash": contract_hash})
-    audit.record("request.guardrails_evaluated", actor="system", request=request,
-                 detail=prepared.guardrails_detail)
+    request = BucketRequest.objects.create(
+        request_id=request_id,
+        number=number,
+        contract=document,
+        contract_hash=contract_hash,
+        **prepared.fields,
+    )
+    audit.record(
+        "request.submitted",
+        actor=submitted_by,
+        request=request,
+        detail={**prepared.submitted_detail, "contract_hash": contract_hash},
+    )
+    audit.record(
+        "request.guardrails_evaluated", actor="system", request=request, detail=prepared.guardrails_detail
+    )
     return request
 
 
@@ -218,8 +249,9 @@ def complete_submission(request: BucketRequest, *, actor) -> BucketRequest:
         return locked
     signals.submitted.send(sender=BucketRequest, request=locked, actor=actor)
     if not locked.approval_required:
-        lifecycle.transition(locked, "approve", actor="system",
-                             detail={"reason": "no approval rule applies (approval matrix)"})
+        lifecycle.transition(
+            locked, "approve", actor="system", detail={"reason": "no approval rule applies (approval matrix)"}
+        )
     _copy_state(locked, request)
     return locked
 

@@ -49,8 +49,9 @@ def new_request(http_request):
         raw = form.raw_input_or_problems()
         if not isinstance(raw, list):
             try:
-                result = submit_request(raw, http_request.user,
-                                        idempotency_key=http_request.POST.get("submission_key"))
+                result = submit_request(
+                    raw, http_request.user, idempotency_key=http_request.POST.get("submission_key")
+                )
                 messages.success(http_request, f"{result.request.request_id} submitted.")
                 return redirect("requests:detail", request_id=result.request.request_id)
             except InvalidRequest as exc:
@@ -58,23 +59,31 @@ def new_request(http_request):
                 evaluation = preview(raw, http_request.user)
             except IdempotencyConflict as exc:
                 return redirect("requests:detail", request_id=exc.existing.request_id)
-    return render(http_request, "requests_app/new.html", {
-        "form": form,
-        "evaluation": evaluation.to_dict() if evaluation else None,
-        "teams": teams_open_to(http_request.user).values_list("slug", flat=True),
-        "preview_url": reverse("requests-api:request-preview"),
-    })
+    return render(
+        http_request,
+        "requests_app/new.html",
+        {
+            "form": form,
+            "evaluation": evaluation.to_dict() if evaluation else None,
+            "teams": teams_open_to(http_request.user).values_list("slug", flat=True),
+            "preview_url": reverse("requests-api:request-preview"),
+        },
+    )
 
 
 def request_list(http_request):
     queryset = filter_requests(visible_requests(http_request.user), http_request.GET)
     page = _page(http_request, queryset.select_related("owner", "submitted_by"))
-    return render(http_request, "requests_app/list.html", {
-        "page": page,
-        "sees_all": sees_all(http_request.user),
-        "statuses": RequestStatus.choices,
-        **_filter_context(http_request, ("environment", "status", "owner", "q")),
-    })
+    return render(
+        http_request,
+        "requests_app/list.html",
+        {
+            "page": page,
+            "sees_all": sees_all(http_request.user),
+            "statuses": RequestStatus.choices,
+            **_filter_context(http_request, ("environment", "status", "owner", "q")),
+        },
+    )
 
 
 def _visible_request(http_request, request_id, *, with_votes: bool = False):
@@ -105,11 +114,17 @@ def _detail_context(http_request, bucket_request, decision_form=None) -> dict:
         "panels": panels.rendered(panels.REQUEST_PAGE, bucket_request, http_request),
         "may_decide": may_decide,
         # An approver who may not vote here is told why (their own request, already voted).
-        "decision_refusal": refusal.message if refusal and refusal.code in (refusal.OWN_REQUEST,
-                                                                            refusal.ALREADY_VOTED) else "",
-        "decision_form": decision_form or (RequestDecisionForm(initial={
-            "contract_hash": bucket_request.contract_hash, "plan_hash": bucket_request.plan_hash})
-            if may_decide else None),
+        "decision_refusal": refusal.message
+        if refusal and refusal.code in (refusal.OWN_REQUEST, refusal.ALREADY_VOTED)
+        else "",
+        "decision_form": decision_form
+        or (
+            RequestDecisionForm(
+                initial={"contract_hash": bucket_request.contract_hash, "plan_hash": bucket_request.plan_hash}
+            )
+            if may_decide
+            else None
+        ),
         "plan_not_ready": plans.not_ready_reason(bucket_request) if may_decide else None,
     }
 
@@ -120,16 +135,23 @@ def decide_request(http_request, request_id):
     """An approver's vote from the request page or the admin's request page (``next`` leads back there)."""
     bucket_request = _visible_request(http_request, request_id)
     back = http_request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={http_request.get_host()},
-                                           require_https=http_request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={http_request.get_host()}, require_https=http_request.is_secure()
+    ):
         back = ""
     form = RequestDecisionForm(http_request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            result = approvals.decide(bucket_request, http_request.user, data["decision"], data["comment"],
-                                      contract_hash=data["contract_hash"] or None,
-                                      plan_hash=data["plan_hash"] or None, seen_required=True)
+            result = approvals.decide(
+                bucket_request,
+                http_request.user,
+                data["decision"],
+                data["comment"],
+                contract_hash=data["contract_hash"] or None,
+                plan_hash=data["plan_hash"] or None,
+                seen_required=True,
+            )
         except approvals.DecisionRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -150,10 +172,14 @@ def approval_queue(http_request):
     queryset = approvals.awaiting_decision(http_request.user).select_related("owner")
     page = _page(http_request, queryset)
     summaries = panels.queue_summaries(list(page))
-    return render(http_request, "requests_app/queue.html", {
-        "page": page,
-        "rows": [(req, summaries.get(req.pk, "")) for req in page],
-    })
+    return render(
+        http_request,
+        "requests_app/queue.html",
+        {
+            "page": page,
+            "rows": [(req, summaries.get(req.pk, "")) for req in page],
+        },
+    )
 
 
 def _contract_yaml(bucket_request) -> str:
@@ -173,34 +199,49 @@ def catalog_list(http_request):
     queryset = panels.prepare_catalog(queryset, http_request.GET)  # other apps' columns and filters
     page = _page(http_request, queryset.select_related("owner", "request"))
     columns = panels.catalog_columns()
-    return render(http_request, "requests_app/catalog_list.html", {
-        "page": page,
-        "statuses": CatalogStatus.choices,
-        "columns": columns,
-        "column_filters": [(c, http_request.GET.get(c.filter_name, "")) for c in columns if c.filter_name],
-        **_filter_context(http_request, ("environment", "status", "owner", "q")),
-    })
+    return render(
+        http_request,
+        "requests_app/catalog_list.html",
+        {
+            "page": page,
+            "statuses": CatalogStatus.choices,
+            "columns": columns,
+            "column_filters": [
+                (c, http_request.GET.get(c.filter_name, "")) for c in columns if c.filter_name
+            ],
+            **_filter_context(http_request, ("environment", "status", "owner", "q")),
+        },
+    )
 
 
 def catalog_detail(http_request, bucket_name):
-    entry = get_object_or_404(visible_catalog(http_request.user).select_related("owner", "request"),
-                              bucket_name=bucket_name)
-    return render(http_request, "requests_app/catalog_detail.html", {
-        "entry": entry,
-        "governance": governance_rows(entry.governance),
-        "panels": panels.rendered(panels.CATALOG_PAGE, entry, http_request),
-    })
+    entry = get_object_or_404(
+        visible_catalog(http_request.user).select_related("owner", "request"), bucket_name=bucket_name
+    )
+    return render(
+        http_request,
+        "requests_app/catalog_detail.html",
+        {
+            "entry": entry,
+            "governance": governance_rows(entry.governance),
+            "panels": panels.rendered(panels.CATALOG_PAGE, entry, http_request),
+        },
+    )
 
 
 @permission_required("core.view_auditentry", raise_exception=True)
 def audit_list(http_request):
     queryset = filter_audit(AuditEntry.objects.order_by("-id"), http_request.GET)
-    return render(http_request, "requests_app/audit.html", {
-        "page": _page(http_request, queryset),
-        "can_export": http_request.user.has_perm("core.export_auditentry"),
-        "trail": recent_trail_status(),
-        **_filter_context(http_request, AUDIT_FILTERS),
-    })
+    return render(
+        http_request,
+        "requests_app/audit.html",
+        {
+            "page": _page(http_request, queryset),
+            "can_export": http_request.user.has_perm("core.export_auditentry"),
+            "trail": recent_trail_status(),
+            **_filter_context(http_request, AUDIT_FILTERS),
+        },
+    )
 
 
 @permission_required("core.export_auditentry", raise_exception=True)

@@ -9,7 +9,17 @@ from runner.models import Run
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["id", "request", "kind", "status", "attempt", "step", "started_at", "finished_at", "worker"]
+    list_display = [
+        "id",
+        "request",
+        "kind",
+        "status",
+        "attempt",
+        "step",
+        "started_at",
+        "finished_at",
+        "worker",
+    ]
     list_filter = ["status", "kind", "request__environment", "started_at"]
     search_fields = ["request__request_id", "request__bucket_name", "worker"]
     list_select_related = ["request"]
@@ -30,19 +40,33 @@ class RunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected runs", permissions=["cancel"])
     def cancel_runs(self, request, queryset):
-        self._each(request, queryset, lambda run: dispatch.cancel_run(run, actor=request.user),
-                   "Cancel requested for run {}.")
+        self._each(
+            request,
+            queryset,
+            lambda run: dispatch.cancel_run(run, actor=request.user),
+            "Cancel requested for run {}.",
+        )
 
     @admin.action(description="Retry the requests of the selected runs with a new run", permissions=["retry"])
     def retry_requests(self, request, queryset):
-        self._each(request, queryset, lambda run: dispatch.retry_request(run.request, actor=request.user),
-                   "New run queued for the request of run {}.")
+        self._each(
+            request,
+            queryset,
+            lambda run: dispatch.retry_request(run.request, actor=request.user),
+            "New run queued for the request of run {}.",
+        )
 
-    @admin.action(description="Plan the requests of the selected runs again (waiting for approval)",
-                  permissions=["retry"])
+    @admin.action(
+        description="Plan the requests of the selected runs again (waiting for approval)",
+        permissions=["retry"],
+    )
     def plan_requests_again(self, request, queryset):
-        self._each(request, queryset, lambda run: dispatch.plan_again(run.request, actor=request.user),
-                   "New plan run queued for the request of run {}.")
+        self._each(
+            request,
+            queryset,
+            lambda run: dispatch.plan_again(run.request, actor=request.user),
+            "New plan run queued for the request of run {}.",
+        )
 
     def _each(self, request, queryset, action, success_text):
         for run in queryset:

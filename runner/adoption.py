@@ -89,17 +89,23 @@ def _bucket_setting(read: str, missing: tuple[str, ...], present: Callable[[dict
 # An existing bucket's settings the stack manages, by resource type (import ID: the bucket name).
 BUCKET_SETTING_LOOKUPS: dict[str, Callable[[dict, Callable], str | None]] = {
     "aws_s3_bucket_ownership_controls": _bucket_setting(
-        "get_bucket_ownership_controls", ("OwnershipControlsNotFoundError",)),
+        "get_bucket_ownership_controls", ("OwnershipControlsNotFoundError",)
+    ),
     "aws_s3_bucket_public_access_block": _bucket_setting(
-        "get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",)),
+        "get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",)
+    ),
     "aws_s3_bucket_versioning": _bucket_setting(
-        "get_bucket_versioning", (), lambda answer: bool(answer.get("Status"))),
+        "get_bucket_versioning", (), lambda answer: bool(answer.get("Status"))
+    ),
     "aws_s3_bucket_server_side_encryption_configuration": _bucket_setting(
-        "get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",)),
+        "get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",)
+    ),
     "aws_s3_bucket_logging": _bucket_setting(
-        "get_bucket_logging", (), lambda answer: bool(answer.get("LoggingEnabled"))),
+        "get_bucket_logging", (), lambda answer: bool(answer.get("LoggingEnabled"))
+    ),
     "aws_s3_bucket_lifecycle_configuration": _bucket_setting(
-        "get_bucket_lifecycle_configuration", ("NoSuchLifecycleConfiguration",)),
+        "get_bucket_lifecycle_configuration", ("NoSuchLifecycleConfiguration",)
+    ),
     "aws_s3_bucket_policy": _bucket_setting("get_bucket_policy", ("NoSuchBucketPolicy",)),
     "aws_s3_bucket_cors_configuration": _bucket_setting("get_bucket_cors", ("NoSuchCORSConfiguration",)),
 }
@@ -115,8 +121,9 @@ def planned_creates(plan: dict, lookups: dict = LOOKUPS) -> dict[str, tuple[str,
     }
 
 
-def existing_objects(plan: dict, earlier_creates: set[str], client: Callable[[str], object],
-                     lookups: dict = LOOKUPS) -> dict[str, str]:
+def existing_objects(
+    plan: dict, earlier_creates: set[str], client: Callable[[str], object], lookups: dict = LOOKUPS
+) -> dict[str, str]:
     """``{address: import ID}`` for the planned creates (also planned by an earlier run) that exist."""
     found = {}
     for address, (kind, after) in planned_creates(plan, lookups).items():

@@ -28,7 +28,11 @@ def client(service: str, environment: str, *, region: str = ""):
         return boto3.client(service, region_name=region, endpoint_url=endpoint)
     sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
     credentials = sts.assume_role(RoleArn=arn, RoleSessionName=SESSION_NAME)["Credentials"]
-    return boto3.client(service, region_name=region, endpoint_url=endpoint,
-                        aws_access_key_id=credentials["AccessKeyId"],
-                        aws_secret_access_key=credentials["SecretAccessKey"],
-                        aws_session_token=credentials["SessionToken"])
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )

@@ -12,9 +12,11 @@ def step_timeouts_fit_the_task_timeout(app_configs, **kwargs):
     task_timeout = settings.Q_CLUSTER["timeout"]
     if budget < task_timeout:
         return []
-    return [Error(
-        f"The runner's step timeouts plus the cancel grace period ({budget:.0f} s) do not fit in the "
-        f"task timeout ({task_timeout} s).",
-        hint="Raise Q_TASK_TIMEOUT or lower the RUNNER_*_TIMEOUT_SECONDS settings.",
-        id="runner.E001",
-    )]
+    return [
+        Error(
+            f"The runner's step timeouts plus the cancel grace period ({budget:.0f} s) do not fit in the "
+            f"task timeout ({task_timeout} s).",
+            hint="Raise Q_TASK_TIMEOUT or lower the RUNNER_*_TIMEOUT_SECONDS settings.",
+            id="runner.E001",
+        )
+    ]

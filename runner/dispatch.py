@@ -37,12 +37,16 @@ def create_run(request: BucketRequest, *, actor, kind: str = RunKind.APPLY) -> R
     """A queued run for ``request`` (inside the caller's transaction), handed over after commit."""
     attempt = (request.runs.aggregate(last=Max("attempt"))["last"] or 0) + 1
     run = Run.objects.create(
-        request=request, kind=kind, attempt=attempt, status=RunStatus.QUEUED,
+        request=request,
+        kind=kind,
+        attempt=attempt,
+        status=RunStatus.QUEUED,
         state_key=state_key(request.environment, request.request_id),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit.record("run.queued", actor=actor, request=request,
-                 detail={"run": run.pk, "kind": kind, "attempt": attempt})
+    audit.record(
+        "run.queued", actor=actor, request=request, detail={"run": run.pk, "kind": kind, "attempt": attempt}
+    )
     transaction.on_commit(lambda: hand_over(run.pk))
     return run
 
@@ -72,9 +76,11 @@ def plan_again(request: BucketRequest, *, actor) -> Run:
     """A new plan run for a request waiting for approval (its plan failed, or the state moved on)."""
     locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
     if not plans.can_plan_again(locked):
-        raise RunnerError(f"{locked.request_id} is {locked.get_status_display().lower()} with its plan "
-                          f"{locked.get_plan_status_display().lower()}; only a request waiting for approval "
-                          "whose plan is not being made can be planned again.")
+        raise RunnerError(
+            f"{locked.request_id} is {locked.get_status_display().lower()} with its plan "
+            f"{locked.get_plan_status_display().lower()}; only a request waiting for approval "
+            "whose plan is not being made can be planned again."
+        )
     if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
         raise RunnerError(f"{locked.request_id} already has an active run.")
     return queue_plan(locked, actor=actor)
@@ -89,8 +95,9 @@ def retry_request(request: BucketRequest, *, actor) -> Run:
     if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
         raise RunnerError(f"{locked.request_id} already has an active run.")
     run = create_run(locked, actor=actor)
-    lifecycle.transition(locked, "queue", actor=actor,
-                         detail={"run": run.pk, "attempt": run.attempt, "retry": True})
+    lifecycle.transition(
+        locked, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt, "retry": True}
+    )
     return run
 
 
@@ -99,16 +106,24 @@ def cancel_run(run: Run, *, actor) -> Run:
     """Cancel a queued run at once; ask the worker of a running run to interrupt Terraform."""
     locked = Run.objects.select_for_update().select_related("request").get(pk=run.pk)
     if locked.status == RunStatus.QUEUED:
-        outcomes.finish(locked, RunStatus.CANCELLED, actor=actor,
-                        reason=f"Cancelled by {audit.actor_name(actor)} before it started.")
+        outcomes.finish(
+            locked,
+            RunStatus.CANCELLED,
+            actor=actor,
+            reason=f"Cancelled by {audit.actor_name(actor)} before it started.",
+        )
     elif locked.status == RunStatus.RUNNING:
         if not locked.cancel_requested:
             locked.cancel_requested_at = timezone.now()
             locked.cancel_requested_by = audit.actor_name(actor)
             locked.save(update_fields=["cancel_requested_at", "cancel_requested_by"])
-            audit.record("run.cancel_requested", actor=actor, request=locked.request, detail={"run": locked.pk})
+            audit.record(
+                "run.cancel_requested", actor=actor, request=locked.request, detail={"run": locked.pk}
+            )
     else:
-        raise RunnerError(f"Run {locked.pk} has already finished ({locked.status}); there is nothing to cancel.")
+        raise RunnerError(
+            f"Run {locked.pk} has already finished ({locked.status}); there is nothing to cancel."
+        )
     return locked
 
 
@@ -122,7 +137,9 @@ def hand_over(run_id: int) -> bool:
     except Exception:  # any broker failure: connection refused, timeout, database locked
         logger.warning("handover of run %s failed; the sweeper will retry", run_id, exc_info=True)
         return False
-    Run.objects.filter(pk=run_id).update(handed_over_at=timezone.now(), handover_count=F("handover_count") + 1)
+    Run.objects.filter(pk=run_id).update(
+        handed_over_at=timezone.now(), handover_count=F("handover_count") + 1
+    )
     return True
 
 
@@ -131,24 +148,38 @@ def sweep() -> dict:
     nobody started; returns what it did."""
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.RUNNER_HEARTBEAT_STALE_SECONDS)
-    abandoned = [run_id for run_id in Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
-                 .values_list("pk", flat=True) if _fail_abandoned(run_id, stale_before)]
-    released = [run_id for run_id in abandoned
-                if release_dead_runs_lock(Run.objects.select_related("request").get(pk=run_id).request)]
+    abandoned = [
+        run_id
+        for run_id in Run.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before).values_list(
+            "pk", flat=True
+        )
+        if _fail_abandoned(run_id, stale_before)
+    ]
+    released = [
+        run_id
+        for run_id in abandoned
+        if release_dead_runs_lock(Run.objects.select_related("request").get(pk=run_id).request)
+    ]
     waiting_since = now - timedelta(seconds=settings.RUNNER_HANDOVER_GRACE_SECONDS)
-    waiting = list(Run.objects.filter(status=RunStatus.QUEUED).filter(
-        Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=waiting_since)
-    ).values_list("pk", "handover_count"))
+    waiting = list(
+        Run.objects.filter(status=RunStatus.QUEUED)
+        .filter(Q(handed_over_at__isnull=True) | Q(handed_over_at__lt=waiting_since))
+        .values_list("pk", "handover_count")
+    )
     limit = settings.RUN_MAX_HANDOVERS
-    never_started = [run_id for run_id, count in waiting if count >= limit and _fail_never_started(run_id, count)]
+    never_started = [
+        run_id for run_id, count in waiting if count >= limit and _fail_never_started(run_id, count)
+    ]
     handed_over = [run_id for run_id, count in waiting if count < limit and hand_over(run_id)]
     return {"failed": abandoned + never_started, "handed_over": handed_over, "lock_released": released}
 
 
 def _fail_never_started(run_id: int, handovers: int) -> bool:
     """A queued run handed over RUN_MAX_HANDOVERS times ends failed instead of being handed over forever."""
-    reason = (f"{outcomes.NOT_STARTED} it was handed to the task queue {handovers} times and no worker "
-              "started it. Check the workers (manage.py qcluster) and the broker, then retry the request.")
+    reason = (
+        f"{outcomes.NOT_STARTED} it was handed to the task queue {handovers} times and no worker "
+        "started it. Check the workers (manage.py qcluster) and the broker, then retry the request."
+    )
     return outcomes.fail_unstarted(run_id, actor="system", reason=reason) == RunStatus.FAILED
 
 
@@ -157,8 +188,13 @@ def _fail_abandoned(run_id: int, stale_before) -> bool:
     run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
     if run.status != RunStatus.RUNNING or run.heartbeat_at is None or run.heartbeat_at >= stale_before:
         return False  # it finished or beat again since the query
-    outcomes.finish(run, RunStatus.FAILED, actor="system", reason=(
-        f"The worker running this run ({run.worker or 'unknown'}) stopped: no heartbeat since "
-        f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC. Retry the request to start a new run."
-    ))
+    outcomes.finish(
+        run,
+        RunStatus.FAILED,
+        actor="system",
+        reason=(
+            f"The worker running this run ({run.worker or 'unknown'}) stopped: no heartbeat since "
+            f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC. Retry the request to start a new run."
+        ),
+    )
     return True

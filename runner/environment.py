@@ -20,22 +20,35 @@ from collections.abc import Iterable, Mapping
 # locale and time zone, and where temporary files go.
 BASIC_NAMES = frozenset({"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"})
 # Proxies and trusted CAs (Go reads SSL_CERT_FILE / SSL_CERT_DIR), in both spellings.
-NETWORK_NAMES = frozenset({
-    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-    "SSL_CERT_FILE", "SSL_CERT_DIR",
-})
+NETWORK_NAMES = frozenset(
+    {
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    }
+)
 # Terraform's settings (TF_LOG, TF_PLUGIN_CACHE_DIR, TF_VAR_*, ...) and the AWS provider's
 # (credentials, profile, region, role, web identity, CA bundle, endpoints).
 ALLOWED_PREFIXES = ("TF_", "AWS_")
 
 
 def is_allowed(name: str, passthrough: Iterable[str] = ()) -> bool:
-    return (name in BASIC_NAMES or name in NETWORK_NAMES or name.startswith(ALLOWED_PREFIXES)
-            or name in passthrough)
+    return (
+        name in BASIC_NAMES
+        or name in NETWORK_NAMES
+        or name.startswith(ALLOWED_PREFIXES)
+        or name in passthrough
+    )
 
 
-def run_environment(overrides: Mapping[str, str], *, passthrough: Iterable[str] = (),
-                    source: Mapping[str, str] | None = None) -> dict[str, str]:
+def run_environment(
+    overrides: Mapping[str, str], *, passthrough: Iterable[str] = (), source: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The allowed variables of ``source`` (the worker's environment by default), then ``overrides``.
 
     ``passthrough`` names further variables an operator chose to give Terraform

@@ -114,8 +114,12 @@ class Heartbeat(threading.Thread):
     def beat(self) -> None:
         try:
             still_running = Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
-                heartbeat_at=timezone.now(), log=self.live_log.text)
-            if not still_running or Run.objects.filter(pk=self.run_id, cancel_requested_at__isnull=False).exists():
+                heartbeat_at=timezone.now(), log=self.live_log.text
+            )
+            if (
+                not still_running
+                or Run.objects.filter(pk=self.run_id, cancel_requested_at__isnull=False).exists()
+            ):
                 self.stop_requested.set()
         except Exception:  # a busy database must not end the run; the next beat tries again
             logger.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
@@ -177,8 +181,12 @@ def _claim(run_id: int) -> tuple[Run, bool]:
     run.started_at = run.heartbeat_at = now
     run.worker = worker_name()
     run.save(update_fields=["status", "started_at", "heartbeat_at", "worker"])
-    audit.record("run.started", actor=ACTOR, request=run.request,
-                 detail={"run": run.pk, "kind": run.kind, "attempt": run.attempt, "worker": run.worker})
+    audit.record(
+        "run.started",
+        actor=ACTOR,
+        request=run.request,
+        detail={"run": run.pk, "kind": run.kind, "attempt": run.attempt, "worker": run.worker},
+    )
     if run.kind == RunKind.APPLY:
         lifecycle.transition(run.request, "start_apply", actor=ACTOR, detail={"run": run.pk})
         catalog.mark_provisioning(run.request, actor=ACTOR)
@@ -268,12 +276,23 @@ class TerraformSteps:
         show_json = self._plan_and_show(plan_path)
         rendered = self._terraform("show", ["show", "-no-color", str(plan_path)], quiet=True).stdout
         changes = plan_changes(show_json)
-        saved = saved_plans.save_plan(self.run, plan_file=plan_path.read_bytes(), show_json=show_json,
-                                      rendered=rendered, changes=changes)
+        saved = saved_plans.save_plan(
+            self.run,
+            plan_file=plan_path.read_bytes(),
+            show_json=show_json,
+            rendered=rendered,
+            changes=changes,
+        )
         summary = plan_summary(show_json)
-        self._save(plan_summary=summary, resource_changes=resource_changes(show_json), plan_sha256=saved.sha256)
-        self._audit("run.planned", summary=summary, plan_sha256=saved.sha256,
-                    changes=[f"{change['action']} {change['address']}" for change in changes])
+        self._save(
+            plan_summary=summary, resource_changes=resource_changes(show_json), plan_sha256=saved.sha256
+        )
+        self._audit(
+            "run.planned",
+            summary=summary,
+            plan_sha256=saved.sha256,
+            changes=[f"{change['action']} {change['address']}" for change in changes],
+        )
         self._refuse_if_destructive(saved)
         return saved
 
@@ -288,16 +307,22 @@ class TerraformSteps:
         self._refuse_if_destructive(approved)
         if approved.contract_hash != self.run.request.contract_hash:
             self._audit("run.plan_stale", plan_sha256=approved.sha256, reason="the contract changed")
-            raise BackToApproval(self._plan(), "Returned to approval: the contract changed after its plan was "
-                                               "approved. Approvers vote on the new plan.")
+            raise BackToApproval(
+                self._plan(),
+                "Returned to approval: the contract changed after its plan was "
+                "approved. Approvers vote on the new plan.",
+            )
         try:
             saved_plans.write_plan_file(approved, self.workspace.plan_file)
         except saved_plans.PlanFileDamaged as damaged:
             raise RunStopped(RunStatus.FAILED, str(damaged)) from damaged
         self._save(plan_sha256=approved.sha256, resource_changes=resource_changes(approved.show_json))
         if self._existing_objects(approved.show_json):  # an earlier attempt created part of it: adopt, below
-            self._audit("run.plan_stale", plan_sha256=approved.sha256,
-                        reason="an earlier attempt created some of its resources")
+            self._audit(
+                "run.plan_stale",
+                plan_sha256=approved.sha256,
+                reason="an earlier attempt created some of its resources",
+            )
         else:
             result = self._step("apply", self._apply_args())
             if not (result.outcome == Outcome.COMPLETED and STALE_PLAN_MARKER in result.stderr):
@@ -307,10 +332,15 @@ class TerraformSteps:
             self._audit("run.plan_stale", plan_sha256=approved.sha256, reason="the state changed")
         fresh = self._plan()
         if not within_approval(approved.changes, fresh.changes):
-            raise BackToApproval(fresh, "Returned to approval: the state changed after the plan was approved, "
-                                        "so Terraform planned again, and the new plan changes other resources "
-                                        "or other actions than the approved one. Approvers vote on the new plan.")
-        self._audit("run.plan_within_approval", approved_plan_sha256=approved.sha256, plan_sha256=fresh.sha256)
+            raise BackToApproval(
+                fresh,
+                "Returned to approval: the state changed after the plan was approved, "
+                "so Terraform planned again, and the new plan changes other resources "
+                "or other actions than the approved one. Approvers vote on the new plan.",
+            )
+        self._audit(
+            "run.plan_within_approval", approved_plan_sha256=approved.sha256, plan_sha256=fresh.sha256
+        )
         self._apply(fresh)
 
     def _apply(self, plan: SavedPlan) -> None:
@@ -341,10 +371,17 @@ class TerraformSteps:
         for a request adopting an existing bucket, every planned create that exists."""
         if adopts_existing_bucket(self.run.request):
             return self._look_up(lambda client: adoption.adopted_objects(plan, client))
-        partial_applies = (Run.objects.filter(request=self.run.request_id, step="apply").exclude(pk=self.run.pk)
-                           .values_list("resource_changes", flat=True))
-        earlier_creates = {change["address"] for changes in partial_applies for change in changes
-                           if "create" in change.get("actions", [])}
+        partial_applies = (
+            Run.objects.filter(request=self.run.request_id, step="apply")
+            .exclude(pk=self.run.pk)
+            .values_list("resource_changes", flat=True)
+        )
+        earlier_creates = {
+            change["address"]
+            for changes in partial_applies
+            for change in changes
+            if "create" in change.get("actions", [])
+        }
         if not earlier_creates:
             return {}
         return self._look_up(lambda client: adoption.existing_objects(plan, earlier_creates, client))
@@ -362,8 +399,9 @@ class TerraformSteps:
         try:
             contract = load_contract(request.contract)
         except ContractSchemaError as exc:
-            raise RunStopped(RunStatus.FAILED,
-                             f"The stored contract of {request.request_id} does not load: {exc}") from exc
+            raise RunStopped(
+                RunStatus.FAILED, f"The stored contract of {request.request_id} does not load: {exc}"
+            ) from exc
         role_arn = aws.role_arn(request.environment)
         self._save(aws_role_arn=role_arn)
         variables = {
@@ -375,22 +413,31 @@ class TerraformSteps:
         self.backend = backend_target(self.run.state_key, role_arn)
         release_dead_runs_lock(request, actor=ACTOR)  # a lock a killed run left would stop this one
         workspace = prepare_workspace(
-            self.workspace_root, stack_dir=Path(settings.TERRAFORM_STACK_DIR), variables=variables,
-            backend=self.backend, plugin_cache_dir=Path(settings.TERRAFORM_PLUGIN_CACHE_DIR),
+            self.workspace_root,
+            stack_dir=Path(settings.TERRAFORM_STACK_DIR),
+            variables=variables,
+            backend=self.backend,
+            plugin_cache_dir=Path(settings.TERRAFORM_PLUGIN_CACHE_DIR),
             provider_mirror=settings.TERRAFORM_PROVIDER_MIRROR,
         )
-        self._audit("run.workspace_prepared", state_key=self.run.state_key,
-                    backend="s3" if settings.TERRAFORM_STATE_BUCKET else "local")
+        self._audit(
+            "run.workspace_prepared",
+            state_key=self.run.state_key,
+            backend="s3" if settings.TERRAFORM_STATE_BUCKET else "local",
+        )
         return workspace
 
-    def _terraform(self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False
-                   ) -> CommandResult:
+    def _terraform(
+        self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False
+    ) -> CommandResult:
         """Run one step; raise RunStopped unless Terraform succeeded."""
         result = self._step(step, args, quiet=quiet, audited=audited)
         self._raise_unless_succeeded(step, result)
         return result
 
-    def _step(self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False) -> CommandResult:
+    def _step(
+        self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False
+    ) -> CommandResult:
         """Run one step and return how it went, whatever that was."""
         self._save(step=step)
         if not quiet:
@@ -398,7 +445,9 @@ class TerraformSteps:
         started = time.monotonic()
         with self._recording_state_lock(step):
             result = run_command(
-                [self.binary, *args], cwd=self.workspace.config_dir, env=self._environment(),
+                [self.binary, *args],
+                cwd=self.workspace.config_dir,
+                env=self._environment(),
                 timeout_seconds=settings.RUNNER_STEP_TIMEOUTS[step],
                 grace_seconds=settings.RUNNER_CANCEL_GRACE_SECONDS,
                 on_output=(lambda line: None) if quiet else self.live_log.append,
@@ -418,8 +467,13 @@ class TerraformSteps:
             yield
             return
         environment = self.run.request.environment
-        watcher = LockWatcher(self.backend, lambda: lock_client(self.backend, environment), self._record_lock,
-                              since=timezone.now(), on_exit=lambda: connection.close())
+        watcher = LockWatcher(
+            self.backend,
+            lambda: lock_client(self.backend, environment),
+            self._record_lock,
+            since=timezone.now(),
+            on_exit=lambda: connection.close(),
+        )
         watcher.start()
         try:
             yield
@@ -432,19 +486,28 @@ class TerraformSteps:
     def _raise_unless_succeeded(self, step: str, result: CommandResult) -> None:
         if result.outcome == Outcome.CANCELLED:
             who = Run.objects.values_list("cancel_requested_by", flat=True).get(pk=self.run.pk) or "someone"
-            raise RunStopped(RunStatus.CANCELLED, f"Cancelled by {who} during terraform {step}; "
-                                                  "Terraform was interrupted and saved its state.")
+            raise RunStopped(
+                RunStatus.CANCELLED,
+                f"Cancelled by {who} during terraform {step}; Terraform was interrupted and saved its state.",
+            )
         if result.outcome == Outcome.TIMED_OUT:
-            raise RunStopped(RunStatus.TIMED_OUT, f"terraform {step} took longer than "
-                                                  f"{settings.RUNNER_STEP_TIMEOUTS[step]} seconds and was stopped.")
+            raise RunStopped(
+                RunStatus.TIMED_OUT,
+                f"terraform {step} took longer than "
+                f"{settings.RUNNER_STEP_TIMEOUTS[step]} seconds and was stopped.",
+            )
         if result.exit_code != 0:
             raise RunStopped(RunStatus.FAILED, f"terraform {step} failed: {error_summary(result.stderr)}")
 
     def _environment(self) -> dict:
         """The allow-listed environment (runner.environment) plus this run's Terraform settings."""
         environment = run_environment(
-            {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
-             "TF_CLI_CONFIG_FILE": str(self.workspace.cli_config_file)},
+            {
+                "TF_IN_AUTOMATION": "1",
+                "TF_INPUT": "0",
+                "CHECKPOINT_DISABLE": "1",
+                "TF_CLI_CONFIG_FILE": str(self.workspace.cli_config_file),
+            },
             passthrough=settings.TERRAFORM_ENV_PASSTHROUGH,
         )
         if settings.AWS_ENDPOINT_URL:  # a local AWS accepts any credentials; Terraform wants some

@@ -18,5 +18,5 @@ def append_bounded(log: str, addition: str, limit: int) -> str:
     head = combined[:head_size]
     rest = combined[head_size:]
     if rest.startswith(OMISSION_MARKER):
-        rest = rest[len(OMISSION_MARKER):]
-    return head + OMISSION_MARKER + rest[len(rest) - tail_size:]
+        rest = rest[len(OMISSION_MARKER) :]
+    return head + OMISSION_MARKER + rest[len(rest) - tail_size :]

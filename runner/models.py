@@ -32,45 +32,63 @@ class RunStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
-FINISHED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.TIMED_OUT,
-                     RunStatus.RETURNED)
+FINISHED_STATUSES = (
+    RunStatus.SUCCEEDED,
+    RunStatus.FAILED,
+    RunStatus.CANCELLED,
+    RunStatus.TIMED_OUT,
+    RunStatus.RETURNED,
+)
 
 
 class Run(models.Model):
     request = models.ForeignKey(BucketRequest, on_delete=models.PROTECT, related_name="runs")
     kind = models.CharField(max_length=10, choices=RunKind.choices, default=RunKind.APPLY)
-    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
     attempt = models.PositiveIntegerField(help_text="1 for the first run of the request, then 2, 3, …")
     created_at = models.DateTimeField(auto_now_add=True)
-    handed_over_at = models.DateTimeField(null=True, blank=True,
-                                          help_text="Last time the run was given to the task queue.")
+    handed_over_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last time the run was given to the task queue."
+    )
     handover_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker process.")
-    step = models.CharField(max_length=20, blank=True, help_text="The Terraform step in progress or last run.")
+    step = models.CharField(
+        max_length=20, blank=True, help_text="The Terraform step in progress or last run."
+    )
     terraform_version = models.CharField(max_length=40, blank=True)
-    provider_versions = models.JSONField(default=dict, blank=True,
-                                         help_text="Provider address → version installed (from the lock file).")
+    provider_versions = models.JSONField(
+        default=dict, blank=True, help_text="Provider address → version installed (from the lock file)."
+    )
     state_key = models.CharField(max_length=300, blank=True)
-    state_lock_id = models.CharField(max_length=100, blank=True,
-                                     help_text="ID of the last state lock this run's Terraform took (S3 state).")
+    state_lock_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="ID of the last state lock this run's Terraform took (S3 state).",
+    )
     state_lock_path = models.CharField(max_length=400, blank=True, help_text="Where that lock lives.")
-    aws_role_arn = models.CharField(max_length=200, blank=True,
-                                    help_text="The environment's role the run assumed (empty: worker credentials).")
+    aws_role_arn = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The environment's role the run assumed (empty: worker credentials).",
+    )
     plan_summary = models.JSONField(default=dict, blank=True, help_text="add / change / destroy counts.")
     resource_changes = models.JSONField(default=list, blank=True)
-    plan_sha256 = models.CharField(max_length=64, blank=True,
-                                   help_text="SHA-256 of the plan file this run made (plan run) or applied.")
+    plan_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the plan file this run made (plan run) or applied."
+    )
     outputs = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True, help_text="Terraform's output, bounded by RUNNER_LOG_MAX_CHARS.")
     error_summary = models.TextField(blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     cancel_requested_by = models.CharField(max_length=150, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -30,8 +30,12 @@ def finish(run: Run, status: str, *, actor, reason: str, log: str | None = None)
         run.log = log
         fields.append("log")
     run.save(update_fields=fields)
-    audit.record(f"run.{status}", actor=actor, request=run.request,
-                 detail={"run": run.pk, "attempt": run.attempt, "step": run.step, "reason": reason})
+    audit.record(
+        f"run.{status}",
+        actor=actor,
+        request=run.request,
+        detail={"run": run.pk, "attempt": run.attempt, "step": run.step, "reason": reason},
+    )
     request = run.request
     if run.kind == RunKind.PLAN:
         if _waits_for_this_plan(request):
@@ -62,11 +66,19 @@ def succeed(run: Run, *, actor, outputs: dict, log: str) -> None:
     run.outputs = outputs
     run.log = log
     run.save(update_fields=["status", "finished_at", "outputs", "log"])
-    audit.record("run.succeeded", actor=actor, request=run.request,
-                 detail={"run": run.pk, "attempt": run.attempt, "plan_sha256": run.plan_sha256,
-                         "outputs": outputs})
-    catalog.mark_active(run.request, actor=actor, region=str(outputs.get("region") or ""),
-                        arn=str(outputs.get("bucket_arn") or ""), detail={"run": run.pk})
+    audit.record(
+        "run.succeeded",
+        actor=actor,
+        request=run.request,
+        detail={"run": run.pk, "attempt": run.attempt, "plan_sha256": run.plan_sha256, "outputs": outputs},
+    )
+    catalog.mark_active(
+        run.request,
+        actor=actor,
+        region=str(outputs.get("region") or ""),
+        arn=str(outputs.get("bucket_arn") or ""),
+        detail={"run": run.pk},
+    )
     lifecycle.transition(run.request, "mark_applied", actor=actor, detail={"run": run.pk})
     if run.kind == RunKind.APPLY:
         transaction.on_commit(lambda: signals.apply_succeeded.send(sender=Run, run=run))
@@ -83,8 +95,12 @@ def _end_with_plan(run: Run, plan: SavedPlan, status: str, *, actor, log: str, r
     run.error_summary = reason
     run.log = log
     run.save(update_fields=["status", "finished_at", "error_summary", "log"])
-    audit.record(f"run.{status}", actor=actor, request=run.request,
-                 detail={"run": run.pk, "attempt": run.attempt, "plan_sha256": plan.sha256, "reason": reason})
+    audit.record(
+        f"run.{status}",
+        actor=actor,
+        request=run.request,
+        detail={"run": run.pk, "attempt": run.attempt, "plan_sha256": plan.sha256, "reason": reason},
+    )
 
 
 def planned(run: Run, plan: SavedPlan, *, actor, log: str) -> None:
@@ -101,6 +117,10 @@ def returned_to_approval(run: Run, plan: SavedPlan, *, actor, reason: str, log: 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("returned_to_approval() needs the caller's transaction and the run's row lock")
     _end_with_plan(run, plan, RunStatus.RETURNED, actor=actor, log=log, reason=reason)
-    lifecycle.transition(run.request, "return_to_approval", actor=actor,
-                         detail={"run": run.pk, "plan_sha256": plan.sha256, "reason": reason})
+    lifecycle.transition(
+        run.request,
+        "return_to_approval",
+        actor=actor,
+        detail={"run": run.pk, "plan_sha256": plan.sha256, "reason": reason},
+    )
     plans.plan_ready(run.request, actor=actor, run_id=run.pk, plan_hash=plan.sha256, changes=plan.changes)

@@ -19,14 +19,16 @@ IMPORT, IMPORT_UPDATE, READ, NO_OP = "import", "import-update", "read", "no-op"
 
 # Resource types whose deletion loses data (or makes it unreadable): the bucket and its
 # objects, and the KMS keys that encrypt them. Delete or replace of any is refused.
-DATA_BEARING_TYPES = frozenset({
-    "aws_s3_bucket",
-    "aws_s3_directory_bucket",
-    "aws_s3_object",
-    "aws_s3_bucket_object",
-    "aws_kms_key",
-    "aws_kms_replica_key",
-})
+DATA_BEARING_TYPES = frozenset(
+    {
+        "aws_s3_bucket",
+        "aws_s3_directory_bucket",
+        "aws_s3_object",
+        "aws_s3_bucket_object",
+        "aws_kms_key",
+        "aws_kms_replica_key",
+    }
+)
 DESTRUCTIVE_ACTIONS = frozenset({DELETE, REPLACE})
 
 # The provider-free twin stack (terraform/testing/s3-request-fake) has no AWS types: its
@@ -69,7 +71,11 @@ def resource_type(change: dict) -> str:
 def plan_changes(plan: dict) -> list[dict]:
     """Each managed resource of the plan as ``{"address", "type", "action"}``, in Terraform's order."""
     return [
-        {"address": str(change.get("address", "")), "type": resource_type(change), "action": change_action(change)}
+        {
+            "address": str(change.get("address", "")),
+            "type": resource_type(change),
+            "action": change_action(change),
+        }
         for change in plan.get("resource_changes", [])
         if change.get("mode", "managed") == "managed" or change_action(change) != NO_OP
     ]
@@ -85,8 +91,11 @@ def action_counts(changes: Iterable[dict]) -> dict:
 
 def destructive_changes(changes: Iterable[dict]) -> list[dict]:
     """The changes that would delete or replace a data-bearing resource."""
-    return [change for change in changes
-            if change["type"] in DATA_BEARING_TYPES and change["action"] in DESTRUCTIVE_ACTIONS]
+    return [
+        change
+        for change in changes
+        if change["type"] in DATA_BEARING_TYPES and change["action"] in DESTRUCTIVE_ACTIONS
+    ]
 
 
 def destroy_refusal(changes: Iterable[dict]) -> str | None:
@@ -95,9 +104,11 @@ def destroy_refusal(changes: Iterable[dict]) -> str | None:
     if not refused:
         return None
     listed = ", ".join(f"{change['action']} {change['address']}" for change in refused)
-    return (f"Refused: this plan would {listed}. The runner never deletes or replaces a bucket or the "
-            "resources holding its data; nothing was applied. Find out why Terraform wants to (a renamed "
-            "bucket, a tainted resource, a changed immutable setting) and fix that instead.")
+    return (
+        f"Refused: this plan would {listed}. The runner never deletes or replaces a bucket or the "
+        "resources holding its data; nothing was applied. Find out why Terraform wants to (a renamed "
+        "bucket, a tainted resource, a changed immutable setting) and fix that instead."
+    )
 
 
 def pairs(changes: Iterable[dict]) -> set[tuple[str, str]]:

@@ -23,11 +23,19 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def save_plan(run: Run, *, plan_file: bytes, show_json: dict, rendered: str, changes: list[dict]) -> SavedPlan:
+def save_plan(
+    run: Run, *, plan_file: bytes, show_json: dict, rendered: str, changes: list[dict]
+) -> SavedPlan:
     """Keep the plan ``run`` made; its hash is what approvers vote on."""
     return SavedPlan.objects.create(
-        run=run, request=run.request, sha256=sha256_of(plan_file), contract_hash=run.request.contract_hash,
-        plan_file=plan_file, show_json=show_json, rendered=rendered, changes=changes,
+        run=run,
+        request=run.request,
+        sha256=sha256_of(plan_file),
+        contract_hash=run.request.contract_hash,
+        plan_file=plan_file,
+        show_json=show_json,
+        rendered=rendered,
+        changes=changes,
     )
 
 
@@ -41,8 +49,10 @@ def approved_plan(request: BucketRequest) -> SavedPlan | None:
     if not request.plan_hash:
         return None
     plan = SavedPlan.objects.filter(request=request, sha256=request.plan_hash).first()
-    if plan is None or request.runs.filter(kind=RunKind.APPLY, status=RunStatus.SUCCEEDED,
-                                           pk__gt=plan.run_id).exists():
+    if (
+        plan is None
+        or request.runs.filter(kind=RunKind.APPLY, status=RunStatus.SUCCEEDED, pk__gt=plan.run_id).exists()
+    ):
         return None
     return plan
 
@@ -56,5 +66,7 @@ def write_plan_file(saved: SavedPlan, path: Path) -> None:
     """Write the stored plan file to ``path`` after checking it is the file that was voted on."""
     data = bytes(saved.plan_file)
     if sha256_of(data) != saved.sha256:
-        raise PlanFileDamaged(f"The stored plan {saved.sha256[:12]} does not match its SHA-256; it is not applied.")
+        raise PlanFileDamaged(
+            f"The stored plan {saved.sha256[:12]} does not match its SHA-256; it is not applied."
+        )
     path.write_bytes(data)

@@ -38,8 +38,10 @@ def backend_target(state_key: str, role_arn: str = "") -> BackendTarget:
 def target_of(request: BucketRequest, state_key: str = "") -> BackendTarget:
     from requests_app.contract import state_key as request_state_key
 
-    return backend_target(state_key or request_state_key(request.environment, request.request_id),
-                          aws.role_arn(request.environment))
+    return backend_target(
+        state_key or request_state_key(request.environment, request.request_id),
+        aws.role_arn(request.environment),
+    )
 
 
 def lock_client(target: BackendTarget, environment: str):
@@ -62,13 +64,18 @@ def release_dead_runs_lock(request: BucketRequest, *, actor="system") -> str:
         lock = state_lock.read_lock(target, client)
         if lock is None:
             return ""
-        dead_run = (Run.objects.filter(request=request, status__in=FINISHED_STATUSES, state_lock_id=lock.id)
-                    .first())
+        dead_run = Run.objects.filter(
+            request=request, status__in=FINISHED_STATUSES, state_lock_id=lock.id
+        ).first()
         if dead_run is None or not state_lock.release_lock(target, client, lock.id):
             return ""
     except (BotoCoreError, ClientError):
         logger.warning("could not check the state lock of %s", request.request_id, exc_info=True)
         return ""
-    audit.record("run.state_lock_released", actor=actor, request=request,
-                 detail={"run": dead_run.pk, "lock_id": lock.id, "lock": state_lock.lock_path(target)})
+    audit.record(
+        "run.state_lock_released",
+        actor=actor,
+        request=request,
+        detail={"run": dead_run.pk, "lock_id": lock.id, "lock": state_lock.lock_path(target)},
+    )
     return lock.id

@@ -50,9 +50,13 @@ class LockInfo:
             return None
         if not isinstance(document, dict) or not document.get("ID"):
             return None
-        return cls(id=str(document["ID"]), operation=str(document.get("Operation", "")),
-                   who=str(document.get("Who", "")), created=_parse_time(document.get("Created")),
-                   path=str(document.get("Path", "")))
+        return cls(
+            id=str(document["ID"]),
+            operation=str(document.get("Operation", "")),
+            who=str(document.get("Who", "")),
+            created=_parse_time(document.get("Created")),
+            path=str(document.get("Path", "")),
+        )
 
 
 def _parse_time(value) -> datetime | None:
@@ -89,8 +93,11 @@ def read_lock(target: BackendTarget, client) -> LockInfo | None:
     if not target.bucket:
         return None
     if target.lock_table:
-        item = client.get_item(TableName=target.lock_table, ConsistentRead=True,
-                               Key={"LockID": {"S": f"{target.bucket}/{target.key}"}}).get("Item")
+        item = client.get_item(
+            TableName=target.lock_table,
+            ConsistentRead=True,
+            Key={"LockID": {"S": f"{target.bucket}/{target.key}"}},
+        ).get("Item")
         return LockInfo.parse(item.get("Info", {}).get("S", "")) if item else None
     try:
         body = client.get_object(Bucket=target.bucket, Key=target.key + LOCK_SUFFIX)["Body"].read()
@@ -101,8 +108,9 @@ def read_lock(target: BackendTarget, client) -> LockInfo | None:
     return LockInfo.parse(body.decode("utf-8", errors="replace"))
 
 
-def find_own_lock(target: BackendTarget, client, *, since: datetime,
-                  host: str | None = None) -> LockInfo | None:
+def find_own_lock(
+    target: BackendTarget, client, *, since: datetime, host: str | None = None
+) -> LockInfo | None:
     """The lock on ``target`` if a Terraform on this host took it since ``since`` (a step's start)."""
     lock = read_lock(target, client)
     host = host or socket.gethostname()
@@ -121,8 +129,10 @@ def release_lock(target: BackendTarget, client, lock_id: str) -> bool:
     if target.lock_table:
         try:
             client.delete_item(
-                TableName=target.lock_table, Key={"LockID": {"S": f"{target.bucket}/{target.key}"}},
-                ConditionExpression="contains(Info, :id)", ExpressionAttributeValues={":id": {"S": lock_id}},
+                TableName=target.lock_table,
+                Key={"LockID": {"S": f"{target.bucket}/{target.key}"}},
+                ConditionExpression="contains(Info, :id)",
+                ExpressionAttributeValues={":id": {"S": lock_id}},
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
@@ -141,9 +151,16 @@ class LockWatcher(threading.Thread):
     ``on_exit`` runs in the thread at its end (e.g. closing its database connection).
     """
 
-    def __init__(self, target: BackendTarget, make_client: Callable[[], object],
-                 on_found: Callable[[LockInfo], None], *, since: datetime, interval: float = 1.0,
-                 on_exit: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        target: BackendTarget,
+        make_client: Callable[[], object],
+        on_found: Callable[[LockInfo], None],
+        *,
+        since: datetime,
+        interval: float = 1.0,
+        on_exit: Callable[[], None] = lambda: None,
+    ):
         super().__init__(name=f"state-lock-{target.key}", daemon=True)
         self.target = target
         self.make_client = make_client
@@ -161,8 +178,9 @@ class LockWatcher(threading.Thread):
                     client = client or self.make_client()
                     lock = find_own_lock(self.target, client, since=self.since)
                 except Exception:  # an unreachable backend must not end the run
-                    logger.warning("looking for the state lock on %s failed", lock_path(self.target),
-                                   exc_info=True)
+                    logger.warning(
+                        "looking for the state lock on %s failed", lock_path(self.target), exc_info=True
+                    )
                     continue
                 if lock is not None:
                     self.on_found(lock)

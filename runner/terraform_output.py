@@ -40,8 +40,7 @@ def resource_changes(plan: dict) -> list[dict]:
 def output_values(outputs: dict) -> dict:
     """``terraform output -json`` as name -> value, sensitive values masked."""
     return {
-        name: "(sensitive)" if item.get("sensitive") else item.get("value")
-        for name, item in outputs.items()
+        name: "(sensitive)" if item.get("sensitive") else item.get("value") for name, item in outputs.items()
     }
 
 
@@ -77,8 +76,14 @@ def _error_diagnostics(text: str) -> list[tuple[str, list[str]]]:
 # Terraform's closing advice that explains nothing about the failure (the useful paragraph is before it).
 _ADVICE_PREFIXES = ("To see which modules are currently depending on",)
 # What Terraform says when it cannot reach a provider registry (DNS, refused, timeout, no route).
-_UNREACHABLE_MARKERS = ("could not connect to registry", "failed to request discovery document",
-                        "no such host", "connection refused", "i/o timeout", "network is unreachable")
+_UNREACHABLE_MARKERS = (
+    "could not connect to registry",
+    "failed to request discovery document",
+    "no such host",
+    "connection refused",
+    "i/o timeout",
+    "network is unreachable",
+)
 REGISTRY_UNREACHABLE = (
     "Terraform could not reach the provider registry to install the AWS provider ({detail}). Without "
     "network access, set TERRAFORM_PROVIDER_MIRROR to a filesystem mirror of the provider (for example "

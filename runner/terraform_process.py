@@ -62,9 +62,17 @@ def run_command(
 ) -> CommandResult:
     """Run ``argv`` to its end, its interruption or its timeout; never raises for its exit code."""
     process = subprocess.Popen(
-        [sys.executable, GUARD, str(os.getpid()), *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
-        start_new_session=True, preexec_fn=_ignore_interrupts,
+        [sys.executable, GUARD, str(os.getpid()), *argv],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=True,
+        preexec_fn=_ignore_interrupts,
     )
     stdout_lines: list[str] = []
     stderr_lines: list[str] = []
@@ -90,8 +98,9 @@ def _start_reader(stream, sink: list[str], on_output: Callable[[str], None]) -> 
     return reader
 
 
-def _wait(process: subprocess.Popen, timeout_seconds: float, grace_seconds: float,
-          should_stop: Callable[[], bool]) -> str:
+def _wait(
+    process: subprocess.Popen, timeout_seconds: float, grace_seconds: float, should_stop: Callable[[], bool]
+) -> str:
     deadline = time.monotonic() + timeout_seconds
     while process.poll() is None:
         if should_stop():

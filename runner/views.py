@@ -27,10 +27,25 @@ from runner.models import Run, SavedPlan
 from runner.plan_changes import action_counts
 from runner.saved_plans import latest_plan
 
-STATUS_BADGE = {"succeeded": "ok", "queued": "warn", "running": "warn", "failed": "bad",
-                "cancelled": "bad", "timed_out": "bad", "returned": "warn"}
-ACTION_BADGE = {"create": "ok", "import": "ok", "no-op": "ok", "read": "ok", "update": "warn",
-                "import-update": "warn", "delete": "bad", "replace": "bad"}
+STATUS_BADGE = {
+    "succeeded": "ok",
+    "queued": "warn",
+    "running": "warn",
+    "failed": "bad",
+    "cancelled": "bad",
+    "timed_out": "bad",
+    "returned": "warn",
+}
+ACTION_BADGE = {
+    "create": "ok",
+    "import": "ok",
+    "no-op": "ok",
+    "read": "ok",
+    "update": "warn",
+    "import-update": "warn",
+    "delete": "bad",
+    "replace": "bad",
+}
 
 
 def _visible_run(http_request, pk: int) -> Run:
@@ -42,14 +57,18 @@ def _visible_run(http_request, pk: int) -> Run:
 
 def run_detail(http_request, pk: int):
     run = _visible_run(http_request, pk)
-    return render(http_request, "runner/run_detail.html", {
-        "run": run,
-        "badge": STATUS_BADGE.get(run.status, "warn"),
-        "log_truncated": OMISSION_MARKER in run.log,
-        "duration": _duration(run),
-        "status_url": reverse("runner:run-status", args=[run.pk]),
-        **_actions_context(http_request.user, run.request, run),
-    })
+    return render(
+        http_request,
+        "runner/run_detail.html",
+        {
+            "run": run,
+            "badge": STATUS_BADGE.get(run.status, "warn"),
+            "log_truncated": OMISSION_MARKER in run.log,
+            "duration": _duration(run),
+            "status_url": reverse("runner:run-status", args=[run.pk]),
+            **_actions_context(http_request.user, run.request, run),
+        },
+    )
 
 
 def _duration(run: Run) -> str:
@@ -68,8 +87,9 @@ def _actions_context(user, bucket_request, run=None) -> dict:
         "can_cancel": run is not None and may_cancel(user, run),
         "can_retry": can_retry_here,
         "can_plan_again": may_plan_again(user, bucket_request),
-        "retry_contacts": (who_can_retry() if bucket_request.status == RequestStatus.FAILED and not can_retry_here
-                           else []),
+        "retry_contacts": (
+            who_can_retry() if bucket_request.status == RequestStatus.FAILED and not can_retry_here else []
+        ),
     }
 
 
@@ -78,8 +98,11 @@ def cancel_run(http_request, pk: int):
     run = _visible_run(http_request, pk)
     if not can_cancel(http_request.user):  # the state (finished already?) is dispatch's to check
         raise PermissionDenied("Only platform approvers may cancel runs.")
-    _act(http_request, lambda: dispatch.cancel_run(run, actor=http_request.user),
-         f"Cancel requested for run #{run.pk}.")
+    _act(
+        http_request,
+        lambda: dispatch.cancel_run(run, actor=http_request.user),
+        f"Cancel requested for run #{run.pk}.",
+    )
     return redirect("runner:run-detail", pk=run.pk)
 
 
@@ -88,8 +111,11 @@ def retry_request(http_request, request_id: str):
     bucket_request = _visible_bucket_request(http_request, request_id)
     if not can_retry(http_request.user):
         raise PermissionDenied("Only platform approvers may retry requests.")
-    run = _act(http_request, lambda: dispatch.retry_request(bucket_request, actor=http_request.user),
-               f"{bucket_request.request_id}: a new run is queued.")
+    run = _act(
+        http_request,
+        lambda: dispatch.retry_request(bucket_request, actor=http_request.user),
+        f"{bucket_request.request_id}: a new run is queued.",
+    )
     if run is None:
         return redirect("requests:detail", request_id=request_id)
     return redirect("runner:run-detail", pk=run.pk)
@@ -100,8 +126,11 @@ def plan_again(http_request, request_id: str):
     bucket_request = _visible_bucket_request(http_request, request_id)
     if not can_retry(http_request.user):
         raise PermissionDenied("Only platform approvers may plan a request again.")
-    _act(http_request, lambda: dispatch.plan_again(bucket_request, actor=http_request.user),
-         f"{bucket_request.request_id}: Terraform is planning it again.")
+    _act(
+        http_request,
+        lambda: dispatch.plan_again(bucket_request, actor=http_request.user),
+        f"{bucket_request.request_id}: Terraform is planning it again.",
+    )
     return redirect("requests:detail", request_id=request_id)
 
 
@@ -123,11 +152,18 @@ def _act(http_request, action, success: str):
 def run_status(http_request, pk: int):
     """What the run page polls while the run is active: status, step and the log so far."""
     run = _visible_run(http_request, pk)
-    return JsonResponse({
-        "id": run.pk, "status": run.status, "status_label": run.get_status_display(),
-        "badge": STATUS_BADGE.get(run.status, "warn"), "step": run.step, "active": run.is_active,
-        "error_summary": run.error_summary, "log": run.log,
-    })
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "status_label": run.get_status_display(),
+            "badge": STATUS_BADGE.get(run.status, "warn"),
+            "step": run.step,
+            "active": run.is_active,
+            "error_summary": run.error_summary,
+            "log": run.log,
+        }
+    )
 
 
 def runs_panel(bucket_request, http_request):
@@ -150,13 +186,15 @@ def queue_plan_summaries(requests) -> dict:
     """The approval queue's plan column: what the plan votes bind to will do (one query for the page)."""
     hashes = {req.pk: req.plan_hash for req in requests if req.plan_hash}
     saved = SavedPlan.objects.filter(request_id__in=hashes, sha256__in=set(hashes.values())).only(
-        "request_id", "sha256", "changes")
+        "request_id", "sha256", "changes"
+    )
     summaries = {}
     for plan in saved:
         if hashes.get(plan.request_id) == plan.sha256:
             counts = action_counts(plan.changes)
-            summaries[plan.request_id] = (", ".join(f"{count} {action}" for action, count in counts.items())
-                                          or "no changes")
+            summaries[plan.request_id] = (
+                ", ".join(f"{count} {action}" for action, count in counts.items()) or "no changes"
+            )
     return summaries
 
 
@@ -174,7 +212,9 @@ def plan_panel(bucket_request, http_request):
         "context": {
             "bucket_request": bucket_request,
             "plan": plan,
-            "changes": [(change, ACTION_BADGE.get(change["action"], "warn")) for change in plan.changes] if plan else [],
+            "changes": [(change, ACTION_BADGE.get(change["action"], "warn")) for change in plan.changes]
+            if plan
+            else [],
             "counts": action_counts(plan.changes) if plan else {},
             "votes_bind_here": plan is not None and plan.sha256 == bucket_request.plan_hash,
             "not_ready": plans.not_ready_reason(bucket_request) if bucket_request.plan_status else None,

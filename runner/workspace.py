@@ -24,8 +24,9 @@ from pathlib import Path
 import hcl2
 
 # The stack's committed .terraform.lock.hcl is copied: `init -lockfile=readonly` installs exactly those.
-COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.backup", "terraform.tfvars*",
-                                     "*_override.tf*", "override.tf*")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".terraform", "*.tfstate", "*.tfstate.backup", "terraform.tfvars*", "*_override.tf*", "override.tf*"
+)
 LOCK_FILE = ".terraform.lock.hcl"
 
 
@@ -137,20 +138,34 @@ def provider_versions(config_dir: Path) -> dict[str, str]:
         return {}
     with lock_file.open() as handle:
         document = hcl2.load(handle)
-    return {address.strip('"'): str(body.get("version", "")).strip('"')
-            for block in document.get("provider", []) for address, body in block.items()}
+    return {
+        address.strip('"'): str(body.get("version", "")).strip('"')
+        for block in document.get("provider", [])
+        for address, body in block.items()
+    }
 
 
-def prepare_workspace(root: Path, *, stack_dir: Path, variables: dict, backend: BackendTarget,
-                      plugin_cache_dir: Path, provider_mirror: str = "") -> Workspace:
+def prepare_workspace(
+    root: Path,
+    *,
+    stack_dir: Path,
+    variables: dict,
+    backend: BackendTarget,
+    plugin_cache_dir: Path,
+    provider_mirror: str = "",
+) -> Workspace:
     """Write a fresh workspace under ``root`` (replacing any left from an earlier attempt)."""
     if root.exists():
         shutil.rmtree(root)
     directories = local_module_dirs(stack_dir)
     common_root = Path(os.path.commonpath([str(path) for path in directories]))
     for directory in directories:
-        shutil.copytree(directory, root / "config" / directory.relative_to(common_root), ignore=COPY_IGNORE,
-                        dirs_exist_ok=True)
+        shutil.copytree(
+            directory,
+            root / "config" / directory.relative_to(common_root),
+            ignore=COPY_IGNORE,
+            dirs_exist_ok=True,
+        )
     config_dir = root / "config" / stack_dir.resolve().relative_to(common_root)
     _write_json(config_dir / "terraform.tfvars.json", variables)
     _write_json(config_dir / "backend_override.tf.json", backend_override(backend))

@@ -16,8 +16,12 @@ from core import roles
 from tests.support.common import PROJECT_ROOT, SNS_REGION, child_environment, make_user
 
 # Fixtures more than one test package uses, kept in plain modules beside their helpers.
-pytest_plugins = ["tests.support.real_terraform", "tests.support.requests", "tests.support.replication",
-                  "tests.support.compliance"]
+pytest_plugins = [
+    "tests.support.real_terraform",
+    "tests.support.requests",
+    "tests.support.replication",
+    "tests.support.compliance",
+]
 
 FAKE_STACK = PROJECT_ROOT / "terraform" / "testing" / "s3-request-fake"
 
@@ -65,7 +69,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _is_transactional(item):
             existing = item.get_closest_marker("django_db")
-            options = {**(existing.kwargs if existing else {}), "transaction": True, "serialized_rollback": True}
+            options = {
+                **(existing.kwargs if existing else {}),
+                "transaction": True,
+                "serialized_rollback": True,
+            }
             item.add_marker(pytest.mark.django_db(**options), append=False)  # closest marker wins
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
@@ -97,8 +105,10 @@ class WorkerCluster:
         from django_q.brokers import get_broker
         from django_q.status import Stat
 
-        return any(stat.pid == self.process.pid and stat.status != "Stopped"
-                   for stat in Stat.get_all(broker=get_broker()))
+        return any(
+            stat.pid == self.process.pid and stat.status != "Stopped"
+            for stat in Stat.get_all(broker=get_broker())
+        )
 
     def wait_until_alive(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -171,8 +181,13 @@ def runner_settings(settings, tmp_path):
     settings.RUNNER_CANCEL_GRACE_SECONDS = 5
     # The fake stack's provisioner sleeps this long; Terraform sees only allow-listed variables.
     settings.TERRAFORM_ENV_PASSTHROUGH = ["BUCKETWISE_FAKE_APPLY_SECONDS"]
-    return {**values, "RUNNER_HEARTBEAT_SECONDS": "0.5", "RUNNER_CANCEL_GRACE_SECONDS": "5",
-            "Q_WORKERS": "2", "TERRAFORM_ENV_PASSTHROUGH": "BUCKETWISE_FAKE_APPLY_SECONDS"}
+    return {
+        **values,
+        "RUNNER_HEARTBEAT_SECONDS": "0.5",
+        "RUNNER_CANCEL_GRACE_SECONDS": "5",
+        "Q_WORKERS": "2",
+        "TERRAFORM_ENV_PASSTHROUGH": "BUCKETWISE_FAKE_APPLY_SECONDS",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -242,7 +257,9 @@ def topic(local_aws, live_server, settings, monkeypatch):
     sns.subscribe(TopicArn=topic_arn, Protocol="http", Endpoint=live_server.url + "/hooks/sns/replication/")
     settings.SNS_ALLOWED_TOPIC_ARNS = [topic_arn]
     fetched = []
-    monkeypatch.setattr(webhook, "CERTIFICATES", CertificateCache(moto_certificate_fetcher(local_aws, fetched)))
+    monkeypatch.setattr(
+        webhook, "CERTIFICATES", CertificateCache(moto_certificate_fetcher(local_aws, fetched))
+    )
     yield sns, topic_arn, fetched
     sns.delete_topic(TopicArn=topic_arn)
 
@@ -282,8 +299,12 @@ class LocalReplication:
         self.pipeline = local_pipeline()
         self.log_dir = log_dir
         self.processes: list[tuple[subprocess.Popen, object]] = []
-        self.environment = child_environment(DEBUG="true", AWS_ENDPOINT_URL=self.endpoint,
-                                             AWS_DEFAULT_REGION=settings.AWS_REGION, **LOCAL_AWS_CREDENTIALS)
+        self.environment = child_environment(
+            DEBUG="true",
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_DEFAULT_REGION=settings.AWS_REGION,
+            **LOCAL_AWS_CREDENTIALS,
+        )
         self._settings, self._monkeypatch, self._hook_url = settings, monkeypatch, live_url + HOOK_PATH
         self.fetched: list[str] = []
 
@@ -292,9 +313,20 @@ class LocalReplication:
         from replication.sns import CertificateCache
 
         settings, monkeypatch, port = self._settings, self._monkeypatch, self.endpoint.rsplit(":", 1)[1]
-        self._start("local-aws", [sys.executable, "-m", "replication.local.local_aws", "--port", str(port),
-                                  "--primary-region", settings.AWS_REGION,
-                                  "--replica-region", settings.REPLICATION_REPLICA_REGION])
+        self._start(
+            "local-aws",
+            [
+                sys.executable,
+                "-m",
+                "replication.local.local_aws",
+                "--port",
+                str(port),
+                "--primary-region",
+                settings.AWS_REGION,
+                "--replica-region",
+                settings.REPLICATION_REPLICA_REGION,
+            ],
+        )
         self._wait_until(self._local_aws_answers, "the local AWS answers")
         settings.AWS_ENDPOINT_URL = self.endpoint
         settings.SNS_ALLOWED_TOPIC_ARNS = self.pipeline.topic_arns
@@ -302,23 +334,43 @@ class LocalReplication:
             monkeypatch.setenv(name, self.environment[name])
         # Tests run with DEBUG off, where the webhook's own fetcher refuses the local AWS: the same
         # development fetch is installed directly (see tests/replication/test_dev_certificates.py).
-        monkeypatch.setattr(webhook, "CERTIFICATES",
-                            CertificateCache(moto_certificate_fetcher(self.endpoint, self.fetched)))
-        self._start("pipeline", [sys.executable, "manage.py", "replication_pipeline",
-                                 "--webhook-url", self._hook_url])
+        monkeypatch.setattr(
+            webhook, "CERTIFICATES", CertificateCache(moto_certificate_fetcher(self.endpoint, self.fetched))
+        )
+        self._start(
+            "pipeline", [sys.executable, "manage.py", "replication_pipeline", "--webhook-url", self._hook_url]
+        )
 
     def wait_for_confirmed_subscriptions(self) -> None:
         from replication.models import SnsMessage
 
-        self._wait_until(lambda: SnsMessage.objects.filter(outcome="confirmed").count() == 2,
-                         "both subscriptions confirmed through the hook")
+        self._wait_until(
+            lambda: SnsMessage.objects.filter(outcome="confirmed").count() == 2,
+            "both subscriptions confirmed through the hook",
+        )
 
     def start_demo(self, objects: int, corrupt: int, missing: int) -> subprocess.Popen:
         """``manage.py replication_demo`` (it waits until the portal has every result); ``communicate()`` it."""
-        return subprocess.Popen([sys.executable, "manage.py", "replication_demo", "--objects", str(objects),
-                                 "--corrupt", str(corrupt), "--missing", str(missing), "--wait", "120"],
-                                cwd=PROJECT_ROOT, env=self.environment, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "replication_demo",
+                "--objects",
+                str(objects),
+                "--corrupt",
+                str(corrupt),
+                "--missing",
+                str(missing),
+                "--wait",
+                "120",
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def queue_depths(self) -> dict[str, int]:
         import boto3
@@ -326,8 +378,10 @@ class LocalReplication:
         sqs = boto3.client("sqs", region_name=self.region, endpoint_url=self.endpoint)
         depths = {}
         for url in sqs.list_queues().get("QueueUrls", []):
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
             depths[url.rsplit("/", 1)[-1]] = sum(int(value) for value in attributes.values())
         return depths
 
@@ -346,8 +400,14 @@ class LocalReplication:
 
     def _start(self, name: str, command: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.environment, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.processes.append((process, log))
 
     def _local_aws_answers(self) -> bool:

@@ -44,9 +44,14 @@ NODE = CHECK_DIR / "node_modules" / ".bin" / "node"
 TEMPLATE_REF = "template:default/s3-bucket-request"
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 FORM = {
-    "application": "payments-api", "purposeType": "uploads",
-    "purposeDescription": "User file uploads for payment receipts", "owner": "group:default/app-team",
-    "environment": "dev", "costCenter": "payments-123", "costAlertGb": 100, "retentionType": "indefinite",
+    "application": "payments-api",
+    "purposeType": "uploads",
+    "purposeDescription": "User file uploads for payment receipts",
+    "owner": "group:default/app-team",
+    "environment": "dev",
+    "costCenter": "payments-123",
+    "costAlertGb": 100,
+    "retentionType": "indefinite",
     "retentionRationale": "User data retained for account lifetime",
 }
 PORTAL_SETUP = """
@@ -90,8 +95,12 @@ def free_port() -> int:
 def http(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 30):
     """(status, parsed JSON or text) of one request; HTTP errors are answers, not exceptions."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Content-Type": "application/json", "Accept": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", "Accept": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             status, text = response.status, response.read().decode()
@@ -149,8 +158,9 @@ class Processes:
 
     def start(self, name: str, command: list[str], env: dict, cwd: Path, log: Path) -> subprocess.Popen:
         output = log.open("w")
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.running.append((name, process, log))
         return process
 
@@ -185,28 +195,58 @@ def start_portal(processes: Processes, work: Path, port: int, backstage_url: str
     """Migrate a fresh portal, add rita, alex, app-team and the proxy's token; serve it. -> (url, token)"""
     url = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(SECRET_KEY=secrets.token_urlsafe(32), AUDIT_CHAIN_KEY=secrets.token_urlsafe(32), DEBUG="false",
-               SECURE_COOKIES="false",
-               BUCKETWISE_VAR_DIR=str(work / "portal"), BACKSTAGE_BASE_URL=backstage_url, PORTAL_BASE_URL=url,
-               LOG_LEVEL="WARNING")
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(32),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
+        DEBUG="false",
+        SECURE_COOKIES="false",
+        BUCKETWISE_VAR_DIR=str(work / "portal"),
+        BACKSTAGE_BASE_URL=backstage_url,
+        PORTAL_BASE_URL=url,
+        LOG_LEVEL="WARNING",
+    )
     manage = [sys.executable, str(PROJECT_ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=PROJECT_ROOT, check=True)
-    made = subprocess.run([*manage, "shell", "-c", PORTAL_SETUP], env=env, cwd=PROJECT_ROOT, check=True,
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        [*manage, "shell", "-c", PORTAL_SETUP],
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     token = made.stdout.strip().splitlines()[-1]
-    process = processes.start("portal", [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env,
-                              PROJECT_ROOT, work / "portal.log")
+    process = processes.start(
+        "portal",
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env,
+        PROJECT_ROOT,
+        work / "portal.log",
+    )
     wait_until_ready(f"{url}/healthz", process, "the portal", timeout=60)
     return url, token
 
 
-def start_backstage(processes: Processes, work: Path, port: int, database_url: str, portal_url: str,
-                    portal_token: str) -> float:
-    env = {**os.environ, "BACKSTAGE_PORT": str(port), "BACKSTAGE_DATABASE_URL": database_url,
-           "BUCKETWISE_URL": portal_url, "BUCKETWISE_TOKEN": portal_token, "TEMPLATE_FILE": str(TEMPLATE_FILE),
-           "NODE_OPTIONS": "--no-node-snapshot", "NODE_ENV": "production"}
-    process = processes.start("backstage", [str(NODE), "backend.cjs", "--config", "../app-config.example.yaml",
-                                            "--config", "app-config.yaml"], env, CHECK_DIR, work / "backstage.log")
+def start_backstage(
+    processes: Processes, work: Path, port: int, database_url: str, portal_url: str, portal_token: str
+) -> float:
+    env = {
+        **os.environ,
+        "BACKSTAGE_PORT": str(port),
+        "BACKSTAGE_DATABASE_URL": database_url,
+        "BUCKETWISE_URL": portal_url,
+        "BUCKETWISE_TOKEN": portal_token,
+        "TEMPLATE_FILE": str(TEMPLATE_FILE),
+        "NODE_OPTIONS": "--no-node-snapshot",
+        "NODE_ENV": "production",
+    }
+    process = processes.start(
+        "backstage",
+        [str(NODE), "backend.cjs", "--config", "../app-config.example.yaml", "--config", "app-config.yaml"],
+        env,
+        CHECK_DIR,
+        work / "backstage.log",
+    )
     return wait_until_ready(f"http://127.0.0.1:{port}/.backstage/health/v1/readiness", process, "Backstage")
 
 
@@ -222,7 +262,9 @@ class Backstage:
         return self.token
 
     def call(self, method: str, path: str, body=None, headers: dict | None = None):
-        return http(method, f"{self.url}{path}", body, {"Authorization": f"Bearer {self.token}", **(headers or {})})
+        return http(
+            method, f"{self.url}{path}", body, {"Authorization": f"Bearer {self.token}", **(headers or {})}
+        )
 
     def wait_for_template(self, timeout: float = 120) -> None:
         started = time.monotonic()
@@ -242,8 +284,9 @@ class Backstage:
             task_id = retry_of
         else:
             seen = 0
-            status, body = self.call("POST", "/api/scaffolder/v2/tasks", {"templateRef": TEMPLATE_REF,
-                                                                           "values": values})
+            status, body = self.call(
+                "POST", "/api/scaffolder/v2/tasks", {"templateRef": TEMPLATE_REF, "values": values}
+            )
             check(status == 201, "task created", body)
             task_id = body["id"]
         started = time.monotonic()
@@ -265,8 +308,11 @@ class Backstage:
 
     def dry_run(self, values: dict) -> dict:
         template = yaml.safe_load(TEMPLATE_FILE.read_text())
-        status, body = self.call("POST", "/api/scaffolder/v2/dry-run", {
-            "template": template, "values": values, "secrets": {}, "directoryContents": []})
+        status, body = self.call(
+            "POST",
+            "/api/scaffolder/v2/dry-run",
+            {"template": template, "values": values, "secrets": {}, "directoryContents": []},
+        )
         check(status == 200, "dry run answered", body)
         return body
 
@@ -285,8 +331,9 @@ def summarize(events: list) -> dict:
 
 
 def portal_request(portal_url: str, token: str, request_id: str) -> dict:
-    status, body = http("GET", f"{portal_url}/api/v1/s3-requests/{request_id}/",
-                        headers={"Authorization": f"Bearer {token}"})
+    status, body = http(
+        "GET", f"{portal_url}/api/v1/s3-requests/{request_id}/", headers={"Authorization": f"Bearer {token}"}
+    )
     check(status == 200, f"the portal has {request_id}", body)
     return body
 
@@ -299,8 +346,11 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None
     check(filed["status"] == "completed", "the task completed", filed["logs"])
     text = {item["title"]: item["content"] for item in (filed["output"] or {}).get("text", [])}
     check("Request filed" in text, "its output says the request was filed", filed["output"])
-    request_id = next(link["url"].rstrip("/").rsplit("/", 1)[-1] for link in filed["output"]["links"]
-                      if link["title"] == "API resource")
+    request_id = next(
+        link["url"].rstrip("/").rsplit("/", 1)[-1]
+        for link in filed["output"]["links"]
+        if link["title"] == "API resource"
+    )
     say(f"      {text['Request filed'].splitlines()[0]}")
     stored = portal_request(portal_url, portal_token, request_id)
     check(stored["requester"] == "rita", "the portal filed it for rita (proven by her token)", stored)
@@ -308,21 +358,34 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None
 
     say("2. rita calling the proxy directly cannot name someone else")
     body = {**FORM, "owner": "app-team", "requester": "alex"}
-    status, answer = backstage.call("POST", "/api/proxy/bucketwise/api/v1/s3-requests/", body,
-                                    {"Backstage-User-Token": rita_token})
-    check(status == 403, f"naming alex: {status} {answer.get('detail') if isinstance(answer, dict) else answer}",
-          answer)
-    status, answer = backstage.call("POST", "/api/proxy/bucketwise/api/v1/s3-requests/",
-                                    {**body, "requester": "rita"})
-    check(status == 401, f"without her token: {status} {answer.get('detail') if isinstance(answer, dict) else ''}",
-          answer)
+    status, answer = backstage.call(
+        "POST", "/api/proxy/bucketwise/api/v1/s3-requests/", body, {"Backstage-User-Token": rita_token}
+    )
+    check(
+        status == 403,
+        f"naming alex: {status} {answer.get('detail') if isinstance(answer, dict) else answer}",
+        answer,
+    )
+    status, answer = backstage.call(
+        "POST", "/api/proxy/bucketwise/api/v1/s3-requests/", {**body, "requester": "rita"}
+    )
+    check(
+        status == 401,
+        f"without her token: {status} {answer.get('detail') if isinstance(answer, dict) else ''}",
+        answer,
+    )
 
     say("3. a refused request ends as a failed task that names the field to fix")
     refused = backstage.run_task({**FORM, "owner": "group:default/ghost-team"})
     check(refused["status"] == "failed", "the task failed (not a green 'completed')", refused["logs"])
     explained = "\n".join(refused["logs"].get("explain", []))
-    check("The portal answered 400" in explained and "owner" in explained
-          and "fix the fields named above" in explained, "its log says what to fix", refused["logs"])
+    check(
+        "The portal answered 400" in explained
+        and "owner" in explained
+        and "fix the fields named above" in explained,
+        "its log says what to fix",
+        refused["logs"],
+    )
     shown = next(line for line in reversed(refused["logs"]["explain"]) if "Request not filed" in line)
     say("      " + "\n      ".join(shown.splitlines()))
     say(f"      step 'stop': {refused['logs']['stop'][-1].splitlines()[0]}")
@@ -331,8 +394,11 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None
     retried = backstage.run_task({}, retry_of=refused["id"])
     explained = "\n".join(retried["logs"].get("explain", []))
     check("submit" in retried["logs"], "the task ran again", retried["logs"])
-    check("The portal answered 400" in explained, "the portal verified the retry's token and answered 400 again",
-          retried["logs"])
+    check(
+        "The portal answered 400" in explained,
+        "the portal verified the retry's token and answered 400 again",
+        retried["logs"],
+    )
 
     say("5. a dry run sends nothing")
     dry = backstage.dry_run(FORM)
@@ -343,11 +409,20 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None
 def main() -> int:
     started = time.monotonic()
     npm_install()
-    say(f"Node {subprocess.run([str(NODE), '--version'], capture_output=True, text=True).stdout.strip()}; "
-        + ", ".join(f"{name} {package_version(name)}" for name in (
-            "@backstage/backend-defaults", "@backstage/plugin-scaffolder-backend", "@backstage/plugin-auth-backend",
-            "@backstage/plugin-proxy-backend", "@backstage/plugin-catalog-backend",
-            "@roadiehq/scaffolder-backend-module-http-request")))
+    say(
+        f"Node {subprocess.run([str(NODE), '--version'], capture_output=True, text=True).stdout.strip()}; "
+        + ", ".join(
+            f"{name} {package_version(name)}"
+            for name in (
+                "@backstage/backend-defaults",
+                "@backstage/plugin-scaffolder-backend",
+                "@backstage/plugin-auth-backend",
+                "@backstage/plugin-proxy-backend",
+                "@backstage/plugin-catalog-backend",
+                "@roadiehq/scaffolder-backend-module-http-request",
+            )
+        )
+    )
     server = os.environ.get("BACKSTAGE_CHECK_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     database = f"bw_backstage_check_{secrets.token_hex(4)}"
     processes = Processes()
@@ -357,8 +432,9 @@ def main() -> int:
         backstage_port, portal_port = free_port(), free_port()
         backstage = Backstage(f"http://127.0.0.1:{backstage_port}")
         portal_url, portal_token = start_portal(processes, work, portal_port, backstage.url)
-        ready = start_backstage(processes, work, backstage_port, f"{server.rstrip('/')}/{database}", portal_url,
-                                portal_token)
+        ready = start_backstage(
+            processes, work, backstage_port, f"{server.rstrip('/')}/{database}", portal_url, portal_token
+        )
         say(f"portal {portal_url}; Backstage {backstage.url} ready in {ready:.0f} s")
         run_checks(backstage, portal_url, portal_token)
     except (CheckFailed, subprocess.CalledProcessError) as failure:

@@ -5,60 +5,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('requests_app', '0003_api_tokens'),
-        ('runner', '0002_roles_and_sweeper_schedule'),
+        ("requests_app", "0003_api_tokens"),
+        ("runner", "0002_roles_and_sweeper_schedule"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BucketCompliance',
+            name="BucketCompliance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('compliant', 'Compliant'), ('drifted', 'Drifted'), ('unknown', 'Unknown')], db_index=True, max_length=10)),
-                ('reason', models.TextField(blank=True, help_text='Why the state is unknown (access denied, bucket deleted, ...).')),
-                ('checked_at', models.DateTimeField(db_index=True)),
-                ('compliant_since', models.DateTimeField(blank=True, null=True)),
-                ('open_findings', models.PositiveIntegerField(default=0)),
-                ('aws_calls', models.PositiveSmallIntegerField(default=0, help_text='AWS calls the last check made for it.')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='compliance', to='requests_app.catalogentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("compliant", "Compliant"), ("drifted", "Drifted"), ("unknown", "Unknown")],
+                        db_index=True,
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(
+                        blank=True, help_text="Why the state is unknown (access denied, bucket deleted, ...)."
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(db_index=True)),
+                ("compliant_since", models.DateTimeField(blank=True, null=True)),
+                ("open_findings", models.PositiveIntegerField(default=0)),
+                (
+                    "aws_calls",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="AWS calls the last check made for it."
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="compliance",
+                        to="requests_app.catalogentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'bucket compliance',
-                'permissions': [('remediate_bucket', 'Can start a remediation run (re-apply the approved contract)')],
+                "verbose_name_plural": "bucket compliance",
+                "permissions": [
+                    ("remediate_bucket", "Can start a remediation run (re-apply the approved contract)")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RunVerification',
+            name="RunVerification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verified', models.BooleanField()),
-                ('state', models.CharField(choices=[('compliant', 'Compliant'), ('drifted', 'Drifted'), ('unknown', 'Unknown')], max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('findings', models.JSONField(blank=True, default=list, help_text='Fields that differed.')),
-                ('checked_at', models.DateTimeField()),
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='verification', to='runner.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("verified", models.BooleanField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("compliant", "Compliant"), ("drifted", "Drifted"), ("unknown", "Unknown")],
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("findings", models.JSONField(blank=True, default=list, help_text="Fields that differed.")),
+                ("checked_at", models.DateTimeField()),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verification",
+                        to="runner.run",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(help_text='What differs, e.g. publicAccessBlock.blockPublicAcls.', max_length=300)),
-                ('expected', models.JSONField(help_text='What the contract and guardrails say.', null=True)),
-                ('actual', models.JSONField(help_text='What the bucket has (at the last check that saw it).', null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('cleared', 'Cleared')], db_index=True, default='open', max_length=8)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('cleared_at', models.DateTimeField(blank=True, null=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='requests_app.catalogentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(
+                        help_text="What differs, e.g. publicAccessBlock.blockPublicAcls.", max_length=300
+                    ),
+                ),
+                ("expected", models.JSONField(help_text="What the contract and guardrails say.", null=True)),
+                (
+                    "actual",
+                    models.JSONField(
+                        help_text="What the bucket has (at the last check that saw it).", null=True
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("cleared", "Cleared")],
+                        db_index=True,
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                ("cleared_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="requests_app.catalogentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'field', '-first_seen_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('entry', 'field'), name='one_open_finding_per_bucket_field')],
+                "ordering": ["status", "field", "-first_seen_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "open")),
+                        fields=("entry", "field"),
+                        name="one_open_finding_per_bucket_field",
+                    )
+                ],
             },
         ),
     ]

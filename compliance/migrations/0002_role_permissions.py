@@ -7,8 +7,11 @@ from core.migration_helpers import grant_permissions
 # The roles' compliance permissions when this migration was written (frozen; core.roles is the current table).
 ROLE_PERMISSIONS = {
     "requesters": ["compliance.view_bucketcompliance", "compliance.view_finding"],
-    "platform-approvers": ["compliance.view_bucketcompliance", "compliance.view_finding",
-                           "compliance.remediate_bucket"],
+    "platform-approvers": [
+        "compliance.view_bucketcompliance",
+        "compliance.view_finding",
+        "compliance.remediate_bucket",
+    ],
     "auditors": ["compliance.view_bucketcompliance", "compliance.view_finding"],
 }
 

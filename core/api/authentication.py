@@ -31,6 +31,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "apiToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "bw_<prefix>_<secret>",
-                "description": "A service-account token created in the admin (shown once), with scopes "
-                               "read, submit and/or approve and an expiry."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "bw_<prefix>_<secret>",
+            "description": "A service-account token created in the admin (shown once), with scopes "
+            "read, submit and/or approve and an expiry.",
+        }

@@ -53,8 +53,10 @@ class Rule:
 
     def refusal(self, token: ApiToken | None) -> str:
         if token is not None:
-            return (f"This needs a token with the '{self.scope}' scope, on an account with the "
-                    f"{self.permission} permission.")
+            return (
+                f"This needs a token with the '{self.scope}' scope, on an account with the "
+                f"{self.permission} permission."
+            )
         return f"This needs the {self.permission} permission."
 
 
@@ -85,7 +87,9 @@ class DeclaredAccess(BasePermission):
             return bool(request.user and request.user.is_authenticated)
         rule = declared_rule(view, request)
         if rule is None:
-            logger.error("API view %s declares no access rule for %s; refused.", type(view).__name__, request.method)
+            logger.error(
+                "API view %s declares no access rule for %s; refused.", type(view).__name__, request.method
+            )
             return False
         if rule.allows(request.user, token_of(request)):
             return True

@@ -36,8 +36,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="AuditEntry",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
-                                                   verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("timestamp", models.DateTimeField(db_index=True)),
                         ("actor", models.CharField(max_length=150)),
                         ("action", models.CharField(db_index=True, max_length=64)),
@@ -61,8 +65,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="AuditChainLock",
             fields=[
-                ("id", models.PositiveSmallIntegerField(default=1, editable=False, primary_key=True,
-                                                        serialize=False)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(
+                        default=1, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
             ],
         ),
         migrations.RunPython(create_chain_lock, migrations.RunPython.noop),

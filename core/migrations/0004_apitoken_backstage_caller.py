@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_audit_entry_from_requests_app'),
+        ("core", "0003_audit_entry_from_requests_app"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='backstage_caller',
-            field=models.BooleanField(default=False, help_text="The token the Backstage proxy carries: what it submits must carry the signed-in Backstage user's token (Backstage-User-Token header), and it files only for that user.", verbose_name='Backstage caller'),
+            model_name="apitoken",
+            name="backstage_caller",
+            field=models.BooleanField(
+                default=False,
+                help_text="The token the Backstage proxy carries: what it submits must carry the signed-in Backstage user's token (Backstage-User-Token header), and it files only for that user.",
+                verbose_name="Backstage caller",
+            ),
         ),
     ]

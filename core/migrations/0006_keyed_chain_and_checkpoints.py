@@ -4,34 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_service_accounts'),
+        ("core", "0005_service_accounts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditCheckpoint',
+            name="AuditCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField(unique=True)),
-                ('reason', models.CharField(max_length=16)),
-                ('entry_count', models.PositiveBigIntegerField()),
-                ('head_entry_id', models.PositiveBigIntegerField()),
-                ('document', models.TextField(help_text='The signed JSON document, byte for byte as written to the bucket.')),
-                ('checkpoint_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('written_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField(unique=True)),
+                ("reason", models.CharField(max_length=16)),
+                ("entry_count", models.PositiveBigIntegerField()),
+                ("head_entry_id", models.PositiveBigIntegerField()),
+                (
+                    "document",
+                    models.TextField(
+                        help_text="The signed JSON document, byte for byte as written to the bucket."
+                    ),
+                ),
+                ("checkpoint_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("written_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['sequence'],
+                "ordering": ["sequence"],
             },
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='key_id',
-            field=models.CharField(blank=True, default='', help_text='Id of the key whose HMAC entry_hash is; empty for legacy (unkeyed) entries.', max_length=32),
+            model_name="auditentry",
+            name="key_id",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Id of the key whose HMAC entry_hash is; empty for legacy (unkeyed) entries.",
+                max_length=32,
+            ),
         ),
     ]

@@ -46,16 +46,19 @@ def _process_record(record: dict, replica_map: ReplicaMap, failure_queue_url: st
     except MalformedEvent as exc:
         outcome = Outcome(Verdict.ERROR, Reason.MALFORMED_EVENT, detail=str(exc))
         _log(record, None, outcome, elapsed_ms=0.0)
-        document = build_failure_document(outcome=outcome, event=None, replica=None, record=record,
-                                          raw_body=str(record.get("body")))
+        document = build_failure_document(
+            outcome=outcome, event=None, replica=None, record=record, raw_body=str(record.get("body"))
+        )
         return _send_failure(document, failure_queue_url)
-    finished = [_validate_and_settle(record, item, replica_map, failure_queue_url, verified)
-                for item in object_events]
+    finished = [
+        _validate_and_settle(record, item, replica_map, failure_queue_url, verified) for item in object_events
+    ]
     return all(finished)
 
 
-def _validate_and_settle(record: dict, event: ObjectEvent, replica_map: ReplicaMap, queue_url: str,
-                         verified: Counter) -> bool:
+def _validate_and_settle(
+    record: dict, event: ObjectEvent, replica_map: ReplicaMap, queue_url: str, verified: Counter
+) -> bool:
     started = time.perf_counter()
     outcome = validate(event, replica_map)
     _log(record, event, outcome, elapsed_ms=(time.perf_counter() - started) * 1000)
@@ -65,8 +68,13 @@ def _validate_and_settle(record: dict, event: ObjectEvent, replica_map: ReplicaM
         return True
     if outcome.disposition is Disposition.RETRY:
         return False
-    document = build_failure_document(outcome=outcome, event=event, replica=replica_map.target_for(event.bucket),
-                                      record=record, receive_count=receive_count_of(record))
+    document = build_failure_document(
+        outcome=outcome,
+        event=event,
+        replica=replica_map.target_for(event.bucket),
+        record=record,
+        receive_count=receive_count_of(record),
+    )
     return _send_failure(document, queue_url)
 
 
@@ -82,16 +90,21 @@ def _send_failure(document: dict, queue_url: str) -> bool:
 
 def _log(record: dict, event: ObjectEvent | None, outcome: Outcome, elapsed_ms: float) -> None:
     """One JSON line per object: what was checked, the verdict, how, and what it cost."""
-    LOGGER.info(json.dumps({
-        "bucket": event.bucket if event else None,
-        "key": event.key if event else None,
-        "version": outcome.version_id or (event.version_id if event else None),
-        "verdict": outcome.verdict.value,
-        "reason": outcome.reason.value,
-        "method": outcome.method,
-        "bytes_read": outcome.bytes_read,
-        "ms": round(elapsed_ms, 3),
-        "detail": outcome.detail,
-        "message_id": record.get("messageId"),
-        "receive_count": receive_count_of(record),
-    }, ensure_ascii=False))
+    LOGGER.info(
+        json.dumps(
+            {
+                "bucket": event.bucket if event else None,
+                "key": event.key if event else None,
+                "version": outcome.version_id or (event.version_id if event else None),
+                "verdict": outcome.verdict.value,
+                "reason": outcome.reason.value,
+                "method": outcome.method,
+                "bytes_read": outcome.bytes_read,
+                "ms": round(elapsed_ms, 3),
+                "detail": outcome.detail,
+                "message_id": record.get("messageId"),
+                "receive_count": receive_count_of(record),
+            },
+            ensure_ascii=False,
+        )
+    )

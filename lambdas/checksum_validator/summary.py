@@ -32,14 +32,16 @@ def summary_documents(verified: Counter, replica_map: ReplicaMap) -> list[dict]:
         target = replica_map.target_for(primary)
         if target is None or count <= 0:
             continue
-        documents.append({
-            "schema": SUMMARY_SCHEMA,
-            "summary_id": uuid.uuid4().hex,
-            "primary": {"bucket": primary},
-            "replica": {"bucket": target.bucket, "region": target.region},
-            "verified": count,
-            "reported_at": now,
-        })
+        documents.append(
+            {
+                "schema": SUMMARY_SCHEMA,
+                "summary_id": uuid.uuid4().hex,
+                "primary": {"bucket": primary},
+                "replica": {"bucket": target.bucket, "region": target.region},
+                "verified": count,
+                "reported_at": now,
+            }
+        )
     return documents
 
 
@@ -50,4 +52,6 @@ def publish_summaries(verified: Counter, replica_map: ReplicaMap, topic_arn: str
         try:
             aws.client("sns").publish(TopicArn=topic_arn, Message=json.dumps(document))
         except (ClientError, BotoCoreError):
-            LOGGER.exception("could not publish the verification summary of %s", document["primary"]["bucket"])
+            LOGGER.exception(
+                "could not publish the verification summary of %s", document["primary"]["bucket"]
+            )

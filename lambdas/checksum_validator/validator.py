@@ -64,8 +64,11 @@ def _compare_with_replica(primary: FoundObject, target: ReplicaTarget, primary_r
     if status == "REPLICA":
         return Outcome(Verdict.SKIPPED, Reason.OBJECT_IS_REPLICA)
     if status == "FAILED":
-        return Outcome(Verdict.REPLICATION_FAILED, Reason.REPLICATION_STATUS_FAILED,
-                       detail="S3 reports replication status FAILED for this version")
+        return Outcome(
+            Verdict.REPLICATION_FAILED,
+            Reason.REPLICATION_STATUS_FAILED,
+            detail="S3 reports replication status FAILED for this version",
+        )
     replica = _head(target.region, target.bucket, primary.key, primary.version_id)
     if replica is None:
         reason = Reason.REPLICATION_STATUS_PENDING if status == "PENDING" else Reason.REPLICA_NOT_FOUND
@@ -96,18 +99,28 @@ def _head(region: str | None, bucket: str, key: str, version_id: str | None) -> 
         if aws.is_not_found(exc) or aws.is_delete_marker(exc):
             return None
         raise
-    return FoundObject(bucket=bucket, key=key, version_id=head.get("VersionId") or version_id, facts=ObjectFacts.from_head(head))
+    return FoundObject(
+        bucket=bucket,
+        key=key,
+        version_id=head.get("VersionId") or version_id,
+        facts=ObjectFacts.from_head(head),
+    )
 
 
 def _compare_streams(primary: FoundObject, primary_region, replica: FoundObject, replica_region) -> Outcome:
     """Read both versions in bounded chunks and compare SHA-256 digests."""
     primary_digest, primary_bytes = stream_sha256(primary_region, primary)
     replica_digest, replica_bytes = stream_sha256(replica_region, replica)
-    outcome = Outcome(Verdict.VERIFIED, Reason.MATCHED, method=STREAM_METHOD,
-                      bytes_read=primary_bytes + replica_bytes)
+    outcome = Outcome(
+        Verdict.VERIFIED, Reason.MATCHED, method=STREAM_METHOD, bytes_read=primary_bytes + replica_bytes
+    )
     if primary_digest != replica_digest:
-        return replace(outcome, verdict=Verdict.MISMATCH, reason=Reason.CONTENT_MISMATCH,
-                       detail="SHA-256 of the contents differ")
+        return replace(
+            outcome,
+            verdict=Verdict.MISMATCH,
+            reason=Reason.CONTENT_MISMATCH,
+            detail="SHA-256 of the contents differ",
+        )
     return outcome
 
 

@@ -35,17 +35,33 @@ def failure_documents(record: dict, replica_map: ReplicaMap, max_receives: int) 
     document = _as_failure_document(body)
     if document is not None:
         return [document]
-    exhausted = Outcome(Verdict.PENDING, Reason.RETRIES_EXHAUSTED,
-                        detail=f"not verified after {max_receives} receives; the event is in the DLQ")
+    exhausted = Outcome(
+        Verdict.PENDING,
+        Reason.RETRIES_EXHAUSTED,
+        detail=f"not verified after {max_receives} receives; the event is in the DLQ",
+    )
     try:
         events = parse_body(body)
     except MalformedEvent as exc:
         unreadable = Outcome(Verdict.ERROR, Reason.MALFORMED_EVENT, detail=str(exc))
-        return [build_failure_document(outcome=unreadable, event=None, replica=None, record=record,
-                                       receive_count=max_receives, raw_body=str(body))]
+        return [
+            build_failure_document(
+                outcome=unreadable,
+                event=None,
+                replica=None,
+                record=record,
+                receive_count=max_receives,
+                raw_body=str(body),
+            )
+        ]
     return [
-        build_failure_document(outcome=exhausted, event=item, replica=replica_map.target_for(item.bucket),
-                               record=record, receive_count=max_receives)
+        build_failure_document(
+            outcome=exhausted,
+            event=item,
+            replica=replica_map.target_for(item.bucket),
+            record=record,
+            receive_count=max_receives,
+        )
         for item in events
     ]
 

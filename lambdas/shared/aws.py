@@ -14,8 +14,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30)
 
 NOT_FOUND_CODES = {"NoSuchKey", "NoSuchVersion", "NotFound", "404"}
-PERMANENT_CODES = {"AccessDenied", "403", "AllAccessDisabled", "InvalidObjectState", "NoSuchBucket",
-                   "KMS.DisabledException", "KMS.NotFoundException", "KMS.AccessDeniedException"}
+PERMANENT_CODES = {
+    "AccessDenied",
+    "403",
+    "AllAccessDisabled",
+    "InvalidObjectState",
+    "NoSuchBucket",
+    "KMS.DisabledException",
+    "KMS.NotFoundException",
+    "KMS.AccessDeniedException",
+}
 
 
 @functools.cache

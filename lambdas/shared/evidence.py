@@ -70,13 +70,18 @@ def compare_without_reading(primary: ObjectFacts, replica: ObjectFacts) -> Outco
         if primary.checksums[algorithm] == replica.checksums[algorithm]:
             return Outcome(Verdict.VERIFIED, Reason.MATCHED, method=method)
         if checksum_type == "FULL_OBJECT":
-            return Outcome(Verdict.MISMATCH, Reason.CONTENT_MISMATCH, method=method,
-                           detail=f"{algorithm} checksums differ")
+            return Outcome(
+                Verdict.MISMATCH,
+                Reason.CONTENT_MISMATCH,
+                method=method,
+                detail=f"{algorithm} checksums differ",
+            )
     if primary.etag_is_md5 and replica.etag_is_md5:
         if primary.etag == replica.etag:
             return Outcome(Verdict.VERIFIED, Reason.MATCHED, method="etag-md5")
-        return Outcome(Verdict.MISMATCH, Reason.CONTENT_MISMATCH, method="etag-md5",
-                       detail="MD5 ETags differ")
+        return Outcome(
+            Verdict.MISMATCH, Reason.CONTENT_MISMATCH, method="etag-md5", detail="MD5 ETags differ"
+        )
     return None
 
 
@@ -96,7 +101,9 @@ def _comparable_checksum(primary: ObjectFacts, replica: ObjectFacts) -> tuple[st
 
 def _inferred_checksum_type(head: dict) -> str | None:
     """Older S3 responses (and moto) omit ChecksumType: a ``-N`` suffix means COMPOSITE."""
-    values = [head[f"Checksum{algorithm}"] for algorithm in CHECKSUM_ALGORITHMS if head.get(f"Checksum{algorithm}")]
+    values = [
+        head[f"Checksum{algorithm}"] for algorithm in CHECKSUM_ALGORITHMS if head.get(f"Checksum{algorithm}")
+    ]
     if not values:
         return None
     return "COMPOSITE" if _part_count(values[0]) > 1 else "FULL_OBJECT"

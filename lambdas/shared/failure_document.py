@@ -33,8 +33,14 @@ def build_failure_document(
     version_id = outcome.version_id or (event.version_id if event else None)
     document = {
         "schema": SCHEMA_ID,
-        "failure_id": failure_id(primary_bucket, key, version_id, outcome.verdict.value, outcome.reason.value,
-                                 fallback=record.get("messageId", "")),
+        "failure_id": failure_id(
+            primary_bucket,
+            key,
+            version_id,
+            outcome.verdict.value,
+            outcome.reason.value,
+            fallback=record.get("messageId", ""),
+        ),
         "verdict": outcome.verdict.value,
         "reason": outcome.reason.value,
         "detail": outcome.detail,
@@ -56,7 +62,9 @@ def build_failure_document(
 
 def failure_id(primary_bucket, key, version_id, verdict, reason, *, fallback: str) -> str:
     """Stable across redeliveries of the same failure, so the portal can de-duplicate on it."""
-    parts = [primary_bucket, key, version_id, verdict, reason] if key else ["message", fallback, verdict, reason]
+    parts = (
+        [primary_bucket, key, version_id, verdict, reason] if key else ["message", fallback, verdict, reason]
+    )
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 

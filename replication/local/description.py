@@ -63,8 +63,11 @@ class LocalPipeline:
 
     @property
     def event_pattern(self) -> dict:
-        return {"source": ["aws.s3"], "detail-type": ["Object Created"],
-                "detail": {"bucket": {"name": [self.primary_bucket]}}}
+        return {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [self.primary_bucket]}},
+        }
 
     @property
     def replication_feed_queue(self) -> str:
@@ -96,15 +99,21 @@ class LocalPipeline:
         timeout = self.visibility_timeout_seconds
         return [
             QueueShape(self.name("failure-dlq")),
-            QueueShape(self.name("validation-dlq"), timeout, self.name("failure-dlq"), FAILURE_MAX_RECEIVE_COUNT),
-            QueueShape(self.name("validation"), timeout, self.name("validation-dlq"), VALIDATION_MAX_RECEIVE_COUNT),
+            QueueShape(
+                self.name("validation-dlq"), timeout, self.name("failure-dlq"), FAILURE_MAX_RECEIVE_COUNT
+            ),
+            QueueShape(
+                self.name("validation"), timeout, self.name("validation-dlq"), VALIDATION_MAX_RECEIVE_COUNT
+            ),
             QueueShape(self.name("failure"), timeout, self.name("failure-dlq"), FAILURE_MAX_RECEIVE_COUNT),
             QueueShape(self.replication_feed_queue, timeout),
         ]
 
     @property
     def replica_map(self) -> str:
-        return json.dumps({self.primary_bucket: {"bucket": self.replica_bucket, "region": self.replica_region}})
+        return json.dumps(
+            {self.primary_bucket: {"bucket": self.replica_bucket, "region": self.replica_region}}
+        )
 
     def functions(self, queue_urls: dict[str, str]) -> list[FunctionShape]:
         """The two functions as the stack configures them; ``queue_urls`` by queue name (from provisioning)."""
@@ -113,16 +122,21 @@ class LocalPipeline:
                 name=self.name("checksum-validator"),
                 handler="lambdas.checksum_validator.handler:handler",
                 queues=(self.name("validation"),),
-                environment={"REPLICA_MAP": self.replica_map,
-                             "FAILURE_QUEUE_URL": queue_urls[self.name("failure")],
-                             "SUMMARY_TOPIC_ARN": self.topic_arn(self.summary_topic)},
+                environment={
+                    "REPLICA_MAP": self.replica_map,
+                    "FAILURE_QUEUE_URL": queue_urls[self.name("failure")],
+                    "SUMMARY_TOPIC_ARN": self.topic_arn(self.summary_topic),
+                },
             ),
             FunctionShape(
                 name=self.name("failure-notifier"),
                 handler="lambdas.failure_notifier.handler:handler",
                 queues=(self.name("failure"), self.name("validation-dlq")),
-                environment={"TOPIC_ARN": self.topic_arn(self.failure_topic), "REPLICA_MAP": self.replica_map,
-                             "VALIDATION_MAX_RECEIVE_COUNT": str(VALIDATION_MAX_RECEIVE_COUNT)},
+                environment={
+                    "TOPIC_ARN": self.topic_arn(self.failure_topic),
+                    "REPLICA_MAP": self.replica_map,
+                    "VALIDATION_MAX_RECEIVE_COUNT": str(VALIDATION_MAX_RECEIVE_COUNT),
+                },
             ),
         ]
 

@@ -47,20 +47,22 @@ class LambdaContext:
 
 def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:
     """The event Lambda builds from received messages."""
-    return {"Records": [
-        {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": message.get("MessageAttributes", {}),
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": queue_arn,
-            "awsRegion": region,
-        }
-        for message in messages
-    ]}
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
 
 
 def records_to_keep(response: object, message_ids: set[str]) -> set[str] | None:
@@ -84,8 +86,18 @@ def records_to_keep(response: object, message_ids: set[str]) -> set[str] | None:
 class EventSourceMapping:
     """One queue feeding one function."""
 
-    def __init__(self, *, sqs, function_name: str, handler: Callable, queue_url: str, queue_arn: str,
-                 region: str, batch_size: int = 10, wait_seconds: int = 1):
+    def __init__(
+        self,
+        *,
+        sqs,
+        function_name: str,
+        handler: Callable,
+        queue_url: str,
+        queue_arn: str,
+        region: str,
+        batch_size: int = 10,
+        wait_seconds: int = 1,
+    ):
         self.sqs = sqs
         self.function_name = function_name
         self.handler = handler
@@ -98,28 +110,42 @@ class EventSourceMapping:
     def poll_once(self) -> int:
         """Receive one batch and settle it; returns how many messages were received."""
         messages = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=self.wait_seconds,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0
         try:
-            response = self.handler(sqs_event(messages, self.queue_arn, self.region),
-                                    LambdaContext(self.function_name))
+            response = self.handler(
+                sqs_event(messages, self.queue_arn, self.region), LambdaContext(self.function_name)
+            )
         except Exception:  # a crashed invocation fails its batch, as in Lambda
-            logger.exception("%s failed; the batch of %d returns after its visibility timeout",
-                             self.function_name, len(messages))
+            logger.exception(
+                "%s failed; the batch of %d returns after its visibility timeout",
+                self.function_name,
+                len(messages),
+            )
             return len(messages)
         failed = records_to_keep(response, {message["MessageId"] for message in messages})
         if failed is None:
-            logger.error("%s returned an invalid batch response %r; the whole batch is retried",
-                         self.function_name, response)
+            logger.error(
+                "%s returned an invalid batch response %r; the whole batch is retried",
+                self.function_name,
+                response,
+            )
             return len(messages)
         done = [message for message in messages if message["MessageId"] not in failed]
         if done:
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]} for index, message in enumerate(done)
-            ])
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                    for index, message in enumerate(done)
+                ],
+            )
         return len(messages)
 
     def run(self, stop: threading.Event) -> None:

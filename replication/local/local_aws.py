@@ -61,7 +61,9 @@ _CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "To
 
 def _sign(private_key, envelope: dict, fields: tuple[str, ...]) -> str:
     text = "".join(f"{name}\n{envelope[name]}\n" for name in fields if envelope.get(name) is not None)
-    return base64.b64encode(private_key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())).decode()
+    return base64.b64encode(
+        private_key.sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    ).decode()
 
 
 def install_sns_fixes() -> None:
@@ -72,7 +74,9 @@ def install_sns_fixes() -> None:
     original_subscribe = models.SNSBackend.subscribe
 
     def sign_like_aws(self, message, message_id, subject, message_attributes=None):
-        envelope = original_post_data(self, message, message_id, subject, message_attributes=message_attributes)
+        envelope = original_post_data(
+            self, message, message_id, subject, message_attributes=message_attributes
+        )
         envelope["Signature"] = _sign(self.private_key(), envelope, _NOTIFICATION_FIELDS)
         return envelope
 
@@ -99,8 +103,10 @@ def send_subscription_confirmation(subscription, attempts: int = 20) -> None:
         "Token": token,
         "TopicArn": topic_arn,
         "Message": f"You have chosen to subscribe to the topic {topic_arn}. To confirm, visit the SubscribeURL.",
-        "SubscribeURL": (f"https://sns.{region}.amazonaws.com/?Action=ConfirmSubscription"
-                         f"&TopicArn={quote(topic_arn)}&Token={token}"),
+        "SubscribeURL": (
+            f"https://sns.{region}.amazonaws.com/?Action=ConfirmSubscription"
+            f"&TopicArn={quote(topic_arn)}&Token={token}"
+        ),
         "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "SignatureVersion": "2",
         "SigningCertURL": certificate_url,
@@ -108,11 +114,16 @@ def send_subscription_confirmation(subscription, attempts: int = 20) -> None:
     envelope["Signature"] = _sign(subscription.private_key(), envelope, _CONFIRMATION_FIELDS)
     for attempt in range(attempts):
         try:
-            response = requests.post(subscription.endpoint, data=json.dumps(envelope), timeout=10,
-                                     headers={"Content-Type": "text/plain; charset=UTF-8"})
+            response = requests.post(
+                subscription.endpoint,
+                data=json.dumps(envelope),
+                timeout=10,
+                headers={"Content-Type": "text/plain; charset=UTF-8"},
+            )
             if response.status_code < 500:
-                logger.info("SubscriptionConfirmation to %s answered %s", subscription.endpoint,
-                            response.status_code)
+                logger.info(
+                    "SubscriptionConfirmation to %s answered %s", subscription.endpoint, response.status_code
+                )
                 return
         except requests.RequestException:
             pass
@@ -171,7 +182,9 @@ class Replicator:
         while not stop.is_set():
             try:
                 if queue_url is None:
-                    queue_url = self.sqs.get_queue_url(QueueName=self.pipeline.replication_feed_queue)["QueueUrl"]
+                    queue_url = self.sqs.get_queue_url(QueueName=self.pipeline.replication_feed_queue)[
+                        "QueueUrl"
+                    ]
                 self.poll_once(queue_url)
             except (ClientError, BotoCoreError):  # not provisioned yet, or moto busy: try again
                 stop.wait(1)
@@ -179,8 +192,9 @@ class Replicator:
                 logger.exception("replication emulator failed on a batch")
 
     def poll_once(self, queue_url: str) -> None:
-        messages = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                            VisibilityTimeout=30).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30
+        ).get("Messages", [])
         for message in messages:
             for event in self._events(message["Body"]):
                 self._schedule(event)
@@ -202,7 +216,9 @@ class Replicator:
         version_id = event.version_id
         for key in event.key_candidates:  # decoded first, then the raw key (moto sends keys raw)
             try:
-                head = self.primary.head_object(Bucket=self.pipeline.primary_bucket, Key=key, VersionId=version_id)
+                head = self.primary.head_object(
+                    Bucket=self.pipeline.primary_bucket, Key=key, VersionId=version_id
+                )
                 break
             except ClientError:
                 continue
@@ -222,9 +238,13 @@ class Replicator:
         body = source["Body"].read()
         if fault == "corrupt":
             body = corrupted(body)
-        written = self.replica.put_object(Bucket=self.pipeline.replica_bucket, Key=key, Body=body,
-                                          Metadata=source.get("Metadata", {}),
-                                          ContentType=source.get("ContentType", "binary/octet-stream"))
+        written = self.replica.put_object(
+            Bucket=self.pipeline.replica_bucket,
+            Key=key,
+            Body=body,
+            Metadata=source.get("Metadata", {}),
+            ContentType=source.get("ContentType", "binary/octet-stream"),
+        )
         set_version_id(self.pipeline.replica_bucket, key, written["VersionId"], version_id)
         logger.info("replicated %s@%s%s", key, version_id, " (corrupted)" if fault == "corrupt" else "")
 
@@ -248,12 +268,15 @@ def main(argv: list[str] | None = None) -> None:
     server.start()
     endpoint = f"http://{arguments.host}:{arguments.port}"
     pipeline = LocalPipeline(arguments.primary_region, arguments.replica_region, webhook_url="")
-    faults = FaultShares(arguments.delay_share, arguments.drop_share, arguments.corrupt_share,
-                         arguments.delay_seconds)
+    faults = FaultShares(
+        arguments.delay_share, arguments.drop_share, arguments.corrupt_share, arguments.delay_seconds
+    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    replicator = threading.Thread(target=Replicator(pipeline, endpoint, faults).run, args=(stop,), daemon=True)
+    replicator = threading.Thread(
+        target=Replicator(pipeline, endpoint, faults).run, args=(stop,), daemon=True
+    )
     replicator.start()
     stop.wait()
     replicator.join(timeout=5)

@@ -5,117 +5,248 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('requests_app', '0002_roles_and_sequences'),
+        ("requests_app", "0002_roles_and_sequences"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SnsMessage',
+            name="SnsMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(max_length=100, unique=True)),
-                ('type', models.CharField(max_length=40)),
-                ('topic_arn', models.CharField(db_index=True, max_length=300)),
-                ('sent_at', models.DateTimeField(help_text='The SNS Timestamp.')),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('outcome', models.CharField(choices=[('stored', 'Events stored'), ('repeated', 'Repeated report of known events'), ('confirmed', 'Subscription confirmed'), ('unsubscribed', 'Unsubscribe recorded (not followed)'), ('unreadable', 'Signed but not understood')], max_length=20)),
-                ('raw', models.JSONField(help_text='The verified envelope as delivered.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_id", models.CharField(max_length=100, unique=True)),
+                ("type", models.CharField(max_length=40)),
+                ("topic_arn", models.CharField(db_index=True, max_length=300)),
+                ("sent_at", models.DateTimeField(help_text="The SNS Timestamp.")),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("stored", "Events stored"),
+                            ("repeated", "Repeated report of known events"),
+                            ("confirmed", "Subscription confirmed"),
+                            ("unsubscribed", "Unsubscribe recorded (not followed)"),
+                            ("unreadable", "Signed but not understood"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("raw", models.JSONField(help_text="The verified envelope as delivered.")),
             ],
             options={
-                'verbose_name': 'SNS message',
-                'ordering': ['-received_at'],
+                "verbose_name": "SNS message",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='BucketPair',
+            name="BucketPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('primary_bucket', models.CharField(blank=True, max_length=255)),
-                ('replica_bucket', models.CharField(blank=True, max_length=255)),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
-                ('last_event_at', models.DateTimeField(blank=True, null=True)),
-                ('last_failure_at', models.DateTimeField(blank=True, null=True)),
-                ('catalog_entry', models.ForeignKey(blank=True, help_text='The catalog entry of the primary (or replica) bucket when it is one of ours.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replication_pairs', to='requests_app.catalogentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("primary_bucket", models.CharField(blank=True, max_length=255)),
+                ("replica_bucket", models.CharField(blank=True, max_length=255)),
+                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
+                ("last_event_at", models.DateTimeField(blank=True, null=True)),
+                ("last_failure_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "catalog_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The catalog entry of the primary (or replica) bucket when it is one of ours.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replication_pairs",
+                        to="requests_app.catalogentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['primary_bucket', 'replica_bucket'],
+                "ordering": ["primary_bucket", "replica_bucket"],
             },
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=100)),
-                ('kind', models.CharField(help_text='Verdict or S3 event name of the first event.', max_length=60)),
-                ('severity', models.CharField(choices=[('failure', 'Failure'), ('warning', 'Warning'), ('info', 'Info')], max_length=10)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], db_index=True, default='open', max_length=15)),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('last_event_at', models.DateTimeField()),
-                ('event_count', models.PositiveIntegerField(default=1)),
-                ('acknowledged_by', models.CharField(blank=True, max_length=150)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.CharField(blank=True, max_length=150)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True, help_text='The last comment given when acknowledging or resolving.')),
-                ('pair', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='replication.bucketpair')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(help_text="Verdict or S3 event name of the first event.", max_length=60),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("failure", "Failure"), ("warning", "Warning"), ("info", "Info")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=15,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("last_event_at", models.DateTimeField()),
+                ("event_count", models.PositiveIntegerField(default=1)),
+                ("acknowledged_by", models.CharField(blank=True, max_length=150)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_by", models.CharField(blank=True, max_length=150)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="The last comment given when acknowledging or resolving."
+                    ),
+                ),
+                (
+                    "pair",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="replication.bucketpair",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_event_at'],
-                'permissions': [('manage_incident', 'Can acknowledge and resolve replication incidents')],
+                "ordering": ["-last_event_at"],
+                "permissions": [("manage_incident", "Can acknowledge and resolve replication incidents")],
             },
         ),
         migrations.CreateModel(
-            name='RefusalCount',
+            name="RefusalCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=40)),
-                ('day', models.DateField()),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=40)),
+                ("day", models.DateField()),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-day', 'reason'],
-                'constraints': [models.UniqueConstraint(fields=('reason', 'day'), name='one_refusal_counter_per_day')],
+                "ordering": ["-day", "reason"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("reason", "day"), name="one_refusal_counter_per_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReplicationEvent',
+            name="ReplicationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dedupe_key', models.CharField(help_text='failure:<failure_id> for the notifier, s3:<sha256> for S3 events.', max_length=80, unique=True)),
-                ('source', models.CharField(max_length=10)),
-                ('key', models.TextField(blank=True, null=True)),
-                ('version_id', models.CharField(blank=True, max_length=1024, null=True)),
-                ('kind', models.CharField(help_text="The notifier's verdict or the S3 event name.", max_length=60)),
-                ('reason', models.CharField(max_length=100)),
-                ('severity', models.CharField(choices=[('failure', 'Failure'), ('warning', 'Warning'), ('info', 'Info')], max_length=10)),
-                ('detail', models.TextField(blank=True)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('report_count', models.PositiveIntegerField(default=1, help_text='How often the same failure was reported.')),
-                ('last_reported_at', models.DateTimeField(blank=True, null=True)),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='replication.incident')),
-                ('pair', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='replication.bucketpair')),
-                ('sns_message', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='replication.snsmessage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        help_text="failure:<failure_id> for the notifier, s3:<sha256> for S3 events.",
+                        max_length=80,
+                        unique=True,
+                    ),
+                ),
+                ("source", models.CharField(max_length=10)),
+                ("key", models.TextField(blank=True, null=True)),
+                ("version_id", models.CharField(blank=True, max_length=1024, null=True)),
+                (
+                    "kind",
+                    models.CharField(help_text="The notifier's verdict or the S3 event name.", max_length=60),
+                ),
+                ("reason", models.CharField(max_length=100)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("failure", "Failure"), ("warning", "Warning"), ("info", "Info")],
+                        max_length=10,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "report_count",
+                    models.PositiveIntegerField(
+                        default=1, help_text="How often the same failure was reported."
+                    ),
+                ),
+                ("last_reported_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="replication.incident",
+                    ),
+                ),
+                (
+                    "pair",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="replication.bucketpair",
+                    ),
+                ),
+                (
+                    "sns_message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="replication.snsmessage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at'],
+                "ordering": ["-occurred_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='bucketpair',
-            constraint=models.UniqueConstraint(fields=('primary_bucket', 'replica_bucket'), name='unique_bucket_pair'),
+            model_name="bucketpair",
+            constraint=models.UniqueConstraint(
+                fields=("primary_bucket", "replica_bucket"), name="unique_bucket_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['open', 'acknowledged'])), fields=('pair', 'reason'), name='one_unresolved_incident_per_pair_and_reason'),
+            model_name="incident",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["open", "acknowledged"])),
+                fields=("pair", "reason"),
+                name="one_unresolved_incident_per_pair_and_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='replicationevent',
-            index=models.Index(fields=['pair', 'occurred_at'], name='replication_event_pair_time'),
+            model_name="replicationevent",
+            index=models.Index(fields=["pair", "occurred_at"], name="replication_event_pair_time"),
         ),
     ]

@@ -5,13 +5,26 @@ from core.migration_helpers import grant_permissions
 # The roles' replication permissions when this migration was written (frozen; core.roles is the
 # current table).
 ROLE_PERMISSIONS = {
-    "requesters": ["replication.view_bucketpair", "replication.view_incident",
-                   "replication.view_replicationevent"],
-    "platform-approvers": ["replication.view_bucketpair", "replication.view_incident",
-                           "replication.view_replicationevent", "replication.manage_incident",
-                           "replication.view_snsmessage", "replication.view_refusalcount"],
-    "auditors": ["replication.view_bucketpair", "replication.view_incident", "replication.view_replicationevent",
-                 "replication.view_snsmessage", "replication.view_refusalcount"],
+    "requesters": [
+        "replication.view_bucketpair",
+        "replication.view_incident",
+        "replication.view_replicationevent",
+    ],
+    "platform-approvers": [
+        "replication.view_bucketpair",
+        "replication.view_incident",
+        "replication.view_replicationevent",
+        "replication.manage_incident",
+        "replication.view_snsmessage",
+        "replication.view_refusalcount",
+    ],
+    "auditors": [
+        "replication.view_bucketpair",
+        "replication.view_incident",
+        "replication.view_replicationevent",
+        "replication.view_snsmessage",
+        "replication.view_refusalcount",
+    ],
 }
 
 

@@ -5,25 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('replication', '0002_role_permissions'),
+        ("replication", "0002_role_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VerificationBatch',
+            name="VerificationBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary_id', models.CharField(max_length=64, unique=True)),
-                ('verified', models.PositiveIntegerField()),
-                ('reported_at', models.DateTimeField(db_index=True)),
-                ('pair', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='verifications', to='replication.bucketpair')),
-                ('sns_message', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='verification', to='replication.snsmessage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("summary_id", models.CharField(max_length=64, unique=True)),
+                ("verified", models.PositiveIntegerField()),
+                ("reported_at", models.DateTimeField(db_index=True)),
+                (
+                    "pair",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="verifications",
+                        to="replication.bucketpair",
+                    ),
+                ),
+                (
+                    "sns_message",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="verification",
+                        to="replication.snsmessage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reported_at'],
-                'indexes': [models.Index(fields=['pair', 'reported_at'], name='replication_verified_pair_time')],
+                "ordering": ["-reported_at"],
+                "indexes": [
+                    models.Index(fields=["pair", "reported_at"], name="replication_verified_pair_time")
+                ],
             },
         ),
     ]

@@ -17,7 +17,7 @@ class BackstageEntities(APIView):
     @extend_schema(
         summary="Catalog buckets as Backstage entities",
         description="Resource entities (spec.type s3-bucket) for every bucket that is not decommissioned, "
-                    "in the shape of Backstage's catalog API: {\"items\": [...]}.",
+        'in the shape of Backstage\'s catalog API: {"items": [...]}.',
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, http_request):

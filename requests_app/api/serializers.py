@@ -41,8 +41,9 @@ def _serializer_field(spec: InputField) -> serializers.Field:
     if spec.kind == TEXT_MAP:
         return serializers.DictField(child=serializers.CharField(), **common)
     validators = [FullMatchValidator(spec.pattern)] if spec.pattern else []
-    return serializers.CharField(min_length=spec.min_length, max_length=spec.max_length,
-                                 validators=validators, **common)
+    return serializers.CharField(
+        min_length=spec.min_length, max_length=spec.max_length, validators=validators, **common
+    )
 
 
 RequestInputSerializer = type(
@@ -115,7 +116,9 @@ class BucketRequestSerializer(serializers.Serializer):
     def get_links(self, obj) -> dict:
         http_request = self.context["request"]
         return {
-            "api": http_request.build_absolute_uri(reverse("requests-api:request-detail", args=[obj.request_id])),
+            "api": http_request.build_absolute_uri(
+                reverse("requests-api:request-detail", args=[obj.request_id])
+            ),
             "portal": http_request.build_absolute_uri(reverse("requests:detail", args=[obj.request_id])),
         }
 
@@ -123,8 +126,9 @@ class BucketRequestSerializer(serializers.Serializer):
 class BucketRequestDetailSerializer(BucketRequestSerializer):
     contract = serializers.JSONField(help_text="The contract as submitted (apiVersion goldenpath.io/v1).")
     contractHash = serializers.CharField(source="contract_hash")
-    planStatus = serializers.CharField(source="plan_status",
-                                       help_text="planning, ready, failed, or empty when no approval is needed.")
+    planStatus = serializers.CharField(
+        source="plan_status", help_text="planning, ready, failed, or empty when no approval is needed."
+    )
     planHash = serializers.CharField(source="plan_hash", help_text="The plan votes bind to (GET .../plan/).")
     approvals = ApprovalSerializer(many=True)
 
@@ -132,7 +136,9 @@ class BucketRequestDetailSerializer(BucketRequestSerializer):
 class PreviewSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     bucketName = serializers.CharField(allow_null=True)
-    applied = serializers.ListField(child=serializers.DictField(), help_text="Values the platform set, and why.")
+    applied = serializers.ListField(
+        child=serializers.DictField(), help_text="Values the platform set, and why."
+    )
     problems = ProblemSerializer(many=True)
     approval = serializers.DictField(allow_null=True, help_text="required, reasons, approvals_needed.")
 
@@ -140,11 +146,14 @@ class PreviewSerializer(serializers.Serializer):
 class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(help_text="Why; required.")
     contractHash = serializers.CharField(
-        required=False, help_text="Hash of the contract you reviewed (required to approve); the vote is refused "
-                                  "if it changed.")
+        required=False,
+        help_text="Hash of the contract you reviewed (required to approve); the vote is refused "
+        "if it changed.",
+    )
     planHash = serializers.CharField(
-        required=False, help_text="Hash of the plan you reviewed (required to approve); the vote is refused if "
-                                  "it changed.")
+        required=False,
+        help_text="Hash of the plan you reviewed (required to approve); the vote is refused if it changed.",
+    )
 
 
 class CatalogEntrySerializer(serializers.Serializer):
@@ -171,12 +180,24 @@ class AuditEntrySerializer(serializers.Serializer):
     detail = serializers.JSONField()
     previousHash = serializers.CharField(source="previous_hash")
     entryHash = serializers.CharField(source="entry_hash")
-    keyId = serializers.CharField(source="key_id", help_text="Key of the entry's HMAC; empty for legacy entries.")
+    keyId = serializers.CharField(
+        source="key_id", help_text="Key of the entry's HMAC; empty for legacy entries."
+    )
 
 
 class AuditFindingSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["edited", "recomputed", "deleted", "unkeyed", "unknown_key", "truncated",
-                                            "checkpoint_mismatch", "checkpoints"])
+    kind = serializers.ChoiceField(
+        choices=[
+            "edited",
+            "recomputed",
+            "deleted",
+            "unkeyed",
+            "unknown_key",
+            "truncated",
+            "checkpoint_mismatch",
+            "checkpoints",
+        ]
+    )
     message = serializers.CharField()
     entryId = serializers.IntegerField(source="entry_id", allow_null=True)
     checkpoint = serializers.IntegerField(allow_null=True)
@@ -211,4 +232,3 @@ class AuditVerificationSerializer(serializers.Serializer):
     moreFindings = serializers.IntegerField(source="more_findings")
     checkpointWrites = CheckpointWritesSerializer(source="checkpoint_writes")
     checkedAt = serializers.CharField(source="checked_at")
-

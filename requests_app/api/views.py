@@ -23,17 +23,30 @@ from requests_app.models import Decision
 from requests_app.visibility import visible_catalog, visible_requests
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="A key unique to this submission (max 255 characters). Sending the same key and body "
-                "again returns the same request (201, header Idempotent-Replayed: true); the same key "
-                "with another body is refused with 409. Keys are scoped to the calling account.",
+    "again returns the same request (201, header Idempotent-Replayed: true); the same key "
+    "with another body is refused with 409. Keys are scoped to the calling account.",
 )
-REQUEST_EXAMPLE = OpenApiExample("dev uploads bucket", request_only=True, value={
-    "application": "payments-api", "purposeType": "uploads",
-    "purposeDescription": "User file uploads for payment receipts", "owner": "app-team",
-    "requester": "daniel-deans", "environment": "dev", "costCenter": "payments-123", "costAlertGb": 100,
-    "retentionType": "indefinite", "retentionRationale": "User data retained for account lifetime",
-})
+REQUEST_EXAMPLE = OpenApiExample(
+    "dev uploads bucket",
+    request_only=True,
+    value={
+        "application": "payments-api",
+        "purposeType": "uploads",
+        "purposeDescription": "User file uploads for payment receipts",
+        "owner": "app-team",
+        "requester": "daniel-deans",
+        "environment": "dev",
+        "costCenter": "payments-123",
+        "costAlertGb": 100,
+        "retentionType": "indefinite",
+        "retentionRationale": "User data retained for account lifetime",
+    },
+)
 REFUSAL_STATUS = {
     approvals.DecisionRefused.NOT_APPROVER: status.HTTP_403_FORBIDDEN,
     approvals.DecisionRefused.OWN_REQUEST: status.HTTP_403_FORBIDDEN,
@@ -54,8 +67,9 @@ BODY_PROBLEM_CODES = frozenset({"parse-error", "not-an-object"})
 
 
 def problems_response(problems: list[Problem], detail: str = "The request input is invalid.") -> Response:
-    return Response({"detail": detail, "problems": [p.to_dict() for p in problems]},
-                    status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        {"detail": detail, "problems": [p.to_dict() for p in problems]}, status=status.HTTP_400_BAD_REQUEST
+    )
 
 
 def request_input(http_request) -> dict | list[Problem]:
@@ -106,9 +120,15 @@ class RequestListCreate(generics.ListAPIView):
 
     @extend_schema(
         summary="List the bucket requests you may see",
-        parameters=[OpenApiParameter(name, OpenApiTypes.STR, description=description) for name, description in (
-            ("environment", "dev, test, staging or prod"), ("status", "e.g. pending_approval"),
-            ("owner", "team slug"), ("q", "request ID, bucket name or requester contains"))],
+        parameters=[
+            OpenApiParameter(name, OpenApiTypes.STR, description=description)
+            for name, description in (
+                ("environment", "dev, test, staging or prod"),
+                ("status", "e.g. pending_approval"),
+                ("owner", "team slug"),
+                ("q", "request ID, bucket name or requester contains"),
+            )
+        ],
     )
     def get(self, http_request, *args, **kwargs):
         return super().get(http_request, *args, **kwargs)
@@ -116,24 +136,30 @@ class RequestListCreate(generics.ListAPIView):
     @extend_schema(
         summary="Submit a bucket request",
         description="Takes the Backstage template's fields (JSON). Approval-free requests are approved "
-                    "at once and queued for Terraform; the others wait for platform approvers.",
+        "at once and queued for Terraform; the others wait for platform approvers.",
         request=s.RequestInputSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         examples=[REQUEST_EXAMPLE],
-        responses={201: s.BucketRequestSerializer, 400: s.ProblemListSerializer,
-                   409: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused with another body")},
+        responses={
+            201: s.BucketRequestSerializer,
+            400: s.ProblemListSerializer,
+            409: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused with another body"),
+        },
     )
     def post(self, http_request):
         raw = request_input(http_request)
         if isinstance(raw, list):
             return problems_response(raw)
         try:
-            result = submission.submit_request(raw, http_request.user,
-                                               idempotency_key=http_request.headers.get("Idempotency-Key"))
+            result = submission.submit_request(
+                raw, http_request.user, idempotency_key=http_request.headers.get("Idempotency-Key")
+            )
         except submission.InvalidRequest as exc:
             return problems_response(exc.problems)
         except submission.IdempotencyConflict as exc:
-            return Response({"detail": str(exc), "code": "idempotency-conflict"}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": str(exc), "code": "idempotency-conflict"}, status=status.HTTP_409_CONFLICT
+            )
         data = s.BucketRequestSerializer(result.request, context={"request": http_request}).data
         headers = {} if result.created else {"Idempotent-Replayed": "true"}
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
@@ -142,15 +168,26 @@ class RequestListCreate(generics.ListAPIView):
 class RequestPreview(APIView):
     access = {"POST": SUBMIT_REQUESTS}
 
-    @extend_schema(summary="Validate and derive a request without saving it", request=s.RequestInputSerializer,
-                   examples=[REQUEST_EXAMPLE], responses={200: s.PreviewSerializer, 400: s.ProblemListSerializer})
+    @extend_schema(
+        summary="Validate and derive a request without saving it",
+        request=s.RequestInputSerializer,
+        examples=[REQUEST_EXAMPLE],
+        responses={200: s.PreviewSerializer, 400: s.ProblemListSerializer},
+    )
     def post(self, http_request):
         raw = request_input(http_request)
         if isinstance(raw, list) and any(problem.code in BODY_PROBLEM_CODES for problem in raw):
             return problems_response(raw, "The body is not a JSON object of request fields.")
         if isinstance(raw, list):
-            return Response({"valid": False, "bucketName": None, "applied": [], "approval": None,
-                             "problems": [p.to_dict() for p in raw]})
+            return Response(
+                {
+                    "valid": False,
+                    "bucketName": None,
+                    "applied": [],
+                    "approval": None,
+                    "problems": [p.to_dict() for p in raw],
+                }
+            )
         return Response(submission.preview(raw, http_request.user).to_dict())
 
 
@@ -165,15 +202,20 @@ class RequestDetail(generics.RetrieveAPIView):
 
 DECISION_SCHEMA = {
     "request": s.DecisionInputSerializer,
-    "responses": {200: s.BucketRequestDetailSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer,
-                  404: s.ErrorSerializer, 409: s.ErrorSerializer},
+    "responses": {
+        200: s.BucketRequestDetailSerializer,
+        400: s.ErrorSerializer,
+        403: s.ErrorSerializer,
+        404: s.ErrorSerializer,
+        409: s.ErrorSerializer,
+    },
     "description": "Platform approvers only; not on your own request; one vote each; a comment is required. "
-                   "Approving needs the request's Terraform plan (GET .../plan/): it is refused (409, "
-                   "plan-not-ready) while the plan is being made or after it failed. The request is approved "
-                   "once it has its environment's number of approvals on the current contract and plan; one "
-                   "rejection rejects it. An approval names the contractHash and planHash you reviewed (400 "
-                   "without them). 409: already voted, not pending, no plan yet, or the contract or "
-                   "plan changed since contractHash / planHash.",
+    "Approving needs the request's Terraform plan (GET .../plan/): it is refused (409, "
+    "plan-not-ready) while the plan is being made or after it failed. The request is approved "
+    "once it has its environment's number of approvals on the current contract and plan; one "
+    "rejection rejects it. An approval names the contractHash and planHash you reviewed (400 "
+    "without them). 409: already voted, not pending, no plan yet, or the contract or "
+    "plan changed since contractHash / planHash.",
 }
 
 
@@ -185,12 +227,20 @@ class RequestDecision(APIView):
         bucket_request = get_object_or_404(_requests_for(http_request), request_id=request_id)
         body = http_request.data if isinstance(http_request.data, dict) else {}
         try:
-            approvals.decide(bucket_request, http_request.user, self.decision, str(body.get("comment") or ""),
-                             contract_hash=str(body.get("contractHash") or "") or None,
-                             plan_hash=str(body.get("planHash") or "") or None, seen_required=True)
+            approvals.decide(
+                bucket_request,
+                http_request.user,
+                self.decision,
+                str(body.get("comment") or ""),
+                contract_hash=str(body.get("contractHash") or "") or None,
+                plan_hash=str(body.get("planHash") or "") or None,
+                seen_required=True,
+            )
         except approvals.DecisionRefused as exc:
             return Response({"detail": exc.message, "code": exc.code}, status=REFUSAL_STATUS[exc.code])
-        refreshed = _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)
+        refreshed = (
+            _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)
+        )
         return Response(s.BucketRequestDetailSerializer(refreshed, context={"request": http_request}).data)
 
 
@@ -214,8 +264,13 @@ class CatalogList(generics.ListAPIView):
     access = {"GET": READ_CATALOG}
     serializer_class = s.CatalogEntrySerializer
 
-    @extend_schema(summary="List catalog buckets", parameters=[
-        OpenApiParameter(name, OpenApiTypes.STR) for name in ("environment", "status", "owner", "purpose", "q")])
+    @extend_schema(
+        summary="List catalog buckets",
+        parameters=[
+            OpenApiParameter(name, OpenApiTypes.STR)
+            for name in ("environment", "status", "owner", "purpose", "q")
+        ],
+    )
     def get(self, http_request, *args, **kwargs):
         return super().get(http_request, *args, **kwargs)
 
@@ -236,8 +291,10 @@ class CSVRenderer(renderers.BaseRenderer):
 
 
 class AuditList(generics.ListAPIView):
-    access = {"GET": Rule("read", "core.view_auditentry"),
-              "GET?format=csv": Rule("read", "core.export_auditentry")}
+    access = {
+        "GET": Rule("read", "core.view_auditentry"),
+        "GET?format=csv": Rule("read", "core.export_auditentry"),
+    }
     serializer_class = s.AuditEntrySerializer
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
@@ -246,10 +303,12 @@ class AuditList(generics.ListAPIView):
 
     @extend_schema(
         summary="The audit trail (JSON pages, or the whole CSV with ?format=csv, streamed)",
-        parameters=[OpenApiParameter("environment", OpenApiTypes.STR),
-                    OpenApiParameter("request_id", OpenApiTypes.STR),
-                    OpenApiParameter("action", OpenApiTypes.STR),
-                    OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
+        parameters=[
+            OpenApiParameter("environment", OpenApiTypes.STR),
+            OpenApiParameter("request_id", OpenApiTypes.STR),
+            OpenApiParameter("action", OpenApiTypes.STR),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
     )
     def get(self, http_request, *args, **kwargs):
         if http_request.query_params.get("format") == "csv":
@@ -267,10 +326,9 @@ class AuditVerify(APIView):
     @extend_schema(
         summary="Verify the audit trail: the keyed chain, against every checkpoint in the Object Lock bucket",
         description="Always 200 when the check ran: `ok` is false and `findings` name what does not hold "
-                    "(edited, recomputed, deleted, truncated, ...). `checkpointWrites` says whether checkpoints "
-                    "reach their bucket.",
+        "(edited, recomputed, deleted, truncated, ...). `checkpointWrites` says whether checkpoints "
+        "reach their bucket.",
         responses=s.AuditVerificationSerializer,
     )
     def get(self, http_request):
         return Response(s.AuditVerificationSerializer(trail_status()).data)
-

@@ -29,8 +29,9 @@ def approval_decision(contract: Contract, policy: PlatformPolicy) -> ApprovalDec
     reasons = _reasons(contract)
     if not reasons:
         return ApprovalDecision(required=False)
-    return ApprovalDecision(required=True, reasons=reasons,
-                            approvals_needed=policy.approvals_for(contract.environment.value))
+    return ApprovalDecision(
+        required=True, reasons=reasons, approvals_needed=policy.approvals_for(contract.environment.value)
+    )
 
 
 def _reasons(contract: Contract) -> list[ApprovalReason]:
@@ -41,6 +42,10 @@ def _reasons(contract: Contract) -> list[ApprovalReason]:
     if contract.spec.public_access == PublicAccess.EXCEPTION_APPROVED:
         reasons.append(ApprovalReason("public-access", "A public-access exception needs platform approval."))
     if contract.spec.purpose.type == PurposeType.STATIC_ASSETS:
-        reasons.append(ApprovalReason("static-assets", "static-assets buckets need platform approval "
-                                                       "(public-access and CDN review)."))
+        reasons.append(
+            ApprovalReason(
+                "static-assets",
+                "static-assets buckets need platform approval (public-access and CDN review).",
+            )
+        )
     return reasons

@@ -37,13 +37,16 @@ class PurposeDefaults:
 
 
 PURPOSE_DEFAULTS = {
-    PurposeType.LOGS: PurposeDefaults(versioning=False, storage_class=StorageClass.STANDARD_IA,
-                                      transition_days=30, expiration_days=90),
+    PurposeType.LOGS: PurposeDefaults(
+        versioning=False, storage_class=StorageClass.STANDARD_IA, transition_days=30, expiration_days=90
+    ),
     PurposeType.UPLOADS: PurposeDefaults(versioning=True),
-    PurposeType.BACKUPS: PurposeDefaults(versioning=True, storage_class=StorageClass.GLACIER, transition_days=90,
-                                         replicated=True),
-    PurposeType.DATA_LAKE: PurposeDefaults(versioning=False, storage_class=StorageClass.INTELLIGENT_TIERING,
-                                           transition_days=0),
+    PurposeType.BACKUPS: PurposeDefaults(
+        versioning=True, storage_class=StorageClass.GLACIER, transition_days=90, replicated=True
+    ),
+    PurposeType.DATA_LAKE: PurposeDefaults(
+        versioning=False, storage_class=StorageClass.INTELLIGENT_TIERING, transition_days=0
+    ),
     PurposeType.STATIC_ASSETS: PurposeDefaults(versioning=True),
 }
 
@@ -83,8 +86,12 @@ def build_contract(request: RequestInput, request_id: str, policy: PlatformPolic
     """Apply naming, environment guardrails and purpose defaults; explicit choices win over defaults."""
     recorder = _Recorder()
     defaults = PURPOSE_DEFAULTS[request.purpose_type]
-    bucket_name = recorder.note("spec.bucketName", _bucket_name(request, policy), DERIVED,
-                                "{prefix}-{environment}-{application}-{purpose}")
+    bucket_name = recorder.note(
+        "spec.bucketName",
+        _bucket_name(request, policy),
+        DERIVED,
+        "{prefix}-{environment}-{application}-{purpose}",
+    )
     spec = {
         "bucketName": bucket_name,
         "purpose": {"type": request.purpose_type, "description": request.purpose_description},
@@ -103,65 +110,109 @@ def build_contract(request: RequestInput, request_id: str, policy: PlatformPolic
     if lifecycle:
         spec["lifecycle"] = lifecycle
     problems += _tag_input_problems(request)
-    contract = Contract.model_validate({
-        "id": request_id, "environment": request.environment, "owner": request.owner,
-        "application": request.application, "requester": request.requester, "spec": spec,
-    })
+    contract = Contract.model_validate(
+        {
+            "id": request_id,
+            "environment": request.environment,
+            "owner": request.owner,
+            "application": request.application,
+            "requester": request.requester,
+            "spec": spec,
+        }
+    )
     return BuiltContract(contract=contract, applied=recorder.applied, problems=problems)
 
 
 def _bucket_name(request: RequestInput, policy: PlatformPolicy) -> str:
-    return derive_bucket_name(policy.prefix, request.environment.value, request.application,
-                              request.purpose_type.value)
+    return derive_bucket_name(
+        policy.prefix, request.environment.value, request.application, request.purpose_type.value
+    )
 
 
 def _encryption(request: RequestInput, policy: PlatformPolicy, recorder: _Recorder) -> dict:
     if request.environment in GUARDED_ENVIRONMENTS:
-        recorder.note("spec.encryption.type", EncryptionType.SSE_KMS.value, GUARDRAIL,
-                      f"{request.environment.value} requires SSE-KMS")
-        alias = recorder.note("spec.encryption.kmsKeyAlias", policy.kms_key_alias(request.environment.value),
-                              GUARDRAIL, "the platform's shared key for this environment")
+        recorder.note(
+            "spec.encryption.type",
+            EncryptionType.SSE_KMS.value,
+            GUARDRAIL,
+            f"{request.environment.value} requires SSE-KMS",
+        )
+        alias = recorder.note(
+            "spec.encryption.kmsKeyAlias",
+            policy.kms_key_alias(request.environment.value),
+            GUARDRAIL,
+            "the platform's shared key for this environment",
+        )
         return {"type": EncryptionType.SSE_KMS, "kmsKeyAlias": alias}
-    recorder.note("spec.encryption.type", EncryptionType.SSE_S3.value, PLATFORM_DEFAULT,
-                  f"{request.environment.value} uses SSE-S3")
+    recorder.note(
+        "spec.encryption.type",
+        EncryptionType.SSE_S3.value,
+        PLATFORM_DEFAULT,
+        f"{request.environment.value} uses SSE-S3",
+    )
     return {"type": EncryptionType.SSE_S3}
 
 
-def _access_logging(request: RequestInput, bucket_name: str, policy: PlatformPolicy, recorder: _Recorder) -> dict:
+def _access_logging(
+    request: RequestInput, bucket_name: str, policy: PlatformPolicy, recorder: _Recorder
+) -> dict:
     if request.environment in GUARDED_ENVIRONMENTS:
-        target = recorder.note("spec.accessLogging.targetBucket", policy.access_log_bucket(request.environment.value),
-                               GUARDRAIL, f"{request.environment.value} requires access logging")
+        target = recorder.note(
+            "spec.accessLogging.targetBucket",
+            policy.access_log_bucket(request.environment.value),
+            GUARDRAIL,
+            f"{request.environment.value} requires access logging",
+        )
         return {"enabled": True, "targetBucket": target, "targetPrefix": access_log_prefix(bucket_name)}
-    recorder.note("spec.accessLogging.enabled", False, PLATFORM_DEFAULT,
-                  f"access logging is optional in {request.environment.value}")
+    recorder.note(
+        "spec.accessLogging.enabled",
+        False,
+        PLATFORM_DEFAULT,
+        f"access logging is optional in {request.environment.value}",
+    )
     return {"enabled": False}
 
 
 def _versioning(request: RequestInput, defaults: PurposeDefaults, recorder: _Recorder) -> bool:
     if request.versioning is not None:
         return request.versioning
-    return recorder.note("spec.versioning", defaults.versioning, PURPOSE_DEFAULT,
-                         f"default for {request.purpose_type.value} buckets")
+    return recorder.note(
+        "spec.versioning",
+        defaults.versioning,
+        PURPOSE_DEFAULT,
+        f"default for {request.purpose_type.value} buckets",
+    )
 
 
 def _storage_class(request: RequestInput, defaults: PurposeDefaults, recorder: _Recorder) -> StorageClass:
     if request.storage_class is not None:
         return request.storage_class
-    recorder.note("spec.storageClass", defaults.storage_class.value, PURPOSE_DEFAULT,
-                  f"default for {request.purpose_type.value} buckets")
+    recorder.note(
+        "spec.storageClass",
+        defaults.storage_class.value,
+        PURPOSE_DEFAULT,
+        f"default for {request.purpose_type.value} buckets",
+    )
     return defaults.storage_class
 
 
-def _lifecycle(request, spec: dict, defaults: PurposeDefaults, recorder: _Recorder) -> tuple[dict, list[Problem]]:
+def _lifecycle(
+    request, spec: dict, defaults: PurposeDefaults, recorder: _Recorder
+) -> tuple[dict, list[Problem]]:
     lifecycle: dict = {}
     problems: list[Problem] = []
     transition = _transition(request, spec["storageClass"], defaults, recorder)
     if transition:
         lifecycle["transitions"] = [transition]
     elif request.transition_days is not None:
-        problems.append(_input_error("transitionDays", "input.transition-without-class",
-                                     "Objects stay in the standard class, so there is nothing to transition to; "
-                                     "choose a storage class other than standard or leave the days empty."))
+        problems.append(
+            _input_error(
+                "transitionDays",
+                "input.transition-without-class",
+                "Objects stay in the standard class, so there is nothing to transition to; "
+                "choose a storage class other than standard or leave the days empty.",
+            )
+        )
     expiration = _expiration(request, defaults, recorder)
     if expiration is not None:
         lifecycle["expirationDays"] = expiration
@@ -177,11 +228,19 @@ def _transition(request, storage_class: StorageClass, defaults: PurposeDefaults,
     days = request.transition_days
     if days is None:
         if storage_class == defaults.storage_class and defaults.transition_days is not None:
-            days = recorder.note("spec.lifecycle.transitions[0].days", defaults.transition_days, PURPOSE_DEFAULT,
-                                 f"{request.purpose_type.value} buckets move to {storage_class.value} then")
+            days = recorder.note(
+                "spec.lifecycle.transitions[0].days",
+                defaults.transition_days,
+                PURPOSE_DEFAULT,
+                f"{request.purpose_type.value} buckets move to {storage_class.value} then",
+            )
         else:
-            days = recorder.note("spec.lifecycle.transitions[0].days", DEFAULT_TRANSITION_DAYS[storage_class],
-                                 PLATFORM_DEFAULT, f"objects reach {storage_class.value} by a lifecycle transition")
+            days = recorder.note(
+                "spec.lifecycle.transitions[0].days",
+                DEFAULT_TRANSITION_DAYS[storage_class],
+                PLATFORM_DEFAULT,
+                f"objects reach {storage_class.value} by a lifecycle transition",
+            )
     return {"days": days, "storageClass": target}
 
 
@@ -189,28 +248,51 @@ def _expiration(request, defaults: PurposeDefaults, recorder: _Recorder) -> int 
     if request.expiration_days is not None or defaults.expiration_days is None:
         return request.expiration_days
     if request.retention_type == RetentionType.INDEFINITE:
-        return recorder.note("spec.lifecycle.expirationDays", None, PURPOSE_DEFAULT,
-                             f"{request.purpose_type.value} buckets expire objects after {defaults.expiration_days} "
-                             f"days by default, but the requested retention is indefinite, so objects are kept")
-    return recorder.note("spec.lifecycle.expirationDays", defaults.expiration_days, PURPOSE_DEFAULT,
-                         f"default for {request.purpose_type.value} buckets")
+        return recorder.note(
+            "spec.lifecycle.expirationDays",
+            None,
+            PURPOSE_DEFAULT,
+            f"{request.purpose_type.value} buckets expire objects after {defaults.expiration_days} "
+            f"days by default, but the requested retention is indefinite, so objects are kept",
+        )
+    return recorder.note(
+        "spec.lifecycle.expirationDays",
+        defaults.expiration_days,
+        PURPOSE_DEFAULT,
+        f"default for {request.purpose_type.value} buckets",
+    )
 
 
 def _noncurrent_days(request, expiration: int | None, recorder: _Recorder) -> int:
     if request.retention_type == RetentionType.COMPLIANCE_DRIVEN and expiration is not None:
-        return recorder.note("spec.lifecycle.noncurrentVersionExpirationDays", expiration, PLATFORM_DEFAULT,
-                             "compliance-driven data keeps old versions as long as current ones")
-    return recorder.note("spec.lifecycle.noncurrentVersionExpirationDays", NONCURRENT_VERSION_DAYS,
-                         PLATFORM_DEFAULT, "old versions are removed after this many days")
+        return recorder.note(
+            "spec.lifecycle.noncurrentVersionExpirationDays",
+            expiration,
+            PLATFORM_DEFAULT,
+            "compliance-driven data keeps old versions as long as current ones",
+        )
+    return recorder.note(
+        "spec.lifecycle.noncurrentVersionExpirationDays",
+        NONCURRENT_VERSION_DAYS,
+        PLATFORM_DEFAULT,
+        "old versions are removed after this many days",
+    )
 
 
 def _tag_input_problems(request: RequestInput) -> list[Problem]:
     if "costCenter" in request.tags and request.tags["costCenter"] != request.cost_center:
-        return [_input_error("tags.costCenter", "input.cost-center-tag",
-                             "Set the cost center in the costCenter field, not as an extra tag.")]
+        return [
+            _input_error(
+                "tags.costCenter",
+                "input.cost-center-tag",
+                "Set the cost center in the costCenter field, not as an extra tag.",
+            )
+        ]
     return []
 
 
 def _input_error(field_name: str, code: str, message: str) -> Problem:
     problem = error(field_name, code, message)
-    return Problem(problem.path, problem.message, problem.severity, problem.code, field=field_name.split(".")[0])
+    return Problem(
+        problem.path, problem.message, problem.severity, problem.code, field=field_name.split(".")[0]
+    )

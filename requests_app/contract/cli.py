@@ -46,12 +46,19 @@ class FileReport:
         return "invalid" if has_errors(self.problems) else "ok"
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "status": self.status, "error": self.error, "line": self.line,
-                "column": self.column, "problems": [problem.to_dict() for problem in self.problems]}
+        return {
+            "file": self.file,
+            "status": self.status,
+            "error": self.error,
+            "line": self.line,
+            "column": self.column,
+            "problems": [problem.to_dict() for problem in self.problems],
+        }
 
 
-def check_file(path: str, policy: PlatformPolicy, known_teams: Iterable[str] | None = None, *,
-               existing: bool = False) -> FileReport:
+def check_file(
+    path: str, policy: PlatformPolicy, known_teams: Iterable[str] | None = None, *, existing: bool = False
+) -> FileReport:
     """Every problem of the file in one pass: GoldenPath spellings (warnings), unknown fields, guardrails.
 
     ``existing``: the file describes a bucket that already exists (import), so a legacy bucket name
@@ -100,8 +107,13 @@ def format_text(reports: list[FileReport]) -> str:
 
 
 def format_json(reports: list[FileReport]) -> str:
-    return json.dumps({"valid": exit_code(reports) == EXIT_OK,
-                       "files": [report.to_dict() for report in reports]}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {"valid": exit_code(reports) == EXIT_OK, "files": [report.to_dict() for report in reports]},
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def render_files(contract: Contract, policy: PlatformPolicy, out_dir: Path) -> list[Path]:

@@ -64,15 +64,22 @@ class RequestEvaluation:
         }
 
 
-def evaluate_request(raw: Mapping[str, Any], policy: PlatformPolicy, *, request_id: str = PREVIEW_REQUEST_ID,
-                     known_teams: Iterable[str] | None = None) -> RequestEvaluation:
+def evaluate_request(
+    raw: Mapping[str, Any],
+    policy: PlatformPolicy,
+    *,
+    request_id: str = PREVIEW_REQUEST_ID,
+    known_teams: Iterable[str] | None = None,
+) -> RequestEvaluation:
     known, unknown = split_unknown_fields(raw, RequestInput)  # reported with everything the rest has
     parsed = parse_request_input(known)
     if isinstance(parsed, list):
         return RequestEvaluation(problems=unknown + parsed)
     built = build_contract(parsed, request_id, policy)
-    contract_problems = [platform_default_explained(problem, built)
-                         for problem in validate_contract(built.contract, policy, known_teams)]
+    contract_problems = [
+        platform_default_explained(problem, built)
+        for problem in validate_contract(built.contract, policy, known_teams)
+    ]
     return RequestEvaluation(
         problems=unknown + built.problems + [with_input_field(problem) for problem in contract_problems],
         request=parsed,
@@ -86,15 +93,23 @@ def platform_default_explained(problem: Problem, built) -> Problem:
     default) is explained as the platform's default, not as something the requester chose."""
     if problem.code != "lifecycle.expiration-before-transition":
         return problem
-    added = next((entry for entry in built.applied
-                  if entry.path.startswith("spec.lifecycle.transitions") and entry.path.endswith(".days")), None)
+    added = next(
+        (
+            entry
+            for entry in built.applied
+            if entry.path.startswith("spec.lifecycle.transitions") and entry.path.endswith(".days")
+        ),
+        None,
+    )
     lifecycle = built.contract.spec.lifecycle
     if added is None or not lifecycle.transitions:
         return problem
     last = max(lifecycle.transitions, key=lambda transition: transition.days)
-    message = (f"Objects expire on day {lifecycle.expiration_days}, but the platform's default moves them to "
-               f"{last.storage_class.value} on day {last.days} ({added.reason}). Expire on day {last.days + 1} "
-               "or later, or choose the storage class and the days before transition yourself.")
+    message = (
+        f"Objects expire on day {lifecycle.expiration_days}, but the platform's default moves them to "
+        f"{last.storage_class.value} on day {last.days} ({added.reason}). Expire on day {last.days + 1} "
+        "or later, or choose the storage class and the days before transition yourself."
+    )
     return Problem(problem.path, message, problem.severity, problem.code, field=problem.field)
 
 
@@ -103,8 +118,13 @@ def with_input_field(problem: Problem) -> Problem:
     matches = [prefix for prefix in INPUT_FIELD_FOR_PATH if _under(problem.path, prefix)]
     if problem.field or not matches:
         return problem
-    return Problem(problem.path, problem.message, problem.severity, problem.code,
-                   field=INPUT_FIELD_FOR_PATH[max(matches, key=len)])
+    return Problem(
+        problem.path,
+        problem.message,
+        problem.severity,
+        problem.code,
+        field=INPUT_FIELD_FOR_PATH[max(matches, key=len)],
+    )
 
 
 def _under(path: str, prefix: str) -> bool:

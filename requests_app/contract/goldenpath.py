@@ -34,8 +34,10 @@ SPEC_KEYS = {
 NESTED_KEYS = {
     "encryption": {"kms_key_alias": "kmsKeyAlias"},
     "accessLogging": {"target_bucket": "targetBucket", "target_prefix": "targetPrefix"},
-    "lifecycle": {"noncurrent_version_expiration_days": "noncurrentVersionExpirationDays",
-                  "expiration_days": "expirationDays"},
+    "lifecycle": {
+        "noncurrent_version_expiration_days": "noncurrentVersionExpirationDays",
+        "expiration_days": "expirationDays",
+    },
 }
 TAG_KEYS = {"cost-center": "costCenter"}
 
@@ -48,8 +50,10 @@ TRANSITION_KEYS = {
     "transition_to_glacier_days": (TransitionClass.GLACIER, 90),
     "transitionToGlacierDays": (TransitionClass.GLACIER, 90),
 }
-EXPORTED_TRANSITION_KEYS = {TransitionClass.STANDARD_IA: "transitionToIaDays",
-                            TransitionClass.GLACIER: "transitionToGlacierDays"}
+EXPORTED_TRANSITION_KEYS = {
+    TransitionClass.STANDARD_IA: "transitionToIaDays",
+    TransitionClass.GLACIER: "transitionToGlacierDays",
+}
 CODE = "goldenpath.normalised"
 
 
@@ -77,8 +81,13 @@ def _rename(mapping: dict, keys: Mapping[str, str], path: str) -> list[Problem]:
         if theirs not in mapping:
             continue
         if ours in mapping:
-            problems.append(error(f"{path}.{theirs}", "goldenpath.both-spellings",
-                                  f"Both {theirs} and {ours} are given; keep only {ours}."))
+            problems.append(
+                error(
+                    f"{path}.{theirs}",
+                    "goldenpath.both-spellings",
+                    f"Both {theirs} and {ours} are given; keep only {ours}.",
+                )
+            )
             continue
         mapping[ours] = mapping.pop(theirs)
         problems.append(warning(f"{path}.{theirs}", CODE, f"Read GoldenPath's {theirs} as {path}.{ours}."))
@@ -105,12 +114,21 @@ def _expiration(lifecycle: dict, key: str) -> list[Problem]:
     path = f"spec.lifecycle.{key}"
     days = lifecycle.pop(key)
     if "expirationDays" in lifecycle:
-        return [error(path, "goldenpath.both-spellings",
-                      f"Both {key} and expirationDays are given; keep only expirationDays.")]
+        return [
+            error(
+                path,
+                "goldenpath.both-spellings",
+                f"Both {key} and expirationDays are given; keep only expirationDays.",
+            )
+        ]
     if isinstance(days, int) and not isinstance(days, bool) and days > EXPIRE_MAX_DAYS:
-        return [error(path, "goldenpath.expire-range",
-                      f"GoldenPath allows {key} up to {EXPIRE_MAX_DAYS} days; set at most "
-                      f"{EXPIRE_MAX_DAYS}.")]
+        return [
+            error(
+                path,
+                "goldenpath.expire-range",
+                f"GoldenPath allows {key} up to {EXPIRE_MAX_DAYS} days; set at most {EXPIRE_MAX_DAYS}.",
+            )
+        ]
     lifecycle["expirationDays"] = days
     return [warning(path, CODE, f"Read GoldenPath's {key}: {days} as spec.lifecycle.expirationDays: {days}.")]
 
@@ -123,15 +141,31 @@ def _transition(lifecycle: dict, key: str) -> list[Problem]:
     if not isinstance(transitions, list):
         return [error(path, "goldenpath.transitions-shape", "spec.lifecycle.transitions must be a list.")]
     if any(isinstance(item, dict) and item.get("storageClass") == target.value for item in transitions):
-        return [error(path, "goldenpath.both-spellings",
-                      f"{key} and a transition to {target.value} are both given; keep only one.")]
+        return [
+            error(
+                path,
+                "goldenpath.both-spellings",
+                f"{key} and a transition to {target.value} are both given; keep only one.",
+            )
+        ]
     if isinstance(days, int) and not isinstance(days, bool) and days < minimum:
-        return [error(path, "goldenpath.transition-range",
-                      f"GoldenPath moves objects to {target.value} after at least {minimum} days; set {key} "
-                      f"to {minimum} or more.")]
+        return [
+            error(
+                path,
+                "goldenpath.transition-range",
+                f"GoldenPath moves objects to {target.value} after at least {minimum} days; set {key} "
+                f"to {minimum} or more.",
+            )
+        ]
     transitions.append({"days": days, "storageClass": target.value})
-    return [warning(path, CODE, f"Read GoldenPath's {key}: {days} as a lifecycle transition to "
-                                f"{target.value} after {days} days (spec.lifecycle.transitions).")]
+    return [
+        warning(
+            path,
+            CODE,
+            f"Read GoldenPath's {key}: {days} as a lifecycle transition to "
+            f"{target.value} after {days} days (spec.lifecycle.transitions).",
+        )
+    ]
 
 
 def _platform_tag_clashes(document: dict, tags: dict) -> list[Problem]:
@@ -144,9 +178,14 @@ def _platform_tag_clashes(document: dict, tags: dict) -> list[Problem]:
             continue
         del tags[key]
         kept = f"the platform's {key}={ours}" if ours is not None else f"the platform's own {key} tag"
-        problems.append(warning(f"spec.tags.{key}", "goldenpath.platform-tag",
-                                f"The extra tag {key}={value} names a platform tag; the bucket gets {kept} "
-                                f"instead. Remove the tag or rename it (e.g. {key}Detail)."))
+        problems.append(
+            warning(
+                f"spec.tags.{key}",
+                "goldenpath.platform-tag",
+                f"The extra tag {key}={value} names a platform tag; the bucket gets {kept} "
+                f"instead. Remove the tag or rename it (e.g. {key}Detail).",
+            )
+        )
     return problems
 
 
@@ -154,9 +193,14 @@ def _platform_value(document: dict, key: str) -> str | None:
     """The value the platform will tag ``key`` with, read from the raw document (None when not known yet)."""
     spec = document.get("spec") or {}
     purpose = spec.get("purpose") if isinstance(spec.get("purpose"), dict) else {}
-    values = {"owner": document.get("owner"), "environment": document.get("environment"),
-              "application": document.get("application"), "purpose": purpose.get("type"),
-              "requestId": document.get("id"), "managedBy": "bucketwise"}
+    values = {
+        "owner": document.get("owner"),
+        "environment": document.get("environment"),
+        "application": document.get("application"),
+        "purpose": purpose.get("type"),
+        "requestId": document.get("id"),
+        "managedBy": "bucketwise",
+    }
     value = values.get(key)
     return value if isinstance(value, str) else None
 

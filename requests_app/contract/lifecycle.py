@@ -16,7 +16,11 @@ TRANSITION_ORDER = list(TransitionClass)
 MIN_DAYS_IN_STANDARD_BEFORE_IA = 30
 MIN_DAYS_IN_IA_BEFORE_NEXT = 30
 # Deleting earlier than this is billed as if stored this long (minimum storage duration).
-MIN_STORAGE_DAYS = {TransitionClass.GLACIER_IR: 90, TransitionClass.GLACIER: 90, TransitionClass.DEEP_ARCHIVE: 180}
+MIN_STORAGE_DAYS = {
+    TransitionClass.GLACIER_IR: 90,
+    TransitionClass.GLACIER: 90,
+    TransitionClass.DEEP_ARCHIVE: 180,
+}
 
 # CloudWatch `AWS/S3 BucketSizeBytes` StorageType dimensions per class objects can be in.
 STANDARD_STORAGE_TYPES = ("StandardStorage",)
@@ -75,27 +79,52 @@ def transition_problems(lifecycle: Lifecycle) -> list[Problem]:
 
 
 def _single_transition_problems(transition, path: str) -> list[Problem]:
-    if transition.storage_class == TransitionClass.STANDARD_IA and transition.days < MIN_DAYS_IN_STANDARD_BEFORE_IA:
-        return [error(f"{path}.days", "lifecycle.ia-too-early",
-                      f"S3 moves objects to Standard-IA only after at least {MIN_DAYS_IN_STANDARD_BEFORE_IA} "
-                      f"days; set days to {MIN_DAYS_IN_STANDARD_BEFORE_IA} or more.")]
+    if (
+        transition.storage_class == TransitionClass.STANDARD_IA
+        and transition.days < MIN_DAYS_IN_STANDARD_BEFORE_IA
+    ):
+        return [
+            error(
+                f"{path}.days",
+                "lifecycle.ia-too-early",
+                f"S3 moves objects to Standard-IA only after at least {MIN_DAYS_IN_STANDARD_BEFORE_IA} "
+                f"days; set days to {MIN_DAYS_IN_STANDARD_BEFORE_IA} or more.",
+            )
+        ]
     return []
 
 
 def _successive_transition_problems(previous, transition, path: str) -> list[Problem]:
     if transition.days == previous.days:
-        return [error(f"{path}.days", "lifecycle.same-day",
-                      f"Two transitions on day {transition.days}; give each transition its own day.")]
+        return [
+            error(
+                f"{path}.days",
+                "lifecycle.same-day",
+                f"Two transitions on day {transition.days}; give each transition its own day.",
+            )
+        ]
     if TRANSITION_ORDER.index(transition.storage_class) <= TRANSITION_ORDER.index(previous.storage_class):
-        return [error(f"{path}.storageClass", "lifecycle.order",
-                      f"Objects cannot move from {previous.storage_class.value} to "
-                      f"{transition.storage_class.value}; later transitions must go to colder classes "
-                      f"({' -> '.join(c.value for c in TRANSITION_ORDER)}).")]
-    if previous.storage_class == TransitionClass.STANDARD_IA and \
-            transition.days - previous.days < MIN_DAYS_IN_IA_BEFORE_NEXT:
-        return [error(f"{path}.days", "lifecycle.ia-minimum-stay",
-                      f"Objects must stay in Standard-IA at least {MIN_DAYS_IN_IA_BEFORE_NEXT} days; set days "
-                      f"to {previous.days + MIN_DAYS_IN_IA_BEFORE_NEXT} or more.")]
+        return [
+            error(
+                f"{path}.storageClass",
+                "lifecycle.order",
+                f"Objects cannot move from {previous.storage_class.value} to "
+                f"{transition.storage_class.value}; later transitions must go to colder classes "
+                f"({' -> '.join(c.value for c in TRANSITION_ORDER)}).",
+            )
+        ]
+    if (
+        previous.storage_class == TransitionClass.STANDARD_IA
+        and transition.days - previous.days < MIN_DAYS_IN_IA_BEFORE_NEXT
+    ):
+        return [
+            error(
+                f"{path}.days",
+                "lifecycle.ia-minimum-stay",
+                f"Objects must stay in Standard-IA at least {MIN_DAYS_IN_IA_BEFORE_NEXT} days; set days "
+                f"to {previous.days + MIN_DAYS_IN_IA_BEFORE_NEXT} or more.",
+            )
+        ]
     return []
 
 
@@ -105,14 +134,24 @@ def _expiration_problems(lifecycle: Lifecycle, ordered: list) -> list[Problem]:
         return []
     last = ordered[-1]
     if expiration <= last.days:
-        return [error(EXPIRATION_PATH, "lifecycle.expiration-before-transition",
-                      f"Objects expire on day {expiration} but transition to {last.storage_class.value} on day "
-                      f"{last.days}; expire after the last transition (day {last.days + 1} or later) or drop "
-                      f"the transition.")]
+        return [
+            error(
+                EXPIRATION_PATH,
+                "lifecycle.expiration-before-transition",
+                f"Objects expire on day {expiration} but transition to {last.storage_class.value} on day "
+                f"{last.days}; expire after the last transition (day {last.days + 1} or later) or drop "
+                f"the transition.",
+            )
+        ]
     minimum = MIN_STORAGE_DAYS.get(last.storage_class)
     if minimum and expiration - last.days < minimum:
-        return [warning(EXPIRATION_PATH, "lifecycle.early-deletion",
-                        f"{last.storage_class.value} bills at least {minimum} days per object; expiring "
-                        f"{expiration - last.days} days after the transition pays for storage not used. "
-                        f"Expire on day {last.days + minimum} or later, or transition later.")]
+        return [
+            warning(
+                EXPIRATION_PATH,
+                "lifecycle.early-deletion",
+                f"{last.storage_class.value} bills at least {minimum} days per object; expiring "
+                f"{expiration - last.days} days after the transition pays for storage not used. "
+                f"Expire on day {last.days + minimum} or later, or transition later.",
+            )
+        ]
     return []

@@ -57,8 +57,9 @@ class _StrictLoader(yaml.SafeLoader):
         self._depth += 1
         if self._depth > MAX_YAML_DEPTH:
             mark = self.peek_event().start_mark
-            raise ContractParseError(f"the document nests more than {MAX_YAML_DEPTH} levels deep",
-                                     mark.line + 1, mark.column + 1)
+            raise ContractParseError(
+                f"the document nests more than {MAX_YAML_DEPTH} levels deep", mark.line + 1, mark.column + 1
+            )
         try:
             node = super().compose_node(parent, index)
         finally:
@@ -77,8 +78,11 @@ class _StrictLoader(yaml.SafeLoader):
         size = 1 + sum(self._expanded_size.get(id(child), 1) for child in children)
         if size > MAX_YAML_NODES:
             mark = node.start_mark
-            raise ContractParseError(f"the document has more than {MAX_YAML_NODES} values once its aliases "
-                                     "are expanded", mark.line + 1, mark.column + 1)
+            raise ContractParseError(
+                f"the document has more than {MAX_YAML_NODES} values once its aliases are expanded",
+                mark.line + 1,
+                mark.column + 1,
+            )
         return size
 
     def construct_mapping(self, node, deep=False):
@@ -98,7 +102,9 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _S
 def refuse_oversized(size: int) -> None:
     """A contract file of ``size`` bytes is refused when larger than :data:`MAX_YAML_BYTES`."""
     if size > MAX_YAML_BYTES:
-        raise ContractParseError(f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; a contract is a few KiB")
+        raise ContractParseError(
+            f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; a contract is a few KiB"
+        )
 
 
 def parse_yaml_mapping(text: str) -> dict:
@@ -107,8 +113,11 @@ def parse_yaml_mapping(text: str) -> dict:
         data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ContractParseError(str(exc.problem or exc.context or "invalid YAML"),
-                                 mark.line + 1 if mark else None, mark.column + 1 if mark else None) from exc
+        raise ContractParseError(
+            str(exc.problem or exc.context or "invalid YAML"),
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from exc
     except yaml.YAMLError as exc:
         raise ContractParseError(f"invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -143,8 +152,9 @@ def read_contract(data: Mapping[str, Any]) -> tuple[Contract | None, list[Proble
         return None, problems + unknown + problems_from_validation_error(exc)
 
 
-def split_unknown_fields(data: Mapping[str, Any], model: type[BaseModel],
-                         path: str = "") -> tuple[dict, list[Problem]]:
+def split_unknown_fields(
+    data: Mapping[str, Any], model: type[BaseModel], path: str = ""
+) -> tuple[dict, list[Problem]]:
     """``data`` without the keys ``model`` (and its nested models) do not define, and a problem for each.
 
     Models that allow extra keys (metadata) keep them. A near miss names the field probably meant.
@@ -162,8 +172,9 @@ def split_unknown_fields(data: Mapping[str, Any], model: type[BaseModel],
             continue
         nested, many = _nested_model(info.annotation)
         if nested is not None and many and isinstance(value, list):
-            value = [_split_item(item, nested, f"{where}[{index}]", problems)
-                     for index, item in enumerate(value)]
+            value = [
+                _split_item(item, nested, f"{where}[{index}]", problems) for index, item in enumerate(value)
+            ]
         elif nested is not None and isinstance(value, Mapping):
             value = _split_item(value, nested, where, problems)
         known[key] = value
@@ -181,8 +192,12 @@ def _split_item(value: Any, model: type[BaseModel], path: str, problems: list[Pr
 def _unknown_field(path: str, key: str, choices: list[str]) -> Problem:
     close = difflib.get_close_matches(key, choices, n=1, cutoff=0.75)
     hint = f" Did you mean {close[0]}?" if close else ""
-    return Problem(path=path, message=f"Unknown field; remove it or check its spelling.{hint}",
-                   severity=Severity.ERROR, code="schema.extra_forbidden")
+    return Problem(
+        path=path,
+        message=f"Unknown field; remove it or check its spelling.{hint}",
+        severity=Severity.ERROR,
+        code="schema.extra_forbidden",
+    )
 
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
@@ -207,8 +222,9 @@ def parse_request_input(data: Mapping[str, Any]) -> RequestInput | list[Problem]
         return problems_from_validation_error(exc, field_names=True, model=RequestInput)
 
 
-def problems_from_validation_error(exc: ValidationError, field_names: bool = False,
-                                   model: type[BaseModel] | None = None) -> list[Problem]:
+def problems_from_validation_error(
+    exc: ValidationError, field_names: bool = False, model: type[BaseModel] | None = None
+) -> list[Problem]:
     """pydantic errors in the guardrail shape; with `field_names`, each names its top-level input field.
 
     With ``model``, a value of the wrong form is explained by the field's own description
@@ -221,14 +237,24 @@ def problems_from_validation_error(exc: ValidationError, field_names: bool = Fal
         top_level = str(item["loc"][0]) if item["loc"] else ""
         field = top_level if field_names and top_level else None
         message = _fix_message(item, descriptions.get(top_level))
-        problems.append(Problem(path=path, message=message, severity=Severity.ERROR,
-                                code=f"schema.{item['type']}", field=field))
+        problems.append(
+            Problem(
+                path=path,
+                message=message,
+                severity=Severity.ERROR,
+                code=f"schema.{item['type']}",
+                field=field,
+            )
+        )
     return problems
 
 
 def _descriptions_by_alias(model: type[BaseModel]) -> dict[str, str]:
-    return {(info.alias or name): info.description for name, info in model.model_fields.items()
-            if info.description}
+    return {
+        (info.alias or name): info.description
+        for name, info in model.model_fields.items()
+        if info.description
+    }
 
 
 def _fix_message(item: dict, field_description: str | None = None) -> str:
@@ -256,8 +282,10 @@ def _fix_message(item: dict, field_description: str | None = None) -> str:
         problem, limit = limits[kind]
         return f"{given} {problem}: {limit.format(**context)}."
     if kind == "string_too_short":
-        return (f"Too short: {_characters(len(str(given or '')))}; write at least "
-                f"{_characters(context.get('min_length'))}.")
+        return (
+            f"Too short: {_characters(len(str(given or '')))}; write at least "
+            f"{_characters(context.get('min_length'))}."
+        )
     if kind == "string_too_long":
         return f"Too long: {_characters(len(str(given or '')))}; the most allowed is {context.get('max_length')}."
     if kind in ("too_short", "too_long"):

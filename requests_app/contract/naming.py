@@ -33,17 +33,26 @@ def bucket_name_problems(name: str, path: str = "spec.bucketName") -> list[Probl
     """Every reason `name` is not a bucket name S3 (and our stricter no-dots rule) accepts."""
     problems = _length_problems(name, path)
     if not full_match(BUCKET_NAME_CHARACTERS_PATTERN, name):
-        problems.append(error(path, "bucket-name.characters",
-                              f"'{name}' may contain only lowercase letters, digits and hyphens."))
+        problems.append(
+            error(
+                path,
+                "bucket-name.characters",
+                f"'{name}' may contain only lowercase letters, digits and hyphens.",
+            )
+        )
     if name and not (name[0].isalnum() and name[-1].isalnum()):
-        problems.append(error(path, "bucket-name.edges", "Start and end the bucket name with a letter or digit."))
+        problems.append(
+            error(path, "bucket-name.edges", "Start and end the bucket name with a letter or digit.")
+        )
     problems += [
         error(path, "bucket-name.reserved-prefix", f"Bucket names may not start with '{prefix}'.")
-        for prefix in RESERVED_PREFIXES if name.startswith(prefix)
+        for prefix in RESERVED_PREFIXES
+        if name.startswith(prefix)
     ]
     problems += [
         error(path, "bucket-name.reserved-suffix", f"Bucket names may not end with '{suffix}'.")
-        for suffix in RESERVED_SUFFIXES if name.endswith(suffix)
+        for suffix in RESERVED_SUFFIXES
+        if name.endswith(suffix)
     ]
     return problems
 
@@ -51,10 +60,18 @@ def bucket_name_problems(name: str, path: str = "spec.bucketName") -> list[Probl
 def _length_problems(name: str, path: str) -> list[Problem]:
     if len(name) > MAX_BUCKET_NAME:
         excess = len(name) - MAX_BUCKET_NAME
-        return [error(path, "bucket-name.too-long",
-                      f"The bucket name has {len(name)} characters; S3 allows at most {MAX_BUCKET_NAME}. "
-                      f"Shorten the application name by {excess} character{'s' if excess > 1 else ''}.")]
+        return [
+            error(
+                path,
+                "bucket-name.too-long",
+                f"The bucket name has {len(name)} characters; S3 allows at most {MAX_BUCKET_NAME}. "
+                f"Shorten the application name by {excess} character{'s' if excess > 1 else ''}.",
+            )
+        ]
     if len(name) < MIN_BUCKET_NAME:
-        return [error(path, "bucket-name.too-short",
-                      f"The bucket name needs at least {MIN_BUCKET_NAME} characters.")]
+        return [
+            error(
+                path, "bucket-name.too-short", f"The bucket name needs at least {MIN_BUCKET_NAME} characters."
+            )
+        ]
     return []

@@ -38,18 +38,23 @@ class FullMatch:
         _compiled(pattern)  # a bad pattern fails at import, not on the first value
         self.pattern = pattern
 
-    def __get_pydantic_core_schema__(self, source: Any,
-                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(self._check, handler(source))
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
-                                     handler: GetJsonSchemaHandler) -> dict:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict:
         json_schema = handler(schema)
         json_schema["pattern"] = self.pattern
         return json_schema
 
     def _check(self, value: str) -> str:
         if not full_match(self.pattern, value):
-            raise PydanticCustomError("string_pattern_mismatch", "String should match pattern '{pattern}'",
-                                      {"pattern": self.pattern})
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "String should match pattern '{pattern}'",
+                {"pattern": self.pattern},
+            )
         return value

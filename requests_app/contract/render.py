@@ -22,8 +22,7 @@ class _ContractDumper(yaml.SafeDumper):
     """Writes enum members as their plain values."""
 
 
-_ContractDumper.add_multi_representer(
-    Enum, lambda dumper, member: dumper.represent_data(member.value))
+_ContractDumper.add_multi_representer(Enum, lambda dumper, member: dumper.represent_data(member.value))
 
 
 def contract_to_yaml(contract: Contract) -> str:
@@ -57,8 +56,9 @@ def terraform_variables(contract: Contract, policy: PlatformPolicy) -> dict:
             for t in sorted_transitions(lifecycle)
         ],
         "expiration_days": lifecycle.expiration_days,
-        "noncurrent_version_expiration_days":
-            lifecycle.noncurrent_version_expiration_days if spec.versioning else None,
+        "noncurrent_version_expiration_days": lifecycle.noncurrent_version_expiration_days
+        if spec.versioning
+        else None,
         "cost_alert_gb": spec.cost_alert_gb,
         "cost_alarm_storage_types": cost_alarm_storage_types(lifecycle),
         "cors_allowed_origins": list(spec.cors_allowed_origins) if spec.cors_enabled else [],

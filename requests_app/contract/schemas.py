@@ -20,8 +20,9 @@ def json_schema(model) -> dict:
     definitions = schema.pop("$defs", {})
     schema = _inline_enums(schema, definitions)
     if definitions:
-        schema["$defs"] = {name: _inline_enums(body, definitions) for name, body in definitions.items()
-                           if "enum" not in body}
+        schema["$defs"] = {
+            name: _inline_enums(body, definitions) for name, body in definitions.items() if "enum" not in body
+        }
         if not schema["$defs"]:
             del schema["$defs"]
     return {"$schema": SCHEMA_DIALECT, **schema}
@@ -59,5 +60,8 @@ def write_schema_files(directory: Path) -> list[str]:
 
 def stale_schema_files(directory: Path) -> list[str]:
     """Names of files that are missing or differ from what the models generate."""
-    return sorted(name for name, text in generated_schema_files().items()
-                  if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text)
+    return sorted(
+        name
+        for name, text in generated_schema_files().items()
+        if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text
+    )

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,118 +14,268 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timestamp', models.DateTimeField(db_index=True)),
-                ('actor', models.CharField(max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('bucket_name', models.CharField(blank=True, max_length=255)),
-                ('environment', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("timestamp", models.DateTimeField(db_index=True)),
+                ("actor", models.CharField(max_length=150)),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("request_id", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("bucket_name", models.CharField(blank=True, max_length=255)),
+                ("environment", models.CharField(blank=True, db_index=True, max_length=16)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['id'],
-                'permissions': [('export_auditentry', 'Can export the audit trail')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["id"],
+                "permissions": [("export_auditentry", "Can export the audit trail")],
             },
         ),
         migrations.CreateModel(
-            name='IdSequence',
+            name="IdSequence",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('last_value', models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("last_value", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='BucketRequest',
+            name="BucketRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('request_id', models.CharField(editable=False, max_length=20, unique=True)),
-                ('number', models.PositiveIntegerField(editable=False, unique=True)),
-                ('environment', models.CharField(choices=[('dev', 'dev'), ('test', 'test'), ('staging', 'staging'), ('prod', 'prod')], db_index=True, max_length=16)),
-                ('application', models.CharField(max_length=63)),
-                ('purpose', models.CharField(max_length=32)),
-                ('bucket_name', models.CharField(db_index=True, max_length=255)),
-                ('requester', models.CharField(db_index=True, help_text='The person named in the contract as requester.', max_length=150)),
-                ('contract', models.JSONField(help_text='The contract as submitted.')),
-                ('contract_hash', models.CharField(help_text='SHA-256 of the canonical contract.', max_length=64)),
-                ('status', models.CharField(choices=[('pending_approval', 'Pending approval'), ('approved', 'Approved'), ('queued', 'Queued'), ('applying', 'Applying'), ('applied', 'Applied'), ('failed', 'Failed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], db_index=True, default='pending_approval', max_length=20)),
-                ('approval_required', models.BooleanField(default=True)),
-                ('approvals_needed', models.PositiveSmallIntegerField(default=1)),
-                ('approval_reasons', models.JSONField(blank=True, default=list)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('idempotency_key', models.CharField(blank=True, default='', max_length=255)),
-                ('input_hash', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_by', models.ForeignKey(blank=True, help_text='The account that submitted it (a person or a service account).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submitted_requests', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("request_id", models.CharField(editable=False, max_length=20, unique=True)),
+                ("number", models.PositiveIntegerField(editable=False, unique=True)),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[("dev", "dev"), ("test", "test"), ("staging", "staging"), ("prod", "prod")],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("application", models.CharField(max_length=63)),
+                ("purpose", models.CharField(max_length=32)),
+                ("bucket_name", models.CharField(db_index=True, max_length=255)),
+                (
+                    "requester",
+                    models.CharField(
+                        db_index=True,
+                        help_text="The person named in the contract as requester.",
+                        max_length=150,
+                    ),
+                ),
+                ("contract", models.JSONField(help_text="The contract as submitted.")),
+                (
+                    "contract_hash",
+                    models.CharField(help_text="SHA-256 of the canonical contract.", max_length=64),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_approval", "Pending approval"),
+                            ("approved", "Approved"),
+                            ("queued", "Queued"),
+                            ("applying", "Applying"),
+                            ("applied", "Applied"),
+                            ("failed", "Failed"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="pending_approval",
+                        max_length=20,
+                    ),
+                ),
+                ("approval_required", models.BooleanField(default=True)),
+                ("approvals_needed", models.PositiveSmallIntegerField(default=1)),
+                ("approval_reasons", models.JSONField(blank=True, default=list)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("idempotency_key", models.CharField(blank=True, default="", max_length=255)),
+                ("input_hash", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The account that submitted it (a person or a service account).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submitted_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'permissions': [('submit_bucketrequest', 'Can submit bucket requests'), ('view_all_bucketrequests', 'Can see every bucket request'), ('decide_bucketrequest', 'Can approve or reject bucket requests')],
+                "ordering": ["-number"],
+                "permissions": [
+                    ("submit_bucketrequest", "Can submit bucket requests"),
+                    ("view_all_bucketrequests", "Can see every bucket request"),
+                    ("decide_bucketrequest", "Can approve or reject bucket requests"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='As used in contracts, e.g. app-team.', max_length=63, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('members', models.ManyToManyField(blank=True, related_name='teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="As used in contracts, e.g. app-team.", max_length=63, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "members",
+                    models.ManyToManyField(blank=True, related_name="teams", to=settings.AUTH_USER_MODEL),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='CatalogEntry',
+            name="CatalogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bucket_name', models.CharField(max_length=255, unique=True)),
-                ('environment', models.CharField(choices=[('dev', 'dev'), ('test', 'test'), ('staging', 'staging'), ('prod', 'prod')], db_index=True, max_length=16)),
-                ('purpose', models.CharField(db_index=True, max_length=32)),
-                ('region', models.CharField(blank=True, max_length=32)),
-                ('arn', models.CharField(blank=True, max_length=300)),
-                ('governance', models.JSONField(blank=True, default=dict, help_text='Encryption, versioning, public access, logging, cost alert.')),
-                ('status', models.CharField(choices=[('provisioning', 'Provisioning'), ('active', 'Active'), ('failed', 'Failed'), ('decommissioned', 'Decommissioned')], db_index=True, default='provisioning', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='catalog_entry', to='requests_app.bucketrequest')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buckets', to='requests_app.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bucket_name", models.CharField(max_length=255, unique=True)),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[("dev", "dev"), ("test", "test"), ("staging", "staging"), ("prod", "prod")],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("purpose", models.CharField(db_index=True, max_length=32)),
+                ("region", models.CharField(blank=True, max_length=32)),
+                ("arn", models.CharField(blank=True, max_length=300)),
+                (
+                    "governance",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Encryption, versioning, public access, logging, cost alert.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("provisioning", "Provisioning"),
+                            ("active", "Active"),
+                            ("failed", "Failed"),
+                            ("decommissioned", "Decommissioned"),
+                        ],
+                        db_index=True,
+                        default="provisioning",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="catalog_entry",
+                        to="requests_app.bucketrequest",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buckets",
+                        to="requests_app.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'catalog entries',
-                'ordering': ['bucket_name'],
+                "verbose_name_plural": "catalog entries",
+                "ordering": ["bucket_name"],
             },
         ),
         migrations.AddField(
-            model_name='bucketrequest',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='requests_app.team'),
+            model_name="bucketrequest",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="requests", to="requests_app.team"
+            ),
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Approve'), ('reject', 'Reject')], max_length=10)),
-                ('comment', models.TextField()),
-                ('contract_hash', models.CharField(help_text='The contract this vote was cast on.', max_length=64)),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('approver', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='requests_app.bucketrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(choices=[("approve", "Approve"), ("reject", "Reject")], max_length=10),
+                ),
+                ("comment", models.TextField()),
+                (
+                    "contract_hash",
+                    models.CharField(help_text="The contract this vote was cast on.", max_length=64),
+                ),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to="requests_app.bucketrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decided_at'],
-                'constraints': [models.UniqueConstraint(fields=('request', 'approver'), name='one_vote_per_approver')],
+                "ordering": ["decided_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("request", "approver"), name="one_vote_per_approver")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='bucketrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('submitted_by', 'idempotency_key'), name='unique_idempotency_key_per_account'),
+            model_name="bucketrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("submitted_by", "idempotency_key"),
+                name="unique_idempotency_key_per_account",
+            ),
         ),
     ]

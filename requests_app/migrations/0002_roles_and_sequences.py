@@ -5,15 +5,30 @@ from core.migration_helpers import grant_permissions
 # The roles' permissions of this app when this migration was written (frozen: core.roles
 # is the current table, later changes come with their own migrations).
 ROLE_PERMISSIONS = {
-    "requesters": ["requests_app.submit_bucketrequest", "requests_app.view_bucketrequest",
-                   "requests_app.view_catalogentry", "requests_app.view_team"],
-    "platform-approvers": ["requests_app.decide_bucketrequest", "requests_app.view_all_bucketrequests",
-                           "requests_app.view_bucketrequest", "requests_app.view_approval",
-                           "requests_app.view_catalogentry", "requests_app.view_team",
-                           "requests_app.view_auditentry"],
-    "auditors": ["requests_app.view_all_bucketrequests", "requests_app.view_bucketrequest",
-                 "requests_app.view_approval", "requests_app.view_catalogentry", "requests_app.view_team",
-                 "requests_app.view_auditentry", "requests_app.export_auditentry"],
+    "requesters": [
+        "requests_app.submit_bucketrequest",
+        "requests_app.view_bucketrequest",
+        "requests_app.view_catalogentry",
+        "requests_app.view_team",
+    ],
+    "platform-approvers": [
+        "requests_app.decide_bucketrequest",
+        "requests_app.view_all_bucketrequests",
+        "requests_app.view_bucketrequest",
+        "requests_app.view_approval",
+        "requests_app.view_catalogentry",
+        "requests_app.view_team",
+        "requests_app.view_auditentry",
+    ],
+    "auditors": [
+        "requests_app.view_all_bucketrequests",
+        "requests_app.view_bucketrequest",
+        "requests_app.view_approval",
+        "requests_app.view_catalogentry",
+        "requests_app.view_team",
+        "requests_app.view_auditentry",
+        "requests_app.export_auditentry",
+    ],
 }
 
 

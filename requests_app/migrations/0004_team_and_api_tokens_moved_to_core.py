@@ -17,14 +17,16 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="bucketrequest",
                     name="owner",
-                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="requests",
-                                            to="core.team"),
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="requests", to="core.team"
+                    ),
                 ),
                 migrations.AlterField(
                     model_name="catalogentry",
                     name="owner",
-                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="buckets",
-                                            to="core.team"),
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="buckets", to="core.team"
+                    ),
                 ),
                 migrations.DeleteModel(name="Team"),
                 migrations.DeleteModel(name="ApiToken"),

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_app', '0005_audit_entry_moved_to_core'),
+        ("requests_app", "0005_audit_entry_moved_to_core"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='catalogentry',
-            name='replica_bucket',
-            field=models.CharField(blank=True, help_text='The replica of a bucket whose purpose needs replication.', max_length=63),
+            model_name="catalogentry",
+            name="replica_bucket",
+            field=models.CharField(
+                blank=True,
+                help_text="The replica of a bucket whose purpose needs replication.",
+                max_length=63,
+            ),
         ),
         migrations.AddField(
-            model_name='catalogentry',
-            name='replica_region',
+            model_name="catalogentry",
+            name="replica_region",
             field=models.CharField(blank=True, max_length=32),
         ),
     ]

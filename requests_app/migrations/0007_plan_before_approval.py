@@ -5,39 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_app', '0006_catalog_replica'),
+        ("requests_app", "0006_catalog_replica"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='approval',
-            name='one_vote_per_approver',
+            model_name="approval",
+            name="one_vote_per_approver",
         ),
         migrations.AddField(
-            model_name='approval',
-            name='plan_hash',
-            field=models.CharField(blank=True, default='', help_text='The plan this vote was cast on (SHA-256 of the plan file).', max_length=64),
+            model_name="approval",
+            name="plan_hash",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The plan this vote was cast on (SHA-256 of the plan file).",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='bucketrequest',
-            name='plan_hash',
-            field=models.CharField(blank=True, default='', help_text='SHA-256 of the plan file approvals bind to (set when it is ready).', max_length=64),
+            model_name="bucketrequest",
+            name="plan_hash",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="SHA-256 of the plan file approvals bind to (set when it is ready).",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='bucketrequest',
-            name='plan_problem',
-            field=models.TextField(blank=True, default='', help_text='Why the last plan failed.'),
+            model_name="bucketrequest",
+            name="plan_problem",
+            field=models.TextField(blank=True, default="", help_text="Why the last plan failed."),
         ),
         migrations.AddField(
-            model_name='bucketrequest',
-            name='plan_status',
-            field=models.CharField(blank=True, choices=[('', 'Not needed'), ('planning', 'Planning'), ('ready', 'Ready'), ('failed', 'Failed')], default='', max_length=10),
+            model_name="bucketrequest",
+            name="plan_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not needed"),
+                    ("planning", "Planning"),
+                    ("ready", "Ready"),
+                    ("failed", "Failed"),
+                ],
+                default="",
+                max_length=10,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approval',
-            constraint=models.UniqueConstraint(fields=('request', 'approver', 'contract_hash', 'plan_hash'), name='one_vote_per_approver_per_plan'),
+            model_name="approval",
+            constraint=models.UniqueConstraint(
+                fields=("request", "approver", "contract_hash", "plan_hash"),
+                name="one_vote_per_approver_per_plan",
+            ),
         ),
     ]

@@ -10,20 +10,43 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = [
-            "id", "request_id", "kind", "status", "attempt", "step", "created_at", "started_at", "finished_at",
-            "heartbeat_at", "worker", "terraform_version", "provider_versions", "aws_role_arn",
-            "state_lock_id", "state_lock_path",
-            "state_key", "plan_summary", "resource_changes",
-            "plan_sha256", "outputs", "error_summary", "cancel_requested", "cancel_requested_by", "log",
+            "id",
+            "request_id",
+            "kind",
+            "status",
+            "attempt",
+            "step",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "worker",
+            "terraform_version",
+            "provider_versions",
+            "aws_role_arn",
+            "state_lock_id",
+            "state_lock_path",
+            "state_key",
+            "plan_summary",
+            "resource_changes",
+            "plan_sha256",
+            "outputs",
+            "error_summary",
+            "cancel_requested",
+            "cancel_requested_by",
+            "log",
         ]
         read_only_fields = fields
 
 
 class PlanChangeSerializer(serializers.Serializer):
     address = serializers.CharField()
-    type = serializers.CharField(help_text="Resource type (a twin-stack stand-in reports the type it stands for).")
-    action = serializers.ChoiceField(choices=["create", "update", "delete", "replace", "import", "import-update",
-                                              "read", "no-op"])
+    type = serializers.CharField(
+        help_text="Resource type (a twin-stack stand-in reports the type it stands for)."
+    )
+    action = serializers.ChoiceField(
+        choices=["create", "update", "delete", "replace", "import", "import-update", "read", "no-op"]
+    )
 
 
 class SavedPlanSerializer(serializers.ModelSerializer):
@@ -43,9 +66,11 @@ class RequestPlanSerializer(serializers.Serializer):
     """The plan of a request: where it is, and the newest plan Terraform made for it."""
 
     requestId = serializers.CharField(source="request.request_id")
-    status = serializers.CharField(source="request.plan_status",
-                                   help_text="planning, ready, failed, or empty when no vote needs a plan.")
-    votePlanHash = serializers.CharField(source="request.plan_hash",
-                                         help_text="The plan approvals bind to (empty until one is ready).")
+    status = serializers.CharField(
+        source="request.plan_status", help_text="planning, ready, failed, or empty when no vote needs a plan."
+    )
+    votePlanHash = serializers.CharField(
+        source="request.plan_hash", help_text="The plan approvals bind to (empty until one is ready)."
+    )
     problem = serializers.CharField(source="request.plan_problem", help_text="Why the last plan failed.")
     plan = SavedPlanSerializer(allow_null=True, help_text="The newest plan made for the request, if any.")

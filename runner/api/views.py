@@ -89,14 +89,21 @@ class RequestPlanView(APIView):
 
     access = {"GET": Rule("read", VIEW_RUN_PERMISSION), "POST": Rule("approve", RETRY_PERMISSION)}
 
-    @extend_schema(summary="The Terraform plan of a request: each resource with its action, and the full plan",
-                   responses={200: RequestPlanSerializer, 404: None})
+    @extend_schema(
+        summary="The Terraform plan of a request: each resource with its action, and the full plan",
+        responses={200: RequestPlanSerializer, 404: None},
+    )
     def get(self, request, request_id: str):
         bucket_request = _visible_request(request, request_id)
-        return Response(RequestPlanSerializer({"request": bucket_request, "plan": latest_plan(bucket_request)}).data)
+        return Response(
+            RequestPlanSerializer({"request": bucket_request, "plan": latest_plan(bucket_request)}).data
+        )
 
-    @extend_schema(summary="Plan a request waiting for approval again (after a failed plan, or to refresh it)",
-                   request=None, responses={201: RunSerializer, 409: None})
+    @extend_schema(
+        summary="Plan a request waiting for approval again (after a failed plan, or to refresh it)",
+        request=None,
+        responses={201: RunSerializer, 409: None},
+    )
     def post(self, request, request_id: str):
         bucket_request = _visible_request(request, request_id)
         if not can_retry(request.user):

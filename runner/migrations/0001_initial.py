@@ -6,47 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('requests_app', '0002_roles_and_sequences'),
+        ("requests_app", "0002_roles_and_sequences"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Run',
+            name="Run",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('plan', 'Plan'), ('apply', 'Apply'), ('destroy', 'Destroy')], default='apply', max_length=10)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('timed_out', 'Timed out')], db_index=True, default='queued', max_length=12)),
-                ('attempt', models.PositiveIntegerField(help_text='1 for the first run of the request, then 2, 3, …')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('handed_over_at', models.DateTimeField(blank=True, help_text='Last time the run was given to the task queue.', null=True)),
-                ('handover_count', models.PositiveIntegerField(default=0)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('worker', models.CharField(blank=True, help_text='host:pid of the worker process.', max_length=200)),
-                ('step', models.CharField(blank=True, help_text='The Terraform step in progress or last run.', max_length=20)),
-                ('terraform_version', models.CharField(blank=True, max_length=40)),
-                ('state_key', models.CharField(blank=True, max_length=300)),
-                ('plan_summary', models.JSONField(blank=True, default=dict, help_text='add / change / destroy counts.')),
-                ('resource_changes', models.JSONField(blank=True, default=list)),
-                ('plan_sha256', models.CharField(blank=True, help_text='SHA-256 of the applied plan file.', max_length=64)),
-                ('outputs', models.JSONField(blank=True, default=dict)),
-                ('log', models.TextField(blank=True, help_text="Terraform's output, bounded by RUNNER_LOG_MAX_CHARS.")),
-                ('error_summary', models.TextField(blank=True)),
-                ('cancel_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_requested_by', models.CharField(blank=True, max_length=150)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='requests_app.bucketrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("plan", "Plan"), ("apply", "Apply"), ("destroy", "Destroy")],
+                        default="apply",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                            ("timed_out", "Timed out"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.PositiveIntegerField(help_text="1 for the first run of the request, then 2, 3, …"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "handed_over_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Last time the run was given to the task queue.", null=True
+                    ),
+                ),
+                ("handover_count", models.PositiveIntegerField(default=0)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "worker",
+                    models.CharField(blank=True, help_text="host:pid of the worker process.", max_length=200),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        blank=True, help_text="The Terraform step in progress or last run.", max_length=20
+                    ),
+                ),
+                ("terraform_version", models.CharField(blank=True, max_length=40)),
+                ("state_key", models.CharField(blank=True, max_length=300)),
+                (
+                    "plan_summary",
+                    models.JSONField(blank=True, default=dict, help_text="add / change / destroy counts."),
+                ),
+                ("resource_changes", models.JSONField(blank=True, default=list)),
+                (
+                    "plan_sha256",
+                    models.CharField(
+                        blank=True, help_text="SHA-256 of the applied plan file.", max_length=64
+                    ),
+                ),
+                ("outputs", models.JSONField(blank=True, default=dict)),
+                (
+                    "log",
+                    models.TextField(
+                        blank=True, help_text="Terraform's output, bounded by RUNNER_LOG_MAX_CHARS."
+                    ),
+                ),
+                ("error_summary", models.TextField(blank=True)),
+                ("cancel_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_requested_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="runs",
+                        to="requests_app.bucketrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'permissions': [('cancel_run', 'Can cancel Terraform runs'), ('retry_run', 'Can retry failed requests with a new run')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('request',), name='one_active_run_per_request'), models.UniqueConstraint(fields=('request', 'attempt'), name='unique_attempt_per_request')],
+                "ordering": ["-id"],
+                "permissions": [
+                    ("cancel_run", "Can cancel Terraform runs"),
+                    ("retry_run", "Can retry failed requests with a new run"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["queued", "running"])),
+                        fields=("request",),
+                        name="one_active_run_per_request",
+                    ),
+                    models.UniqueConstraint(fields=("request", "attempt"), name="unique_attempt_per_request"),
+                ],
             },
         ),
     ]

@@ -5,45 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_app', '0007_plan_before_approval'),
-        ('runner', '0002_roles_and_sweeper_schedule'),
+        ("requests_app", "0007_plan_before_approval"),
+        ("runner", "0002_roles_and_sweeper_schedule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='run',
-            name='kind',
-            field=models.CharField(choices=[('plan', 'Plan'), ('apply', 'Apply')], default='apply', max_length=10),
+            model_name="run",
+            name="kind",
+            field=models.CharField(
+                choices=[("plan", "Plan"), ("apply", "Apply")], default="apply", max_length=10
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='plan_sha256',
-            field=models.CharField(blank=True, help_text='SHA-256 of the plan file this run made (plan run) or applied.', max_length=64),
+            model_name="run",
+            name="plan_sha256",
+            field=models.CharField(
+                blank=True,
+                help_text="SHA-256 of the plan file this run made (plan run) or applied.",
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('timed_out', 'Timed out'), ('returned', 'Returned to approval')], db_index=True, default='queued', max_length=12),
+            model_name="run",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                    ("timed_out", "Timed out"),
+                    ("returned", "Returned to approval"),
+                ],
+                db_index=True,
+                default="queued",
+                max_length=12,
+            ),
         ),
         migrations.CreateModel(
-            name='SavedPlan',
+            name="SavedPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(help_text='SHA-256 of the plan file; votes bind to it.', max_length=64)),
-                ('contract_hash', models.CharField(help_text='The contract the plan was made from.', max_length=64)),
-                ('plan_file', models.BinaryField(help_text='The file `terraform plan -out` wrote, applied as is.')),
-                ('show_json', models.JSONField(help_text='`terraform show -json` of the plan file.')),
-                ('changes', models.JSONField(default=list, help_text='Each resource address with its action.')),
-                ('rendered', models.TextField(help_text='`terraform show` of the plan file: the full plan as text.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='saved_plans', to='requests_app.bucketrequest')),
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='saved_plan', to='runner.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sha256",
+                    models.CharField(help_text="SHA-256 of the plan file; votes bind to it.", max_length=64),
+                ),
+                (
+                    "contract_hash",
+                    models.CharField(help_text="The contract the plan was made from.", max_length=64),
+                ),
+                (
+                    "plan_file",
+                    models.BinaryField(help_text="The file `terraform plan -out` wrote, applied as is."),
+                ),
+                ("show_json", models.JSONField(help_text="`terraform show -json` of the plan file.")),
+                (
+                    "changes",
+                    models.JSONField(default=list, help_text="Each resource address with its action."),
+                ),
+                (
+                    "rendered",
+                    models.TextField(help_text="`terraform show` of the plan file: the full plan as text."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="saved_plans",
+                        to="requests_app.bucketrequest",
+                    ),
+                ),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="saved_plan",
+                        to="runner.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'constraints': [models.UniqueConstraint(fields=('request', 'sha256'), name='one_saved_plan_per_hash')],
+                "ordering": ["-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("request", "sha256"), name="one_saved_plan_per_hash")
+                ],
             },
         ),
     ]

@@ -4,30 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('runner', '0003_saved_plans_and_plan_runs'),
+        ("runner", "0003_saved_plans_and_plan_runs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='run',
-            name='aws_role_arn',
-            field=models.CharField(blank=True, help_text="The environment's role the run assumed (empty: worker credentials).", max_length=200),
+            model_name="run",
+            name="aws_role_arn",
+            field=models.CharField(
+                blank=True,
+                help_text="The environment's role the run assumed (empty: worker credentials).",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='run',
-            name='provider_versions',
-            field=models.JSONField(blank=True, default=dict, help_text='Provider address → version installed (from the lock file).'),
+            model_name="run",
+            name="provider_versions",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Provider address → version installed (from the lock file).",
+            ),
         ),
         migrations.AddField(
-            model_name='run',
-            name='state_lock_id',
-            field=models.CharField(blank=True, help_text="ID of the last state lock this run's Terraform took (S3 state).", max_length=100),
+            model_name="run",
+            name="state_lock_id",
+            field=models.CharField(
+                blank=True,
+                help_text="ID of the last state lock this run's Terraform took (S3 state).",
+                max_length=100,
+            ),
         ),
         migrations.AddField(
-            model_name='run',
-            name='state_lock_path',
-            field=models.CharField(blank=True, help_text='Where that lock lives.', max_length=400),
+            model_name="run",
+            name="state_lock_path",
+            field=models.CharField(blank=True, help_text="Where that lock lives.", max_length=400),
         ),
     ]

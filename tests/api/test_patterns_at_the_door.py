@@ -11,8 +11,15 @@ pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/s3-requests/"
 
 
-@pytest.mark.parametrize(("field", "value"), [("requester", "rita\n"), ("application", "payments-api\n"),
-                                              ("costCenter", "payments-١٢٣"), ("owner", "app-team\n")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("requester", "rita\n"),
+        ("application", "payments-api\n"),
+        ("costCenter", "payments-١٢٣"),
+        ("owner", "app-team\n"),
+    ],
+)
 def test_the_api_refuses_a_trailing_newline_or_non_ascii_digits(backstage, field, value):
     response = backstage.post(REQUESTS, rita_input(**{field: value}), format="json")
 

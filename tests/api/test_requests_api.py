@@ -26,10 +26,14 @@ def test_submission_answers_201_with_the_documented_fields(backstage):
     assert body["bucketName"] == "goldenpath-prod-payments-api-uploads"
     assert body["status"] == "pending_approval"
     assert body["approvalRequired"] is True
-    assert body["approvalReasons"] == [{"code": "environment", "message": "prod buckets need platform approval."}]
+    assert body["approvalReasons"] == [
+        {"code": "environment", "message": "prod buckets need platform approval."}
+    ]
     assert body["warnings"] == []
-    assert body["links"] == {"api": "http://testserver/api/v1/s3-requests/S3-0001/",
-                             "portal": "http://testserver/requests/S3-0001/"}
+    assert body["links"] == {
+        "api": "http://testserver/api/v1/s3-requests/S3-0001/",
+        "portal": "http://testserver/requests/S3-0001/",
+    }
     stored = BucketRequest.objects.get(request_id="S3-0001")
     assert stored.submitted_by.username == "svc-backstage" and stored.requester == "rita"
 
@@ -49,12 +53,15 @@ def test_an_unknown_team_is_a_problem_on_the_owner_field(backstage):
     assert [p["field"] for p in response.json()["problems"]] == ["owner"]
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("{not json", "application/json"),
-    ("[1, 2]", "application/json"),
-    ("null", "application/json"),
-    ('{"application": 42, "tags": "x", "unknownField": 1}', "application/json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("null", "application/json"),
+        ('{"application": 42, "tags": "x", "unknownField": 1}', "application/json"),
+    ],
+)
 def test_malformed_bodies_answer_400_never_500(backstage, body, content_type):
     response = backstage.post(REQUESTS, body, content_type=content_type)
     assert response.status_code == 400
@@ -132,7 +139,9 @@ def test_approve_through_the_api_follows_the_rules(backstage, approver, api):
     missing_comment = api.post(f"{REQUESTS}S3-0001/approve/", {}, format="json")
     assert missing_comment.status_code == 400 and missing_comment.json()["code"] == "comment-required"
     request = BucketRequest.objects.get(request_id="S3-0001")
-    response = api.post(f"{REQUESTS}S3-0001/approve/", {"comment": "reviewed", **seen(request)}, format="json")
+    response = api.post(
+        f"{REQUESTS}S3-0001/approve/", {"comment": "reviewed", **seen(request)}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["status"] in APPROVED_STATES
     assert response.json()["approvals"][0]["approver"] == "alex"
@@ -177,9 +186,14 @@ def test_a_requester_cannot_approve_through_the_api(backstage, team_member, api)
 
 def test_catalog_list(backstage):
     from requests_app import catalog
+
     submit(backstage, rita_input())
-    catalog.mark_active(BucketRequest.objects.get(), actor="runner", region="us-east-1",
-                        arn="arn:aws:s3:::goldenpath-dev-payments-api-uploads")
+    catalog.mark_active(
+        BucketRequest.objects.get(),
+        actor="runner",
+        region="us-east-1",
+        arn="arn:aws:s3:::goldenpath-dev-payments-api-uploads",
+    )
     body = backstage.get("/api/v1/catalog/buckets/", {"status": "active"}).json()
     assert body["count"] == 1
     assert body["results"][0]["arn"] == "arn:aws:s3:::goldenpath-dev-payments-api-uploads"
@@ -195,11 +209,26 @@ def test_audit_json_and_streamed_csv(backstage, auditor, api):
     response = api.get("/api/v1/audit/", {"format": "csv", "environment": "prod"})
     assert response.status_code == 200 and response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:9] == ["timestamp_utc", "request_id", "bucket_name", "owner", "environment", "purpose",
-                           "action", "approver", "status"]
+    assert rows[0][:9] == [
+        "timestamp_utc",
+        "request_id",
+        "bucket_name",
+        "owner",
+        "environment",
+        "purpose",
+        "action",
+        "approver",
+        "status",
+    ]
     assert {row[4] for row in rows[1:]} == {"prod"}
-    assert rows[1][1:7] == ["S3-0002", "goldenpath-prod-payments-api-uploads", "app-team", "prod", "uploads",
-                            "request.submitted"]
+    assert rows[1][1:7] == [
+        "S3-0002",
+        "goldenpath-prod-payments-api-uploads",
+        "app-team",
+        "prod",
+        "uploads",
+        "request.submitted",
+    ]
 
 
 def test_audit_needs_the_audit_permissions(backstage, team_member, api):

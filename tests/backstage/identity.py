@@ -40,8 +40,9 @@ class SigningKey:
     def public_pem(self) -> bytes:
         from cryptography.hazmat.primitives import serialization
 
-        return self.private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                      serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
     def sign(self, claims: dict, typ: str, *, alg: str = "ES256", kid: str | None = None) -> str:
         return jwt.encode(claims, self.private, algorithm=alg, headers={"typ": typ, "kid": kid or self.kid})
@@ -98,23 +99,44 @@ class FakeBackstage:
 
     # --- tokens, as Backstage shapes them -------------------------------------------------------
 
-    def user_token(self, sub: str = "user:default/rita", *, lifetime: int = 3600, iat: int | None = None,
-                   key: SigningKey | None = None, **overrides) -> str:
+    def user_token(
+        self,
+        sub: str = "user:default/rita",
+        *,
+        lifetime: int = 3600,
+        iat: int | None = None,
+        key: SigningKey | None = None,
+        **overrides,
+    ) -> str:
         """A user token as the auth plugin issues it at sign-in (issueUserToken)."""
         key = key or self.auth_key
         iat = int(time.time()) if iat is None else iat
         exp = iat + lifetime
         limited = self.limited_user_token(sub, iat=iat, exp=exp, key=key)
-        claims = {"iss": self.issuer, "sub": sub, "ent": [sub, "group:default/app-team"],
-                  "aud": USER_TOKEN_AUDIENCE, "iat": iat, "exp": exp, "uip": limited.rsplit(".", 1)[1],
-                  **overrides}
+        claims = {
+            "iss": self.issuer,
+            "sub": sub,
+            "ent": [sub, "group:default/app-team"],
+            "aud": USER_TOKEN_AUDIENCE,
+            "iat": iat,
+            "exp": exp,
+            "uip": limited.rsplit(".", 1)[1],
+            **overrides,
+        }
         return key.sign({name: value for name, value in claims.items() if value is not None}, USER_TOKEN_TYPE)
 
     def limited_user_token(self, sub: str, *, iat: int, exp: int, key: SigningKey | None = None) -> str:
         return (key or self.auth_key).sign({"sub": sub, "iat": iat, "exp": exp}, LIMITED_USER_TOKEN_TYPE)
 
-    def retry_token(self, sub: str = "user:default/rita", *, plugin: str = SCAFFOLDER_PLUGIN_ID,
-                    audience: str = SCAFFOLDER_TOKEN_AUDIENCE, obo: str | None = None, lifetime: int = 3600) -> str:
+    def retry_token(
+        self,
+        sub: str = "user:default/rita",
+        *,
+        plugin: str = SCAFFOLDER_PLUGIN_ID,
+        audience: str = SCAFFOLDER_TOKEN_AUDIENCE,
+        obo: str | None = None,
+        lifetime: int = 3600,
+    ) -> str:
         """What a retried task carries: the scaffolder's token on behalf of the user (PluginTokenHandler)."""
         iat = int(time.time())
         obo = obo if obo is not None else self.limited_user_token(sub, iat=iat, exp=iat + lifetime)

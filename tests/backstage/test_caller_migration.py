@@ -19,16 +19,19 @@ def test_a_caller_token_marks_its_account_and_other_accounts_stay_unmarked():
     old.get_model("core", "ServiceAccount").objects.create(user=script, purpose="a script")
     tokens = old.get_model("core", "ApiToken")
     expires = timezone.now() + timezone.timedelta(days=1)
-    tokens.objects.create(user=proxy, name="proxy", prefix="p1", secret_hash="x", expires_at=expires,
-                          backstage_caller=True)
+    tokens.objects.create(
+        user=proxy, name="proxy", prefix="p1", secret_hash="x", expires_at=expires, backstage_caller=True
+    )
     tokens.objects.create(user=script, name="script", prefix="s1", secret_hash="y", expires_at=expires)
 
     executor = MigrationExecutor(connection)
     try:
         executor.migrate([AFTER])
         new = executor.loader.project_state([AFTER]).apps
-        accounts = {account.user.username: account.backstage_caller
-                    for account in new.get_model("core", "ServiceAccount").objects.select_related("user")}
+        accounts = {
+            account.user.username: account.backstage_caller
+            for account in new.get_model("core", "ServiceAccount").objects.select_related("user")
+        }
         assert accounts == {"svc-proxy": True, "svc-script": False}
     finally:  # back to the latest state of every app, for the tests after this one
         executor = MigrationExecutor(connection)

@@ -40,8 +40,10 @@ def buckets(teams, backstage_account):
 
     def add(status, **overrides):
         request = submit_request(request_input(**overrides), backstage_account).request
-        return catalog.set_catalog_status(request, status, actor="test", region="us-east-1",
-                                          arn=f"arn:aws:s3:::{request.bucket_name}")
+        return catalog.set_catalog_status(
+            request, status, actor="test", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}"
+        )
+
     return {
         "dev": add(CatalogStatus.ACTIVE),
         "prod": add(CatalogStatus.PROVISIONING, environment="prod", application="ledger", owner="data-team"),
@@ -57,7 +59,10 @@ def fetch_entities(client) -> list[dict]:
 
 def test_api_lists_every_live_bucket_as_a_resource(buckets, backstage_account, settings):
     settings.BACKSTAGE_SYSTEM = "storage"
-    entities = {entity["metadata"]["name"]: entity for entity in fetch_entities(bearer_client(backstage_account, "read"))}
+    entities = {
+        entity["metadata"]["name"]: entity
+        for entity in fetch_entities(bearer_client(backstage_account, "read"))
+    }
     dev, prod = buckets["dev"], buckets["prod"]
     assert set(entities) == {dev.bucket_name, prod.bucket_name}
     entity = entities[dev.bucket_name]
@@ -68,12 +73,18 @@ def test_api_lists_every_live_bucket_as_a_resource(buckets, backstage_account, s
     assert annotations["bucketwise.io/request-id"] == dev.request.request_id
     assert annotations["backstage.io/view-url"] == f"http://testserver/catalog/{dev.bucket_name}/"
     assert annotations["bucketwise.io/arn"] == dev.arn
-    assert entity["metadata"]["labels"] == {"bucketwise.io/environment": "dev", "bucketwise.io/purpose": "uploads"}
+    assert entity["metadata"]["labels"] == {
+        "bucketwise.io/environment": "dev",
+        "bucketwise.io/purpose": "uploads",
+    }
     assert "dependsOn" not in entity["spec"]
 
 
 def test_a_logged_bucket_depends_on_its_access_log_bucket(buckets, backstage_account):
-    entities = {entity["metadata"]["name"]: entity for entity in fetch_entities(bearer_client(backstage_account, "read"))}
+    entities = {
+        entity["metadata"]["name"]: entity
+        for entity in fetch_entities(bearer_client(backstage_account, "read"))
+    }
     prod = buckets["prod"]
     log_bucket = prod.request.contract["spec"]["accessLogging"]["targetBucket"]
     assert entities[prod.bucket_name]["spec"]["dependsOn"] == [resource_ref(log_bucket)]
@@ -85,12 +96,16 @@ def test_api_needs_a_read_scope(buckets, backstage_account, client):
     assert client.get(ENTITIES_URL).status_code in (401, 403)
 
 
-def test_the_entities_api_makes_its_pinned_number_of_queries_with_5_and_50_buckets(buckets, backstage_account):
+def test_the_entities_api_makes_its_pinned_number_of_queries_with_5_and_50_buckets(
+    buckets, backstage_account
+):
     client = bearer_client(backstage_account, "read")
 
     def add_live(count: int, start: int):
         for index in range(start, start + count):
-            request = submit_request(request_input(application=f"extra-app{index}"), backstage_account).request
+            request = submit_request(
+                request_input(application=f"extra-app{index}"), backstage_account
+            ).request
             catalog.mark_active(request, actor="test", region="us-east-1", arn="")
 
     add_live(3, start=0)  # and the fixture's two live buckets
@@ -103,7 +118,9 @@ def test_the_entities_api_makes_its_pinned_number_of_queries_with_5_and_50_bucke
 
 
 @needs_node
-def test_entities_are_valid_for_backstages_schemas_and_field_rules(buckets, backstage_account, backstage_validator):
+def test_entities_are_valid_for_backstages_schemas_and_field_rules(
+    buckets, backstage_account, backstage_validator
+):
     entities = fetch_entities(bearer_client(backstage_account, "read"))
     for entity in entities:
         assert schema_errors(backstage_validator("ResourceV1alpha1"), entity) == []
@@ -111,7 +128,9 @@ def test_entities_are_valid_for_backstages_schemas_and_field_rules(buckets, back
 
 
 @needs_node
-def test_backstages_resource_schema_would_catch_a_missing_owner(buckets, backstage_account, backstage_validator):
+def test_backstages_resource_schema_would_catch_a_missing_owner(
+    buckets, backstage_account, backstage_validator
+):
     entity = fetch_entities(bearer_client(backstage_account, "read"))[0]
     del entity["spec"]["owner"]
     assert schema_errors(backstage_validator("ResourceV1alpha1"), entity)
@@ -119,7 +138,9 @@ def test_backstages_resource_schema_would_catch_a_missing_owner(buckets, backsta
 
 def test_export_writes_the_same_entities_as_yaml_documents(buckets, backstage_account, tmp_path):
     out = tmp_path / "catalog" / "bucketwise-entities.yaml"
-    call_command("export_backstage_entities", "--out", str(out), "--base-url", "https://bucketwise.example.com/")
+    call_command(
+        "export_backstage_entities", "--out", str(out), "--base-url", "https://bucketwise.example.com/"
+    )
     text = out.read_text(encoding="utf-8")
     served = fetch_entities(bearer_client(backstage_account, "read"))
     assert text.count("\n---") + text.startswith("---") == len(served) == 2
@@ -137,9 +158,18 @@ def test_export_without_a_portal_address_fails_clearly_and_writes_nothing(bucket
 
 # --- entity names ----------------------------------------------------------------------------------
 
+
 def sample_bucket(name: str) -> CatalogBucket:
-    return CatalogBucket(bucket_name=name, request_id="S3-0001", owner="app-team", environment="dev",
-                         purpose="logs", status="active", portal_url="https://p/c/", request_url="https://p/r/")
+    return CatalogBucket(
+        bucket_name=name,
+        request_id="S3-0001",
+        owner="app-team",
+        environment="dev",
+        purpose="logs",
+        status="active",
+        portal_url="https://p/c/",
+        request_url="https://p/r/",
+    )
 
 
 @pytest.mark.parametrize("name", ["goldenpath-dev-payments-api-uploads", "logs.example.com", "a1b"])
@@ -167,6 +197,8 @@ def test_entity_names_agree_with_backstages_own_validator(names):
     raw = [bucket_entity(sample_bucket(name), "s3-platform") for name in names]
     for entity, name in zip(raw, names, strict=True):
         entity["metadata"]["name"] = name
-    verdicts = backstage_field_errors(raw + [bucket_entity(sample_bucket(name), "s3-platform") for name in names])
-    assert [verdict is None for verdict in verdicts[:len(names)]] == [is_valid_entity_name(n) for n in names]
-    assert verdicts[len(names):] == [None] * len(names)
+    verdicts = backstage_field_errors(
+        raw + [bucket_entity(sample_bucket(name), "s3-platform") for name in names]
+    )
+    assert [verdict is None for verdict in verdicts[: len(names)]] == [is_valid_entity_name(n) for n in names]
+    assert verdicts[len(names) :] == [None] * len(names)

@@ -31,7 +31,8 @@ def refused(token: str, match: str, status: int = 401) -> IdentityRefused:
 
 def test_a_genuine_user_token_proves_its_user(fake_backstage):
     assert verify_user_token(fake_backstage.user_token("user:default/rita")) == BackstageUser(
-        entity_ref="user:default/rita", name="rita")
+        entity_ref="user:default/rita", name="rita"
+    )
 
 
 def test_an_expired_token_is_refused(fake_backstage):
@@ -69,8 +70,11 @@ def test_hmac_signed_with_the_published_public_key_is_refused(fake_backstage, se
     """The classic key-confusion forgery: anyone can download the public key and HMAC with it."""
     import json
 
-    public = (fake_backstage.auth_key.public_pem() if secret == "pem"
-              else json.dumps(fake_backstage.auth_key.public_jwk()).encode())
+    public = (
+        fake_backstage.auth_key.public_pem()
+        if secret == "pem"
+        else json.dumps(fake_backstage.auth_key.public_jwk()).encode()
+    )
     claims = claims_of(fake_backstage.user_token("user:default/alex"))
     refused(hmac_signed(claims, public), "algorithm 'HS256' is not accepted")
 
@@ -79,7 +83,9 @@ def test_a_token_signed_by_a_key_backstage_does_not_publish_is_refused(fake_back
     """An attacker's own ES256 key, even under the published key's ID."""
     attacker = SigningKey(fake_backstage.auth_key.kid)
     refused(fake_backstage.user_token("user:default/alex", key=attacker), "invalid")
-    refused(fake_backstage.user_token("user:default/alex", key=SigningKey("attacker-key")), "not signed by a key")
+    refused(
+        fake_backstage.user_token("user:default/alex", key=SigningKey("attacker-key")), "not signed by a key"
+    )
 
 
 def test_a_token_of_another_type_is_refused(fake_backstage):
@@ -98,6 +104,7 @@ def test_user_token_header_type_is_part_of_what_is_signed(fake_backstage):
     import json
 
     from tests.backstage.identity import b64
+
     relabelled = b64(json.dumps({"typ": "vnd.backstage.user", "alg": "ES256", "kid": "auth-key-1"}).encode())
     refused(f"{relabelled}.{payload}.{signature}", "invalid|not issued|audience")
 
@@ -114,14 +121,16 @@ def test_a_plugin_token_from_another_plugin_or_for_another_audience_is_refused(f
 
 def test_a_scaffolder_token_with_a_forged_on_behalf_of_user_is_refused(fake_backstage):
     now = int(time.time())
-    forged = SigningKey("auth-key-1").sign({"sub": "user:default/alex", "iat": now, "exp": now + 600},
-                                           "vnd.backstage.limited-user")
+    forged = SigningKey("auth-key-1").sign(
+        {"sub": "user:default/alex", "iat": now, "exp": now + 600}, "vnd.backstage.limited-user"
+    )
     refused(fake_backstage.retry_token(obo=forged), "invalid")
     refused(fake_backstage.retry_token(obo=""), "does not act on behalf")
 
 
-@pytest.mark.parametrize("sub, match", [("group:default/app-team", "not a user"),
-                                        ("user:guests/rita", "outside the namespace")])
+@pytest.mark.parametrize(
+    "sub, match", [("group:default/app-team", "not a user"), ("user:guests/rita", "outside the namespace")]
+)
 def test_only_users_of_the_mapped_namespace_are_accepted(fake_backstage, sub, match):
     refused(fake_backstage.user_token(sub), match, status=403)
 

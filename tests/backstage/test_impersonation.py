@@ -31,8 +31,9 @@ def submit(client, user_token: str | None, *, key: str | None = None, url: str =
     headers = {USER_TOKEN_HEADER: user_token} if user_token is not None else {}
     if key:
         headers["Idempotency-Key"] = key
-    return client.post(url, data=json.dumps(request_input(**fields)), content_type="application/json",
-                       headers=headers)
+    return client.post(
+        url, data=json.dumps(request_input(**fields)), content_type="application/json", headers=headers
+    )
 
 
 def assert_refused(response, status: int, detail: str):
@@ -67,20 +68,30 @@ def test_without_the_user_token_nothing_is_filed(proxy, fake_backstage, rita):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("forge, detail", [
-    (lambda backstage: backstage.user_token(iat=int(time.time()) - 7200), "expired"),
-    (lambda backstage: tampered(backstage.user_token("user:default/alex"), sub="user:default/rita"), "invalid"),
-    (lambda backstage: backstage.user_token(iss="https://evil.example.com/api/auth"), "not issued by"),
-    (lambda backstage: backstage.user_token(aud="catalog"), "audience"),
-])
+@pytest.mark.parametrize(
+    "forge, detail",
+    [
+        (lambda backstage: backstage.user_token(iat=int(time.time()) - 7200), "expired"),
+        (
+            lambda backstage: tampered(backstage.user_token("user:default/alex"), sub="user:default/rita"),
+            "invalid",
+        ),
+        (lambda backstage: backstage.user_token(iss="https://evil.example.com/api/auth"), "not issued by"),
+        (lambda backstage: backstage.user_token(aud="catalog"), "audience"),
+    ],
+)
 def test_an_expired_tampered_or_foreign_token_is_refused(proxy, fake_backstage, rita, forge, detail):
     assert_refused(submit(proxy, forge(fake_backstage), requester="rita"), 401, detail)
 
 
 def test_the_requester_may_be_left_out_and_is_the_proven_user(proxy, fake_backstage, rita):
     body = {name: value for name, value in request_input().items() if name != "requester"}
-    response = proxy.post(SUBMIT, data=json.dumps(body), content_type="application/json",
-                          headers={USER_TOKEN_HEADER: fake_backstage.user_token("user:default/Rita")})
+    response = proxy.post(
+        SUBMIT,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={USER_TOKEN_HEADER: fake_backstage.user_token("user:default/Rita")},
+    )
     assert response.status_code == 201, response.content
     assert BucketRequest.objects.get().requester == "rita"
 
@@ -93,8 +104,9 @@ def test_a_backstage_user_without_a_portal_account_is_refused(proxy, fake_backst
 def test_a_form_post_cannot_sidestep_the_proof(proxy, fake_backstage, rita):
     """Form fields name the token's own account as requester: not the proven user, so refused."""
     form = {name: value for name, value in request_input(requester="rita").items() if name != "versioning"}
-    response = proxy.post(SUBMIT, data=form,
-                          headers={USER_TOKEN_HEADER: fake_backstage.user_token("user:default/rita")})
+    response = proxy.post(
+        SUBMIT, data=form, headers={USER_TOKEN_HEADER: fake_backstage.user_token("user:default/rita")}
+    )
     assert_refused(response, 403, "Backstage files only for the person signed in")
 
 
@@ -122,7 +134,9 @@ def test_keys_unreachable_is_a_503_and_nothing_is_filed(proxy, fake_backstage, r
     assert_refused(submit(proxy, token, requester="rita"), 503, "signing keys could not be fetched")
 
 
-def test_every_credential_of_a_backstage_caller_needs_the_proof(proxy, backstage_account, fake_backstage, rita):
+def test_every_credential_of_a_backstage_caller_needs_the_proof(
+    proxy, backstage_account, fake_backstage, rita
+):
     """The mark is on the account: a second token of it (or one issued later) is held to the same rule."""
     another = bearer_client(backstage_account, "submit")
     assert_refused(submit(another, None, requester="rita"), 401, "token is missing")

@@ -19,9 +19,14 @@ from tests.support.common import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "backstage" / "real-check" / "run_check.py"
 
-pytestmark = [pytest.mark.real_backstage, pytest.mark.postgres,
-              pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed (the check installs "
-                                                                    "Backstage from the npm registry)")]
+pytestmark = [
+    pytest.mark.real_backstage,
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        shutil.which("npm") is None,
+        reason="npm is not installed (the check installs Backstage from the npm registry)",
+    ),
+]
 
 
 def postgres_server() -> str:
@@ -31,11 +36,22 @@ def postgres_server() -> str:
 
 
 def test_a_real_backstage_task_files_as_the_proven_user_and_refusals_fail_the_task(db):
-    completed = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=540,
-                               env={**os.environ, "BACKSTAGE_CHECK_POSTGRES": postgres_server()})
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        env={**os.environ, "BACKSTAGE_CHECK_POSTGRES": postgres_server()},
+    )
     report = completed.stdout + completed.stderr
     assert completed.returncode == 0, report[-6000:]
-    for proof in ("the portal filed it for rita (proven by her token)", "naming alex: 403", "without her token: 401",
-                  "the task failed (not a green 'completed')", "the portal verified the retry's token",
-                  "Dry run: nothing was sent", "real-Backstage check passed"):
+    for proof in (
+        "the portal filed it for rita (proven by her token)",
+        "naming alex: 403",
+        "without her token: 401",
+        "the task failed (not a green 'completed')",
+        "the portal verified the retry's token",
+        "Dry run: nothing was sent",
+        "real-Backstage check passed",
+    ):
         assert proof in report, report[-6000:]

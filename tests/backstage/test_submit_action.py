@@ -50,8 +50,10 @@ def call_portal(client, step_input: dict):
     assert step_input["path"].startswith(PROXY_PREFIX)
     headers = {name.lower(): value for name, value in step_input["headers"].items()}
     return client.generic(
-        step_input["method"], step_input["path"].removeprefix(PROXY_PREFIX),
-        data=json.dumps(step_input["body"]), content_type=headers.pop("content-type"),
+        step_input["method"],
+        step_input["path"].removeprefix(PROXY_PREFIX),
+        data=json.dumps(step_input["body"]),
+        content_type=headers.pop("content-type"),
         headers=headers,
     )
 
@@ -118,18 +120,25 @@ def test_a_user_without_a_catalog_entity_is_named_from_the_user_ref():
     assert body["requester"] == "new-hire"
 
 
-def test_a_dev_request_is_filed_once_for_the_signed_in_user_even_when_the_task_retries(portal, rita_token,
-                                                                                          fake_backstage):
+def test_a_dev_request_is_filed_once_for_the_signed_in_user_even_when_the_task_retries(
+    portal, rita_token, fake_backstage
+):
     answers = form_answers()
     first = call_portal(portal, rendered_step_input(answers, rita_token))
     assert first.status_code == 201, first.content
     # A retried task carries the scaffolder's token on behalf of the user, and the same task ID.
-    retried = call_portal(portal, rendered_step_input(answers, fake_backstage.retry_token("user:default/rita")))
+    retried = call_portal(
+        portal, rendered_step_input(answers, fake_backstage.retry_token("user:default/rita"))
+    )
     assert retried.status_code == 201 and retried["Idempotent-Replayed"] == "true", retried.content
     assert retried.json()["id"] == first.json()["id"]
     assert BucketRequest.objects.count() == 1
     filed = BucketRequest.objects.get()
-    assert (filed.owner.slug, filed.requester, filed.submitted_by.username) == ("app-team", "rita", "svc-backstage")
+    assert (filed.owner.slug, filed.requester, filed.submitted_by.username) == (
+        "app-team",
+        "rita",
+        "svc-backstage",
+    )
 
 
 def test_filed_output_links_the_request_and_no_step_fails(portal, rita_token):
@@ -137,9 +146,11 @@ def test_filed_output_links_the_request_and_no_step_fails(portal, rita_token):
     response = call_portal(portal, rendered_step_input(answers, rita_token))
     output = rendered_output(answers, step_output(response))
     body = response.json()
-    assert [link["url"] for link in output["links"] if link.get("if")] == [body["links"]["portal"],
-                                                                           body["links"]["api"]]
-    (title, content), = shown_text(output).items()
+    assert [link["url"] for link in output["links"] if link.get("if")] == [
+        body["links"]["portal"],
+        body["links"]["api"],
+    ]
+    ((title, content),) = shown_text(output).items()
     assert title == "Request filed"
     assert body["id"] in content and f"`{body['bucketName']}`" in content
     assert "No approval is needed" in content
@@ -175,12 +186,16 @@ def test_a_400_names_the_fields_to_fix_and_fails_the_task(portal, rita_token):
     assert BucketRequest.objects.count() == 0
 
 
-@pytest.mark.parametrize("scopes, user_token, status", [
-    (("read",), "rita", 403),  # the token lacks the submit scope
-    (("submit",), "", 401),  # no user token sent
-])
-def test_a_401_or_403_sends_the_person_to_the_platform_team(teams, backstage_account, fake_backstage, rita,
-                                                            scopes, user_token, status):
+@pytest.mark.parametrize(
+    "scopes, user_token, status",
+    [
+        (("read",), "rita", 403),  # the token lacks the submit scope
+        (("submit",), "", 401),  # no user token sent
+    ],
+)
+def test_a_401_or_403_sends_the_person_to_the_platform_team(
+    teams, backstage_account, fake_backstage, rita, scopes, user_token, status
+):
     answers = form_answers()
     token = fake_backstage.user_token("user:default/rita") if user_token else ""
     client = bearer_client(backstage_account, *scopes)
@@ -196,8 +211,11 @@ def test_a_401_or_403_sends_the_person_to_the_platform_team(teams, backstage_acc
 def test_a_portal_that_cannot_be_reached_says_run_again():
     """The Backstage proxy answers 504 (text) when the portal is down; the action wraps text as message."""
     answers = form_answers()
-    output = {"code": 504, "headers": {},
-              "body": {"message": "Error occurred while trying to proxy: 127.0.0.1:8000/api/v1/s3-requests/"}}
+    output = {
+        "code": 504,
+        "headers": {},
+        "body": {"message": "Error occurred while trying to proxy: 127.0.0.1:8000/api/v1/s3-requests/"},
+    }
     steps = later_steps(answers, output)
     assert list(steps) == ["explain", "stop"]
     message = steps["explain"]["message"]

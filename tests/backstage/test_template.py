@@ -23,13 +23,16 @@ INPUT_SCHEMA = json_schema(RequestInput)
 
 
 def form_properties(template: dict) -> dict:
-    return {name: prop for page in template["spec"]["parameters"] for name, prop in page["properties"].items()}
+    return {
+        name: prop for page in template["spec"]["parameters"] for name, prop in page["properties"].items()
+    }
 
 
 def test_committed_template_is_what_the_model_generates(committed_template):
     assert TEMPLATE_FILE.read_text(encoding="utf-8") == template_yaml(), (
         "backstage/templates/s3-request.yaml drifted from RequestInput: "
-        "run `python manage.py generate_backstage_template` and commit it")
+        "run `python manage.py generate_backstage_template` and commit it"
+    )
     assert committed_template == template_document()
 
 
@@ -94,7 +97,9 @@ def test_owner_is_a_group_picker():
     assert owner["ui:options"] == {"catalogFilter": [{"kind": "Group"}]}
 
 
-def test_each_form_page_is_a_json_schema_that_accepts_a_valid_request_and_rejects_a_bad_one(committed_template):
+def test_each_form_page_is_a_json_schema_that_accepts_a_valid_request_and_rejects_a_bad_one(
+    committed_template,
+):
     answers = {name: value for name, value in request_input().items() if name not in FILLED_FROM_TASK}
     answers[OWNER_FIELD] = "group:default/app-team"
     for page in committed_template["spec"]["parameters"]:
@@ -108,7 +113,8 @@ def test_each_form_page_is_a_json_schema_that_accepts_a_valid_request_and_reject
 
 
 def test_step_posts_json_through_the_proxy_with_the_task_as_idempotency_key_and_the_users_token(
-        committed_template):
+    committed_template,
+):
     step, *after = committed_template["spec"]["steps"]
     assert step["id"] == STEP_ID and step["action"] == "http:backstage:request"
     step_input = step["input"]
@@ -118,13 +124,19 @@ def test_step_posts_json_through_the_proxy_with_the_task_as_idempotency_key_and_
     assert step_input["headers"][USER_TOKEN_HEADER.lower()] == "${{ secrets.backstageToken }}"
     assert step_input["continueOnBadResponse"] is True
     # After a refusal the task explains and then fails; both steps run only when the portal answered.
-    assert [(later["id"], later["action"]) for later in after] == [("explain", "debug:log"),
-                                                                   ("stop", "catalog:fetch")]
+    assert [(later["id"], later["action"]) for later in after] == [
+        ("explain", "debug:log"),
+        ("stop", "catalog:fetch"),
+    ]
     assert all("code is defined" in later["if"] for later in after)
 
 
-def test_example_app_config_proxies_the_templates_path_with_a_token_and_the_idempotency_header(committed_template):
-    config = yaml.safe_load((TEMPLATE_FILE.parent.parent / "app-config.example.yaml").read_text(encoding="utf-8"))
+def test_example_app_config_proxies_the_templates_path_with_a_token_and_the_idempotency_header(
+    committed_template,
+):
+    config = yaml.safe_load(
+        (TEMPLATE_FILE.parent.parent / "app-config.example.yaml").read_text(encoding="utf-8")
+    )
     step_input = committed_template["spec"]["steps"][0]["input"]
     endpoint_name, _, _ = step_input["path"].removeprefix("/proxy").partition("/api/")
     endpoint = config["proxy"]["endpoints"][endpoint_name]

@@ -11,9 +11,18 @@ AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "ax
 
 FAILING_IMPACTS = {"serious", "critical"}
 LABEL_HEADING_CONTRAST_RULES = {
-    "label", "label-title-only", "form-field-multiple-labels", "select-name", "input-button-name",
-    "button-name", "link-name", "aria-input-field-name",
-    "page-has-heading-one", "heading-order", "empty-heading", "empty-table-header",
+    "label",
+    "label-title-only",
+    "form-field-multiple-labels",
+    "select-name",
+    "input-button-name",
+    "button-name",
+    "link-name",
+    "aria-input-field-name",
+    "page-has-heading-one",
+    "heading-order",
+    "empty-heading",
+    "empty-table-header",
     "color-contrast",
 }
 
@@ -23,8 +32,11 @@ def accessibility_failures(page) -> list[dict]:
     if not page.evaluate("() => Boolean(window.axe)"):
         page.add_script_tag(path=str(AXE_SCRIPT))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [violation for violation in result["violations"]
-            if violation["impact"] in FAILING_IMPACTS or violation["id"] in LABEL_HEADING_CONTRAST_RULES]
+    return [
+        violation
+        for violation in result["violations"]
+        if violation["impact"] in FAILING_IMPACTS or violation["id"] in LABEL_HEADING_CONTRAST_RULES
+    ]
 
 
 def describe(failures: list[dict]) -> str:

@@ -36,8 +36,14 @@ def open_session(browser):
         # axe-core arrives as an init script (the browser's own, not the page's): the portal's CSP
         # refuses the inline <script> that add_script_tag would insert.
         context.add_init_script(path=str(AXE_SCRIPT))
-        context.on("console", lambda message: blocked.append(f"{message.page and message.page.url}: {message.text}")
-                   if "Content Security Policy" in message.text else None)
+        context.on(
+            "console",
+            lambda message: (
+                blocked.append(f"{message.page and message.page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         contexts.append(context)
         return context.new_page()
 
@@ -45,5 +51,3 @@ def open_session(browser):
     for context in contexts:
         context.close()
     assert not blocked, "the Content-Security-Policy blocked:\n" + "\n".join(blocked)
-
-

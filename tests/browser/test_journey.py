@@ -29,8 +29,11 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (
 expect = sync_api.expect
 
 UNAVAILABLE = browser_unavailable()
-pytestmark = [pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE), pytest.mark.slow,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE),
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 RUN_TIMEOUT_SECONDS = 90
 STAGING_BACKUPS = {  # (label, value): a valid staging request, filled as a person would
@@ -79,7 +82,8 @@ def request_bucket(page, live_url: str, requester, shot: Checkpoints) -> tuple[s
     expect(form_field(page, "Requester")).to_have_value(requester.username)
     fill_form(page, {"Application": "Ledger_Backups", **STAGING_BACKUPS})
     expect(page.locator('[data-errors-for="application"]')).to_contain_text(
-        "'Ledger_Backups' is not valid here. Application name: 3-31 lowercase letters")
+        "'Ledger_Backups' is not valid here. Application name: 3-31 lowercase letters"
+    )
     expect(page.locator("#preview")).to_contain_text("Not ready yet")
     shot(page, "new-request-field-error")
 
@@ -108,7 +112,9 @@ def expect_plan(page, request_id: str) -> None:
     expect(changes.get_by_role("row").filter(has_text="terraform_data.bucket")).to_contain_text("create")
     expect(changes.get_by_role("row").filter(has_text="terraform_data.app_policy")).to_contain_text("create")
     page.get_by_text("The full plan").first.click()
-    expect(page.locator(f"#plan-text-{request_id}")).to_contain_text("Terraform will perform the following actions")
+    expect(page.locator(f"#plan-text-{request_id}")).to_contain_text(
+        "Terraform will perform the following actions"
+    )
 
 
 def approve_in_admin(page, live_url: str, approver, request_id: str, shot: Checkpoints) -> None:
@@ -164,7 +170,8 @@ def acknowledge_incident(page, live_url: str, bucket_name: str, verified: int, s
     expect(page.get_by_role("main")).to_contain_text("object-0001.csv")  # the corrupted object's key
     shot(page, "replication-pair")
     page.get_by_role("row").filter(has_text="CONTENT_MISMATCH").get_by_role(
-        "link", name=re.compile(r"^#\d+$")).first.click()
+        "link", name=re.compile(r"^#\d+$")
+    ).first.click()
     expect(page.locator("main h1")).to_contain_text("CONTENT_MISMATCH")
     page.get_by_label("Note (optional)").fill("Looking into the replica's checksum.")
     page.get_by_role("button", name="Acknowledge").click()
@@ -182,8 +189,14 @@ class Portal:
     command_environment: dict  # for manage.py commands on the test database
 
     def manage(self, *arguments, environment: dict | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "manage.py", *arguments], cwd=PROJECT_ROOT, capture_output=True,
-                              text=True, env=environment or self.command_environment, timeout=60)
+        return subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            env=environment or self.command_environment,
+            timeout=60,
+        )
 
 
 @pytest.fixture
@@ -200,7 +213,8 @@ def staging_audit_entry_ids() -> list[int]:
 
 
 def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
-        portal, local_replication, open_session, tmp_path):
+    portal, local_replication, open_session, tmp_path
+):
     shot = Checkpoints("journey")
     rita, alex, ada = open_session(), open_session(), open_session()
     in_plain_thread(local_replication.wait_for_confirmed_subscriptions)
@@ -224,14 +238,23 @@ def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
 
     rows = download_audit_csv(ada, portal.url, portal.auditor, tmp_path / "audit-staging.csv", shot)
     assert [int(row["entry_id"]) for row in rows] == in_plain_thread(staging_audit_entry_ids)
-    ours = [(row["action"], row["approver"], row["status"]) for row in rows if row["request_id"] == request_id]
+    ours = [
+        (row["action"], row["approver"], row["status"]) for row in rows if row["request_id"] == request_id
+    ]
     assert ours[0] == ("request.submitted", "", "pending_approval")
     assert {("approval.approve", "alex", ""), ("request.mark_applied", "", "applied")} <= set(ours), ours
     # The file verifies on its own against the export's checkpoint in the local AWS's Object Lock bucket,
     # and the trail against every checkpoint.
-    with_bucket = {**portal.command_environment, **{name: local_replication.environment[name] for name in
-                   ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}}
-    verified = portal.manage("verify_audit", "--csv", str(tmp_path / "audit-staging.csv"), environment=with_bucket)
+    with_bucket = {
+        **portal.command_environment,
+        **{
+            name: local_replication.environment[name]
+            for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        },
+    }
+    verified = portal.manage(
+        "verify_audit", "--csv", str(tmp_path / "audit-staging.csv"), environment=with_bucket
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert f"{len(rows)} rows verify with the key and match checkpoint #" in verified.stdout
     trail = portal.manage("verify_audit", environment=with_bucket)

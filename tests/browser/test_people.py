@@ -23,8 +23,11 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (
 expect = sync_api.expect
 
 UNAVAILABLE = browser_unavailable()
-pytestmark = [pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE), pytest.mark.slow,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE),
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
@@ -40,8 +43,15 @@ def people(live_server, requester, approver, auditor):
     failed.submitted_by = requester
     failed.save(update_fields=["submitted_by"])
     Run.objects.filter(pk=run.pk).update(error_summary="terraform apply failed: AccessDenied: not authorized")
-    return {"url": live_server.url, "rita": requester, "alex": approver, "ada": auditor,
-            "pending": pending.request_id, "failed": failed.request_id, "run": run.pk}
+    return {
+        "url": live_server.url,
+        "rita": requester,
+        "alex": approver,
+        "ada": auditor,
+        "pending": pending.request_id,
+        "failed": failed.request_id,
+        "run": run.pk,
+    }
 
 
 def queue_link(page):
@@ -67,10 +77,18 @@ def test_each_role_reaches_every_page_it_is_shown_and_an_approver_decides_on_the
 
     sign_in(rita, url + "/", people["rita"], shot)
     assert follow_every_nav_link(rita, "requester", shot) == [
-        "New request", "My requests", "Catalog", "Replication health"]
+        "New request",
+        "My requests",
+        "Catalog",
+        "Replication health",
+    ]
     sign_in(ada, url + "/", people["ada"], shot)
     assert follow_every_nav_link(ada, "auditor", shot) == [
-        "All requests", "Catalog", "Replication health", "Audit"]
+        "All requests",
+        "Catalog",
+        "Replication health",
+        "Audit",
+    ]
     response = ada.goto(url + "/requests/new/")
     assert response.status == 403
     expect(ada.locator("main h1")).to_have_text("You cannot open this page")
@@ -80,7 +98,12 @@ def test_each_role_reaches_every_page_it_is_shown_and_an_approver_decides_on_the
     expect(queue_link(alex)).to_contain_text("1")
     labels = follow_every_nav_link(alex, "approver", shot)
     assert labels[0].startswith("Waiting for you") and labels[1:] == [
-        "All requests", "Catalog", "Replication health", "Audit", "Admin"]
+        "All requests",
+        "Catalog",
+        "Replication health",
+        "Audit",
+        "Admin",
+    ]
 
     # The queue, then the decision on the request page itself.
     alex.goto(url + "/requests/waiting/")

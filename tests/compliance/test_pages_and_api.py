@@ -40,8 +40,10 @@ def test_catalog_list_shows_the_state_and_filters_by_it(client, requester, three
     page = client.get("/catalog/").content.decode()
     assert '<th scope="col">Compliance</th>' in page
     assert [page.count(f">{state}</span>") for state in ("Compliant", "Drifted", "Unknown")] == [1, 1, 2]
+
     def names(state):
         return {e.bucket_name for e in client.get(f"/catalog/?compliance={state}").context["page"]}
+
     assert names("compliant") == {three_buckets["good"].bucket_name}
     assert names("drifted") == {three_buckets["drifted"].bucket_name}
     assert names("unknown") == {three_buckets["gone"].bucket_name, never.bucket_name}
@@ -66,12 +68,26 @@ def checked_entries(requester, count: int, start: int = 0):
         raw = request_input(requester="rita", environment="prod", application=f"app-{number:03d}")
         entry = catalog.mark_provisioning(submit_request(raw, requester).request, actor="runner")
         BucketCompliance.objects.create(entry=entry, state="drifted", checked_at=now, open_findings=1)
-        Finding.objects.create(entry=entry, field="versioning", expected=True, actual=False, status="open",
-                               first_seen_at=now, last_seen_at=now)
+        Finding.objects.create(
+            entry=entry,
+            field="versioning",
+            expected=True,
+            actual=False,
+            status="open",
+            first_seen_at=now,
+            last_seen_at=now,
+        )
 
 
-@pytest.mark.parametrize("url", ["/catalog/", "/catalog/?compliance=drifted",
-                                 "/admin/compliance/bucketcompliance/", "/admin/compliance/finding/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/catalog/",
+        "/catalog/?compliance=drifted",
+        "/admin/compliance/bucketcompliance/",
+        "/admin/compliance/finding/",
+    ],
+)
 def test_compliance_lists_make_their_pinned_number_of_queries_with_5_and_50_rows(
     client, requester, approver, settings, url
 ):

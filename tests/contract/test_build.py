@@ -20,8 +20,9 @@ def _applied(built) -> dict:
     ],
 )
 def test_bucket_name_is_prefix_env_app_purpose(prefix, environment, application, purpose, expected):
-    request = RequestInput.model_validate(request_input(environment=environment, application=application,
-                                                        purposeType=purpose, **UNSET))
+    request = RequestInput.model_validate(
+        request_input(environment=environment, application=application, purposeType=purpose, **UNSET)
+    )
 
     built = build_contract(request, "S3-0001", PlatformPolicy(prefix=prefix))
 
@@ -43,7 +44,10 @@ def test_environment_guardrails(build, environment, encryption, alias, log_bucke
     spec = built.contract.spec
 
     assert (spec.encryption.type.value, spec.encryption.kms_key_alias) == (encryption, alias)
-    assert (spec.access_logging.enabled, spec.access_logging.target_bucket) == (log_bucket is not None, log_bucket)
+    assert (spec.access_logging.enabled, spec.access_logging.target_bucket) == (
+        log_bucket is not None,
+        log_bucket,
+    )
     expected_source = "guardrail" if log_bucket else "platform-default"
     assert _applied(built)["spec.encryption.type"] == (encryption, expected_source)
 
@@ -80,7 +84,11 @@ def test_purpose_defaults(build, purpose, retention, versioning, storage_class, 
     ("overrides", "attribute", "expected"),
     [
         ({"purposeType": "logs", "versioning": True, "storageClass": None}, "versioning", True),
-        ({"purposeType": "data-lake", "storageClass": "standard", "versioning": None}, "storage_class", "standard"),
+        (
+            {"purposeType": "data-lake", "storageClass": "standard", "versioning": None},
+            "storage_class",
+            "standard",
+        ),
         ({"purposeType": "backups", "versioning": False, "storageClass": None}, "versioning", False),
     ],
 )
@@ -93,8 +101,9 @@ def test_explicit_choices_win_over_purpose_defaults(build, overrides, attribute,
 
 
 def test_explicit_lifecycle_days_win(build):
-    lifecycle = build(storageClass="standard-ia", transitionDays=60, retentionType="time-bounded",
-                      expirationDays=365).contract.lifecycle
+    lifecycle = build(
+        storageClass="standard-ia", transitionDays=60, retentionType="time-bounded", expirationDays=365
+    ).contract.lifecycle
 
     assert [(t.days, t.storage_class.value) for t in lifecycle.transitions] == [(60, "standard-ia")]
     assert lifecycle.expiration_days == 365
@@ -123,7 +132,9 @@ def test_noncurrent_versions_expire_when_versioning_is_on(build, overrides, expe
 def test_transition_days_without_a_class_to_move_to_is_an_input_problem(build):
     built = build(storageClass="standard", transitionDays=30)
 
-    assert [(p.field, p.code) for p in built.problems] == [("transitionDays", "input.transition-without-class")]
+    assert [(p.field, p.code) for p in built.problems] == [
+        ("transitionDays", "input.transition-without-class")
+    ]
 
 
 def test_contract_carries_cost_center_and_extra_tags(build):

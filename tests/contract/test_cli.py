@@ -18,14 +18,20 @@ TEAMS = ["--teams", ",".join(KNOWN_TEAMS)]
 
 
 def _manage(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "s3_contract", *args], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", "s3_contract", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
 def files(tmp_path) -> dict[str, Path]:
     invalid = SEED_CONTRACT.replace("environment: dev", "environment: prod").replace(
-        "goldenpath-dev-", "goldenpath-prod-")
+        "goldenpath-dev-", "goldenpath-prod-"
+    )
     texts = {"valid": SEED_CONTRACT, "invalid": invalid, "broken": "id: S3-0001\nspec: [unclosed\n"}
     paths = {}
     for name, text in texts.items():
@@ -34,8 +40,9 @@ def files(tmp_path) -> dict[str, Path]:
     return paths
 
 
-@pytest.mark.parametrize(("names", "code"), [(["valid"], 0), (["valid", "invalid"], 1),
-                                               (["valid", "invalid", "broken"], 2)])
+@pytest.mark.parametrize(
+    ("names", "code"), [(["valid"], 0), (["valid", "invalid"], 1), (["valid", "invalid", "broken"], 2)]
+)
 def test_exit_code_is_the_worst_outcome(files, names, code):
     reports = [check_file(str(files[name]), PlatformPolicy(), KNOWN_TEAMS) for name in names]
 
@@ -43,7 +50,9 @@ def test_exit_code_is_the_worst_outcome(files, names, code):
 
 
 def test_text_output_lists_each_problem_and_yaml_position(files):
-    reports = [check_file(str(files[name]), PlatformPolicy(), KNOWN_TEAMS) for name in ("valid", "invalid", "broken")]
+    reports = [
+        check_file(str(files[name]), PlatformPolicy(), KNOWN_TEAMS) for name in ("valid", "invalid", "broken")
+    ]
 
     text = format_text(reports)
 
@@ -63,12 +72,14 @@ def test_validate_command_exit_codes_and_json(files):
     report = json.loads(invalid.stdout)
     assert [f["status"] for f in report["files"]] == ["ok", "invalid"]
     assert {"path": "spec.accessLogging.enabled", "severity": "error"}.items() <= next(
-        p for p in report["files"][1]["problems"] if p["path"] == "spec.accessLogging.enabled").items()
+        p for p in report["files"][1]["problems"] if p["path"] == "spec.accessLogging.enabled"
+    ).items()
 
 
 def test_render_writes_tfvars_policy_and_backend(files, tmp_path):
-    contract = build_contract(RequestInput.model_validate(request_input(environment="prod")), "S3-0012",
-                              PlatformPolicy()).contract
+    contract = build_contract(
+        RequestInput.model_validate(request_input(environment="prod")), "S3-0012", PlatformPolicy()
+    ).contract
     source = tmp_path / "S3-0012.yaml"
     source.write_text(contract_to_yaml(contract))
     out = tmp_path / "out"

@@ -48,13 +48,18 @@ def test_the_import_command_refuses_a_yaml_bomb_within_a_memory_limit(tmp_path):
     bomb.write_text(yaml_bomb())
 
     def limit_memory():
-        resource.setrlimit(resource.RLIMIT_AS, (1024 ** 3, 1024 ** 3))
+        resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))
 
     for action in (["validate", "--skip-team-check"], ["import"]):
-        result = subprocess.run([sys.executable, "manage.py", "s3_contract", *action, str(bomb)],
-                                cwd=PROJECT_ROOT,
-                                env=child_environment(), capture_output=True, text=True, timeout=120,
-                                preexec_fn=limit_memory)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "s3_contract", *action, str(bomb)],
+            cwd=PROJECT_ROOT,
+            env=child_environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=limit_memory,
+        )
         output = result.stdout + result.stderr
         assert "once its aliases are expanded" in output, output[-2000:]
         assert "MemoryError" not in output and "Traceback" not in output

@@ -18,20 +18,28 @@ from requests_app.contract import (
 )
 from tests.contract.cases import KNOWN_TEAMS, SEED_CONTRACT, VALID_CASES
 
-WORKFLOW_CONTRACT = SEED_CONTRACT.replace("requester: daniel-deans\n", """requester: daniel-deans
+WORKFLOW_CONTRACT = SEED_CONTRACT.replace(
+    "requester: daniel-deans\n",
+    """requester: daniel-deans
 metadata:
   title: Payment receipts bucket
   description: Created by the GoldenPath workflow
   created: 2026-01-17
   labels:
     source: backstage
-""").replace("    costCenter: payments-123\n", """    costCenter: payments-123
+""",
+).replace(
+    "    costCenter: payments-123\n",
+    """    costCenter: payments-123
     dataClassification: confidential
     team-channel: payments-alerts
-""")
+""",
+)
 
 
-@pytest.mark.parametrize("text", [SEED_CONTRACT, WORKFLOW_CONTRACT], ids=["seed-000", "workflow-with-metadata"])
+@pytest.mark.parametrize(
+    "text", [SEED_CONTRACT, WORKFLOW_CONTRACT], ids=["seed-000", "workflow-with-metadata"]
+)
 def test_goldenpath_contracts_load_unchanged_and_validate(text):
     contract = load_contract_yaml(text)
 
@@ -73,15 +81,21 @@ def test_unparseable_yaml_reports_line_and_column(text, line, column):
 
 
 def test_shape_errors_become_problems_with_paths_and_fixes():
-    text = SEED_CONTRACT.replace("id: S3-0001", "id: S3-1").replace("type: sse-s3", "type: aes").replace(
-        "costAlertGb: 100", "costAlertGb: lots\n  colour: blue")
+    text = (
+        SEED_CONTRACT.replace("id: S3-0001", "id: S3-1")
+        .replace("type: sse-s3", "type: aes")
+        .replace("costAlertGb: 100", "costAlertGb: lots\n  colour: blue")
+    )
 
     with pytest.raises(ContractSchemaError) as caught:
         load_contract_yaml(text)
 
     by_path = {problem.path: problem for problem in caught.value.problems}
     assert set(by_path) == {"id", "spec.encryption.type", "spec.costAlertGb", "spec.colour"}
-    assert "sse-s3" in by_path["spec.encryption.type"].message and "sse-kms" in by_path["spec.encryption.type"].message
+    assert (
+        "sse-s3" in by_path["spec.encryption.type"].message
+        and "sse-kms" in by_path["spec.encryption.type"].message
+    )
     assert "remove" in by_path["spec.colour"].message
 
 
@@ -99,14 +113,21 @@ def test_malformed_request_ids_are_refused(request_id):
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"application": "Payments"}, "application", "'Payments' is not valid here. Application name: 3-31 lowercase"),
+        (
+            {"application": "Payments"},
+            "application",
+            "'Payments' is not valid here. Application name: 3-31 lowercase",
+        ),
         ({"costAlertGb": 0}, "costAlertGb", "0 is too small: use 1 or more."),
         ({"costAlertGb": 10001}, "costAlertGb", "10001 is too large: the most allowed is 10000."),
         ({"environment": "qa"}, "environment", "'dev', 'test', 'staging' or 'prod'"),
         ({"costCenter": None}, "costCenter", "valid string"),
         ({"favouriteColour": "blue"}, "favouriteColour", "Unknown field"),
-        ({"purposeDescription": "short"}, "purposeDescription",
-         "Too short: 5 characters; write at least 10 characters."),
+        (
+            {"purposeDescription": "short"},
+            "purposeDescription",
+            "Too short: 5 characters; write at least 10 characters.",
+        ),
     ],
 )
 def test_bad_input_reports_like_a_guardrail(change, field, words):
@@ -122,6 +143,14 @@ def test_missing_input_fields_are_all_reported_at_once():
     problems = parse_request_input({"application": "payments-api"})
 
     assert {p.field for p in problems} == {
-        "purposeType", "purposeDescription", "owner", "requester", "environment", "costCenter", "costAlertGb",
-        "retentionType", "retentionRationale"}
+        "purposeType",
+        "purposeDescription",
+        "owner",
+        "requester",
+        "environment",
+        "costCenter",
+        "costAlertGb",
+        "retentionType",
+        "retentionRationale",
+    }
     assert all("required" in p.message for p in problems)

@@ -24,8 +24,13 @@ from tests.contract.cases import SEED_CONTRACT, request_input
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Every app of the project (not third-party ones): an app added later is covered too.
-PACKAGES = tuple(sorted(app.name for app in apps.get_app_configs()
-                        if Path(app.path).is_relative_to(PROJECT_ROOT) and "site-packages" not in app.path))
+PACKAGES = tuple(
+    sorted(
+        app.name
+        for app in apps.get_app_configs()
+        if Path(app.path).is_relative_to(PROJECT_ROOT) and "site-packages" not in app.path
+    )
+)
 # Modules that may use `re` directly, and why.
 DIRECT_RE_ALLOWED = {
     "requests_app/contract/patterns.py": "the matcher itself",
@@ -81,16 +86,29 @@ def examples(pattern: str):
 
 
 SCHEMA_CASES = [(RequestInput, field, pattern) for field, pattern in schema_patterns(RequestInput)] + [
-    (Contract, field, pattern) for field, pattern in schema_patterns(Contract)]
+    (Contract, field, pattern) for field, pattern in schema_patterns(Contract)
+]
 MODULE_CASES = sorted(module_patterns().items())
 
 
 def test_the_collection_finds_the_known_patterns():
     assert {"core", "portal", "replication", "requests_app", "runner"} <= set(PACKAGES)
-    assert {field for _, field, _ in SCHEMA_CASES} >= {"application", "owner", "requester", "costCenter", "id"}
+    assert {field for _, field, _ in SCHEMA_CASES} >= {
+        "application",
+        "owner",
+        "requester",
+        "costCenter",
+        "id",
+    }
     assert {name.rsplit(".", 1)[1] for name, _ in MODULE_CASES} >= {
-        "REQUEST_ID_PATTERN", "TAG_CHARACTERS_PATTERN", "HTTPS_ORIGIN_PATTERN", "BUCKET_NAME_CHARACTERS_PATTERN",
-        "SAFE_REQUEST_ID_PATTERN", "ENTITY_NAME_PATTERN", "AWS_CERT_HOST_PATTERN"}
+        "REQUEST_ID_PATTERN",
+        "TAG_CHARACTERS_PATTERN",
+        "HTTPS_ORIGIN_PATTERN",
+        "BUCKET_NAME_CHARACTERS_PATTERN",
+        "SAFE_REQUEST_ID_PATTERN",
+        "ENTITY_NAME_PATTERN",
+        "AWS_CERT_HOST_PATTERN",
+    }
 
 
 def _contract_with(field: str, value: str) -> dict:
@@ -112,8 +130,9 @@ def _model_refuses(model, field: str, value: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("model", "field", "pattern"), SCHEMA_CASES,
-                         ids=[f"{m.__name__}.{f}" for m, f, _ in SCHEMA_CASES])
+@pytest.mark.parametrize(
+    ("model", "field", "pattern"), SCHEMA_CASES, ids=[f"{m.__name__}.{f}" for m, f, _ in SCHEMA_CASES]
+)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_model_fields_take_the_whole_value_in_ascii(model, field, pattern, data):
@@ -142,8 +161,12 @@ def test_no_module_matches_with_re_directly():
             if relative in DIRECT_RE_ALLOWED or "/migrations/" in relative:
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
-                if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "re"
-                        and node.attr in {"compile", "match", "search", "fullmatch", "findall", "finditer"}):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "re"
+                    and node.attr in {"compile", "match", "search", "fullmatch", "findall", "finditer"}
+                ):
                     offenders.append(f"{relative}:{node.lineno} re.{node.attr}")
     assert offenders == []
 

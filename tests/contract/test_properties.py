@@ -23,7 +23,8 @@ S3_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 POLICY = PlatformPolicy()
 
 applications = st.from_regex(r"\A[a-z][a-z0-9]{0,9}(-[a-z0-9]{1,8}){0,2}[a-z0-9]\Z").filter(
-    lambda name: 3 <= len(name) <= 31)
+    lambda name: 3 <= len(name) <= 31
+)
 origins = st.from_regex(r"\Ahttps://[a-z][a-z0-9]{0,10}\.example\.com(:[1-9][0-9]{2,3})?\Z")
 
 
@@ -78,11 +79,30 @@ def test_valid_inputs_build_contracts_that_validate(data):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["application", "environment", "purposeType", "costAlertGb", "owner",
-                                        "transitionDays", "corsAllowedOrigins", "tags", "junk"]),
-                       st.one_of(st.none(), st.integers(-5, 20_000), st.text(max_size=70),
-                                 st.lists(st.text(max_size=20), max_size=3)),
-                       max_size=9))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "application",
+                "environment",
+                "purposeType",
+                "costAlertGb",
+                "owner",
+                "transitionDays",
+                "corsAllowedOrigins",
+                "tags",
+                "junk",
+            ]
+        ),
+        st.one_of(
+            st.none(),
+            st.integers(-5, 20_000),
+            st.text(max_size=70),
+            st.lists(st.text(max_size=20), max_size=3),
+        ),
+        max_size=9,
+    )
+)
 def test_any_raw_input_gets_problems_not_exceptions(raw):
     evaluation = evaluate_request(raw, POLICY, known_teams=KNOWN_TEAMS)
 

@@ -16,12 +16,27 @@ from tests.contract.cases import VALID_CASES
 
 POLICY = PlatformPolicy(region="eu-west-1")
 TFVARS_TYPES = {
-    "request_id": str, "bucket_name": str, "environment": str, "application": str, "owner": str, "purpose": str,
-    "storage_class": str, "versioning_enabled": bool, "sse_algorithm": str, "kms_key_alias": (str, type(None)),
-    "public_access_blocked": bool, "access_log_bucket": (str, type(None)), "access_log_prefix": str,
-    "lifecycle_transitions": list, "expiration_days": (int, type(None)),
-    "noncurrent_version_expiration_days": (int, type(None)), "cost_alert_gb": int,
-    "cost_alarm_storage_types": list, "cors_allowed_origins": list, "tags": dict, "app_policy_json": str,
+    "request_id": str,
+    "bucket_name": str,
+    "environment": str,
+    "application": str,
+    "owner": str,
+    "purpose": str,
+    "storage_class": str,
+    "versioning_enabled": bool,
+    "sse_algorithm": str,
+    "kms_key_alias": (str, type(None)),
+    "public_access_blocked": bool,
+    "access_log_bucket": (str, type(None)),
+    "access_log_prefix": str,
+    "lifecycle_transitions": list,
+    "expiration_days": (int, type(None)),
+    "noncurrent_version_expiration_days": (int, type(None)),
+    "cost_alert_gb": int,
+    "cost_alarm_storage_types": list,
+    "cors_allowed_origins": list,
+    "tags": dict,
+    "app_policy_json": str,
 }
 AWS_CLASSES = {"STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
 
@@ -51,11 +66,19 @@ def test_tfvars_follow_the_interface(case):
     [
         ({"storageClass": "standard"}, ["StandardStorage"]),
         ({"storageClass": "standard-ia"}, ["StandardStorage", "StandardIAStorage"]),
-        ({"storageClass": "intelligent-tiering"},
-         ["StandardStorage", "IntelligentTieringFAStorage", "IntelligentTieringIAStorage",
-          "IntelligentTieringAIAStorage"]),
-        ({"storageClass": "glacier"},
-         ["StandardStorage", "GlacierStorage", "GlacierObjectOverhead", "GlacierS3ObjectOverhead"]),
+        (
+            {"storageClass": "intelligent-tiering"},
+            [
+                "StandardStorage",
+                "IntelligentTieringFAStorage",
+                "IntelligentTieringIAStorage",
+                "IntelligentTieringAIAStorage",
+            ],
+        ),
+        (
+            {"storageClass": "glacier"},
+            ["StandardStorage", "GlacierStorage", "GlacierObjectOverhead", "GlacierS3ObjectOverhead"],
+        ),
     ],
 )
 def test_cost_alarm_watches_the_storage_types_the_bucket_uses(overrides, storage_types):
@@ -63,8 +86,16 @@ def test_cost_alarm_watches_the_storage_types_the_bucket_uses(overrides, storage
 
 
 def test_prod_tfvars_carry_the_guardrails():
-    variables = terraform_variables(_contract(environment="prod", purposeType="logs", storageClass=None,
-                                              versioning=None, retentionType="time-bounded"), POLICY)
+    variables = terraform_variables(
+        _contract(
+            environment="prod",
+            purposeType="logs",
+            storageClass=None,
+            versioning=None,
+            retentionType="time-bounded",
+        ),
+        POLICY,
+    )
 
     assert variables["sse_algorithm"] == "aws:kms"
     assert variables["kms_key_alias"] == "alias/goldenpath-prod-s3"
@@ -79,15 +110,25 @@ def test_dev_tfvars_leave_kms_and_logging_off():
     variables = terraform_variables(_contract(environment="dev"), POLICY)
 
     assert (variables["sse_algorithm"], variables["kms_key_alias"], variables["access_log_bucket"]) == (
-        "AES256", None, None)
+        "AES256",
+        None,
+        None,
+    )
 
 
 def test_tags_are_ours_plus_the_contracts():
     variables = terraform_variables(_contract(tags={"dataClassification": "internal"}), POLICY)
 
     assert variables["tags"] == {
-        "dataClassification": "internal", "owner": "app-team", "environment": "dev", "application": "payments-api",
-        "purpose": "uploads", "costCenter": "payments-123", "requestId": "S3-0007", "managedBy": "bucketwise"}
+        "dataClassification": "internal",
+        "owner": "app-team",
+        "environment": "dev",
+        "application": "payments-api",
+        "purpose": "uploads",
+        "costCenter": "payments-123",
+        "requestId": "S3-0007",
+        "managedBy": "bucketwise",
+    }
 
 
 def test_cors_origins_only_when_enabled():
@@ -103,8 +144,12 @@ def test_iam_policy_is_least_privilege_for_sse_s3():
 
     assert document["Statement"] == [
         {"Sid": "ListBucket", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [arn]},
-        {"Sid": "ObjectAccess", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-         "Resource": [f"{arn}/*"]},
+        {
+            "Sid": "ObjectAccess",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [f"{arn}/*"],
+        },
     ]
 
 
@@ -122,7 +167,9 @@ def test_iam_policy_limits_kms_to_the_platform_key_s3_and_this_bucket():
 def test_tfvars_embed_the_same_iam_policy():
     contract = _contract(environment="staging")
 
-    assert json.loads(terraform_variables(contract, POLICY)["app_policy_json"]) == iam_policy(contract, POLICY)
+    assert json.loads(terraform_variables(contract, POLICY)["app_policy_json"]) == iam_policy(
+        contract, POLICY
+    )
 
 
 def test_backend_settings_isolate_state_per_request():
@@ -130,5 +177,10 @@ def test_backend_settings_isolate_state_per_request():
 
     settings = backend_settings(_contract(environment="staging"), policy)
 
-    assert settings == {"bucket": "tf-state", "key": "envs/staging/s3/S3-0007/terraform.tfstate",
-                        "region": "ap-southeast-2", "encrypt": True, "use_lockfile": True}
+    assert settings == {
+        "bucket": "tf-state",
+        "key": "envs/staging/s3/S3-0007/terraform.tfstate",
+        "region": "ap-southeast-2",
+        "encrypt": True,
+        "use_lockfile": True,
+    }

@@ -31,8 +31,9 @@ def test_a_changed_file_is_reported_stale(tmp_path):
 def test_every_input_field_has_title_description_and_examples():
     properties = json_schema(RequestInput)["properties"]
 
-    missing = [name for name, body in properties.items()
-               if not {"title", "description", "examples"} <= set(body)]
+    missing = [
+        name for name, body in properties.items() if not {"title", "description", "examples"} <= set(body)
+    ]
     assert missing == []
 
 
@@ -53,6 +54,10 @@ def test_valid_cases_satisfy_the_input_schema():
 
 
 def test_schema_files_cover_both_models_in_yaml_and_json():
-    assert set(generated_schema_files()) == {"s3.schema.json", "s3.schema.yaml", "s3-request-input.schema.json",
-                                             "s3-request-input.schema.yaml"}
+    assert set(generated_schema_files()) == {
+        "s3.schema.json",
+        "s3.schema.yaml",
+        "s3-request-input.schema.json",
+        "s3-request-input.schema.yaml",
+    }
     assert json_schema(Contract)["properties"]["apiVersion"]["const"] == "goldenpath.io/v1"

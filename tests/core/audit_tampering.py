@@ -33,8 +33,12 @@ def recompute_without_key(*, drop_key_id: bool = False) -> None:
     previous = "0" * 64
     for entry in AuditEntry.objects.order_by("id"):
         key_id = "" if drop_key_id else entry.key_id
-        new_hash = hashlib.sha256(canonical_entry(previous, key_id=key_id, **entry_content(entry))).hexdigest()
+        new_hash = hashlib.sha256(
+            canonical_entry(previous, key_id=key_id, **entry_content(entry))
+        ).hexdigest()
         if (entry.previous_hash, entry.entry_hash, entry.key_id) != (previous, new_hash, key_id):
-            sql(f"UPDATE {TABLE} SET previous_hash = %s, entry_hash = %s, key_id = %s WHERE id = %s",
-                [previous, new_hash, key_id, entry.id])
+            sql(
+                f"UPDATE {TABLE} SET previous_hash = %s, entry_hash = %s, key_id = %s WHERE id = %s",
+                [previous, new_hash, key_id, entry.id],
+            )
         previous = new_hash

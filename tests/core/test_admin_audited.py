@@ -18,15 +18,18 @@ def _actions() -> list[str]:
 
 def test_marking_and_unmarking_a_service_account_is_audited(admin_client):
     bot = make_user("deploy-bot")
-    response = admin_client.post(reverse("admin:core_serviceaccount_add"),
-                                 {"user": bot.pk, "purpose": "deploy scripts"})
+    response = admin_client.post(
+        reverse("admin:core_serviceaccount_add"), {"user": bot.pk, "purpose": "deploy scripts"}
+    )
     assert response.status_code == 302, response.content[:500]
     entry = AuditEntry.objects.get(action="core.service_account_marked")
     assert entry.actor == "admin" and entry.detail["account"] == "deploy-bot"
     assert entry.detail["backstage_caller"] is False
 
-    admin_client.post(reverse("admin:core_serviceaccount_change", args=[bot.pk]),
-                      {"user": bot.pk, "purpose": "deploy scripts", "backstage_caller": "on"})
+    admin_client.post(
+        reverse("admin:core_serviceaccount_change", args=[bot.pk]),
+        {"user": bot.pk, "purpose": "deploy scripts", "backstage_caller": "on"},
+    )
     changed = AuditEntry.objects.get(action="core.service_account_changed")
     assert changed.detail["backstage_caller"] is True
 
@@ -39,13 +42,17 @@ def test_a_teams_members_changed_in_the_admin_are_audited(admin_client):
     team = Team.objects.create(slug="app-team", name="App team")
     rita, sam = make_user("rita"), make_user("sam")
     team.members.add(rita)
-    admin_client.post(reverse("admin:core_team_change", args=[team.pk]),
-                      {"slug": "app-team", "name": "App team", "description": "", "members": [sam.pk]})
+    admin_client.post(
+        reverse("admin:core_team_change", args=[team.pk]),
+        {"slug": "app-team", "name": "App team", "description": "", "members": [sam.pk]},
+    )
     entry = AuditEntry.objects.get(action="core.team_members_changed")
     assert entry.detail == {"team": "app-team", "added": ["sam"], "removed": ["rita"]}
     # Saving without a change of members writes nothing.
-    admin_client.post(reverse("admin:core_team_change", args=[team.pk]),
-                      {"slug": "app-team", "name": "App team", "description": "x", "members": [sam.pk]})
+    admin_client.post(
+        reverse("admin:core_team_change", args=[team.pk]),
+        {"slug": "app-team", "name": "App team", "description": "x", "members": [sam.pk]},
+    )
     assert _actions().count("core.team_members_changed") == 1
 
 
@@ -53,8 +60,10 @@ def test_a_token_cannot_be_deleted_in_the_admin_only_revoked(admin_client, servi
     token = issue_token(service_account_user, "ci", ["read"]).token
     response = admin_client.post(reverse("admin:core_apitoken_delete", args=[token.pk]), {"post": "yes"})
     assert response.status_code == 403
-    bulk = admin_client.post(reverse("admin:core_apitoken_changelist"),
-                             {"action": "delete_selected", "_selected_action": [token.pk], "post": "yes"})
+    bulk = admin_client.post(
+        reverse("admin:core_apitoken_changelist"),
+        {"action": "delete_selected", "_selected_action": [token.pk], "post": "yes"},
+    )
     assert bulk.status_code in (200, 302)
     assert ApiToken.objects.filter(pk=token.pk).exists()
 
@@ -67,10 +76,19 @@ def service_account_user(db):
 
 
 def _user_form(user, **changes) -> dict:
-    data = {"username": user.username, "first_name": "", "last_name": "", "email": "",
-            "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
-            "initial-date_joined_0": "2026-01-01", "initial-date_joined_1": "00:00:00",
-            "groups": [], "user_permissions": []}
+    data = {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "00:00:00",
+        "groups": [],
+        "user_permissions": [],
+    }
     data.update(changes)
     return {name: value for name, value in data.items() if value is not None}
 
@@ -82,8 +100,10 @@ def test_making_someone_an_approver_or_staff_in_the_admin_is_audited(admin_clien
 
     rita = make_user("rita")
     approvers = Group.objects.get(name=roles.PLATFORM_APPROVERS)
-    response = admin_client.post(reverse("admin:auth_user_change", args=[rita.pk]),
-                                 _user_form(rita, groups=[approvers.pk], is_staff="on"))
+    response = admin_client.post(
+        reverse("admin:auth_user_change", args=[rita.pk]),
+        _user_form(rita, groups=[approvers.pk], is_staff="on"),
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(action="core.user_access_changed")
     assert entry.actor == "admin" and entry.detail["user"] == "rita"
@@ -91,8 +111,10 @@ def test_making_someone_an_approver_or_staff_in_the_admin_is_audited(admin_clien
     assert entry.detail["is_staff"] == {"from": False, "to": True}
     assert "is_superuser" not in entry.detail
     # Saving the same access again writes nothing more.
-    admin_client.post(reverse("admin:auth_user_change", args=[rita.pk]),
-                      _user_form(rita, groups=[approvers.pk], is_staff="on", first_name="Rita"))
+    admin_client.post(
+        reverse("admin:auth_user_change", args=[rita.pk]),
+        _user_form(rita, groups=[approvers.pk], is_staff="on", first_name="Rita"),
+    )
     assert _actions().count("core.user_access_changed") == 1
 
 
@@ -104,9 +126,14 @@ def test_giving_a_role_a_permission_in_the_admin_is_audited(admin_client):
     requesters = Group.objects.get(name=roles.REQUESTERS)
     decide = Permission.objects.get(codename="decide_bucketrequest")
     kept = list(requesters.permissions.values_list("pk", flat=True))
-    response = admin_client.post(reverse("admin:auth_group_change", args=[requesters.pk]),
-                                 {"name": roles.REQUESTERS, "permissions": [*kept, decide.pk]})
+    response = admin_client.post(
+        reverse("admin:auth_group_change", args=[requesters.pk]),
+        {"name": roles.REQUESTERS, "permissions": [*kept, decide.pk]},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(action="core.role_permissions_changed")
-    assert entry.detail == {"role": roles.REQUESTERS, "added": ["requests_app.decide_bucketrequest"],
-                            "removed": []}
+    assert entry.detail == {
+        "role": roles.REQUESTERS,
+        "added": ["requests_app.decide_bucketrequest"],
+        "removed": [],
+    }

@@ -65,8 +65,13 @@ def served_views():
                 inner = [*namespaces, pattern.namespace] if pattern.namespace else namespaces
                 walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
             elif isinstance(pattern, URLPattern):
-                found.append((":".join([*namespaces, pattern.name or "?"]), prefix + str(pattern.pattern),
-                              pattern.callback))
+                found.append(
+                    (
+                        ":".join([*namespaces, pattern.name or "?"]),
+                        prefix + str(pattern.pattern),
+                        pattern.callback,
+                    )
+                )
 
     walk(get_resolver().url_patterns, "", [])
     return found
@@ -81,8 +86,15 @@ def api_endpoints() -> dict[tuple[str, str], tuple[str, type]]:
         is_api = view_class is not None and issubclass(view_class, APIView)
         if not (is_api or route.startswith("api/")):
             continue
-        methods = [m.upper() for m in getattr(view_class, "http_method_names", ["get"])
-                   if m != "options" and hasattr(view_class, m)] if view_class else ["GET"]
+        methods = (
+            [
+                m.upper()
+                for m in getattr(view_class, "http_method_names", ["get"])
+                if m != "options" and hasattr(view_class, m)
+            ]
+            if view_class
+            else ["GET"]
+        )
         variants = [key for key in getattr(view_class, "access", {}) if "?" in key]
         for method in [*methods, *variants]:
             endpoints[(name, method)] = (route, view_class)
@@ -99,11 +111,13 @@ def test_every_api_view_declares_the_tables_rule_through_the_one_permission_clas
     for (name, method), (route, view_class) in api_endpoints().items():
         assert view_class is not None and issubclass(view_class, APIView), f"{route}: not a DRF view"
         assert list(view_class.permission_classes) == [DeclaredAccess], (
-            f"{name} {method}: uses {view_class.permission_classes}, not core.api.permissions.DeclaredAccess")
+            f"{name} {method}: uses {view_class.permission_classes}, not core.api.permissions.DeclaredAccess"
+        )
         declared = view_class.access.get(method) if hasattr(view_class, "access") else None
         expected = ACCESS[(name, method)]
         assert declared == (PUBLIC if expected is None else Rule(expected[0], expected[1])), (
-            f"{name} {method}: declares {declared}, the table says {expected}")
+            f"{name} {method}: declares {declared}, the table says {expected}"
+        )
 
 
 def test_the_tables_roles_are_the_roles_holding_each_permission():
@@ -157,8 +171,10 @@ def subjects(db):
 
 def _url(name: str, route: str, subjects: dict) -> str:
     path = "/" + route
-    path = path.replace("<str:request_id>", subjects["failed_request_id"] if name == "api-request-retry"
-                        else subjects["request_id"])
+    path = path.replace(
+        "<str:request_id>",
+        subjects["failed_request_id"] if name == "api-request-retry" else subjects["request_id"],
+    )
     return path.replace("<int:pk>", str(subjects["pk"]))
 
 
@@ -207,8 +223,10 @@ def test_each_endpoint_lets_in_exactly_the_tables_scopes_and_roles(subjects):
             status = _call(client, method, url).status_code
             allowed = row is None or (role in row[2] and credential in ("session", row[0]))
             if allowed != (status not in (401, 403)):
-                wrong.append(f"{method} {url} {role} with {credential}: {status}, expected "
-                             f"{'in' if allowed else 'refused'}")
+                wrong.append(
+                    f"{method} {url} {role} with {credential}: {status}, expected "
+                    f"{'in' if allowed else 'refused'}"
+                )
     assert wrong == []
 
 
@@ -221,6 +239,7 @@ def test_options_reveals_nothing(subjects, approver):
 
 
 # Issue 12, first list: the runner's API checked only IsAuthenticated.
+
 
 def test_a_read_token_cannot_cancel_runs_or_start_new_ones(approver, subjects):
     """A read-only token of a (staff) platform approver: cancel and retry need the approve scope."""

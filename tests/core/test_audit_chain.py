@@ -16,7 +16,9 @@ OTHER_KEY = "another-key-that-is-at-least-32-characters"
 
 
 def write_entries(count: int = 6) -> list[AuditEntry]:
-    return [audit.record("test.step", actor=f"user{n}", detail={"n": n}, environment="dev") for n in range(count)]
+    return [
+        audit.record("test.step", actor=f"user{n}", detail={"n": n}, environment="dev") for n in range(count)
+    ]
 
 
 def kinds(report) -> list[str]:
@@ -26,8 +28,9 @@ def kinds(report) -> list[str]:
 def test_an_entry_hash_is_the_hmac_under_the_configured_key_and_names_its_key_id(settings):
     entry = write_entries(1)[0]
     assert entry.key_id == settings.AUDIT_CHAIN_KEY_ID == "test"
-    plain = hashlib.sha256(audit.canonical_entry(entry.previous_hash, key_id="test",
-                                                 **audit.entry_content(entry))).hexdigest()
+    plain = hashlib.sha256(
+        audit.canonical_entry(entry.previous_hash, key_id="test", **audit.entry_content(entry))
+    ).hexdigest()
     assert entry.entry_hash != plain
     report = verify_chain([])
     assert report.ok and report.entries == 1 and report.legacy_entries == 0
@@ -69,9 +72,13 @@ def test_a_whole_chain_disguised_as_legacy_entries_passes_the_chain_alone():
 def test_an_unkeyed_entry_after_keyed_ones_is_named():
     entries = write_entries(3)
     last = entries[-1]
-    legacy_hash = hashlib.sha256(audit.canonical_entry(last.previous_hash, key_id="",
-                                                       **audit.entry_content(last))).hexdigest()
-    sql(f"UPDATE {AuditEntry._meta.db_table} SET key_id = '', entry_hash = %s WHERE id = %s", [legacy_hash, last.id])
+    legacy_hash = hashlib.sha256(
+        audit.canonical_entry(last.previous_hash, key_id="", **audit.entry_content(last))
+    ).hexdigest()
+    sql(
+        f"UPDATE {AuditEntry._meta.db_table} SET key_id = '', entry_hash = %s WHERE id = %s",
+        [legacy_hash, last.id],
+    )
     assert kinds(verify_chain([])) == ["unkeyed"]
 
 
@@ -86,8 +93,14 @@ def test_legacy_entries_still_verify_and_are_counted_and_keyed_entries_continue_
     """Entries written before the upgrade (unkeyed SHA-256, no key id) verify with the old function."""
     previous = audit.GENESIS_HASH
     for n in range(3):
-        entry = AuditEntry(timestamp=audit.timezone.now(), actor="old", action="legacy.step", detail={"n": n},
-                           previous_hash=previous, key_id="")
+        entry = AuditEntry(
+            timestamp=audit.timezone.now(),
+            actor="old",
+            action="legacy.step",
+            detail={"n": n},
+            previous_hash=previous,
+            key_id="",
+        )
         entry.entry_hash = audit.compute_entry_hash(previous, key=None, **audit.entry_content(entry))
         entry.save()
         previous = entry.entry_hash

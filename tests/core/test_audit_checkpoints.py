@@ -26,8 +26,9 @@ def stored_object(bucket: str, sequence: int) -> dict:
     return json.loads(body)
 
 
-def test_a_checkpoint_is_a_signed_locked_object_naming_the_head_and_the_previous_checkpoint(checkpoint_bucket,
-                                                                                           settings):
+def test_a_checkpoint_is_a_signed_locked_object_naming_the_head_and_the_previous_checkpoint(
+    checkpoint_bucket, settings
+):
     write_entries(3)
     first = audit_checkpoints.checkpoint_now()
     entries = write_entries(2)
@@ -39,7 +40,9 @@ def test_a_checkpoint_is_a_signed_locked_object_naming_the_head_and_the_previous
     assert document["previous_checkpoint_hash"] == first.checkpoint_hash and document["mac"]
     head = audit_checkpoints.s3_client().head_object(Bucket=checkpoint_bucket, Key=object_key(2))
     assert head["ObjectLockMode"] == "COMPLIANCE"
-    assert (head["ObjectLockRetainUntilDate"] - second.written_at).days >= settings.AUDIT_CHECKPOINT_RETENTION_DAYS - 1
+    assert (
+        head["ObjectLockRetainUntilDate"] - second.written_at
+    ).days >= settings.AUDIT_CHECKPOINT_RETENTION_DAYS - 1
     assert verify_trail().ok
 
 
@@ -47,8 +50,9 @@ def test_a_checkpoint_forged_without_the_key_is_refused_when_read_back(checkpoin
     write_entries(2)
     audit_checkpoints.checkpoint_now()
     forged = {**stored_object(checkpoint_bucket, 1), "sequence": 2, "entry_count": 1}
-    audit_checkpoints.s3_client().put_object(Bucket=checkpoint_bucket, Key=object_key(2),
-                                             Body=json.dumps(forged).encode())
+    audit_checkpoints.s3_client().put_object(
+        Bucket=checkpoint_bucket, Key=object_key(2), Body=json.dumps(forged).encode()
+    )
     stored, problems = read_checkpoints()
     assert [checkpoint.sequence for checkpoint in stored] == [1]
     assert problems == ["checkpoint #2: its signature does not match its content (forged or altered)"]
@@ -72,12 +76,15 @@ def test_whole_chain_disguised_as_legacy_entries_is_caught_by_the_checkpoint(che
     assert [finding.kind for finding in report.findings] == ["checkpoint_mismatch"]
 
 
-@pytest.mark.parametrize("tamper, kind", [
-    (lambda entries: edit_actor(entries[1].id, "mallory"), "edited"),
-    (lambda entries: delete_entries(entries[2].id), "deleted"),
-    (lambda entries: (edit_actor(entries[1].id, "mallory"), recompute_without_key()), "recomputed"),
-    (lambda entries: delete_entries(entries[-1].id), "truncated"),
-])
+@pytest.mark.parametrize(
+    "tamper, kind",
+    [
+        (lambda entries: edit_actor(entries[1].id, "mallory"), "edited"),
+        (lambda entries: delete_entries(entries[2].id), "deleted"),
+        (lambda entries: (edit_actor(entries[1].id, "mallory"), recompute_without_key()), "recomputed"),
+        (lambda entries: delete_entries(entries[-1].id), "truncated"),
+    ],
+)
 def test_each_kind_of_tampering_is_named_by_verify_audit(checkpoint_bucket, tamper, kind, capsys):
     entries = write_entries(5)
     audit_checkpoints.checkpoint_now()
@@ -113,13 +120,16 @@ def test_the_schedules_follow_the_interval_setting_on_every_migrate(settings):
 
 
 def test_a_retry_after_a_write_that_landed_finds_its_own_bytes_and_a_different_object_is_a_conflict(
-        checkpoint_bucket):
+    checkpoint_bucket,
+):
     write_entries(1)
     checkpoint = audit_checkpoints.checkpoint_now()
     audit_checkpoints.AuditCheckpoint.objects.filter(pk=checkpoint.pk).update(written_at=None)
     assert audit_checkpoints.write_pending() == 1  # the object is there with the same bytes: written
     other = audit_checkpoints.create_checkpoint("schedule")
-    audit_checkpoints.s3_client().put_object(Bucket=checkpoint_bucket, Key=object_key(other.sequence), Body=b"x")
+    audit_checkpoints.s3_client().put_object(
+        Bucket=checkpoint_bucket, Key=object_key(other.sequence), Body=b"x"
+    )
     assert audit_checkpoints.write_pending() == 0
     other.refresh_from_db()
     assert other.written_at is None and "already holds a different checkpoint" in other.last_error
@@ -141,4 +151,7 @@ def test_checkpoints_written_to_another_bucket_than_the_one_configured_are_named
     audit_checkpoints.ensure_bucket()
     report = verify_trail()
     assert [finding.kind for finding in report.findings] == ["checkpoints"]
-    assert "the portal wrote checkpoints up to #1, the bucket holds them only up to #0" in report.findings[0].message
+    assert (
+        "the portal wrote checkpoints up to #1, the bucket holds them only up to #0"
+        in report.findings[0].message
+    )

@@ -10,10 +10,9 @@ pytestmark = pytest.mark.django_db
 DETAIL = AUDIT_CSV_COLUMNS.index("detail")
 
 
-def test_verify_refuses_a_csv_detail_nested_too_deep(trail, checkpoint_bucket, client,
-                                                     auditor, tmp_path):
+def test_verify_refuses_a_csv_detail_nested_too_deep(trail, checkpoint_bucket, client, auditor, tmp_path):
     path = download(client, auditor, tmp_path, "dev")
-    rewrite(path, lambda rows: [[*rows[0][:DETAIL], "[" * 100_000, *rows[0][DETAIL + 1:]], *rows[1:]])
+    rewrite(path, lambda rows: [[*rows[0][:DETAIL], "[" * 100_000, *rows[0][DETAIL + 1 :]], *rows[1:]])
 
     with pytest.raises(CommandError, match="not an exported audit entry \\(JSON nested more than 32 levels"):
         verify_csv(path)  # the command's refusal (exit 1 with the message), not a RecursionError

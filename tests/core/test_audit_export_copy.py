@@ -13,18 +13,45 @@ from tests.support.audit import verify_csv
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-TRICKY = ["-2+3", "=cmd|' /C calc'!A0", "@admin", "+x", "'=already quoted", "''-two quotes", "'plain quote",
-          "\tTAB", "\rCR", "\nLF", "a,b", 'say "hi"', "line\nbreak", "", "système 😀", " =space first", "a\rb",
-          "system"]
+TRICKY = [
+    "-2+3",
+    "=cmd|' /C calc'!A0",
+    "@admin",
+    "+x",
+    "'=already quoted",
+    "''-two quotes",
+    "'plain quote",
+    "\tTAB",
+    "\rCR",
+    "\nLF",
+    "a,b",
+    'say "hi"',
+    "line\nbreak",
+    "",
+    "système 😀",
+    " =space first",
+    "a\rb",
+    "system",
+]
 
 
 @pytest.fixture
 def tricky_trail(db):
     for index, value in enumerate(TRICKY):
-        audit.record("approval.granted" if index % 2 else "request.approve", actor=value or "anonymous",
-                     detail={"zz": 1, "aaa": [value, {"b": None, "a": True}], "to": value,
-                                                 "status": "queued", "ctl": "\x01\x1f\u2028", "n": -2.5},
-                     bucket_name=value, environment="prod" if index % 3 else value)
+        audit.record(
+            "approval.granted" if index % 2 else "request.approve",
+            actor=value or "anonymous",
+            detail={
+                "zz": 1,
+                "aaa": [value, {"b": None, "a": True}],
+                "to": value,
+                "status": "queued",
+                "ctl": "\x01\x1f\u2028",
+                "n": -2.5,
+            },
+            bucket_name=value,
+            environment="prod" if index % 3 else value,
+        )
     audit.record("request.submitted", actor="system", detail={"to": 5, "status": ""}, environment="prod")
     audit.record("run.finished", actor="system", detail={"status": 7, "to": ""}, environment="prod")
 

@@ -21,7 +21,9 @@ def test_the_trail_keeps_its_table_and_is_written_through_core():
 def test_auditors_and_approvers_hold_the_audit_permissions_under_core_only():
     assert not ContentType.objects.filter(app_label="requests_app", model="auditentry").exists()
     auditors = Group.objects.get(name=roles.AUDITORS).permissions.filter(content_type__app_label="core")
-    approvers = Group.objects.get(name=roles.PLATFORM_APPROVERS).permissions.filter(content_type__app_label="core")
+    approvers = Group.objects.get(name=roles.PLATFORM_APPROVERS).permissions.filter(
+        content_type__app_label="core"
+    )
     assert {"view_auditentry", "export_auditentry"} <= set(auditors.values_list("codename", flat=True))
     assert "view_auditentry" in set(approvers.values_list("codename", flat=True))
     assert "export_auditentry" not in set(approvers.values_list("codename", flat=True))

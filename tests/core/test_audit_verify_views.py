@@ -17,7 +17,9 @@ URL = "/api/v1/audit/verify/"
 
 @pytest.fixture
 def entries(checkpoint_bucket):
-    written = [audit.record("test.step", actor="system", detail={"n": n}, environment="dev") for n in range(4)]
+    written = [
+        audit.record("test.step", actor="system", detail={"n": n}, environment="dev") for n in range(4)
+    ]
     audit_checkpoints.checkpoint_now()
     return written
 

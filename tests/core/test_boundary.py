@@ -19,7 +19,10 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_core_imports_no_feature_app():
-    offenders = {str(path.relative_to(CORE)): sorted(name for name in imported_modules(path)
-                                                     if name.split(".")[0] in FEATURE_APPS)
-                 for path in CORE.rglob("*.py")}
+    offenders = {
+        str(path.relative_to(CORE)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] in FEATURE_APPS
+        )
+        for path in CORE.rglob("*.py")
+    }
     assert {path: names for path, names in offenders.items() if names} == {}

@@ -78,7 +78,9 @@ def test_a_service_account_cannot_file_team_b_for_a_team_a_person(backstage, rit
 
 
 def test_a_service_account_files_only_for_a_person_who_exists(backstage, teams):
-    response = bearer(backstage, "submit").post(REQUESTS, request_input(requester="nobody-here"), format="json")
+    response = bearer(backstage, "submit").post(
+        REQUESTS, request_input(requester="nobody-here"), format="json"
+    )
     assert response.status_code == 400 and problem_fields(response) == {"requester"}
 
 
@@ -101,8 +103,9 @@ def test_carol_spelled_carol_cannot_approve_her_own_request(backstage, teams):
     with pytest.raises(DecisionRefused) as refused:
         decide(request, carol, "approve", "mine, but who checks")
     assert refused.value.code == DecisionRefused.OWN_REQUEST
-    response = bearer(carol, "approve").post(f"{REQUESTS}{request.request_id}/approve/", {"comment": "ok"},
-                                             format="json")
+    response = bearer(carol, "approve").post(
+        f"{REQUESTS}{request.request_id}/approve/", {"comment": "ok"}, format="json"
+    )
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING_APPROVAL
@@ -111,8 +114,9 @@ def test_carol_spelled_carol_cannot_approve_her_own_request(backstage, teams):
 def test_carol_with_a_trailing_newline_is_refused_and_never_approves_her_request(backstage, teams):
     carol = make_user("carol", roles.PLATFORM_APPROVERS, is_staff=True)
     teams["app-team"].members.add(carol)
-    response = bearer(backstage, "submit").post(REQUESTS, request_input(requester="carol\n", environment="prod"),
-                                                format="json")
+    response = bearer(backstage, "submit").post(
+        REQUESTS, request_input(requester="carol\n", environment="prod"), format="json"
+    )
     assert response.status_code == 400 and problem_fields(response) == {"requester"}
     # A request stored before names were checked (an import) still counts as hers.
     request = submit_request(request_input(requester="carol", environment="prod"), backstage).request
@@ -132,10 +136,14 @@ def test_one_person_one_vote_across_session_tokens_and_spellings(backstage, rita
     request.refresh_from_db()
     seen = {"contractHash": request.contract_hash, "planHash": request.plan_hash}
     assert session(alex).post(approve, {"comment": "first", **seen}, format="json").status_code == 200
-    assert bearer(alex, "approve").post(approve, {"comment": "again", **seen}, format="json").status_code == 409
+    assert (
+        bearer(alex, "approve").post(approve, {"comment": "again", **seen}, format="json").status_code == 409
+    )
     alex_again = make_user("Alex", roles.PLATFORM_APPROVERS, is_staff=True)  # a second account, same person
-    assert bearer(alex_again, "approve").post(approve, {"comment": "third", **seen},
-                                              format="json").status_code == 409
+    assert (
+        bearer(alex_again, "approve").post(approve, {"comment": "third", **seen}, format="json").status_code
+        == 409
+    )
     assert request.approvals.count() == 1
 
 

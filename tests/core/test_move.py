@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 def test_roles_hold_view_team_under_core_and_nothing_is_left_under_requests_app():
     assert not ContentType.objects.filter(app_label="requests_app", model__in=["team", "apitoken"]).exists()
     for role in (roles.REQUESTERS, roles.PLATFORM_APPROVERS, roles.AUDITORS):
-        assert Group.objects.get(name=role).permissions.filter(
-            content_type__app_label="core", codename="view_team").exists()
+        assert (
+            Group.objects.get(name=role)
+            .permissions.filter(content_type__app_label="core", codename="view_team")
+            .exists()
+        )
 
 
 def test_grants_of_an_old_content_type_move_onto_an_existing_new_one():

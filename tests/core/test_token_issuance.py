@@ -20,8 +20,9 @@ ADD_TOKEN = reverse("admin:core_apitoken_add")
 def token_clerk(db):
     """Staff holding only the permissions to add and change API tokens."""
     clerk = make_user("tess", is_staff=True)
-    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["add_apitoken", "change_apitoken",
-                                                                        "view_apitoken"]))
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_apitoken", "change_apitoken", "view_apitoken"])
+    )
     return clerk
 
 
@@ -44,9 +45,16 @@ def browser(user) -> Client:
 
 
 def add_token(client: Client, account, expires: timezone.datetime):
-    return client.post(ADD_TOKEN, {"user": account.pk, "name": "t", "scopes": ["read"],
-                                   "expires_at_0": expires.date().isoformat(),
-                                   "expires_at_1": expires.strftime("%H:%M:%S")})
+    return client.post(
+        ADD_TOKEN,
+        {
+            "user": account.pk,
+            "name": "t",
+            "scopes": ["read"],
+            "expires_at_0": expires.date().isoformat(),
+            "expires_at_1": expires.strftime("%H:%M:%S"),
+        },
+    )
 
 
 def test_staff_with_add_apitoken_cannot_issue_a_superusers_token_until_2099(token_clerk, superuser):
@@ -90,8 +98,12 @@ def test_the_form_offers_90_days_and_only_service_accounts_to_staff(token_clerk,
 
 def test_the_lifetime_is_bounded_by_the_setting(superuser, marked_account, settings):
     settings.API_TOKEN_MAX_DAYS = 30
-    assert add_token(browser(superuser), marked_account, timezone.now() + timedelta(days=31)).status_code == 200
-    assert add_token(browser(superuser), marked_account, timezone.now() - timedelta(days=1)).status_code == 200
+    assert (
+        add_token(browser(superuser), marked_account, timezone.now() + timedelta(days=31)).status_code == 200
+    )
+    assert (
+        add_token(browser(superuser), marked_account, timezone.now() - timedelta(days=1)).status_code == 200
+    )
     with pytest.raises(TokenRefused, match="at most 30 days"):
         issue_token(marked_account, "t", ["read"], expires_at=timezone.now() + timedelta(days=31))
     assert not ApiToken.objects.exists()
@@ -118,4 +130,3 @@ def test_only_superusers_mark_service_accounts(superuser):
     assert not ServiceAccount.objects.exists()
     assert browser(superuser).post(add, {"user": person.pk, "purpose": "Backstage"}).status_code == 302
     assert ServiceAccount.objects.get().user == person
-

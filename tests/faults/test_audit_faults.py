@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def write_entries(count: int) -> list:
-    return [audit.record("test.step", actor="system", detail={"n": n}, environment="prod") for n in range(count)]
+    return [
+        audit.record("test.step", actor="system", detail={"n": n}, environment="prod") for n in range(count)
+    ]
 
 
 def test_an_edit_with_the_chain_recomputed_without_the_key_is_detected(checkpoint_bucket):
@@ -35,7 +37,7 @@ def test_deleting_the_last_5_entries_is_detected_by_the_checkpoint(checkpoint_bu
     audit_checkpoints.checkpoint_now()
     delete_entries(*[entry.id for entry in entries[-5:]])
     assert verify_chain([]).ok  # the chain alone cannot see a cut tail ...
-    report = verify_trail()     # ... the checkpoint does
+    report = verify_trail()  # ... the checkpoint does
     assert [finding.kind for finding in report.findings] == ["truncated"]
     assert f"up to #{entries[-1].id}" in report.findings[0].message
     assert f"ends at #{entries[-6].id}" in report.findings[0].message
@@ -59,7 +61,8 @@ def test_deleting_a_checkpoint_object_is_refused_by_object_lock(checkpoint_bucke
 
 @pytest.mark.slow
 def test_with_the_bucket_down_entries_are_written_health_degrades_and_the_next_checkpoint_catches_up(
-        checkpoint_bucket, settings, client, auditor, start_worker_cluster):
+    checkpoint_bucket, settings, client, auditor, start_worker_cluster
+):
     # A real worker cluster, so /healthz can say "degraded" (everything else healthy). Its checkpoint
     # schedules are removed first: this test drives checkpoints itself (they are restored afterwards).
     Schedule.objects.filter(name__in=[CHECKPOINT_SCHEDULE, RETRY_SCHEDULE]).delete()

@@ -27,8 +27,14 @@ def terminate_the_portals_connection() -> None:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     config = connection.settings_dict
-    with psycopg.connect(host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432, user=config["USER"],
-                         password=config["PASSWORD"] or None, dbname=config["NAME"], autocommit=True) as other:
+    with psycopg.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        dbname=config["NAME"],
+        autocommit=True,
+    ) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
         deadline = time.monotonic() + 10
         while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
@@ -50,26 +56,35 @@ def drop_after_id_allocation(monkeypatch):
 
 
 def saved_state() -> tuple:
-    return (BucketRequest.objects.count(), AuditEntry.objects.count(),
-            IdSequence.objects.get(name=REQUEST_SEQUENCE).last_value)
+    return (
+        BucketRequest.objects.count(),
+        AuditEntry.objects.count(),
+        IdSequence.objects.get(name=REQUEST_SEQUENCE).last_value,
+    )
 
 
 # prod requests wait for approval: no run is queued on the broker the next tests share.
 def test_api_submission_answers_503_and_saves_nothing_then_the_retry_gets_the_next_id(
-        backstage, drop_after_id_allocation):
+    backstage, drop_after_id_allocation
+):
     before = saved_state()
 
-    response = backstage.post("/api/v1/s3-requests/", prod_input(), format="json", HTTP_IDEMPOTENCY_KEY="drop-1")
+    response = backstage.post(
+        "/api/v1/s3-requests/", prod_input(), format="json", HTTP_IDEMPOTENCY_KEY="drop-1"
+    )
 
     assert response.status_code == 503
-    assert response.json() == {"code": "database-unavailable",
-                               "detail": "The database is unavailable; nothing was saved. "
-                                         "Please retry in a few seconds."}
+    assert response.json() == {
+        "code": "database-unavailable",
+        "detail": "The database is unavailable; nothing was saved. Please retry in a few seconds.",
+    }
     assert response["Retry-After"] == "5"
     assert saved_state() == before
 
     drop_after_id_allocation.undo()
-    retried = backstage.post("/api/v1/s3-requests/", prod_input(), format="json", HTTP_IDEMPOTENCY_KEY="drop-1")
+    retried = backstage.post(
+        "/api/v1/s3-requests/", prod_input(), format="json", HTTP_IDEMPOTENCY_KEY="drop-1"
+    )
     assert retried.status_code == 201, retried.content
     assert retried.json()["id"] == f"S3-{before[2] + 1:04d}"
 

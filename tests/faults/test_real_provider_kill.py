@@ -24,8 +24,11 @@ from tests.contract.cases import request_input
 from tests.runner.factories import approved_request
 from tests.runner.waiting import finished, wait_for_run
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_provider,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.real_provider,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 DEV_RESOURCES = {
     "aws_iam_policy.app",
@@ -45,8 +48,12 @@ def state_addresses(s3, bucket: str, key: str) -> set[str]:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except s3.exceptions.NoSuchKey:
         return set()
-    return {(f"{resource['module']}." if resource.get("module") else "") + f"{resource['type']}.{resource['name']}"
-            for resource in json.loads(body)["resources"] if resource["mode"] == "managed"}
+    return {
+        (f"{resource['module']}." if resource.get("module") else "")
+        + f"{resource['type']}.{resource['name']}"
+        for resource in json.loads(body)["resources"]
+        if resource["mode"] == "managed"
+    }
 
 
 def bucket_exists(s3, name: str) -> bool:
@@ -74,7 +81,8 @@ def wait_until(condition, *, timeout: float, what: str):
 
 
 def test_sigkill_mid_apply_then_sweeper_then_retry_converges_on_one_bucket(
-        real_runner, start_worker_cluster, approver, settings):
+    real_runner, start_worker_cluster, approver, settings
+):
     s3, iam = real_runner.client("s3"), real_runner.client("iam")
     cluster = start_worker_cluster(**real_runner.worker_environment)
     request = approved_request(request_input(application="killreal"))
@@ -82,15 +90,22 @@ def test_sigkill_mid_apply_then_sweeper_then_retry_converges_on_one_bucket(
 
     wait_until(lambda: bucket_exists(s3, request.bucket_name), timeout=300, what="the bucket to exist")
     killed = Run.objects.get(request=request)
-    wait_until(lambda: Run.objects.get(pk=killed.pk).state_lock_id, timeout=30, what="the run to record its lock")
+    wait_until(
+        lambda: Run.objects.get(pk=killed.pk).state_lock_id, timeout=30, what="the run to record its lock"
+    )
     cluster.kill()
     killed.refresh_from_db()
     assert (killed.status, killed.step) == (RunStatus.RUNNING, "apply")
     workspace = settings.TERRAFORM_WORK_DIR / request.request_id / f"run-{killed.pk}"
-    wait_until(lambda: not processes_working_in(workspace), timeout=30,
-               what="Terraform and its provider plugins to die with the worker")
+    wait_until(
+        lambda: not processes_working_in(workspace),
+        timeout=30,
+        what="Terraform and its provider plugins to die with the worker",
+    )
 
-    lock = LockInfo.parse(s3.get_object(Bucket=real_runner.state_bucket, Key=lock_key + ".tflock")["Body"].read())
+    lock = LockInfo.parse(
+        s3.get_object(Bucket=real_runner.state_bucket, Key=lock_key + ".tflock")["Body"].read()
+    )
     assert lock.id == killed.state_lock_id and lock.operation == "OperationTypeApply"
     assert killed.state_lock_path == f"s3://{real_runner.state_bucket}/{lock_key}.tflock"
     in_state_when_killed = state_addresses(s3, real_runner.state_bucket, lock_key)
@@ -110,8 +125,11 @@ def test_sigkill_mid_apply_then_sweeper_then_retry_converges_on_one_bucket(
     assert request.status == RequestStatus.APPLIED
     assert not [change for change in retry.resource_changes if "delete" in change["actions"]]
     assert [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]].count(request.bucket_name) == 1
-    policies = [policy["PolicyName"] for page in iam.get_paginator("list_policies").paginate(Scope="Local")
-                for policy in page["Policies"]]
+    policies = [
+        policy["PolicyName"]
+        for page in iam.get_paginator("list_policies").paginate(Scope="Local")
+        for policy in page["Policies"]
+    ]
     assert policies.count(f"bucketwise-{request.bucket_name}") == 1
     assert state_addresses(s3, real_runner.state_bucket, lock_key) == DEV_RESOURCES
     actions = list(AuditEntry.objects.filter(request_id=request.request_id).values_list("action", flat=True))

@@ -34,7 +34,10 @@ def apply_counts(request) -> dict:
 
 
 def state_file(request):
-    return live_settings.TERRAFORM_STATE_DIR / f"envs/{request.environment}/s3/{request.request_id}/terraform.tfstate"
+    return (
+        live_settings.TERRAFORM_STATE_DIR
+        / f"envs/{request.environment}/s3/{request.request_id}/terraform.tfstate"
+    )
 
 
 def deliver_again(run_id: int) -> str:
@@ -43,7 +46,8 @@ def deliver_again(run_id: int) -> str:
 
 
 def test_after_a_killed_apply_and_its_retry_late_redeliveries_apply_nothing(
-        runner_settings, start_worker_cluster, approver, settings):
+    runner_settings, start_worker_cluster, approver, settings
+):
     cluster = start_worker_cluster(**runner_settings, BUCKETWISE_FAKE_APPLY_SECONDS="60")
     request = approved_request(request_input(application="killedonce"))
     killed = wait_for_run(applying, request=request)
@@ -63,7 +67,9 @@ def test_after_a_killed_apply_and_its_retry_late_redeliveries_apply_nothing(
     assert state_file(request).read_bytes() == state_after_retry
     assert CatalogEntry.objects.filter(bucket_name=request.bucket_name).count() == 1
     assert list(Run.objects.filter(request=request).order_by("attempt").values_list("status", flat=True)) == [
-        RunStatus.FAILED, RunStatus.SUCCEEDED]
+        RunStatus.FAILED,
+        RunStatus.SUCCEEDED,
+    ]
 
 
 @contextmanager
@@ -83,7 +89,8 @@ def _refuse(*args, **kwargs):
 
 
 def test_approved_while_the_broker_is_down_then_handed_over_three_times_applies_once(
-        runner_settings, start_worker_cluster, monkeypatch, settings):
+    runner_settings, start_worker_cluster, monkeypatch, settings
+):
     with broker_down(monkeypatch):
         request = approved_request(request_input(application="brokerback"))
     run = Run.objects.get(request=request)

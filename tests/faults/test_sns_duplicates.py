@@ -19,8 +19,10 @@ REDELIVERED = 100
 
 
 def test_a_thousand_deliveries_with_ten_percent_duplicates_are_stored_once_each(hook, authority):
-    originals = [authority.notification(https_message(failure_document(key=f"objects/{number}.csv")))
-                 for number in range(DISTINCT)]
+    originals = [
+        authority.notification(https_message(failure_document(key=f"objects/{number}.csv")))
+        for number in range(DISTINCT)
+    ]
     shuffler = random.Random(9)
     deliveries = originals + shuffler.sample(originals, REDELIVERED)
     shuffler.shuffle(deliveries)

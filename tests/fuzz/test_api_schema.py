@@ -52,9 +52,17 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=MAX_EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_api_answers_every_generated_request_within_its_schema(case, fuzz_token, test_database_kept_open):
-    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_token}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {fuzz_token}"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )

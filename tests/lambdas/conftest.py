@@ -72,8 +72,14 @@ class Pipeline:
         pipeline = cls(suffix)
         pipeline._create_buckets()
         pipeline._create_queues()
-        pipeline.rule_to(pipeline.validation_queue_arn, {"source": ["aws.s3"], "detail-type": ["Object Created"],
-                                                         "detail": {"bucket": {"name": [pipeline.primary]}}})
+        pipeline.rule_to(
+            pipeline.validation_queue_arn,
+            {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {"bucket": {"name": [pipeline.primary]}},
+            },
+        )
         return pipeline
 
     @property
@@ -81,26 +87,32 @@ class Pipeline:
         return {self.primary: {"bucket": self.replica, "region": REPLICA_REGION}}
 
     def _create_buckets(self):
-        self.s3.create_bucket(Bucket=self.primary,
-                              CreateBucketConfiguration={"LocationConstraint": PRIMARY_REGION})
+        self.s3.create_bucket(
+            Bucket=self.primary, CreateBucketConfiguration={"LocationConstraint": PRIMARY_REGION}
+        )
         self.s3_replica.create_bucket(Bucket=self.replica)
         for client, bucket in ((self.s3, self.primary), (self.s3_replica, self.replica)):
             client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         self.s3.put_bucket_notification_configuration(
-            Bucket=self.primary, NotificationConfiguration={"EventBridgeConfiguration": {}})
+            Bucket=self.primary, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
 
     def _create_queues(self):
         self.validation_dlq_url, self.validation_dlq_arn = self.queue(f"validation-dlq-{self.suffix}")
         self.validation_queue_url, self.validation_queue_arn = self.queue(
             f"validation-{self.suffix}",
-            RedrivePolicy=json.dumps({"deadLetterTargetArn": self.validation_dlq_arn, "maxReceiveCount": "3"}),
+            RedrivePolicy=json.dumps(
+                {"deadLetterTargetArn": self.validation_dlq_arn, "maxReceiveCount": "3"}
+            ),
             VisibilityTimeout="0",
         )
         self.failure_queue_url, self.failure_queue_arn = self.queue(f"failure-{self.suffix}")
 
     def queue(self, name: str, **attributes) -> tuple[str, str]:
         url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         return url, arn
 
     def rule_to(self, queue_arn: str, pattern: dict) -> None:
@@ -113,9 +125,13 @@ class Pipeline:
         """Receive up to ``expected`` messages, as Lambda's poller would (with all system attributes)."""
         messages: list[dict] = []
         for _ in range(attempts):
-            batch = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                             AttributeNames=["All"], MessageAttributeNames=["All"],
-                                             WaitTimeSeconds=0).get("Messages", [])
+            batch = self.sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
             messages.extend(batch)
             if len(messages) >= expected:
                 break
@@ -134,27 +150,35 @@ class Pipeline:
 
     def sqs_event(self, messages: list[dict], queue_arn: str) -> dict:
         """The event Lambda's SQS event source mapping builds from received messages."""
-        return {"Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": message.get("MessageAttributes", {}),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": PRIMARY_REGION,
-            }
-            for message in messages
-        ]}
+        return {
+            "Records": [
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": message.get("MessageAttributes", {}),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": queue_arn,
+                    "awsRegion": PRIMARY_REGION,
+                }
+                for message in messages
+            ]
+        }
 
     def put_primary(self, key: str, body: bytes, **put_arguments) -> str:
         """Upload to the primary bucket; returns the new version ID."""
         return self.s3.put_object(Bucket=self.primary, Key=key, Body=body, **put_arguments)["VersionId"]
 
-
-    def replicate(self, key: str, version_id: str, *, body: bytes | None = None,
-                  part_size: int | None = None, **put_arguments) -> None:
+    def replicate(
+        self,
+        key: str,
+        version_id: str,
+        *,
+        body: bytes | None = None,
+        part_size: int | None = None,
+        **put_arguments,
+    ) -> None:
         """Stand-in for S3 replication, which moto stores but does not perform.
 
         Copies the primary version (or ``body``) to the replica bucket, then gives the replica the primary's
@@ -169,18 +193,22 @@ class Pipeline:
             self._upload_multipart(self.s3_replica, self.replica, key, body, part_size, **put_arguments)
         self._set_latest_version_id(self.replica, key, version_id)
 
-
     @staticmethod
     def _upload_multipart(client, bucket: str, key: str, body: bytes, part_size: int, **arguments) -> None:
         upload_id = client.create_multipart_upload(Bucket=bucket, Key=key, **arguments)["UploadId"]
         parts = []
         for number, start in enumerate(range(0, len(body), part_size), start=1):
-            response = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
-                                          Body=body[start:start + part_size])
+            response = client.upload_part(
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=body[start : start + part_size],
+            )
             parts.append({"PartNumber": number, "ETag": response["ETag"]})
-        client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
-                                         MultipartUpload={"Parts": parts})
-
+        client.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+        )
 
     @staticmethod
     def _set_latest_version_id(bucket_name: str, key: str, version_id: str) -> None:

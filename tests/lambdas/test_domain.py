@@ -49,7 +49,9 @@ def test_plain_md5_etags_decide_when_there_is_no_common_checksum():
     assert compare_without_reading(facts(), facts(etag=MD5_B)).verdict is Verdict.MISMATCH
 
 
-@pytest.mark.parametrize("replica", [facts(etag=MD5_A + "-3"), facts(encryption="aws:kms"), facts(customer_key=True)])
+@pytest.mark.parametrize(
+    "replica", [facts(etag=MD5_A + "-3"), facts(encryption="aws:kms"), facts(customer_key=True)]
+)
 def test_etags_that_are_not_md5s_prove_nothing(replica):
     assert compare_without_reading(facts(), replica) is None
 
@@ -61,18 +63,40 @@ def test_missing_checksum_type_is_inferred_from_the_value():
 
 
 def test_eventbridge_and_notification_keys_are_url_decoded():
-    bridge = {"source": "aws.s3", "detail-type": "Object Created",
-              "detail": {"bucket": {"name": "b"}, "object": {"key": "a+b%C3%A9", "version-id": "v1"}}}
-    notification = {"Records": [{"eventName": "ObjectCreated:Put",
-                                 "s3": {"bucket": {"name": "b"}, "object": {"key": "a+b%C3%A9", "versionId": "v1"}}}]}
+    bridge = {
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {"bucket": {"name": "b"}, "object": {"key": "a+b%C3%A9", "version-id": "v1"}},
+    }
+    notification = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "b"}, "object": {"key": "a+b%C3%A9", "versionId": "v1"}},
+            }
+        ]
+    }
     for body in (bridge, notification):
         [event] = parse_body(json.dumps(body))
-        assert (event.key, event.raw_key, event.version_id, event.is_creation) == ("a bé", "a+b%C3%A9", "v1", True)
+        assert (event.key, event.raw_key, event.version_id, event.is_creation) == (
+            "a bé",
+            "a+b%C3%A9",
+            "v1",
+            True,
+        )
         assert event.key_candidates == ["a bé", "a+b%C3%A9"]
 
 
-@pytest.mark.parametrize("body", ["", "[]", "{}", '{"source": "aws.s3", "detail": {"bucket": {}}}',
-                                  '{"Records": [{"s3": {"bucket": {"name": ""}, "object": {"key": "k"}}}]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "[]",
+        "{}",
+        '{"source": "aws.s3", "detail": {"bucket": {}}}',
+        '{"Records": [{"s3": {"bucket": {"name": ""}, "object": {"key": "k"}}}]}',
+    ],
+)
 def test_malformed_bodies_are_named(body):
     with pytest.raises(MalformedEvent):
         parse_body(body)
@@ -88,18 +112,35 @@ def test_replica_map_format():
     assert mapping.target_for("r") is None
 
 
-@pytest.mark.parametrize("raw", [None, "", "nope", "[]", "{}", '{"p": {"bucket": "r"}}',
-                                 '{"p": {"bucket": "p", "region": "x"}}', '{"p": {"bucket": "", "region": "x"}}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "nope",
+        "[]",
+        "{}",
+        '{"p": {"bucket": "r"}}',
+        '{"p": {"bucket": "p", "region": "x"}}',
+        '{"p": {"bucket": "", "region": "x"}}',
+    ],
+)
 def test_bad_replica_maps_are_rejected(raw):
     with pytest.raises(ReplicaMapError):
         parse_replica_map(raw)
 
 
-@pytest.mark.parametrize("verdict, retryable, expected", [
-    (Verdict.VERIFIED, False, Disposition.DONE), (Verdict.SKIPPED, False, Disposition.DONE),
-    (Verdict.PENDING, False, Disposition.RETRY), (Verdict.ERROR, True, Disposition.RETRY),
-    (Verdict.MISMATCH, False, Disposition.REPORT), (Verdict.REPLICATION_FAILED, False, Disposition.REPORT),
-    (Verdict.ERROR, False, Disposition.REPORT),
-])
+@pytest.mark.parametrize(
+    "verdict, retryable, expected",
+    [
+        (Verdict.VERIFIED, False, Disposition.DONE),
+        (Verdict.SKIPPED, False, Disposition.DONE),
+        (Verdict.PENDING, False, Disposition.RETRY),
+        (Verdict.ERROR, True, Disposition.RETRY),
+        (Verdict.MISMATCH, False, Disposition.REPORT),
+        (Verdict.REPLICATION_FAILED, False, Disposition.REPORT),
+        (Verdict.ERROR, False, Disposition.REPORT),
+    ],
+)
 def test_only_what_can_heal_is_retried(verdict, retryable, expected):
     assert disposition_of(verdict, retryable) is expected

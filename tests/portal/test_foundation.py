@@ -27,10 +27,17 @@ AUDIT_KEY = "k" * 32
 
 
 def load_settings(**environment):
-    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings", "BUCKETWISE_VAR_DIR": "/tmp/bw-probe"}
+    base = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "BUCKETWISE_VAR_DIR": "/tmp/bw-probe",
+    }
     return subprocess.run(
         [sys.executable, "-c", SETTINGS_PROBE],
-        cwd=PROJECT_ROOT, env={**base, **environment}, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        env={**base, **environment},
+        capture_output=True,
+        text=True,
     )
 
 
@@ -47,7 +54,9 @@ def test_embedded_default_uses_sqlite_orm_broker_and_a_shared_file_cache():
 
 def test_scale_out_uses_postgresql_and_redis():
     result = load_settings(
-        SECRET_KEY="x", AUDIT_CHAIN_KEY=AUDIT_KEY, DATABASE_URL="postgres://postgres@127.0.0.1:5432/bucketwise",
+        SECRET_KEY="x",
+        AUDIT_CHAIN_KEY=AUDIT_KEY,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bucketwise",
         REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stderr
@@ -67,12 +76,21 @@ def test_debug_mode_runs_without_a_secret_key():
     assert load_settings(DEBUG="true").returncode == 0
 
 
-@pytest.mark.parametrize("environment, refusal", [
-    ({}, "AUDIT_CHAIN_KEY is required"),
-    ({"AUDIT_CHAIN_KEY": "short"}, "at least 32 characters"),
-    ({"AUDIT_CHAIN_KEY": AUDIT_KEY, "AUDIT_CHAIN_KEY_ID": "k2", "AUDIT_CHAIN_RETIRED_KEYS": f"k2:{AUDIT_KEY}"},
-     "also listed in AUDIT_CHAIN_RETIRED_KEYS"),
-])
+@pytest.mark.parametrize(
+    "environment, refusal",
+    [
+        ({}, "AUDIT_CHAIN_KEY is required"),
+        ({"AUDIT_CHAIN_KEY": "short"}, "at least 32 characters"),
+        (
+            {
+                "AUDIT_CHAIN_KEY": AUDIT_KEY,
+                "AUDIT_CHAIN_KEY_ID": "k2",
+                "AUDIT_CHAIN_RETIRED_KEYS": f"k2:{AUDIT_KEY}",
+            },
+            "also listed in AUDIT_CHAIN_RETIRED_KEYS",
+        ),
+    ],
+)
 def test_startup_refuses_a_missing_weak_or_reused_audit_chain_key_when_debug_is_off(environment, refusal):
     result = load_settings(SECRET_KEY="x", **environment)
     assert result.returncode != 0
@@ -178,8 +196,9 @@ def test_healthz_is_degraded_when_the_cluster_reports_no_worker(client, monkeypa
 
     from django_q.status import Stat
 
-    monkeypatch.setattr(Stat, "get_all", classmethod(lambda cls, broker=None: [
-        SimpleNamespace(status="Idle", workers=[])]))
+    monkeypatch.setattr(
+        Stat, "get_all", classmethod(lambda cls, broker=None: [SimpleNamespace(status="Idle", workers=[])])
+    )
     response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 200 and body["status"] == "degraded"
@@ -193,8 +212,15 @@ def test_access_log_lines_name_method_path_and_status_not_the_socket():
 
     from portal.json_logging import JsonFormatter
 
-    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"%s" %s %s',
-                               ("GET /requests/?page=2 HTTP/1.1", "200", "1234"), None)
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /requests/?page=2 HTTP/1.1", "200", "1234"),
+        None,
+    )
     with socket.socket() as server_socket:
         record.request, record.status_code = server_socket, 200  # what runserver's handler passes
         line = json.loads(JsonFormatter().format(record))

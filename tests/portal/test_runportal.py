@@ -53,23 +53,38 @@ def command_lines(pids: list[int]) -> list[str]:
 @pytest.mark.parametrize("stop", ["ctrl-c", "kill", "parent-terminated"])
 def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_every_part(tmp_path, stop):
     web_port, aws_port = free_port(), free_port()
-    environment = {key: value for key, value in os.environ.items()
-                   if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AWS_ENDPOINT_URL")}
-    environment.update(DEBUG="true", BUCKETWISE_VAR_DIR=str(tmp_path), LOCAL_AWS_PORT=str(aws_port),
-                       Q_CLUSTER_NAME=f"runportal-test-{web_port}", PYTHONUNBUFFERED="1")
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "AWS_ENDPOINT_URL")
+    }
+    environment.update(
+        DEBUG="true",
+        BUCKETWISE_VAR_DIR=str(tmp_path),
+        LOCAL_AWS_PORT=str(aws_port),
+        Q_CLUSTER_NAME=f"runportal-test-{web_port}",
+        PYTHONUNBUFFERED="1",
+    )
     command = [sys.executable, "manage.py", "runportal", "--addr", f"127.0.0.1:{web_port}"]
-    if stop == "parent-terminated":  # as under `make run`: a parent that dies of SIGTERM and passes nothing on
+    if (
+        stop == "parent-terminated"
+    ):  # as under `make run`: a parent that dies of SIGTERM and passes nothing on
         command = ["/bin/sh", "-c", " ".join(command) + "; status=$?"]
     started = []
     portal = subprocess.Popen(
         command,
-        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # like a terminal: Ctrl-C signals this process group
     )
     try:
         assert wait_for_health(f"http://127.0.0.1:{web_port}/healthz") == {"status": 200}
         started = portal_processes(portal.pid)
-        assert len(started) >= 5  # supervisor, local AWS, web server, worker cluster (+ its workers), pipeline
+        assert (
+            len(started) >= 5
+        )  # supervisor, local AWS, web server, worker cluster (+ its workers), pipeline
         commands = " | ".join(command_lines(started))
         assert "replication.local.local_aws" in commands and "replication_pipeline" in commands
 

@@ -99,6 +99,6 @@ def test_the_api_docs_page_loads_its_start_up_script_as_a_file(client):
     page = client.get("/api/v1/docs/").content.decode()
     script = client.get("/api/v1/docs/?script=")
 
-    assert '/api/v1/docs/?script=' in page
+    assert "/api/v1/docs/?script=" in page
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script.content.decode()

@@ -34,9 +34,13 @@ class SigningAuthority:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
         now = datetime.now(UTC)
         self.certificate_pem = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
             .sign(self.key, hashes.SHA256())
             .public_bytes(serialization.Encoding.PEM)
         )
@@ -56,8 +60,18 @@ class SigningAuthority:
         envelope["Signature"] = base64.b64encode(signature).decode()
         return envelope
 
-    def notification(self, message: str, *, topic_arn=TOPIC_ARN, version="2", subject=None,
-                     timestamp=None, message_id=None, attributes=None, cert_url=CERT_URL) -> dict:
+    def notification(
+        self,
+        message: str,
+        *,
+        topic_arn=TOPIC_ARN,
+        version="2",
+        subject=None,
+        timestamp=None,
+        message_id=None,
+        attributes=None,
+        cert_url=CERT_URL,
+    ) -> dict:
         envelope = {
             "Type": "Notification",
             "MessageId": message_id or str(uuid.uuid4()),

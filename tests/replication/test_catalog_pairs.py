@@ -22,12 +22,15 @@ def rita(requester):
 
 
 def backups_request(rita, **overrides):
-    raw = request_input(requester="rita", purposeType="backups", storageClass=None, versioning=None, **overrides)
+    raw = request_input(
+        requester="rita", purposeType="backups", storageClass=None, versioning=None, **overrides
+    )
     return submit_request(raw, rita).request
 
 
 def test_a_backups_bucket_records_its_replica_and_appears_on_the_health_page_before_any_event(
-        rita, client, settings):
+    rita, client, settings
+):
     settings.REPLICATION_REPLICA_REGION = "eu-central-1"
     request = backups_request(rita)
     entry = catalog.mark_provisioning(request, actor="runner")
@@ -35,7 +38,10 @@ def test_a_backups_bucket_records_its_replica_and_appears_on_the_health_page_bef
     assert (entry.replica_bucket, entry.replica_region) == (request.bucket_name + "-replica", "eu-central-1")
     pair = BucketPair.objects.get()
     assert (pair.primary_bucket, pair.replica_bucket, pair.catalog_entry) == (
-        request.bucket_name, entry.replica_bucket, entry)
+        request.bucket_name,
+        entry.replica_bucket,
+        entry,
+    )
     audited = AuditEntry.objects.filter(action="catalog.status").get()
     assert audited.detail["replica_bucket"] == entry.replica_bucket
 
@@ -46,7 +52,9 @@ def test_a_backups_bucket_records_its_replica_and_appears_on_the_health_page_bef
     page = client.get("/replication/").content.decode()
     assert entry.replica_bucket in page and f'<span class="badge none">{NO_DATA}</span>' in page
     catalog_page = client.get(f"/catalog/{request.bucket_name}/").content.decode()
-    assert "Replication health" in catalog_page and f'<span class="badge none">{NO_DATA}</span>' in catalog_page
+    assert (
+        "Replication health" in catalog_page and f'<span class="badge none">{NO_DATA}</span>' in catalog_page
+    )
 
 
 @pytest.mark.parametrize("purpose", ["uploads", "logs", "data-lake"])

@@ -14,16 +14,19 @@ from tests.support.common import SNS_REGION
 LOCAL = "http://127.0.0.1:5005"
 
 
-@pytest.mark.parametrize("debug, endpoint, allowed", [
-    (True, LOCAL, True),
-    (True, "http://localhost:5005", True),
-    (True, "http://[::1]:5005", True),
-    (False, LOCAL, False),  # production mode
-    (True, "", False),  # real AWS
-    (True, "https://s3.eu-west-1.amazonaws.com", False),
-    (True, "http://127.0.0.1.attacker.example:5005", False),
-    (True, "http://10.0.0.5:5005", False),
-])
+@pytest.mark.parametrize(
+    "debug, endpoint, allowed",
+    [
+        (True, LOCAL, True),
+        (True, "http://localhost:5005", True),
+        (True, "http://[::1]:5005", True),
+        (False, LOCAL, False),  # production mode
+        (True, "", False),  # real AWS
+        (True, "https://s3.eu-west-1.amazonaws.com", False),
+        (True, "http://127.0.0.1.attacker.example:5005", False),
+        (True, "http://10.0.0.5:5005", False),
+    ],
+)
 def test_local_certificates_are_allowed_only_with_debug_and_a_loopback_endpoint(debug, endpoint, allowed):
     assert (local_certificates_problem(debug, endpoint) is None) is allowed
 
@@ -52,7 +55,9 @@ def test_with_the_flag_off_certificates_come_from_aws_over_https(settings, monke
     settings.AWS_ENDPOINT_URL = LOCAL
     settings.SNS_CERTIFICATES_FROM_LOCAL_AWS = False
     fetched = []
-    monkeypatch.setattr("replication.dev_certificates.fetch_certificate_over_https", lambda url: fetched.append(url))
+    monkeypatch.setattr(
+        "replication.dev_certificates.fetch_certificate_over_https", lambda url: fetched.append(url)
+    )
     fetch_certificate("https://sns.eu-west-1.amazonaws.com/a.pem")
     assert fetched == ["https://sns.eu-west-1.amazonaws.com/a.pem"]
     assert not [error for error in run_checks() if error.id == "replication.E001"]
@@ -67,7 +72,8 @@ def test_in_development_the_fetcher_reads_the_certificate_moto_signed_with(setti
     sns = boto3.client("sns", region_name=SNS_REGION, endpoint_url=local_aws)
     topic_arn = sns.create_topic(Name="dev-certificates")["TopicArn"]
     subscription_arn = sns.subscribe(TopicArn=topic_arn, Protocol="http", Endpoint="http://127.0.0.1:9/")[
-        "SubscriptionArn"]
+        "SubscriptionArn"
+    ]
     subscription = sns_backends["123456789012"][SNS_REGION].subscriptions[subscription_arn]
     url = subscription.get_post_data("m", "id", None)["SigningCertURL"]
     assert fetch_certificate(url).startswith(b"-----BEGIN CERTIFICATE-----")

@@ -27,8 +27,12 @@ def test_a_notifier_failure_published_through_moto_sns_becomes_an_incident_on_th
     sns, topic_arn, fetched = topic
     make_catalog_entry("orders-prod")
     document = failure_document()
-    publish = dict(TopicArn=topic_arn, Message=sns_message(document), MessageStructure="json",
-                   MessageAttributes=message_attributes(document))  # no Subject: see the module docstring
+    publish = dict(
+        TopicArn=topic_arn,
+        Message=sns_message(document),
+        MessageStructure="json",
+        MessageAttributes=message_attributes(document),
+    )  # no Subject: see the module docstring
 
     sns.publish(**publish)
     sns.publish(**publish)  # the notifier reporting the same failure again
@@ -38,7 +42,10 @@ def test_a_notifier_failure_published_through_moto_sns_becomes_an_incident_on_th
     assert json.loads(event.sns_message.raw["Message"])["failure_id"] == document["failure_id"]
     incident = Incident.objects.get()
     assert (incident.state, incident.reason, incident.pair.catalog_entry.bucket_name) == (
-        "open", "CONTENT_MISMATCH", "orders-prod")
+        "open",
+        "CONTENT_MISMATCH",
+        "orders-prod",
+    )
     assert len(fetched) >= 1 and all(urlsplit(u).hostname == f"sns.{REGION}.amazonaws.com" for u in fetched)
 
     client.force_login(make_user("ops", "platform-approvers", is_staff=True))

@@ -25,7 +25,12 @@ def test_a_notifier_failure_becomes_an_event_of_a_linked_pair_and_opens_an_incid
     response = hook(authority.notification(https_message(document), version=version))
     assert response.status_code == 200, response.content
     event = ReplicationEvent.objects.get()
-    assert (event.kind, event.reason, event.key, event.version_id) == ("MISMATCH", "CONTENT_MISMATCH", "a/b.csv", "v1")
+    assert (event.kind, event.reason, event.key, event.version_id) == (
+        "MISMATCH",
+        "CONTENT_MISMATCH",
+        "a/b.csv",
+        "v1",
+    )
     assert event.dedupe_key == "failure:" + document["failure_id"]
     assert (event.pair.primary_bucket, event.pair.replica_bucket) == ("orders-prod", "orders-prod-replica")
     assert event.pair.catalog_entry == entry
@@ -37,7 +42,9 @@ def test_a_notifier_failure_becomes_an_event_of_a_linked_pair_and_opens_an_incid
 
 
 def test_a_bucket_that_is_not_ours_is_stored_without_a_catalog_link(hook, authority):
-    assert hook(authority.notification(https_message(failure_document(primary="elsewhere")))).status_code == 200
+    assert (
+        hook(authority.notification(https_message(failure_document(primary="elsewhere")))).status_code == 200
+    )
     assert BucketPair.objects.get().catalog_entry is None
 
 
@@ -63,8 +70,11 @@ def test_the_same_failure_published_again_counts_as_a_repeated_report_not_a_new_
 def test_further_failures_of_the_pair_and_reason_join_the_open_incident(hook, authority):
     for key in ("one", "two", "three"):
         hook(authority.notification(https_message(failure_document(key=key))))
-    hook(authority.notification(https_message(
-        failure_document(key="four", verdict=Verdict.MISMATCH, reason=Reason.SIZE_MISMATCH))))
+    hook(
+        authority.notification(
+            https_message(failure_document(key="four", verdict=Verdict.MISMATCH, reason=Reason.SIZE_MISMATCH))
+        )
+    )
     incidents = dict(Incident.objects.values_list("reason", "event_count"))
     assert incidents == {"CONTENT_MISMATCH": 3, "SIZE_MISMATCH": 1}
 
@@ -80,22 +90,34 @@ def test_an_earlier_failure_arriving_late_does_not_move_the_pair_times_back(hook
 
 
 S3_RECORD = {
-    "eventVersion": "2.2", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
-    "eventTime": "2026-11-02T10:00:00.000Z", "eventName": "Replication:OperationFailedReplication",
-    "s3": {"bucket": {"name": "orders-prod", "arn": "arn:aws:s3:::orders-prod"},
-           "object": {"key": "reports/2026+Q3.csv", "size": 10, "versionId": "v9"}},
-    "replicationEventData": {"replicationRuleId": "crr", "destinationBucket": "arn:aws:s3:::orders-prod-replica",
-                             "s3Operation": "OBJECT_PUT", "requestTime": "2026-11-02T09:59:00Z",
-                             "failureReason": "AssumeRoleNotPermitted"},
+    "eventVersion": "2.2",
+    "eventSource": "aws:s3",
+    "awsRegion": "eu-west-1",
+    "eventTime": "2026-11-02T10:00:00.000Z",
+    "eventName": "Replication:OperationFailedReplication",
+    "s3": {
+        "bucket": {"name": "orders-prod", "arn": "arn:aws:s3:::orders-prod"},
+        "object": {"key": "reports/2026+Q3.csv", "size": 10, "versionId": "v9"},
+    },
+    "replicationEventData": {
+        "replicationRuleId": "crr",
+        "destinationBucket": "arn:aws:s3:::orders-prod-replica",
+        "s3Operation": "OBJECT_PUT",
+        "requestTime": "2026-11-02T09:59:00Z",
+        "failureReason": "AssumeRoleNotPermitted",
+    },
 }
 
 
-@pytest.mark.parametrize("event_name, severity, opens_incident", [
-    ("OperationFailedReplication", "failure", True),
-    ("OperationMissedThreshold", "warning", True),
-    ("OperationReplicatedAfterThreshold", "warning", True),
-    ("OperationNotTracked", "info", False),
-])
+@pytest.mark.parametrize(
+    "event_name, severity, opens_incident",
+    [
+        ("OperationFailedReplication", "failure", True),
+        ("OperationMissedThreshold", "warning", True),
+        ("OperationReplicatedAfterThreshold", "warning", True),
+        ("OperationNotTracked", "info", False),
+    ],
+)
 def test_s3_replication_events_are_understood(hook, authority, event_name, severity, opens_incident):
     record = {**S3_RECORD, "eventName": f"Replication:{event_name}"}
     if event_name != "OperationFailedReplication":
@@ -110,8 +132,11 @@ def test_s3_replication_events_are_understood(hook, authority, event_name, sever
 
 
 def test_an_overlong_reason_is_shortened_and_an_overlong_bucket_name_is_unreadable(hook, authority):
-    record = {**S3_RECORD, "eventName": "Replication:OperationFailedReplication",
-              "replicationEventData": {**S3_RECORD["replicationEventData"], "failureReason": "R" * 500}}
+    record = {
+        **S3_RECORD,
+        "eventName": "Replication:OperationFailedReplication",
+        "replicationEventData": {**S3_RECORD["replicationEventData"], "failureReason": "R" * 500},
+    }
     assert hook(authority.notification(json.dumps({"Records": [record]}))).status_code == 200
     assert ReplicationEvent.objects.get().reason == "R" * 100
 
@@ -132,19 +157,33 @@ def test_a_signed_message_we_do_not_understand_is_kept_and_answered_400(hook, au
     assert refusals() == {"unreadable_message": 1}
 
 
-@pytest.mark.parametrize("make_body, status, reason", [
-    (lambda a: b"{not json", 400, "malformed_json"),
-    (lambda a: body({**a.notification("x"), "Message": "tampered"}), 403, "bad_signature"),
-    (lambda a: body(a.notification("x", topic_arn=OTHER_TOPIC_ARN)), 403, "topic_not_allowed"),
-    (lambda a: body(a.notification("x", cert_url="https://evil.example/cert.pem")), 403, "certificate_url"),
-    (lambda a: body(a.notification("x", cert_url="http://sns.eu-west-1.amazonaws.com/c.pem")), 403,
-     "certificate_url"),
-    (lambda a: body(a.notification("x", timestamp=datetime.now(UTC) - timedelta(days=1))), 403,
-     "stale_timestamp"),
-    (lambda a: body(a.notification("x" * 400_000)), 413, "body_too_large"),
-])
-def test_every_refusal_is_answered_logged_counted_and_stores_nothing(hook, authority, caplog, make_body,
-                                                                     status, reason):
+@pytest.mark.parametrize(
+    "make_body, status, reason",
+    [
+        (lambda a: b"{not json", 400, "malformed_json"),
+        (lambda a: body({**a.notification("x"), "Message": "tampered"}), 403, "bad_signature"),
+        (lambda a: body(a.notification("x", topic_arn=OTHER_TOPIC_ARN)), 403, "topic_not_allowed"),
+        (
+            lambda a: body(a.notification("x", cert_url="https://evil.example/cert.pem")),
+            403,
+            "certificate_url",
+        ),
+        (
+            lambda a: body(a.notification("x", cert_url="http://sns.eu-west-1.amazonaws.com/c.pem")),
+            403,
+            "certificate_url",
+        ),
+        (
+            lambda a: body(a.notification("x", timestamp=datetime.now(UTC) - timedelta(days=1))),
+            403,
+            "stale_timestamp",
+        ),
+        (lambda a: body(a.notification("x" * 400_000)), 413, "body_too_large"),
+    ],
+)
+def test_every_refusal_is_answered_logged_counted_and_stores_nothing(
+    hook, authority, caplog, make_body, status, reason
+):
     response = hook(make_body(authority))
     assert response.status_code == status
     assert response.json() == {"status": "refused", "reason": reason}

@@ -8,10 +8,13 @@ from django.core.management import CommandError, call_command
 from replication.local.local_aws import FaultShares, corrupted
 
 
-@pytest.mark.parametrize("command, arguments", [
-    ("replication_pipeline", ["--webhook-url", "http://127.0.0.1:8000/hooks/sns/replication/"]),
-    ("replication_demo", []),
-])
+@pytest.mark.parametrize(
+    "command, arguments",
+    [
+        ("replication_pipeline", ["--webhook-url", "http://127.0.0.1:8000/hooks/sns/replication/"]),
+        ("replication_demo", []),
+    ],
+)
 def test_the_development_commands_refuse_to_run_with_debug_off(settings, command, arguments):
     settings.DEBUG = False
     settings.AWS_ENDPOINT_URL = "http://127.0.0.1:5005"
@@ -19,12 +22,15 @@ def test_the_development_commands_refuse_to_run_with_debug_off(settings, command
         call_command(command, *arguments)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--objects", "0"], "--objects must be between 1 and 500"),
-    (["--objects", "501"], "--objects must be between 1 and 500"),
-    (["--objects", "5", "--corrupt", "3", "--missing", "3"], "together at most --objects"),
-    (["--objects", "5", "--corrupt", "-1"], "positive"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--objects", "0"], "--objects must be between 1 and 500"),
+        (["--objects", "501"], "--objects must be between 1 and 500"),
+        (["--objects", "5", "--corrupt", "3", "--missing", "3"], "together at most --objects"),
+        (["--objects", "5", "--corrupt", "-1"], "positive"),
+    ],
+)
 def test_the_demo_refuses_impossible_counts_before_uploading_anything(settings, arguments, message):
     settings.DEBUG = True
     with pytest.raises(CommandError, match=message):

@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_demo_ends_as_verified_counts_and_incidents_with_keys_and_nothing_left_in_any_queue(
-        local_replication, client):
+    local_replication, client
+):
     local_replication.wait_for_confirmed_subscriptions()  # the hook's normal path, for both topics
     pipeline = local_replication.pipeline
     assert BucketPair.objects.get().primary_bucket == pipeline.primary_bucket  # registered before any event
@@ -35,14 +36,18 @@ def test_the_demo_ends_as_verified_counts_and_incidents_with_keys_and_nothing_le
     assert demo.returncode == 0, output
     assert "Verified: 45 of 45 expected." in output
 
-    events = {event.key.rsplit("/", 1)[1]: (event.kind, event.reason, event.incident.reason)
-              for event in ReplicationEvent.objects.select_related("incident")}
+    events = {
+        event.key.rsplit("/", 1)[1]: (event.kind, event.reason, event.incident.reason)
+        for event in ReplicationEvent.objects.select_related("incident")
+    }
     assert events == {
         **{f"object-000{n}.csv": ("MISMATCH", "CONTENT_MISMATCH", "CONTENT_MISMATCH") for n in (1, 2, 3)},
         **{f"object-000{n}.csv": ("PENDING", "RETRIES_EXHAUSTED", "RETRIES_EXHAUSTED") for n in (4, 5)},
     }
     assert sorted(Incident.objects.values_list("reason", "event_count", "state")) == [
-        ("CONTENT_MISMATCH", 3, "open"), ("RETRIES_EXHAUSTED", 2, "open")]
+        ("CONTENT_MISMATCH", 3, "open"),
+        ("RETRIES_EXHAUSTED", 2, "open"),
+    ]
     assert sum(VerificationBatch.objects.values_list("verified", flat=True)) == 45
     assert list(RefusalCount.objects.all()) == []  # every delivery verified (the notifier's carry a Subject)
     assert SnsMessage.objects.filter(outcome="confirmed").count() == 2

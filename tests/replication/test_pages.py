@@ -21,16 +21,34 @@ def add_event(pair, *, severity="failure", hours_ago=1, reason="CONTENT_MISMATCH
     """An event (and optionally its incident) written straight to the tables, for page fixtures."""
     when = timezone.now() - timedelta(hours=hours_ago)
     n = next(_ids)
-    message = SnsMessage.objects.create(message_id=f"m-{n}", type="Notification", topic_arn="arn:t",
-                                        sent_at=when, outcome="stored", raw={"Message": "{}"})
+    message = SnsMessage.objects.create(
+        message_id=f"m-{n}",
+        type="Notification",
+        topic_arn="arn:t",
+        sent_at=when,
+        outcome="stored",
+        raw={"Message": "{}"},
+    )
     incident = None
     if incident_state:
         incident, _ = Incident.objects.get_or_create(
-            pair=pair, reason=reason, state=incident_state,
-            defaults={"kind": "MISMATCH", "severity": severity, "last_event_at": when})
-    ReplicationEvent.objects.create(pair=pair, sns_message=message, incident=incident, dedupe_key=f"k-{n}",
-                                    source="notifier", key=f"obj-{n}", kind="MISMATCH", reason=reason,
-                                    severity=severity, occurred_at=when)
+            pair=pair,
+            reason=reason,
+            state=incident_state,
+            defaults={"kind": "MISMATCH", "severity": severity, "last_event_at": when},
+        )
+    ReplicationEvent.objects.create(
+        pair=pair,
+        sns_message=message,
+        incident=incident,
+        dedupe_key=f"k-{n}",
+        source="notifier",
+        key=f"obj-{n}",
+        kind="MISMATCH",
+        reason=reason,
+        severity=severity,
+        occurred_at=when,
+    )
     BucketPair.objects.filter(pk=pair.pk).update(last_event_at=when, last_failure_at=when)
 
 
@@ -38,18 +56,27 @@ def make_pairs(count, team="app-team", environment="prod"):
     pairs = []
     for i in range(count):
         entry = make_catalog_entry(f"{team}-{environment}-{i}", team, environment)
-        pair = BucketPair.objects.create(primary_bucket=entry.bucket_name, replica_bucket=entry.bucket_name + "-r",
-                                         catalog_entry=entry)
+        pair = BucketPair.objects.create(
+            primary_bucket=entry.bucket_name, replica_bucket=entry.bucket_name + "-r", catalog_entry=entry
+        )
         add_event(pair, hours_ago=2 + i % 50, incident_state="open" if i % 3 == 0 else None)
         pairs.append(pair)
     return pairs
 
 
-@pytest.mark.parametrize("url", ["/replication/", "/api/v1/replication/health/",
-                                 "/admin/replication/bucketpair/", "/admin/replication/incident/",
-                                 "/admin/replication/replicationevent/"])
-def test_health_lists_make_their_pinned_number_of_queries_with_5_and_50_pairs(client, requester, approver,
-                                                                             settings, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/replication/",
+        "/api/v1/replication/health/",
+        "/admin/replication/bucketpair/",
+        "/admin/replication/incident/",
+        "/admin/replication/replicationevent/",
+    ],
+)
+def test_health_lists_make_their_pinned_number_of_queries_with_5_and_50_pairs(
+    client, requester, approver, settings, url
+):
     settings.PORTAL_PAGE_SIZE = 100  # every pair on one page
     client.force_login(approver if url.startswith("/admin/") else requester)
     make_pairs(5)
@@ -98,9 +125,13 @@ def test_an_approver_acknowledges_then_resolves_and_both_are_audited(client, app
     client.post(f"/replication/incidents/{incident.pk}/resolve/", {"note": "re-copied"})
     incident.refresh_from_db()
     assert (incident.state, incident.resolved_by) == ("resolved", "alex") and incident.resolved_at
-    actions = list(AuditEntry.objects.filter(action__startswith="replication.incident_")
-                   .values_list("action", "actor"))
-    assert actions == [("replication.incident_acknowledged", "alex"), ("replication.incident_resolved", "alex")]
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="replication.incident_").values_list("action", "actor")
+    )
+    assert actions == [
+        ("replication.incident_acknowledged", "alex"),
+        ("replication.incident_resolved", "alex"),
+    ]
 
 
 def test_a_resolved_incident_cannot_be_acknowledged(client, approver):

@@ -54,16 +54,22 @@ def test_confirmations_are_verified_over_their_own_fields(authority, verifier, k
 
 def test_the_string_to_sign_leaves_out_an_absent_subject():
     envelope = {"Type": "Notification", "Message": "m", "MessageId": "i", "Timestamp": "t", "TopicArn": "a"}
-    assert string_to_sign(envelope) == b"Message\nm\nMessageId\ni\nTimestamp\nt\nTopicArn\na\nType\nNotification\n"
+    assert (
+        string_to_sign(envelope)
+        == b"Message\nm\nMessageId\ni\nTimestamp\nt\nTopicArn\na\nType\nNotification\n"
+    )
 
 
-@pytest.mark.parametrize("field, value", [
-    ("Message", '{"hello": "mallory"}'),
-    ("MessageId", "another-id"),
-    ("Timestamp", None),  # replaced below by a fresh but different time
-    ("Subject", "Added subject"),
-    ("Type", "SubscriptionConfirmation"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("Message", '{"hello": "mallory"}'),
+        ("MessageId", "another-id"),
+        ("Timestamp", None),  # replaced below by a fresh but different time
+        ("Subject", "Added subject"),
+        ("Type", "SubscriptionConfirmation"),
+    ],
+)
 def test_a_tampered_signed_field_is_refused_as_a_bad_signature(authority, verifier, field, value):
     envelope = authority.notification('{"hello": "world"}')
     if field == "Timestamp":
@@ -121,31 +127,39 @@ def test_an_unknown_signature_version_is_refused(authority, verifier):
     assert refusal(verifier, body(envelope)).reason == "signature_version"
 
 
-@pytest.mark.parametrize("url", [
-    "http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem",
-    "https://sns.eu-west-1.amazonaws.com.evil.example/SimpleNotificationService-test.pem",
-    "https://evil.example/sns.eu-west-1.amazonaws.com/x.pem",
-    "https://sns.eu-west-1.amazonaws.com:8443/SimpleNotificationService-test.pem",
-    "https://user@sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem",
-    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem?x=1",
-    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem#x",
-    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.txt",
-    "https://s3.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem",
-    "https://sns.x.amazonaws.com/SimpleNotificationService-test.pem",
-    "https://sns.eu-west-1.amazonaws.com:notaport/x.pem",
-])
-def test_a_certificate_url_that_is_not_strictly_an_sns_host_is_refused_without_fetching(authority, verifier, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem",
+        "https://sns.eu-west-1.amazonaws.com.evil.example/SimpleNotificationService-test.pem",
+        "https://evil.example/sns.eu-west-1.amazonaws.com/x.pem",
+        "https://sns.eu-west-1.amazonaws.com:8443/SimpleNotificationService-test.pem",
+        "https://user@sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem",
+        "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem?x=1",
+        "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem#x",
+        "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.txt",
+        "https://s3.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem",
+        "https://sns.x.amazonaws.com/SimpleNotificationService-test.pem",
+        "https://sns.eu-west-1.amazonaws.com:notaport/x.pem",
+    ],
+)
+def test_a_certificate_url_that_is_not_strictly_an_sns_host_is_refused_without_fetching(
+    authority, verifier, url
+):
     authority.fetched.clear()
     caught = refusal(verifier, body(authority.notification("x", cert_url=url)))
     assert (caught.status, caught.reason) == (403, "certificate_url")
     assert authority.fetched == []
 
 
-@pytest.mark.parametrize("url", [
-    "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc.pem",
-    "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-abc.pem",
-    "https://sns.us-gov-west-1.amazonaws.com:443/SimpleNotificationService-abc.pem",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc.pem",
+        "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-abc.pem",
+        "https://sns.us-gov-west-1.amazonaws.com:443/SimpleNotificationService-abc.pem",
+    ],
+)
 def test_real_aws_certificate_urls_pass_the_strict_check(url):
     validate_certificate_url(url)
 
@@ -163,13 +177,16 @@ def test_a_certificate_that_cannot_be_fetched_is_refused(verifier, authority):
     assert (caught.status, caught.reason) == (403, "certificate_fetch")
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"{not json", "malformed_json"),
-    (b"\xff\xfe", "malformed_json"),
-    (b"[1, 2]", "malformed_json"),
-    (b'{"Type": "Advert"}', "unknown_type"),
-    (json.dumps({"Type": "Notification", "Message": "m"}).encode(), "missing_field"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"{not json", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        (b"[1, 2]", "malformed_json"),
+        (b'{"Type": "Advert"}', "unknown_type"),
+        (json.dumps({"Type": "Notification", "Message": "m"}).encode(), "missing_field"),
+    ],
+)
 def test_malformed_bodies_are_refused_with_400(verifier, raw, reason):
     caught = refusal(verifier, raw)
     assert (caught.status, caught.reason) == (400, reason)

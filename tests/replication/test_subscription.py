@@ -37,7 +37,8 @@ def allowed_topic(local_aws):
 
 @pytest.mark.parametrize("version", ["1", "2"])
 def test_a_subscription_confirmation_for_an_allowed_topic_is_confirmed_with_aws(
-        hook, authority, allowed_topic, confirmations, version):
+    hook, authority, allowed_topic, confirmations, version
+):
     envelope = authority.confirmation(version=version)
     response = hook(envelope)
     assert response.status_code == 200 and response.json()["status"] == "confirmed"
@@ -48,7 +49,8 @@ def test_a_subscription_confirmation_for_an_allowed_topic_is_confirmed_with_aws(
 
 
 def test_a_subscription_confirmation_for_another_topic_is_refused_and_not_confirmed(
-        hook, authority, local_aws, confirmations):
+    hook, authority, local_aws, confirmations
+):
     response = hook(authority.confirmation(topic_arn=OTHER_TOPIC_ARN))
     assert response.status_code == 403 and response.json()["reason"] == "topic_not_allowed"
     assert confirmations == [] and SnsMessage.objects.count() == 0

@@ -15,7 +15,9 @@ from tests.support.common import make_user
 from tests.support.replication import make_catalog_entry
 
 pytestmark = pytest.mark.django_db
-REPLICA_MAP = parse_replica_map(json.dumps({"orders-prod": {"bucket": "orders-prod-replica", "region": "eu-central-1"}}))
+REPLICA_MAP = parse_replica_map(
+    json.dumps({"orders-prod": {"bucket": "orders-prod-replica", "region": "eu-central-1"}})
+)
 
 
 def summary(count=7, **changes) -> str:
@@ -33,7 +35,10 @@ def test_a_summary_counts_its_verified_versions_for_the_pair(hook, authority, cl
 
     pair = BucketPair.objects.get()
     assert (pair.primary_bucket, pair.replica_bucket, pair.catalog_entry.bucket_name) == (
-        "orders-prod", "orders-prod-replica", "orders-prod")
+        "orders-prod",
+        "orders-prod-replica",
+        "orders-prod",
+    )
     assert sum(VerificationBatch.objects.values_list("verified", flat=True)) == 10
     client.force_login(make_user("viewer", "requesters"))
     row = client.get("/api/v1/replication/health/").json()["results"][0]
@@ -49,10 +54,20 @@ def test_a_summary_delivered_again_or_republished_is_counted_once(hook, authorit
     assert sum(VerificationBatch.objects.values_list("verified", flat=True)) == 5
 
 
-@pytest.mark.parametrize("changes", [
-    {"verified": -1}, {"verified": "5"}, {"verified": True}, {"verified": 10_001}, {"summary_id": ""},
-    {"summary_id": "x" * 65}, {"primary": {}}, {"replica": {"bucket": ""}}, {"primary": {"bucket": "b" * 256}},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"verified": -1},
+        {"verified": "5"},
+        {"verified": True},
+        {"verified": 10_001},
+        {"summary_id": ""},
+        {"summary_id": "x" * 65},
+        {"primary": {}},
+        {"replica": {"bucket": ""}},
+        {"primary": {"bucket": "b" * 256}},
+    ],
+)
 def test_a_signed_summary_with_impossible_values_is_refused_and_counts_nothing(hook, authority, changes):
     response = hook(authority.notification(summary(**changes)))
     assert response.status_code == 400 and response.json()["reason"] == "unreadable_message"
@@ -82,13 +97,22 @@ def test_registering_a_pair_twice_keeps_one_row_and_links_the_catalog_later():
 def test_the_summary_ids_of_one_invocation_are_unique_per_bucket():
     from collections import Counter
 
-    replica_map = parse_replica_map(json.dumps({
-        "a-primary": {"bucket": "a-replica", "region": "eu-central-1"},
-        "b-primary": {"bucket": "b-replica", "region": "eu-central-1"},
-    }))
+    replica_map = parse_replica_map(
+        json.dumps(
+            {
+                "a-primary": {"bucket": "a-replica", "region": "eu-central-1"},
+                "b-primary": {"bucket": "b-replica", "region": "eu-central-1"},
+            }
+        )
+    )
     documents = summary_documents(Counter({"a-primary": 2, "b-primary": 1, "unknown": 4}), replica_map)
-    assert [(d["primary"]["bucket"], d["verified"]) for d in documents] == [("a-primary", 2), ("b-primary", 1)]
-    assert len({d["summary_id"] for d in documents}) == 2 and all(uuid.UUID(d["summary_id"]) for d in documents)
+    assert [(d["primary"]["bucket"], d["verified"]) for d in documents] == [
+        ("a-primary", 2),
+        ("b-primary", 1),
+    ]
+    assert len({d["summary_id"] for d in documents}) == 2 and all(
+        uuid.UUID(d["summary_id"]) for d in documents
+    )
 
 
 def test_summaries_are_listed_read_only_in_the_admin(hook, authority, client):
@@ -97,5 +121,8 @@ def test_summaries_are_listed_read_only_in_the_admin(hook, authority, client):
     listing = client.get("/admin/replication/verificationbatch/")
     assert listing.status_code == 200 and "orders-prod" in listing.content.decode()
     batch = VerificationBatch.objects.get()
-    assert client.post(f"/admin/replication/verificationbatch/{batch.pk}/change/", {"verified": 999}).status_code == 403
+    assert (
+        client.post(f"/admin/replication/verificationbatch/{batch.pk}/change/", {"verified": 999}).status_code
+        == 403
+    )
     assert VerificationBatch.objects.get().verified == 4

@@ -27,9 +27,16 @@ def saved_plan(request, changes):
     from runner.models import SavedPlan
 
     run = request.runs.get(plan_sha256=request.plan_hash)
-    return SavedPlan.objects.create(run=run, request=request, sha256=request.plan_hash,
-                                    contract_hash=request.contract_hash, plan_file=b"plan", show_json={},
-                                    changes=changes, rendered="")
+    return SavedPlan.objects.create(
+        run=run,
+        request=request,
+        sha256=request.plan_hash,
+        contract_hash=request.contract_hash,
+        plan_file=b"plan",
+        show_json={},
+        changes=changes,
+        rendered="",
+    )
 
 
 @pytest.fixture
@@ -42,10 +49,16 @@ def queue_ids(client) -> list[str]:
     return [req.request_id for req, _ in client.get(reverse("requests:queue")).context["rows"]]
 
 
-def test_the_queue_lists_what_the_approver_may_decide_oldest_first_with_the_plan(client, approver,
-                                                                                 two_pending):
-    saved_plan(two_pending[0], [{"address": "a", "type": "aws_s3_bucket", "action": "create"},
-                                {"address": "b", "type": "aws_s3_bucket_policy", "action": "create"}])
+def test_the_queue_lists_what_the_approver_may_decide_oldest_first_with_the_plan(
+    client, approver, two_pending
+):
+    saved_plan(
+        two_pending[0],
+        [
+            {"address": "a", "type": "aws_s3_bucket", "action": "create"},
+            {"address": "b", "type": "aws_s3_bucket_policy", "action": "create"},
+        ],
+    )
     client.force_login(approver)
     response = client.get(reverse("requests:queue"))
     assert [req.request_id for req, _ in response.context["rows"]] == [r.request_id for r in two_pending]
@@ -55,8 +68,9 @@ def test_the_queue_lists_what_the_approver_may_decide_oldest_first_with_the_plan
     assert 'Waiting for you <span class="count" aria-label="2 waiting">2</span>' in page
 
 
-def test_the_queue_leaves_out_requests_voted_on_own_and_not_pending(client, approver, second_approver,
-                                                                     two_pending, teams):
+def test_the_queue_leaves_out_requests_voted_on_own_and_not_pending(
+    client, approver, second_approver, two_pending, teams
+):
     first, second = two_pending
     approvals.decide(first, second_approver, "reject", "no")  # no longer pending
     teams["app-team"].members.add(approver)
@@ -73,6 +87,7 @@ def test_the_queue_leaves_out_requests_voted_on_own_and_not_pending(client, appr
     client.force_login(two)
     assert second.request_id not in queue_ids(client)
     from runner.models import Run, RunKind
+
     Run.objects.create(request=second, kind=RunKind.PLAN, attempt=9)
     plan_made(second, label="second")
     assert second.request_id in queue_ids(client)
@@ -84,6 +99,7 @@ def test_the_queue_matches_the_voting_rule_for_each_request(approver, second_app
     planned(prod_input(application="mine", requester="alex"), approver)
     approvals.decide(two_pending[0], second_approver, "approve", "fine")
     from requests_app.models import BucketRequest
+
     for user in (approver, second_approver):
         listed = set(approvals.awaiting_decision(user).values_list("pk", flat=True))
         allowed = {r.pk for r in BucketRequest.objects.all() if approvals.refusal_for(r, user) is None}
@@ -119,7 +135,9 @@ def test_the_queue_and_its_count_make_their_pinned_number_of_queries_with_5_and_
     response = client.get(reverse("requests:queue"))
     assert len(response.context["rows"]) == 50
     assert {summary for _, summary in response.context["rows"]} == {"no changes"}
-    assert_pinned(__file__, "page requests:queue", {5: few, 50: queries_for(client, reverse("requests:queue"))})
+    assert_pinned(
+        __file__, "page requests:queue", {5: few, 50: queries_for(client, reverse("requests:queue"))}
+    )
 
 
 def test_an_approver_approves_on_the_request_page(client, approver, two_pending):
@@ -127,9 +145,16 @@ def test_an_approver_approves_on_the_request_page(client, approver, two_pending)
     client.force_login(approver)
     page = client.get(reverse("requests:detail", args=[request.request_id])).content.decode()
     assert 'id="decide"' in page and "What the platform's guardrails set" in page
-    response = client.post(reverse("requests:decide", args=[request.request_id]), {
-        "decision": "approve", "comment": "Reviewed on the page",
-        "contract_hash": request.contract_hash, "plan_hash": request.plan_hash}, follow=True)
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]),
+        {
+            "decision": "approve",
+            "comment": "Reviewed on the page",
+            "contract_hash": request.contract_hash,
+            "plan_hash": request.plan_hash,
+        },
+        follow=True,
+    )
     request.refresh_from_db()
     assert request.status in APPROVED_STATES
     assert f"{request.request_id}: vote recorded, now approved." in response.content.decode()
@@ -139,8 +164,9 @@ def test_an_approver_approves_on_the_request_page(client, approver, two_pending)
 def test_a_vote_without_a_comment_keeps_the_page_and_says_why(client, approver, two_pending):
     request = two_pending[0]
     client.force_login(approver)
-    response = client.post(reverse("requests:decide", args=[request.request_id]),
-                           {"decision": "approve", "comment": "  "})
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]), {"decision": "approve", "comment": "  "}
+    )
     assert response.status_code == 400 and "This field is required." in response.content.decode()
     assert not Approval.objects.exists()
 
@@ -148,9 +174,15 @@ def test_a_vote_without_a_comment_keeps_the_page_and_says_why(client, approver, 
 def test_a_vote_on_a_changed_plan_is_refused_and_the_comment_kept(client, approver, two_pending):
     request = two_pending[0]
     client.force_login(approver)
-    response = client.post(reverse("requests:decide", args=[request.request_id]), {
-        "decision": "approve", "comment": "my long reasoning", "contract_hash": request.contract_hash,
-        "plan_hash": "0" * 64})
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]),
+        {
+            "decision": "approve",
+            "comment": "my long reasoning",
+            "contract_hash": request.contract_hash,
+            "plan_hash": "0" * 64,
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 400 and "changed since you opened it" in page
     assert "my long reasoning</textarea>" in page
@@ -160,8 +192,10 @@ def test_a_vote_on_a_changed_plan_is_refused_and_the_comment_kept(client, approv
 @pytest.mark.parametrize("who", ["requester", "auditor"])
 def test_non_approvers_cannot_vote_through_the_page(client, who, team_member, auditor, two_pending):
     client.force_login({"requester": team_member, "auditor": auditor}[who])
-    response = client.post(reverse("requests:decide", args=[two_pending[0].request_id]),
-                           {"decision": "approve", "comment": "sneaky"})
+    response = client.post(
+        reverse("requests:decide", args=[two_pending[0].request_id]),
+        {"decision": "approve", "comment": "sneaky"},
+    )
     assert response.status_code == 403 and not Approval.objects.exists()
 
 
@@ -172,16 +206,19 @@ def test_the_page_refuses_a_self_approval_and_says_so(client, teams):
     client.force_login(rita)
     page = client.get(reverse("requests:detail", args=[request.request_id])).content.decode()
     assert 'id="decide"' not in page and "cannot decide on their own request" in page
-    response = client.post(reverse("requests:decide", args=[request.request_id]),
-                           {"decision": "approve", "comment": "mine"})
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]), {"decision": "approve", "comment": "mine"}
+    )
     assert response.status_code == 400 and not Approval.objects.exists()
 
 
 def test_the_decision_view_sends_back_only_to_this_site(client, approver, two_pending):
     request = two_pending[0]
     client.force_login(approver)
-    response = client.post(reverse("requests:decide", args=[request.request_id]),
-                           {"decision": "reject", "comment": "no", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]),
+        {"decision": "reject", "comment": "no", "next": "https://evil.example/"},
+    )
     assert response.url == reverse("requests:detail", args=[request.request_id])
 
 
@@ -191,9 +228,16 @@ def test_the_admin_request_page_has_decision_buttons_that_vote(client, approver,
     change_url = reverse("admin:requests_app_bucketrequest_change", args=[request.pk])
     page = client.get(change_url).content.decode()
     assert 'id="decide-form"' in page and 'value="approve"' in page and 'value="reject"' in page
-    response = client.post(reverse("requests:decide", args=[request.request_id]), {
-        "decision": "reject", "comment": "not like this", "contract_hash": request.contract_hash,
-        "plan_hash": request.plan_hash, "next": change_url})
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]),
+        {
+            "decision": "reject",
+            "comment": "not like this",
+            "contract_hash": request.contract_hash,
+            "plan_hash": request.plan_hash,
+            "next": change_url,
+        },
+    )
     assert response.url == change_url
     request.refresh_from_db()
     assert request.status == RequestStatus.REJECTED
@@ -204,8 +248,11 @@ def test_the_admin_refusal_goes_back_with_the_reason(client, approver, two_pendi
     request = two_pending[0]
     client.force_login(approver)
     change_url = reverse("admin:requests_app_bucketrequest_change", args=[request.pk])
-    response = client.post(reverse("requests:decide", args=[request.request_id]), {
-        "decision": "approve", "comment": "ok", "plan_hash": "f" * 64, "next": change_url}, follow=True)
+    response = client.post(
+        reverse("requests:decide", args=[request.request_id]),
+        {"decision": "approve", "comment": "ok", "plan_hash": "f" * 64, "next": change_url},
+        follow=True,
+    )
     assert "changed since you opened it" in response.content.decode()
 
 

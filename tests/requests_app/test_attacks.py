@@ -26,14 +26,22 @@ def pending(team_member):
 
 
 def _vote(client, request, decision="approve", **overrides):
-    return client.post(reverse("requests:decide", args=[request.request_id]), {
-        "decision": decision, "comment": "looks fine", "contract_hash": request.contract_hash,
-        "plan_hash": request.plan_hash, **overrides})
+    return client.post(
+        reverse("requests:decide", args=[request.request_id]),
+        {
+            "decision": decision,
+            "comment": "looks fine",
+            "contract_hash": request.contract_hash,
+            "plan_hash": request.plan_hash,
+            **overrides,
+        },
+    )
 
 
 @pytest.mark.parametrize("spelling", ["RITA", "Rita"])
-def test_an_approver_account_spelling_the_requester_otherwise_cannot_approve_on_the_page(client, pending,
-                                                                                         spelling):
+def test_an_approver_account_spelling_the_requester_otherwise_cannot_approve_on_the_page(
+    client, pending, spelling
+):
     """rita's second account in another case is rita: no self-approval on the page (Django stores user
     names NFKC-normalised, so fullwidth letters cannot make a second account)."""
     twin = make_user(spelling, roles.PLATFORM_APPROVERS, is_staff=True)
@@ -44,8 +52,9 @@ def test_an_approver_account_spelling_the_requester_otherwise_cannot_approve_on_
     assert not Approval.objects.exists()
 
 
-def test_one_person_with_two_approver_accounts_votes_once_across_page_and_admin(client, team_member,
-                                                                                settings):
+def test_one_person_with_two_approver_accounts_votes_once_across_page_and_admin(
+    client, team_member, settings
+):
     """alex approves on the page, then as ALEX in the admin's bulk action: one vote, quorum of 2 not met."""
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
     request = submit_request(prod_input(), team_member).request
@@ -56,10 +65,18 @@ def test_one_person_with_two_approver_accounts_votes_once_across_page_and_admin(
     client.force_login(alex)
     assert _vote(client, request).status_code == 302
     client.force_login(upper)
-    response = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [request.pk],
-                                        "apply": "1", f"hash-{request.pk}": request.contract_hash,
-                                        f"plan-{request.pk}": request.plan_hash, "comment": "again"},
-                           follow=True)
+    response = client.post(
+        CHANGELIST,
+        {
+            "action": "approve_selected",
+            "_selected_action": [request.pk],
+            "apply": "1",
+            f"hash-{request.pk}": request.contract_hash,
+            f"plan-{request.pk}": request.plan_hash,
+            "comment": "again",
+        },
+        follow=True,
+    )
     assert "already voted" in response.content.decode()
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING_APPROVAL
@@ -88,10 +105,14 @@ def test_a_vote_while_the_plan_is_being_made_again_is_refused_on_the_page(client
 
 
 @pytest.mark.parametrize("who", ["requester", "staff_without_permission", "auditor"])
-def test_who_may_not_decide_cannot_vote_retry_or_plan_on_the_pages(client, pending, who, auditor,
-                                                                    team_member):
-    user = {"requester": team_member, "auditor": auditor,
-            "staff_without_permission": make_user("stan", roles.REQUESTERS, is_staff=True)}[who]
+def test_who_may_not_decide_cannot_vote_retry_or_plan_on_the_pages(
+    client, pending, who, auditor, team_member
+):
+    user = {
+        "requester": team_member,
+        "auditor": auditor,
+        "staff_without_permission": make_user("stan", roles.REQUESTERS, is_staff=True),
+    }[who]
     client.force_login(user)
     assert _vote(client, pending).status_code in (403, 404)
     assert client.post(reverse("runner:request-plan", args=[pending.request_id])).status_code in (403, 404)
@@ -110,12 +131,21 @@ def test_the_page_edges_need_the_csrf_token(pending, approver):
     assert not Approval.objects.exists()
 
 
-@pytest.mark.parametrize("fields", [
-    {"decision": "approve\n"}, {"decision": "APPROVE"}, {"decision": ""},
-    {"comment": "x" * 200_000}, {"comment": "\u00e9\u4e2d\U0001f600 fine"}, {"comment": "   "},
-    {"plan_hash": "a" * 100_000}, {"contract_hash": "\u0661" * 64},
-    {"next": "//evil.example/"}, {"next": "https://evil.example/"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"decision": "approve\n"},
+        {"decision": "APPROVE"},
+        {"decision": ""},
+        {"comment": "x" * 200_000},
+        {"comment": "\u00e9\u4e2d\U0001f600 fine"},
+        {"comment": "   "},
+        {"plan_hash": "a" * 100_000},
+        {"contract_hash": "\u0661" * 64},
+        {"next": "//evil.example/"},
+        {"next": "https://evil.example/"},
+    ],
+)
 def test_odd_vote_forms_get_an_answer_not_a_500(client, pending, approver, fields):
     client.force_login(approver)
     response = _vote(client, pending, **fields)
@@ -132,34 +162,59 @@ def test_run_pages_answer_404_for_any_number(client, approver, pk):
     assert client.post(f"/runs/{pk}/cancel/").status_code == 404
 
 
-@pytest.mark.parametrize("body", ['[]', '"approve"', '{"comment": {"a": [1]}}', '{"comment": 5}',
-                                  '{"comment": "ok", "planHash": ["x"]}', '[' * 50_000])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '"approve"',
+        '{"comment": {"a": [1]}}',
+        '{"comment": 5}',
+        '{"comment": "ok", "planHash": ["x"]}',
+        "[" * 50_000,
+    ],
+)
 def test_the_decision_api_answers_odd_bodies_without_a_500(pending, approver, body):
     from rest_framework.test import APIClient
 
     api = APIClient()
     api.force_authenticate(approver)
-    response = api.post(f"/api/v1/s3-requests/{pending.request_id}/approve/", body,
-                        content_type="application/json")
+    response = api.post(
+        f"/api/v1/s3-requests/{pending.request_id}/approve/", body, content_type="application/json"
+    )
     assert response.status_code in (200, 400, 409), response.content[:300]
 
 
-@pytest.mark.parametrize("query", [
-    "?page=99999999999999999999999", "?page=-1", "?q=" + "x" * 20_000, "?status=%F0%9F%98%80",
-    "?owner=%E2%80%AE", "?environment=prod%0A", "?action=..%2F&request_id=S3-%D9%A0%D9%A1",
-    "?q=%25%5C_%27%22",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?page=99999999999999999999999",
+        "?page=-1",
+        "?q=" + "x" * 20_000,
+        "?status=%F0%9F%98%80",
+        "?owner=%E2%80%AE",
+        "?environment=prod%0A",
+        "?action=..%2F&request_id=S3-%D9%A0%D9%A1",
+        "?q=%25%5C_%27%22",
+    ],
+)
 def test_list_pages_and_apis_answer_odd_filters_without_a_500(client, pending, approver, auditor, query):
     client.force_login(approver)
-    for path in ("/requests/", "/catalog/", "/requests/waiting/", "/api/v1/s3-requests/",
-                 "/api/v1/catalog/buckets/"):
+    for path in (
+        "/requests/",
+        "/catalog/",
+        "/requests/waiting/",
+        "/api/v1/s3-requests/",
+        "/api/v1/catalog/buckets/",
+    ):
         assert client.get(path + query).status_code in (200, 404), path + query
     client.force_login(auditor)
     for path in ("/audit/", "/api/v1/audit/"):
         assert client.get(path + query).status_code in (200, 404), path + query
 
 
-@pytest.mark.parametrize("blind", [{"plan_hash": ""}, {"contract_hash": ""}, {"contract_hash": "", "plan_hash": ""}])
+@pytest.mark.parametrize(
+    "blind", [{"plan_hash": ""}, {"contract_hash": ""}, {"contract_hash": "", "plan_hash": ""}]
+)
 def test_a_page_vote_that_names_no_plan_approves_nothing(client, pending, approver, blind):
     """A tampered form without the hidden hashes would approve whatever plan is current, seen or not."""
     client.force_login(approver)
@@ -170,7 +225,15 @@ def test_a_page_vote_that_names_no_plan_approves_nothing(client, pending, approv
 
 def test_an_admin_bulk_approval_without_the_shown_hashes_approves_nothing(client, pending, approver):
     client.force_login(approver)
-    response = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [pending.pk],
-                                        "apply": "1", "comment": "bulk, unseen"}, follow=True)
+    response = client.post(
+        CHANGELIST,
+        {
+            "action": "approve_selected",
+            "_selected_action": [pending.pk],
+            "apply": "1",
+            "comment": "bulk, unseen",
+        },
+        follow=True,
+    )
     assert "the plan you reviewed" in response.content.decode()
     assert not Approval.objects.exists()

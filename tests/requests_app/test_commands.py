@@ -15,9 +15,6 @@ from tests.support.requests import contract_file, prod_input, rita_input
 pytestmark = pytest.mark.django_db
 
 
-
-
-
 def test_export_audit_writes_one_environment_with_the_workflow_columns_first(team_member, tmp_path):
     submit_request(prod_input(), team_member)
     submit_request(rita_input(), team_member)
@@ -25,17 +22,32 @@ def test_export_audit_writes_one_environment_with_the_workflow_columns_first(tea
     code, message, _ = run_command("export_audit", "--environment", "prod", "--out", str(out))
     rows = list(csv.DictReader(out.open()))
     assert code == 0 and f"wrote {len(rows)} rows" in message
-    assert list(rows[0])[:9] == ["timestamp_utc", "request_id", "bucket_name", "owner", "environment",
-                                 "purpose", "action", "approver", "status"]
+    assert list(rows[0])[:9] == [
+        "timestamp_utc",
+        "request_id",
+        "bucket_name",
+        "owner",
+        "environment",
+        "purpose",
+        "action",
+        "approver",
+        "status",
+    ]
     assert {row["environment"] for row in rows} == {"prod"}
     submitted = rows[0]
-    assert (submitted["request_id"], submitted["owner"], submitted["purpose"], submitted["status"]) == \
-        ("S3-0001", "app-team", "uploads", "pending_approval")
+    assert (submitted["request_id"], submitted["owner"], submitted["purpose"], submitted["status"]) == (
+        "S3-0001",
+        "app-team",
+        "uploads",
+        "pending_approval",
+    )
 
 
 def test_export_catalog_writes_buckets_keyed_by_name(team_member, tmp_path):
     request = submit_request(rita_input(), team_member).request
-    catalog.mark_active(request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}")
+    catalog.mark_active(
+        request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}"
+    )
     out = tmp_path / "s3-catalog.yaml"
     run_command("export_catalog", "--out", str(out))
     bucket = yaml.safe_load(out.read_text())["buckets"][request.bucket_name]

@@ -15,8 +15,9 @@ from tests.support.requests import prod_input, rita_input
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path, bucket", [(PUBLISHED, "goldenpath-dev-platform-logs"),
-                                          (FIXTURE, "goldenpath-dev-test-logs")])
+@pytest.mark.parametrize(
+    "path, bucket", [(PUBLISHED, "goldenpath-dev-platform-logs"), (FIXTURE, "goldenpath-dev-test-logs")]
+)
 def test_goldenpath_files_import_as_applied_with_their_legacy_name(path, bucket):
     code, out, err = run_command("s3_contract", "import", "--create-teams", str(path))
     assert code == 0, err
@@ -32,7 +33,9 @@ def test_goldenpath_files_import_as_applied_with_their_legacy_name(path, bucket)
 def test_dry_run_says_per_file_what_would_happen_and_saves_nothing(teams, tmp_path):
     broken = tmp_path / "S3-0002.yaml"
     broken.write_text(PUBLISHED.read_text().replace("cost_alert_gb: 100", "cost_alert_gb: 0"))
-    code, out, err = run_command("s3_contract", "import", "--dry-run", "--create-teams", str(PUBLISHED), str(broken))
+    code, out, err = run_command(
+        "s3_contract", "import", "--dry-run", "--create-teams", str(PUBLISHED), str(broken)
+    )
     assert code == 1
     assert f"{PUBLISHED}: WOULD IMPORT S3-0001 as applied, bucket goldenpath-dev-platform-logs" in out
     assert f"{broken}: FAILED" in err and "spec.costAlertGb" in err
@@ -93,7 +96,9 @@ def _read_back(path):
 
 
 def test_adopt_dry_run_says_a_plan_would_import_the_bucket_and_saves_nothing():
-    code, out, err = run_command("s3_contract", "import", "--adopt", "--dry-run", "--create-teams", str(PUBLISHED))
+    code, out, err = run_command(
+        "s3_contract", "import", "--adopt", "--dry-run", "--create-teams", str(PUBLISHED)
+    )
     assert code == 0, err
     assert "WOULD ADOPT S3-0001 bucket goldenpath-dev-platform-logs: a plan importing it" in out
     assert not BucketRequest.objects.exists()

@@ -62,7 +62,7 @@ def test_requesters_see_their_own_and_their_teams_requests(client, team_member, 
     bob = make_user("bob", roles.REQUESTERS)
     teams["app-team"].members.add(bob)
     teams["web-team"].members.add(bob)
-    submit_request(prod_input(), service_account)                             # names rita
+    submit_request(prod_input(), service_account)  # names rita
     submit_request(prod_input(application="shop", requester="bob", owner="app-team"), service_account)
     submit_request(prod_input(application="other", requester="bob", owner="web-team"), service_account)
     client.force_login(team_member)
@@ -95,11 +95,15 @@ def test_request_page_shows_summary_contract_approvals_and_timeline(client, team
 
 def test_catalog_pages(client, team_member):
     request = submit_request(rita_input(), team_member).request
-    catalog.mark_active(request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}")
+    catalog.mark_active(
+        request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}"
+    )
     client.force_login(team_member)
     listing = client.get(reverse("requests:catalog"), {"status": "active"})
     assert [e.bucket_name for e in listing.context["page"]] == [request.bucket_name]
-    assert client.get(reverse("requests:catalog"), {"environment": "prod"}).context["page"].paginator.count == 0
+    assert (
+        client.get(reverse("requests:catalog"), {"environment": "prod"}).context["page"].paginator.count == 0
+    )
     detail = client.get(reverse("requests:catalog-detail", args=[request.bucket_name])).content.decode()
     assert f"arn:aws:s3:::{request.bucket_name}" in detail
 
@@ -112,11 +116,14 @@ def test_audit_page_is_for_auditors_and_exports_csv_per_environment(client, audi
     assert client.get(reverse("requests:audit")).status_code == 200
     export = client.get(reverse("requests:audit-export"), {"environment": "prod"})
     text = b"".join(export.streaming_content).decode()
-    assert text.startswith("timestamp_utc,request_id,bucket_name,owner,environment,purpose,action,approver,status")
+    assert text.startswith(
+        "timestamp_utc,request_id,bucket_name,owner,environment,purpose,action,approver,status"
+    )
     assert client.get(reverse("requests:audit-export"), {"environment": "moon"}).status_code == 400
 
 
 # --- constant number of queries, whatever the number of rows ---------------------------
+
 
 def fill(team_member, count: int, start: int = 0):
     for number in range(start, start + count):
@@ -125,8 +132,9 @@ def fill(team_member, count: int, start: int = 0):
 
 
 @pytest.mark.parametrize("url_name", ["requests:list", "requests:catalog", "requests:audit", "requests:new"])
-def test_pages_make_their_pinned_number_of_queries_with_5_and_50_rows(client, auditor, team_member, settings,
-                                                                      url_name):
+def test_pages_make_their_pinned_number_of_queries_with_5_and_50_rows(
+    client, auditor, team_member, settings, url_name
+):
     settings.PORTAL_PAGE_SIZE = 100  # every row on one page
     client.force_login(team_member if url_name == "requests:new" else auditor)
     fill(team_member, 5)
@@ -158,8 +166,11 @@ def test_panels_of_other_apps_are_shown_on_the_request_page(client, team_member,
     from requests_app import panels
 
     def panel(obj, http_request):
-        return {"title": "Test panel", "template": "requests_app/_status.html",
-                "context": {"status": "failed", "label": f"panel for {obj.request_id}"}}
+        return {
+            "title": "Test panel",
+            "template": "requests_app/_status.html",
+            "context": {"status": "failed", "label": f"panel for {obj.request_id}"},
+        }
 
     monkeypatch.setitem(panels._panels, panels.REQUEST_PAGE, [*panels._panels[panels.REQUEST_PAGE], panel])
     request = submit_request(prod_input(), team_member).request
@@ -170,9 +181,11 @@ def test_panels_of_other_apps_are_shown_on_the_request_page(client, team_member,
 
 def test_a_rejected_submit_lists_every_problem_at_the_top_with_links_to_the_fields(client, team_member):
     client.force_login(team_member)
-    response = client.post(reverse("requests:new"), form_data(purposeDescription="short", costAlertGb="10001"))
+    response = client.post(
+        reverse("requests:new"), form_data(purposeDescription="short", costAlertGb="10001")
+    )
     page = response.content.decode()
-    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index('id="error-summary"'))]
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
     assert 'href="#id_purposeDescription"' in summary and 'href="#id_costAlertGb"' in summary
     assert "Too short: 5 characters; write at least 10 characters." in summary
     assert "10001 is too large: the most allowed is 10000." in summary
@@ -190,9 +203,14 @@ def test_the_catalog_page_reads_well_and_links_to_its_request(client, team_membe
     from requests_app.catalog import governance_rows
 
     assert governance_rows({"versioning": True, "accessLogging": False, "kmsKeyAlias": None}) == [
-        ("Versioning", "Yes"), ("Access logging", "No"), ("KMS key alias", "—")]
+        ("Versioning", "Yes"),
+        ("Access logging", "No"),
+        ("KMS key alias", "—"),
+    ]
     request = submit_request(rita_input(), team_member).request
-    catalog.mark_active(request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}")
+    catalog.mark_active(
+        request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}"
+    )
     client.force_login(team_member)
     detail = client.get(reverse("requests:catalog-detail", args=[request.bucket_name])).content.decode()
     assert f'<h1 class="bucket-name">{request.bucket_name}</h1>' in detail

@@ -25,7 +25,11 @@ def test_the_api_refuses_a_second_request_for_a_held_name_and_names_the_holder(b
 
     assert response.status_code == 400
     [problem] = taken(response.json()["problems"])
-    assert problem["path"] == "spec.bucketName" and "S3-0001" in problem["message"] and NAME in problem["message"]
+    assert (
+        problem["path"] == "spec.bucketName"
+        and "S3-0001" in problem["message"]
+        and NAME in problem["message"]
+    )
     assert BucketRequest.objects.count() == 1
 
 
@@ -67,8 +71,9 @@ def test_a_failed_request_keeps_its_name(team_member):
     assert "held by S3-0001 (failed)" in str(refused.value)
 
 
-def test_cli_validate_with_a_database_refuses_a_held_name_but_not_the_holders_own_file(teams, team_member,
-                                                                                        tmp_path):
+def test_cli_validate_with_a_database_refuses_a_held_name_but_not_the_holders_own_file(
+    teams, team_member, tmp_path
+):
     submit_request(rita_input(), team_member)
     other = contract_file(tmp_path, "S3-0500")
     own = contract_file(tmp_path, "S3-0001")
@@ -81,7 +86,9 @@ def test_cli_validate_with_a_database_refuses_a_held_name_but_not_the_holders_ow
 
 def test_import_refuses_a_name_held_by_an_open_request(teams, team_member, tmp_path):
     submit_request(prod_input(), team_member)
-    code, _, err = run_command("s3_contract", "import", str(contract_file(tmp_path, "S3-0500", environment="prod")))
+    code, _, err = run_command(
+        "s3_contract", "import", str(contract_file(tmp_path, "S3-0500", environment="prod"))
+    )
 
     assert code == 1 and "spec.bucketName" in err and "held by S3-0001" in err
     assert BucketRequest.objects.count() == 1

@@ -26,17 +26,21 @@ def saved_request(raw: dict | None = None, *, submitted_by=None, contract_change
     ensure_teams()
     number = allocate_request_number()
     request_id = format_request_id(number)
-    evaluation = evaluate_request(raw or request_input(), current_policy(), request_id=request_id,
-                                  known_teams=list(KNOWN_TEAMS))
+    evaluation = evaluate_request(
+        raw or request_input(), current_policy(), request_id=request_id, known_teams=list(KNOWN_TEAMS)
+    )
     assert evaluation.is_valid, evaluation.problems
     contract = evaluation.built.contract
     document = contract_document(contract)
     if contract_changes:
         contract_changes(document)
     return BucketRequest.objects.create(
-        request_id=request_id, number=number,
+        request_id=request_id,
+        number=number,
         **contract_columns(contract, owner=Team.objects.get(slug=contract.owner)),
-        submitted_by=submitted_by, contract=document, contract_hash=canonical_hash(document),
+        submitted_by=submitted_by,
+        contract=document,
+        contract_hash=canonical_hash(document),
     )
 
 

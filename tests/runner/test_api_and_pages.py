@@ -78,8 +78,9 @@ def test_retry_starts_attempt_two_and_only_for_a_failed_request(approver):
 
 def test_run_page_and_status_show_the_run(client, approver):
     run = Run.objects.get(request=approved_request())
-    Run.objects.filter(pk=run.pk).update(log="$ terraform init\nInitializing…\n", step="init",
-                                         status=RunStatus.RUNNING)
+    Run.objects.filter(pk=run.pk).update(
+        log="$ terraform init\nInitializing…\n", step="init", status=RunStatus.RUNNING
+    )
     client.force_login(approver)
 
     page = client.get(reverse("runner:run-detail", args=[run.pk]))
@@ -105,8 +106,11 @@ def test_the_admin_retry_action_queues_a_new_run(client, approver):
     request, run = failed_request()
     client.force_login(approver)
 
-    response = client.post(reverse("admin:runner_run_changelist"),
-                           {"action": "retry_requests", "_selected_action": [run.pk]}, follow=True)
+    response = client.post(
+        reverse("admin:runner_run_changelist"),
+        {"action": "retry_requests", "_selected_action": [run.pk]},
+        follow=True,
+    )
 
     assert response.status_code == 200
     assert list(request.runs.values_list("attempt", "status")) == [(2, "queued"), (1, "failed")]
@@ -134,7 +138,8 @@ def test_the_run_page_and_api_show_providers_role_and_state_lock(client, approve
     Run.objects.filter(pk=run.pk).update(
         provider_versions={"registry.terraform.io/hashicorp/aws": "5.100.0"},
         aws_role_arn="arn:aws:iam::111111111111:role/bucketwise-dev",
-        state_lock_id="5e3d0d4c-0000-4000-8000-000000000001", state_lock_path="s3://state/envs/k.tflock",
+        state_lock_id="5e3d0d4c-0000-4000-8000-000000000001",
+        state_lock_path="s3://state/envs/k.tflock",
     )
     client.force_login(approver)
 
@@ -144,5 +149,7 @@ def test_the_run_page_and_api_show_providers_role_and_state_lock(client, approve
     assert "registry.terraform.io/hashicorp/aws 5.100.0" in page
     assert "arn:aws:iam::111111111111:role/bucketwise-dev" in page and "s3://state/envs/k.tflock" in page
     assert body["provider_versions"] == {"registry.terraform.io/hashicorp/aws": "5.100.0"}
-    assert (body["aws_role_arn"], body["state_lock_id"]) == ("arn:aws:iam::111111111111:role/bucketwise-dev",
-                                                             "5e3d0d4c-0000-4000-8000-000000000001")
+    assert (body["aws_role_arn"], body["state_lock_id"]) == (
+        "arn:aws:iam::111111111111:role/bucketwise-dev",
+        "5e3d0d4c-0000-4000-8000-000000000001",
+    )

@@ -38,7 +38,11 @@ def test_a_run_applies_the_stack_and_activates_the_catalog_entry(runner_settings
     request.refresh_from_db()
     entry = CatalogEntry.objects.get(request=request)
     assert request.status == RequestStatus.APPLIED
-    assert (entry.status, entry.arn, entry.region) == ("active", f"arn:aws:s3:::{request.bucket_name}", "us-east-1")
+    assert (entry.status, entry.arn, entry.region) == (
+        "active",
+        f"arn:aws:s3:::{request.bucket_name}",
+        "us-east-1",
+    )
     assert run.plan_summary == {"add": 2, "change": 0, "destroy": 0}
     assert run.outputs["bucket_name"] == request.bucket_name
     assert run.terraform_version and len(run.plan_sha256) == 64
@@ -74,8 +78,9 @@ def test_a_failing_precondition_fails_the_run_with_terraforms_message(runner_set
     run.refresh_from_db()
     request.refresh_from_db()
     assert run.step == "plan"
-    assert run.error_summary == ("terraform plan failed: Resource precondition failed: "
-                                 "The cost_alert_gb must be positive.")
+    assert run.error_summary == (
+        "terraform plan failed: Resource precondition failed: The cost_alert_gb must be positive."
+    )
     assert request.status == RequestStatus.FAILED
     assert CatalogEntry.objects.get(request=request).status == "failed"
     assert AuditEntry.objects.filter(request_id=request.request_id, action="run.failed").exists()

@@ -13,20 +13,39 @@ from tests.runner.factories import approved_request
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 FAKE_STACK = Path(__file__).resolve().parents[2] / "terraform" / "testing" / "s3-request-fake"
-WORKER_SECRETS = {"SECRET_KEY": "worker-secret-key", "DATABASE_URL": "postgres://portal:pw@db/portal",
-                  "REDIS_URL": "redis://:pw@cache:6379/0", "API_SIGNING_TOKEN": "xyz"}
+WORKER_SECRETS = {
+    "SECRET_KEY": "worker-secret-key",
+    "DATABASE_URL": "postgres://portal:pw@db/portal",
+    "REDIS_URL": "redis://:pw@cache:6379/0",
+    "API_SIGNING_TOKEN": "xyz",
+}
 
 
 def test_only_allowed_names_pass_and_overrides_win():
-    source = {**WORKER_SECRETS, "PATH": "/usr/bin", "HOME": "/home/worker", "TF_LOG": "INFO",
-              "AWS_PROFILE": "platform", "HTTPS_PROXY": "http://proxy:3128", "SSL_CERT_FILE": "/etc/ca.pem",
-              "TF_IN_AUTOMATION": "0", "OPERATOR_CHOICE": "1"}
+    source = {
+        **WORKER_SECRETS,
+        "PATH": "/usr/bin",
+        "HOME": "/home/worker",
+        "TF_LOG": "INFO",
+        "AWS_PROFILE": "platform",
+        "HTTPS_PROXY": "http://proxy:3128",
+        "SSL_CERT_FILE": "/etc/ca.pem",
+        "TF_IN_AUTOMATION": "0",
+        "OPERATOR_CHOICE": "1",
+    }
 
     environment = run_environment({"TF_IN_AUTOMATION": "1"}, passthrough=["OPERATOR_CHOICE"], source=source)
 
-    assert environment == {"PATH": "/usr/bin", "HOME": "/home/worker", "TF_LOG": "INFO", "AWS_PROFILE": "platform",
-                           "HTTPS_PROXY": "http://proxy:3128", "SSL_CERT_FILE": "/etc/ca.pem",
-                           "TF_IN_AUTOMATION": "1", "OPERATOR_CHOICE": "1"}
+    assert environment == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/worker",
+        "TF_LOG": "INFO",
+        "AWS_PROFILE": "platform",
+        "HTTPS_PROXY": "http://proxy:3128",
+        "SSL_CERT_FILE": "/etc/ca.pem",
+        "TF_IN_AUTOMATION": "1",
+        "OPERATOR_CHOICE": "1",
+    }
 
 
 def test_a_provisioner_inside_a_run_sees_no_portal_secret(runner_settings, settings, tmp_path, monkeypatch):

@@ -59,8 +59,10 @@ def test_the_requester_of_a_failed_run_sees_why_and_whom_to_ask_but_no_button(cl
     request.save()
     make_user("zoe-not-staff", "platform-approvers")  # cannot retry (not staff): not named
     client.force_login(requester)
-    run_page, request_page = (reverse("runner:run-detail", args=[run.pk]),
-                              reverse("requests:detail", args=[request.request_id]))
+    run_page, request_page = (
+        reverse("runner:run-detail", args=[run.pk]),
+        reverse("requests:detail", args=[request.request_id]),
+    )
     for url in (run_page, request_page):
         page = client.get(url).content.decode()
         assert "AccessDenied" in page and "ask alex." in page and "zoe" not in page

@@ -61,27 +61,46 @@ def apply_to_state(runner_settings, tmp_path: Path, state_key: str, hcl: str) ->
     state.parent.mkdir(parents=True, exist_ok=True)
     (directory / "main.tf").write_text(hcl)
     (directory / "backend_override.tf.json").write_text(
-        json.dumps({"terraform": {"backend": {"local": {"path": str(state)}}}}))
+        json.dumps({"terraform": {"backend": {"local": {"path": str(state)}}}})
+    )
     (directory / "terraform.rc").write_text("disable_checkpoint = true\n")
-    environment = {"TF_CLI_CONFIG_FILE": str(directory / "terraform.rc"), "TF_IN_AUTOMATION": "1",
-                   "PATH": "/usr/bin:/bin"}
-    for args in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
-        done = subprocess.run([execution.terraform_binary(), *args], cwd=directory, env=environment,
-                              capture_output=True, text=True, timeout=300)
+    environment = {
+        "TF_CLI_CONFIG_FILE": str(directory / "terraform.rc"),
+        "TF_IN_AUTOMATION": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+    for args in (
+        ["init", "-input=false", "-no-color"],
+        ["apply", "-auto-approve", "-input=false", "-no-color"],
+    ):
+        done = subprocess.run(
+            [execution.terraform_binary(), *args],
+            cwd=directory,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
 
 BACKEND = 'terraform {\n  backend "local" {}\n}\n'
 OUTPUT_ONLY = BACKEND + 'output "touched" {\n  value = "by an operator"\n}\n'
-OTHER_POLICY = BACKEND + """resource "terraform_data" "app_policy" {
+OTHER_POLICY = (
+    BACKEND
+    + """resource "terraform_data" "app_policy" {
   input = { stands_for = "aws_iam_policy", name = "someone-elses", policy = "{}" }
 }
 """
-OLD_BUCKET = BACKEND + """resource "terraform_data" "bucket" {
+)
+OLD_BUCKET = (
+    BACKEND
+    + """resource "terraform_data" "bucket" {
   input            = { stands_for = "aws_s3_bucket", bucket_name = "an-older-name" }
   triggers_replace = ["an-older-name"]
 }
 """
+)
 
 
 def test_the_plan_is_made_at_submission_and_approving_waits_for_it(runner_settings, requester, approver):
@@ -103,7 +122,9 @@ def test_the_plan_is_made_at_submission_and_approving_waits_for_it(runner_settin
     assert (request.plan_status, request.plan_hash) == (PlanStatus.READY, plan.sha256)
     assert sha256_of(bytes(plan.plan_file)) == plan.sha256 == run.plan_sha256
     assert [(c["address"], c["type"], c["action"]) for c in plan.changes] == [
-        (POLICY, "aws_iam_policy", "create"), (BUCKET, "aws_s3_bucket", "create")]
+        (POLICY, "aws_iam_policy", "create"),
+        (BUCKET, "aws_s3_bucket", "create"),
+    ]
     assert "Terraform will perform the following actions" in plan.rendered
     assert plan.show_json["resource_changes"]
     assert not CatalogEntry.objects.filter(request=request).exists()
@@ -111,7 +132,8 @@ def test_the_plan_is_made_at_submission_and_approving_waits_for_it(runner_settin
 
 
 def test_approvers_see_the_plan_on_the_page_in_the_admin_and_in_the_api_before_voting(
-        runner_settings, requester, approver, client):
+    runner_settings, requester, approver, client
+):
     request = prod_request(requester)
     execute(plan_run(request))
     request.refresh_from_db()
@@ -119,8 +141,9 @@ def test_approvers_see_the_plan_on_the_page_in_the_admin_and_in_the_api_before_v
 
     page = client.get(f"/requests/{request.request_id}/").content.decode()
     admin = client.get(f"/admin/requests_app/bucketrequest/{request.pk}/change/").content.decode()
-    ask = client.post("/admin/requests_app/bucketrequest/", {
-        "action": "approve_selected", "_selected_action": [request.pk]}).content.decode()
+    ask = client.post(
+        "/admin/requests_app/bucketrequest/", {"action": "approve_selected", "_selected_action": [request.pk]}
+    ).content.decode()
     for html in (page, admin, ask):
         assert BUCKET in html and POLICY in html
         assert "Terraform will perform the following actions" in html  # the full plan
@@ -132,13 +155,18 @@ def test_approvers_see_the_plan_on_the_page_in_the_admin_and_in_the_api_before_v
     body = api.get(f"/api/v1/s3-requests/{request.request_id}/plan/").json()
     assert body["status"] == "ready" and body["votePlanHash"] == request.plan_hash
     assert body["plan"]["planHash"] == request.plan_hash
-    assert {(c["address"], c["action"]) for c in body["plan"]["changes"]} == {(BUCKET, "create"), (POLICY, "create")}
+    assert {(c["address"], c["action"]) for c in body["plan"]["changes"]} == {
+        (BUCKET, "create"),
+        (POLICY, "create"),
+    }
     assert "Terraform will perform the following actions" in body["plan"]["text"]
 
     assert not request.approvals.exists()  # all of that before any vote
-    vote = api.post(f"/api/v1/s3-requests/{request.request_id}/approve/",
-                    {"comment": "plan reviewed", "contractHash": request.contract_hash,
-                     "planHash": request.plan_hash}, format="json")
+    vote = api.post(
+        f"/api/v1/s3-requests/{request.request_id}/approve/",
+        {"comment": "plan reviewed", "contractHash": request.contract_hash, "planHash": request.plan_hash},
+        format="json",
+    )
     assert vote.status_code == 200 and vote.json()["approvals"][0]["planHash"] == request.plan_hash
 
 
@@ -161,7 +189,8 @@ def test_approval_applies_the_saved_plan_without_planning_again(runner_settings,
 
 
 def test_an_applied_plan_is_not_applied_again_a_later_apply_run_plans_afresh(
-        runner_settings, requester, approver, tmp_path):
+    runner_settings, requester, approver, tmp_path
+):
     """A remediation of drift (compliance) queues another apply run of an applied request: it
     applies a fresh plan (here: put the drifted bucket back), it does not go back to approval."""
     request = prod_request(requester)
@@ -169,11 +198,17 @@ def test_an_applied_plan_is_not_applied_again_a_later_apply_run_plans_afresh(
     request.refresh_from_db()
     approvals.decide(request, approver, "approve", "ok")
     applied = execute(Run.objects.get(request=request, kind=RunKind.APPLY))
-    apply_to_state(runner_settings, tmp_path, applied.state_key, BACKEND + f"""resource "terraform_data" "bucket" {{
+    apply_to_state(
+        runner_settings,
+        tmp_path,
+        applied.state_key,
+        BACKEND
+        + f"""resource "terraform_data" "bucket" {{
   input            = {{ stands_for = "aws_s3_bucket", bucket_name = "{request.bucket_name}", versioning = false }}
   triggers_replace = ["{request.bucket_name}"]
 }}
-""")  # the bucket drifted (and the policy went)
+""",
+    )  # the bucket drifted (and the policy went)
     with transaction.atomic():
         later = dispatch.create_run(request, actor=approver)
         lifecycle.transition(request, "remediate", actor=approver)
@@ -185,7 +220,8 @@ def test_an_applied_plan_is_not_applied_again_a_later_apply_run_plans_afresh(
 
 
 def test_the_saved_plan_is_applied_from_the_database_not_the_planning_workers_disk(
-        runner_settings, requester, approver, settings, tmp_path):
+    runner_settings, requester, approver, settings, tmp_path
+):
     request = prod_request(requester)
     execute(plan_run(request))  # the planning worker removes its workspace when the run ends
     assert not list(Path(runner_settings["TERRAFORM_WORK_DIR"]).rglob("*.tfplan"))
@@ -196,7 +232,9 @@ def test_the_saved_plan_is_applied_from_the_database_not_the_planning_workers_di
     assert execute(Run.objects.get(request=request, kind=RunKind.APPLY)).status == RunStatus.SUCCEEDED
 
 
-def test_a_vote_on_another_plan_does_not_count(runner_settings, requester, approver, second_approver, settings):
+def test_a_vote_on_another_plan_does_not_count(
+    runner_settings, requester, approver, second_approver, settings
+):
     settings.APPROVALS_REQUIRED = {**settings.APPROVALS_REQUIRED, "prod": 2}
     request = prod_request(requester)
     execute(plan_run(request))
@@ -212,16 +250,21 @@ def test_a_vote_on_another_plan_does_not_count(runner_settings, requester, appro
     with pytest.raises(DecisionRefused) as stale:
         approvals.decide(request, second_approver, "approve", "I saw the first plan", plan_hash=first_plan)
     assert stale.value.code == DecisionRefused.STALE_PLAN
-    result = approvals.decide(request, second_approver, "approve", "second plan is fine", plan_hash=request.plan_hash)
+    result = approvals.decide(
+        request, second_approver, "approve", "second plan is fine", plan_hash=request.plan_hash
+    )
     assert result.approvals_counted == 1 and not result.status_changed  # alex's vote was on the first plan
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING_APPROVAL
-    result = approvals.decide(request, approver, "approve", "second plan is fine too", plan_hash=request.plan_hash)
+    result = approvals.decide(
+        request, approver, "approve", "second plan is fine too", plan_hash=request.plan_hash
+    )
     assert result.approvals_counted == 2 and result.status_changed
 
 
 def test_a_stale_plan_with_the_same_actions_is_planned_again_and_applied(
-        runner_settings, requester, approver, tmp_path):
+    runner_settings, requester, approver, tmp_path
+):
     request = prod_request(requester)
     run = execute(plan_run(request))
     request.refresh_from_db()
@@ -236,18 +279,26 @@ def test_a_stale_plan_with_the_same_actions_is_planned_again_and_applied(
     fresh = SavedPlan.objects.get(run=apply_run)
     assert fresh.sha256 != approved_hash and apply_run.plan_sha256 == fresh.sha256
     actions = list(AuditEntry.objects.filter(request_id=request.request_id).values_list("action", flat=True))
-    assert actions.index("run.plan_stale") < actions.index("run.plan_within_approval") < actions.index("run.applied")
+    assert (
+        actions.index("run.plan_stale")
+        < actions.index("run.plan_within_approval")
+        < actions.index("run.applied")
+    )
     request.refresh_from_db()
     assert request.status == RequestStatus.APPLIED
 
 
-def test_a_stale_plan_with_other_actions_goes_back_to_approval(runner_settings, requester, approver, tmp_path):
+def test_a_stale_plan_with_other_actions_goes_back_to_approval(
+    runner_settings, requester, approver, tmp_path
+):
     request = prod_request(requester)
     run = execute(plan_run(request))
     request.refresh_from_db()
     approved_hash = request.plan_hash
     approvals.decide(request, approver, "approve", "ok")
-    apply_to_state(runner_settings, tmp_path, run.state_key, OTHER_POLICY)  # someone made the policy meanwhile
+    apply_to_state(
+        runner_settings, tmp_path, run.state_key, OTHER_POLICY
+    )  # someone made the policy meanwhile
 
     apply_run = execute(Run.objects.get(request=request, kind=RunKind.APPLY))
 
@@ -261,8 +312,9 @@ def test_a_stale_plan_with_other_actions_goes_back_to_approval(runner_settings, 
     assert approvals.current_votes(request).count() == 0  # the vote on the old plan no longer counts
     entry = AuditEntry.objects.get(request_id=request.request_id, action="request.return_to_approval")
     assert entry.detail["plan_sha256"] == fresh.sha256 and entry.detail["to"] == "pending_approval"
-    assert "run.applied" not in set(AuditEntry.objects.filter(
-        request_id=request.request_id).values_list("action", flat=True))
+    assert "run.applied" not in set(
+        AuditEntry.objects.filter(request_id=request.request_id).values_list("action", flat=True)
+    )
     assert fresh.sha256 != approved_hash
 
     approvals.decide(request, approver, "approve", "new plan reviewed", plan_hash=fresh.sha256)
@@ -270,8 +322,9 @@ def test_a_stale_plan_with_other_actions_goes_back_to_approval(runner_settings, 
     assert again.status == RunStatus.SUCCEEDED and again.plan_sha256 == fresh.sha256
 
 
-def test_a_plan_that_replaces_the_bucket_is_refused_before_anyone_votes(runner_settings, requester, approver,
-                                                                        tmp_path):
+def test_a_plan_that_replaces_the_bucket_is_refused_before_anyone_votes(
+    runner_settings, requester, approver, tmp_path
+):
     request = prod_request(requester)
     run = plan_run(request)
     apply_to_state(runner_settings, tmp_path, run.state_key, OLD_BUCKET)
@@ -284,7 +337,8 @@ def test_a_plan_that_replaces_the_bucket_is_refused_before_anyone_votes(runner_s
     with pytest.raises(DecisionRefused) as refused:
         approvals.decide(request, approver, "approve", "fine")
     assert refused.value.code == DecisionRefused.PLAN_NOT_READY and "Refused: this plan would replace" in str(
-        refused.value)
+        refused.value
+    )
     assert request.status == RequestStatus.PENDING_APPROVAL
     refusal = AuditEntry.objects.get(request_id=request.request_id, action="run.plan_refused")
     assert refusal.detail["reason"] == run.error_summary
@@ -292,7 +346,8 @@ def test_a_plan_that_replaces_the_bucket_is_refused_before_anyone_votes(runner_s
 
 
 def test_an_auto_approved_request_plans_and_applies_in_one_run_and_is_refused_a_replace_too(
-        runner_settings, client, approver, tmp_path):
+    runner_settings, client, approver, tmp_path
+):
     request = approved_request(request_input(application="renamed"))
     run = Run.objects.get(request=request)
     apply_to_state(runner_settings, tmp_path, run.state_key, OLD_BUCKET)

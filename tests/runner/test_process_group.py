@@ -33,7 +33,11 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     # A killed child of an exited parent is reaped by init; until then it is a zombie, i.e. dead.
-    status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] if Path(f"/proc/{pid}").exists() else "X"
+    status = (
+        Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+        if Path(f"/proc/{pid}").exists()
+        else "X"
+    )
     return status not in ("Z", "X")
 
 
@@ -82,14 +86,30 @@ def test_without_the_guard_a_grandchild_would_survive_the_worker(tmp_path):
 
 def test_a_cancel_still_reaches_terraform_through_the_guard(tmp_path):
     ready = tmp_path / "ready"
-    result = run_command(["sh", "-c", f"trap 'echo interrupted; exit 3' INT; touch {ready}; sleep 300 & wait"],
-                         cwd=tmp_path, env={}, timeout_seconds=600, grace_seconds=10, should_stop=ready.exists)
+    result = run_command(
+        ["sh", "-c", f"trap 'echo interrupted; exit 3' INT; touch {ready}; sleep 300 & wait"],
+        cwd=tmp_path,
+        env={},
+        timeout_seconds=600,
+        grace_seconds=10,
+        should_stop=ready.exists,
+    )
 
     assert (result.outcome, result.exit_code, result.stdout) == ("cancelled", 3, "interrupted\n")
 
 
 def test_the_commands_exit_code_and_output_come_through(tmp_path):
-    result = run_command(["sh", "-c", "echo out; echo err >&2; exit 7"], cwd=tmp_path, env={},
-                         timeout_seconds=60, grace_seconds=5)
+    result = run_command(
+        ["sh", "-c", "echo out; echo err >&2; exit 7"],
+        cwd=tmp_path,
+        env={},
+        timeout_seconds=60,
+        grace_seconds=5,
+    )
 
-    assert (result.exit_code, result.stdout, result.stderr, result.outcome) == (7, "out\n", "err\n", "completed")
+    assert (result.exit_code, result.stdout, result.stderr, result.outcome) == (
+        7,
+        "out\n",
+        "err\n",
+        "completed",
+    )

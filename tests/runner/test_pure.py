@@ -31,22 +31,27 @@ def test_the_log_never_outgrows_its_limit_and_keeps_head_and_newest_output(chunk
         assert log == everything
     else:
         tail_size = limit - limit // 2 - len(OMISSION_MARKER)
-        assert log == everything[: limit // 2] + OMISSION_MARKER + everything[len(everything) - tail_size:]
+        assert log == everything[: limit // 2] + OMISSION_MARKER + everything[len(everything) - tail_size :]
 
 
 def test_plan_summary_counts_like_terraform():
-    plan = {"resource_changes": [
-        {"address": "a", "change": {"actions": ["create"]}},
-        {"address": "b", "change": {"actions": ["update"]}},
-        {"address": "c", "change": {"actions": ["delete", "create"]}},
-        {"address": "d", "change": {"actions": ["no-op"]}},
-    ]}
+    plan = {
+        "resource_changes": [
+            {"address": "a", "change": {"actions": ["create"]}},
+            {"address": "b", "change": {"actions": ["update"]}},
+            {"address": "c", "change": {"actions": ["delete", "create"]}},
+            {"address": "d", "change": {"actions": ["no-op"]}},
+        ]
+    }
     assert plan_summary(plan) == {"add": 2, "change": 1, "destroy": 1}
     assert [change["address"] for change in resource_changes(plan)] == ["a", "b", "c"]
 
 
 def test_sensitive_outputs_are_masked():
-    outputs = {"arn": {"value": "arn:x", "sensitive": False}, "secret": {"value": "s3cr3t", "sensitive": True}}
+    outputs = {
+        "arn": {"value": "arn:x", "sensitive": False},
+        "secret": {"value": "s3cr3t", "sensitive": True},
+    }
     assert output_values(outputs) == {"arn": "arn:x", "secret": "(sensitive)"}
 
 
@@ -87,34 +92,59 @@ def test_local_backend_by_default_s3_with_lockfile_and_endpoint_when_configured(
     local = backend_override(BackendTarget(key=key, local_state_dir=tmp_path))
     assert local == {"terraform": {"backend": {"local": {"path": str(tmp_path / key)}}}}
 
-    s3 = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="eu-west-1",
-                                        endpoint_url="http://127.0.0.1:5005"))["terraform"]["backend"]["s3"]
+    s3 = backend_override(
+        BackendTarget(
+            key=key,
+            local_state_dir=tmp_path,
+            bucket="state",
+            region="eu-west-1",
+            endpoint_url="http://127.0.0.1:5005",
+        )
+    )["terraform"]["backend"]["s3"]
     assert (s3["bucket"], s3["key"], s3["region"], s3["use_lockfile"]) == ("state", key, "eu-west-1", True)
     assert s3["endpoints"] == {"s3": "http://127.0.0.1:5005"} and s3["use_path_style"] is True
 
-    dynamo = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="eu-west-1",
-                                            lock_table="locks"))["terraform"]["backend"]["s3"]
+    dynamo = backend_override(
+        BackendTarget(
+            key=key, local_state_dir=tmp_path, bucket="state", region="eu-west-1", lock_table="locks"
+        )
+    )["terraform"]["backend"]["s3"]
     assert dynamo["dynamodb_table"] == "locks" and "use_lockfile" not in dynamo and "endpoints" not in dynamo
 
 
 def test_the_workspace_copies_the_stack_with_its_local_modules():
     stack = PROJECT_ROOT / "terraform" / "stacks" / "s3-request"
-    assert local_module_dirs(stack) == {stack.resolve(), (PROJECT_ROOT / "terraform/modules/s3-bucket").resolve()}
+    assert local_module_dirs(stack) == {
+        stack.resolve(),
+        (PROJECT_ROOT / "terraform/modules/s3-bucket").resolve(),
+    }
     assert local_module_dirs(Path(PROJECT_ROOT / "terraform/testing/s3-request-fake")) == {
-        (PROJECT_ROOT / "terraform/testing/s3-request-fake").resolve()}
+        (PROJECT_ROOT / "terraform/testing/s3-request-fake").resolve()
+    }
 
 
 def test_the_backend_assumes_the_environments_role_when_one_is_set(tmp_path):
     key = "envs/prod/s3/S3-0001/terraform.tfstate"
-    s3 = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="us-east-1",
-                                        endpoint_url="http://127.0.0.1:5005",
-                                        role_arn="arn:aws:iam::111111111111:role/bucketwise-prod"))
+    s3 = backend_override(
+        BackendTarget(
+            key=key,
+            local_state_dir=tmp_path,
+            bucket="state",
+            region="us-east-1",
+            endpoint_url="http://127.0.0.1:5005",
+            role_arn="arn:aws:iam::111111111111:role/bucketwise-prod",
+        )
+    )
     settings = s3["terraform"]["backend"]["s3"]
 
-    assert settings["assume_role"] == {"role_arn": "arn:aws:iam::111111111111:role/bucketwise-prod",
-                                       "session_name": "bucketwise-runner"}
+    assert settings["assume_role"] == {
+        "role_arn": "arn:aws:iam::111111111111:role/bucketwise-prod",
+        "session_name": "bucketwise-runner",
+    }
     assert settings["endpoints"]["sts"] == "http://127.0.0.1:5005"  # the role is assumed where the state is
-    plain = backend_override(BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="us-east-1"))
+    plain = backend_override(
+        BackendTarget(key=key, local_state_dir=tmp_path, bucket="state", region="us-east-1")
+    )
     assert "assume_role" not in plain["terraform"]["backend"]["s3"]
 
 
@@ -130,24 +160,36 @@ def test_the_cli_config_installs_providers_only_from_the_mirror_when_one_is_set(
 
 def test_every_workspace_gets_the_stacks_committed_lock_file(tmp_path):
     stack = PROJECT_ROOT / "terraform" / "stacks" / "s3-request"
-    workspace = prepare_workspace(tmp_path / "run-1", stack_dir=stack, variables={},
-                                  backend=BackendTarget(key="k", local_state_dir=tmp_path / "state"),
-                                  plugin_cache_dir=tmp_path / "cache", provider_mirror="/mirror")
+    workspace = prepare_workspace(
+        tmp_path / "run-1",
+        stack_dir=stack,
+        variables={},
+        backend=BackendTarget(key="k", local_state_dir=tmp_path / "state"),
+        plugin_cache_dir=tmp_path / "cache",
+        provider_mirror="/mirror",
+    )
 
-    assert (workspace.config_dir / ".terraform.lock.hcl").read_bytes() == (stack / ".terraform.lock.hcl").read_bytes()
+    assert (workspace.config_dir / ".terraform.lock.hcl").read_bytes() == (
+        stack / ".terraform.lock.hcl"
+    ).read_bytes()
     assert provider_versions(workspace.config_dir) == {"registry.terraform.io/hashicorp/aws": "5.100.0"}
     assert "/mirror" in workspace.cli_config_file.read_text()
     assert provider_versions(tmp_path) == {}  # no lock file (the provider-free twin): nothing to record
 
 
 def test_terraform_lock_info_is_read_with_its_nanosecond_time():
-    lock = LockInfo.parse('{"ID": "5e3d", "Operation": "OperationTypeApply", "Who": "root@worker-1", '
-                          '"Created": "2026-12-02T13:55:19.123456789Z", "Path": "state/envs/dev/k"}')
+    lock = LockInfo.parse(
+        '{"ID": "5e3d", "Operation": "OperationTypeApply", "Who": "root@worker-1", '
+        '"Created": "2026-12-02T13:55:19.123456789Z", "Path": "state/envs/dev/k"}'
+    )
 
     assert (lock.id, lock.operation, lock.who) == ("5e3d", "OperationTypeApply", "root@worker-1")
     assert lock.created == datetime(2026, 12, 2, 13, 55, 19, 123456, tzinfo=UTC)
     assert LockInfo.parse("not json") is None and LockInfo.parse('{"Who": "x"}') is None
-    assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"), bucket="b")) == "s3://b/envs/k.tflock"
+    assert (
+        lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"), bucket="b"))
+        == "s3://b/envs/k.tflock"
+    )
     assert lock_path(BackendTarget(key="envs/k", local_state_dir=Path("/s"))) == ""
 
 
@@ -177,7 +219,10 @@ def test_an_unreachable_registry_is_named_with_the_offline_remedies():
 
 
 def test_closing_advice_is_not_taken_for_the_reason():
-    stderr = ("Error: Inconsistent dependency lock file\n\nThe provider hashicorp/aws 5.1.0 is not in the lock file."
-              "\n\nTo see which modules are currently depending on hashicorp/aws, run:\n  terraform providers\n")
-    assert error_summary(stderr) == ("Inconsistent dependency lock file: The provider hashicorp/aws 5.1.0 is not in "
-                                     "the lock file.")
+    stderr = (
+        "Error: Inconsistent dependency lock file\n\nThe provider hashicorp/aws 5.1.0 is not in the lock file."
+        "\n\nTo see which modules are currently depending on hashicorp/aws, run:\n  terraform providers\n"
+    )
+    assert error_summary(stderr) == (
+        "Inconsistent dependency lock file: The provider hashicorp/aws 5.1.0 is not in the lock file."
+    )

@@ -15,8 +15,16 @@ def add_failed_runs(request, count: int) -> None:
     """Finished runs written straight to the table (the pages only read them)."""
     request.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).update(status=RunStatus.FAILED)
     last = request.runs.count()
-    Run.objects.bulk_create(Run(request=request, kind=RunKind.APPLY, status=RunStatus.FAILED, attempt=attempt,
-                                error_summary="failed") for attempt in range(last + 1, last + count + 1))
+    Run.objects.bulk_create(
+        Run(
+            request=request,
+            kind=RunKind.APPLY,
+            status=RunStatus.FAILED,
+            attempt=attempt,
+            error_summary="failed",
+        )
+        for attempt in range(last + 1, last + count + 1)
+    )
 
 
 URLS = {

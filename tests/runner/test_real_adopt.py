@@ -19,8 +19,11 @@ from runner import execution
 from runner.models import Run, RunKind, RunStatus, SavedPlan
 from tests.contract.test_goldenpath import PUBLISHED
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_provider,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.real_provider,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BUCKET = "goldenpath-dev-platform-logs"  # GoldenPath's legacy name (ours would end -logs-logs)
 OBJECTS = {"kong/2026-01-17.log": b"GET /health 200\n", "argocd/sync.log": b"synced\n"}
@@ -31,9 +34,15 @@ def existing_bucket(s3) -> None:
     s3.create_bucket(Bucket=BUCKET)
     for key, body in OBJECTS.items():
         s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-    s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
-        "RestrictPublicBuckets": False})
+    s3.put_public_access_block(
+        Bucket=BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": False,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
 
 
 def run_command(*args) -> tuple[int, str, str]:
@@ -96,8 +105,11 @@ def test_an_existing_bucket_is_adopted_through_an_approved_plan_and_keeps_its_ob
     assert all(block.values())
     rules = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
     assert any(rule.get("Expiration", {}).get("Days") == 90 for rule in rules)
-    assert any(t.get("Days") == 30 and t.get("StorageClass") == "STANDARD_IA"
-               for rule in rules for t in rule.get("Transitions", []))
+    assert any(
+        t.get("Days") == 30 and t.get("StorageClass") == "STANDARD_IA"
+        for rule in rules
+        for t in rule.get("Transitions", [])
+    )
     tags = {tag["Key"]: tag["Value"] for tag in _tags(s3)["TagSet"]}
     assert tags["requestId"] == "S3-0001" and tags["purpose"] == "logs" and tags["costCenter"] == "platform"
 

@@ -17,8 +17,11 @@ from tests.contract.cases import request_input
 from tests.runner.factories import saved_request
 from tests.support.real_terraform import ensure_platform_resources, variables_for_input
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_provider,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.real_provider,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 BUCKET = "module.bucket.aws_s3_bucket.this"
 
@@ -63,8 +66,11 @@ def test_the_approved_real_plan_is_applied_and_a_bucket_replace_is_refused(real_
     other = request_input(application="planrenamed")
     ensure_platform_resources(real_runner, variables_for_input(other))
     renamed = saved_request(other)
-    s3.copy_object(Bucket=real_runner.state_bucket, Key=f"envs/dev/s3/{renamed.request_id}/terraform.tfstate",
-                   CopySource={"Bucket": real_runner.state_bucket, "Key": apply_run.state_key})
+    s3.copy_object(
+        Bucket=real_runner.state_bucket,
+        Key=f"envs/dev/s3/{renamed.request_id}/terraform.tfstate",
+        CopySource={"Bucket": real_runner.state_bucket, "Key": apply_run.state_key},
+    )
     refused_run = dispatch.plan_again(renamed, actor="system")
     execution.execute_run(refused_run.pk)
     refused_run.refresh_from_db()
@@ -77,6 +83,7 @@ def test_the_approved_real_plan_is_applied_and_a_bucket_replace_is_refused(real_
     with pytest.raises(DecisionRefused) as refusal:
         approvals.decide(renamed, approver, "approve", "fine")
     assert refusal.value.code == DecisionRefused.PLAN_NOT_READY and "Instance cannot be destroyed" in str(
-        refusal.value)
+        refusal.value
+    )
     assert renamed.status == RequestStatus.PENDING_APPROVAL
     assert request.bucket_name in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]

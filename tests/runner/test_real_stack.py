@@ -18,12 +18,21 @@ from tests.contract.cases import request_input
 from tests.support.real_terraform import REAL_STACK, locked_providers
 
 # Transactional like the other runner tests: the module's apply commits rows a worker could read.
-pytestmark = [pytest.mark.slow, pytest.mark.real_provider,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.real_provider,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
-PROD_INPUT = request_input(environment="prod", application="realstack", storageClass="standard-ia",
-                           transitionDays=30, retentionType="time-bounded", expirationDays=400,
-                           retentionRationale="Receipts are kept 400 days for disputes")
+PROD_INPUT = request_input(
+    environment="prod",
+    application="realstack",
+    storageClass="standard-ia",
+    transitionDays=30,
+    retentionType="time-bounded",
+    expirationDays=400,
+    retentionRationale="Receipts are kept 400 days for disputes",
+)
 
 
 # Prod runs assume prod's role, in another account: moto keeps IAM, CloudWatch and KMS per account, so
@@ -59,7 +68,9 @@ def test_the_prod_run_assumed_prods_role_and_created_in_its_account(applied, rea
     assert applied.run["outputs"]["app_policy_arn"].startswith("arn:aws:iam::111111111111:policy/")
     assert ":111111111111:alarm:" in applied.run["outputs"]["cost_alarm_arn"]
     default_account_policies = real_apply.environment.client("iam").list_policies(Scope="Local")["Policies"]
-    assert f"bucketwise-{applied.bucket_name}" not in [policy["PolicyName"] for policy in default_account_policies]
+    assert f"bucketwise-{applied.bucket_name}" not in [
+        policy["PolicyName"] for policy in default_account_policies
+    ]
 
 
 def test_the_run_applied_with_the_locked_provider_and_recorded_it(applied):
@@ -78,9 +89,12 @@ def test_the_run_recorded_the_state_lock_its_terraform_held(applied, aws):
 
 def test_state_lives_in_s3_under_the_requests_key_with_every_resource(applied, aws):
     body = aws.client("s3").get_object(Bucket=aws.state_bucket, Key=applied.state_key)["Body"].read()
-    addresses = {f"{resource.get('module', '') + '.' if resource.get('module') else ''}"
-                 f"{resource['type']}.{resource['name']}"
-                 for resource in json.loads(body)["resources"] if resource["mode"] == "managed"}
+    addresses = {
+        f"{resource.get('module', '') + '.' if resource.get('module') else ''}"
+        f"{resource['type']}.{resource['name']}"
+        for resource in json.loads(body)["resources"]
+        if resource["mode"] == "managed"
+    }
 
     assert addresses == {
         "aws_iam_policy.app",
@@ -103,18 +117,29 @@ def test_default_encryption_is_sse_kms_with_the_key_behind_the_contracts_alias(a
     key_arn = aws.client("kms").describe_key(KeyId=variables["kms_key_alias"])["KeyMetadata"]["Arn"]
 
     rules = aws.client("s3").get_bucket_encryption(Bucket=applied.bucket_name)[
-        "ServerSideEncryptionConfiguration"]["Rules"]
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"]
 
-    assert rules == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
-                      "BucketKeyEnabled": True}]
+    assert rules == [
+        {
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+            "BucketKeyEnabled": True,
+        }
+    ]
 
 
 def test_public_access_is_blocked_in_all_four_settings(applied, aws):
-    block = aws.client("s3").get_public_access_block(Bucket=applied.bucket_name)["PublicAccessBlockConfiguration"]
+    block = aws.client("s3").get_public_access_block(Bucket=applied.bucket_name)[
+        "PublicAccessBlockConfiguration"
+    ]
 
     assert applied.contract["spec"]["publicAccess"] == "blocked"
-    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-                     "RestrictPublicBuckets": True}
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
 
 
 def test_objects_belong_to_the_bucket_owner(applied, aws):
@@ -127,10 +152,16 @@ def test_the_bucket_policy_denies_every_request_without_tls(applied, aws):
     policy = json.loads(aws.client("s3").get_bucket_policy(Bucket=applied.bucket_name)["Policy"])
     arn = f"arn:aws:s3:::{applied.bucket_name}"
 
-    assert policy["Statement"] == [{
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }]
+    assert policy["Statement"] == [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
 
 
 def test_versioning_follows_the_contract(applied, aws):
@@ -141,19 +172,27 @@ def test_versioning_follows_the_contract(applied, aws):
 
 
 def test_lifecycle_rules_follow_the_contracts_retention(applied, aws):
-    rules = {rule["ID"]: rule for rule in aws.client("s3").get_bucket_lifecycle_configuration(
-        Bucket=applied.bucket_name)["Rules"]}
+    rules = {
+        rule["ID"]: rule
+        for rule in aws.client("s3").get_bucket_lifecycle_configuration(Bucket=applied.bucket_name)["Rules"]
+    }
     variables = applied.variables
 
     assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {
-        "DaysAfterInitiation": 7}
+        "DaysAfterInitiation": 7
+    }
     retention = rules["retention"]
     assert retention["Status"] == "Enabled"
-    assert [{"days": t["Days"], "storage_class": t["StorageClass"]} for t in retention["Transitions"]] == \
-        variables["lifecycle_transitions"] == [{"days": 30, "storage_class": "STANDARD_IA"}]
+    assert (
+        [{"days": t["Days"], "storage_class": t["StorageClass"]} for t in retention["Transitions"]]
+        == variables["lifecycle_transitions"]
+        == [{"days": 30, "storage_class": "STANDARD_IA"}]
+    )
     assert retention["Expiration"] == {"Days": variables["expiration_days"]} == {"Days": 400}
-    assert retention["NoncurrentVersionExpiration"]["NoncurrentDays"] == \
-        variables["noncurrent_version_expiration_days"]
+    assert (
+        retention["NoncurrentVersionExpiration"]["NoncurrentDays"]
+        == variables["noncurrent_version_expiration_days"]
+    )
 
 
 def test_access_logs_go_to_the_platform_log_bucket_under_the_buckets_prefix(applied, aws):
@@ -169,7 +208,11 @@ def test_the_bucket_carries_the_contracts_tags(applied, aws):
 
     assert tags == applied.variables["tags"]
     assert tags["costCenter"] == applied.contract["spec"]["tags"]["costCenter"]
-    assert (tags["requestId"], tags["environment"], tags["managedBy"]) == (applied.request_id, "prod", "bucketwise")
+    assert (tags["requestId"], tags["environment"], tags["managedBy"]) == (
+        applied.request_id,
+        "prod",
+        "bucketwise",
+    )
 
 
 def test_the_cost_alarm_sums_the_buckets_size_over_its_storage_types(applied, aws):
@@ -178,11 +221,18 @@ def test_the_cost_alarm_sums_the_buckets_size_over_its_storage_types(applied, aw
     [alarm] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     variables = applied.variables
 
-    assert alarm["Threshold"] == variables["cost_alert_gb"] * 1024 ** 3
-    assert (alarm["ComparisonOperator"], alarm["TreatMissingData"]) == ("GreaterThanThreshold", "notBreaching")
-    queried = {query["MetricStat"]["Metric"]["Dimensions"][1]["Value"] if query["MetricStat"]["Metric"][
-        "Dimensions"][0]["Name"] == "BucketName" else query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
-        for query in alarm["Metrics"] if "MetricStat" in query}
+    assert alarm["Threshold"] == variables["cost_alert_gb"] * 1024**3
+    assert (alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+        "GreaterThanThreshold",
+        "notBreaching",
+    )
+    queried = {
+        query["MetricStat"]["Metric"]["Dimensions"][1]["Value"]
+        if query["MetricStat"]["Metric"]["Dimensions"][0]["Name"] == "BucketName"
+        else query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+        for query in alarm["Metrics"]
+        if "MetricStat" in query
+    }
     assert queried == set(variables["cost_alarm_storage_types"])
     assert [query["Expression"] for query in alarm["Metrics"] if "Expression" in query] == ["SUM(METRICS())"]
     assert applied.request_id in alarm["AlarmDescription"]
@@ -194,7 +244,9 @@ def test_the_application_policy_is_the_contracts_least_privilege_document(applie
     iam = aws.client("iam")
     arn = applied.run["outputs"]["app_policy_arn"]
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
-    document = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"][
+        "Document"
+    ]
     if isinstance(document, str):
         from urllib.parse import unquote
 
@@ -202,26 +254,36 @@ def test_the_application_policy_is_the_contracts_least_privilege_document(applie
 
     assert policy["PolicyName"] == f"bucketwise-{applied.bucket_name}"
     assert document == json.loads(applied.variables["app_policy_json"])
-    assert {tag["Key"]: tag["Value"] for tag in iam.list_policy_tags(PolicyArn=arn)["Tags"]} == \
-        applied.variables["tags"]
+    assert {
+        tag["Key"]: tag["Value"] for tag in iam.list_policy_tags(PolicyArn=arn)["Tags"]
+    } == applied.variables["tags"]
 
 
 def test_init_refuses_a_provider_whose_checksum_is_not_the_locked_one(provider_mirror, tmp_path):
     """-lockfile=readonly holds: a lock whose checksum the mirror's package does not match stops init
     (a locked provider cannot be swapped under a run, and init never rewrites the lock)."""
     workspace = prepare_workspace(
-        tmp_path / "run", stack_dir=REAL_STACK, variables={},
-        backend=BackendTarget(key="envs/dev/s3/S3-9999/terraform.tfstate", local_state_dir=tmp_path / "state"),
-        plugin_cache_dir=tmp_path / "cache", provider_mirror=str(provider_mirror),
+        tmp_path / "run",
+        stack_dir=REAL_STACK,
+        variables={},
+        backend=BackendTarget(
+            key="envs/dev/s3/S3-9999/terraform.tfstate", local_state_dir=tmp_path / "state"
+        ),
+        plugin_cache_dir=tmp_path / "cache",
+        provider_mirror=str(provider_mirror),
     )
     lock_file = workspace.config_dir / ".terraform.lock.hcl"
-    tampered = re.sub(r'"h1:[^"]+"', '"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="', lock_file.read_text())
+    tampered = re.sub(
+        r'"h1:[^"]+"', '"h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="', lock_file.read_text()
+    )
     lock_file.write_text(tampered)
 
     result = run_command(
         [terraform_binary(), "init", "-input=false", "-no-color", "-lockfile=readonly"],
-        cwd=workspace.config_dir, env={**os.environ, "TF_CLI_CONFIG_FILE": str(workspace.cli_config_file)},
-        timeout_seconds=300, grace_seconds=5,
+        cwd=workspace.config_dir,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": str(workspace.cli_config_file)},
+        timeout_seconds=300,
+        grace_seconds=5,
     )
 
     assert result.exit_code != 0

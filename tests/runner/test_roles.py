@@ -25,13 +25,20 @@ from tests.runner.factories import approved_request
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 ACCOUNT = "123456789012"
 STATE_BUCKET = "bucketwise-role-state"
-ALLOW_ALL = json.dumps({"Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+ALLOW_ALL = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
 
 
 def trust(principal_arn: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": principal_arn}, "Action": "sts:AssumeRole"}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal_arn}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +48,11 @@ def iam_enforcing_aws(tmp_path_factory):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -52,21 +62,33 @@ def iam_enforcing_aws(tmp_path_factory):
         except requests.ConnectionError:
             assert time.monotonic() < deadline and server.poll() is None, "moto server did not start"
             time.sleep(0.2)
-    setup = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "testing",
-             "aws_secret_access_key": "testing"}
+    setup = {
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
     iam = boto3.client("iam", **setup)
     iam.create_user(UserName="worker")
     iam.put_user_policy(UserName="worker", PolicyName="all", PolicyDocument=ALLOW_ALL)
     key = iam.create_access_key(UserName="worker")["AccessKey"]
     roles = {}
-    for environment, trusted in (("dev", f"arn:aws:iam::{ACCOUNT}:user/worker"),
-                                 ("prod", f"arn:aws:iam::{ACCOUNT}:user/prod-deployer")):
-        roles[environment] = iam.create_role(RoleName=f"bucketwise-{environment}",
-                                             AssumeRolePolicyDocument=trust(trusted))["Role"]["Arn"]
+    for environment, trusted in (
+        ("dev", f"arn:aws:iam::{ACCOUNT}:user/worker"),
+        ("prod", f"arn:aws:iam::{ACCOUNT}:user/prod-deployer"),
+    ):
+        roles[environment] = iam.create_role(
+            RoleName=f"bucketwise-{environment}", AssumeRolePolicyDocument=trust(trusted)
+        )["Role"]["Arn"]
         iam.put_role_policy(RoleName=f"bucketwise-{environment}", PolicyName="all", PolicyDocument=ALLOW_ALL)
     boto3.client("s3", **setup).create_bucket(Bucket=STATE_BUCKET)
     requests.post(endpoint + "/moto-api/reset-auth", data=b"0", timeout=5).raise_for_status()
-    yield {"endpoint": endpoint, "key_id": key["AccessKeyId"], "secret": key["SecretAccessKey"], "roles": roles}
+    yield {
+        "endpoint": endpoint,
+        "key_id": key["AccessKeyId"],
+        "secret": key["SecretAccessKey"],
+        "roles": roles,
+    }
     server.terminate()
     server.wait(timeout=30)
     log.close()
@@ -86,12 +108,19 @@ def worker_credentials(iam_enforcing_aws, runner_settings, settings, monkeypatch
 
 
 def state_client(aws):
-    return boto3.client("s3", endpoint_url=aws["endpoint"], region_name="us-east-1",
-                        aws_access_key_id=aws["key_id"], aws_secret_access_key=aws["secret"])
+    return boto3.client(
+        "s3",
+        endpoint_url=aws["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id=aws["key_id"],
+        aws_secret_access_key=aws["secret"],
+    )
 
 
 def state_keys(aws) -> list[str]:
-    return [item["Key"] for item in state_client(aws).list_objects_v2(Bucket=STATE_BUCKET).get("Contents", [])]
+    return [
+        item["Key"] for item in state_client(aws).list_objects_v2(Bucket=STATE_BUCKET).get("Contents", [])
+    ]
 
 
 def test_a_dev_run_assumes_devs_role_and_records_it(worker_credentials, settings):
@@ -106,8 +135,9 @@ def test_a_dev_run_assumes_devs_role_and_records_it(worker_credentials, settings
     assert run.state_key in state_keys(worker_credentials)
 
 
-def test_a_role_whose_trust_refuses_the_worker_fails_the_run_before_anything_changes(worker_credentials,
-                                                                                      settings):
+def test_a_role_whose_trust_refuses_the_worker_fails_the_run_before_anything_changes(
+    worker_credentials, settings
+):
     """Dev pointed at prod's role by mistake: prod's role trusts only prod's deployer, so the run stops."""
     settings.AWS_ROLE_ARNS = {**settings.AWS_ROLE_ARNS, "dev": worker_credentials["roles"]["prod"]}
     request = approved_request(request_input(application="rolerefused"))

@@ -33,10 +33,21 @@ def s3_state(local_aws, settings):
 
 def put_lock(s3, run: Run, lock_id: str) -> str:
     key = run.state_key + ".tflock"
-    s3.put_object(Bucket=STATE_BUCKET, Key=key, Body=json.dumps({
-        "ID": lock_id, "Operation": "OperationTypeApply", "Info": "", "Who": "root@worker-1",
-        "Version": "1.11.4", "Created": "2026-12-02T13:55:19.123456789Z", "Path": f"{STATE_BUCKET}/{run.state_key}",
-    }).encode())
+    s3.put_object(
+        Bucket=STATE_BUCKET,
+        Key=key,
+        Body=json.dumps(
+            {
+                "ID": lock_id,
+                "Operation": "OperationTypeApply",
+                "Info": "",
+                "Who": "root@worker-1",
+                "Version": "1.11.4",
+                "Created": "2026-12-02T13:55:19.123456789Z",
+                "Path": f"{STATE_BUCKET}/{run.state_key}",
+            }
+        ).encode(),
+    )
     return key
 
 
@@ -63,8 +74,11 @@ def test_the_lock_a_dead_run_recorded_is_released_and_audited(s3_state):
 
     assert not lock_exists(s3_state, key)
     entry = AuditEntry.objects.get(request_id=request.request_id, action="run.state_lock_released")
-    assert entry.detail == {"run": run.pk, "lock_id": run.state_lock_id,
-                            "lock": f"s3://{STATE_BUCKET}/{run.state_key}.tflock"}
+    assert entry.detail == {
+        "run": run.pk,
+        "lock_id": run.state_lock_id,
+        "lock": f"s3://{STATE_BUCKET}/{run.state_key}.tflock",
+    }
 
 
 def test_a_lock_with_another_id_is_left_alone(s3_state):
@@ -80,8 +94,9 @@ def test_a_lock_with_another_id_is_left_alone(s3_state):
 def test_the_lock_of_a_live_run_is_never_released(s3_state):
     request = approved_request(request_input(application="locklive"))
     run = Run.objects.get(request=request)
-    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, step="apply",
-                                         state_lock_id="11111111-aaaa-bbbb-cccc-000000000003")
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, step="apply", state_lock_id="11111111-aaaa-bbbb-cccc-000000000003"
+    )
     key = put_lock(s3_state, run, "11111111-aaaa-bbbb-cccc-000000000003")
 
     assert release_dead_runs_lock(request) == ""

@@ -18,11 +18,26 @@ def test_an_error_while_claiming_fails_the_run_with_that_reason_on_its_page(runn
     catalog write violates the catalog's unique name; the run fails instead of staying queued."""
     request = approved_request()
     other = BucketRequest.objects.create(
-        request_id="S3-9000", number=9000, environment="dev", application="x", purpose="uploads",
-        bucket_name="placeholder", owner=request.owner, requester="rita", contract={}, contract_hash="0" * 64,
-        status=RequestStatus.APPLIED)
-    CatalogEntry.objects.create(bucket_name=request.bucket_name, request=other, owner=request.owner,
-                                environment="dev", purpose="uploads", status="active")
+        request_id="S3-9000",
+        number=9000,
+        environment="dev",
+        application="x",
+        purpose="uploads",
+        bucket_name="placeholder",
+        owner=request.owner,
+        requester="rita",
+        contract={},
+        contract_hash="0" * 64,
+        status=RequestStatus.APPLIED,
+    )
+    CatalogEntry.objects.create(
+        bucket_name=request.bucket_name,
+        request=other,
+        owner=request.owner,
+        environment="dev",
+        purpose="uploads",
+        status="active",
+    )
     run = Run.objects.get(request=request)
 
     assert execution.execute_run(run.pk) == RunStatus.FAILED
@@ -52,6 +67,8 @@ def test_the_sweeper_fails_a_run_handed_over_the_maximum_number_of_times(runner_
     request.refresh_from_db()
     assert (result["failed"], result["handed_over"]) == ([run.pk], [])
     assert run.status == RunStatus.FAILED and run.handover_count == 3
-    assert run.error_summary.startswith("The run could not be started: it was handed to the task queue 3 times")
+    assert run.error_summary.startswith(
+        "The run could not be started: it was handed to the task queue 3 times"
+    )
     assert request.status == RequestStatus.FAILED
     assert dispatch.sweep() == {"failed": [], "handed_over": [], "lock_released": []}

@@ -86,7 +86,8 @@ def test_the_same_run_delivered_twice_applies_once(runner_settings, start_worker
 
 
 def test_a_killed_worker_is_detected_and_the_request_can_be_retried(
-        runner_settings, start_worker_cluster, settings, approver):
+    runner_settings, start_worker_cluster, settings, approver
+):
     cluster = start_worker_cluster(**runner_settings, BUCKETWISE_FAKE_APPLY_SECONDS="60")
     request = approved_request(request_input(application="killed"))
     run = wait_for_run(applying, request=request)

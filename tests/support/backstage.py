@@ -27,16 +27,22 @@ needs_node = pytest.mark.skipif(not node_ready(), reason=NODE_MISSING)
 def run_node(script: str, payload=None):
     """Run one of backstage/*.cjs, passing ``payload`` as JSON on stdin; return its JSON answer."""
     completed = subprocess.run(
-        ["node", str(BACKSTAGE_DIR / script)], input=json.dumps(payload) if payload is not None else "",
-        capture_output=True, text=True, timeout=60, check=False,
+        ["node", str(BACKSTAGE_DIR / script)],
+        input=json.dumps(payload) if payload is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
 
 
 def schema_errors(validator: Draft7Validator, document) -> list[str]:
-    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-            for error in validator.iter_errors(document)]
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
 
 
 def backstage_field_errors(entities: list[dict]) -> list:

@@ -12,8 +12,14 @@ from tests.browser.accessibility import AXE_SCRIPT, accessibility_failures, desc
 from tests.support.common import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 ACTION_TIMEOUT_MS = 15_000
@@ -42,6 +48,7 @@ def launched_chromium():
 
 def in_plain_thread(function):
     """``function()`` run in a thread of its own (no event loop there), its connection closed after."""
+
     def run():
         try:
             return function()
@@ -67,7 +74,9 @@ class Checkpoints:
         path = SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         failures = accessibility_failures(page)
-        assert not failures, f"accessibility problems on {page.url} (screenshot {path.name}):\n{describe(failures)}"
+        assert not failures, (
+            f"accessibility problems on {page.url} (screenshot {path.name}):\n{describe(failures)}"
+        )
         return path
 
 

@@ -54,7 +54,9 @@ def assert_pinned(test_file: str, key: str, measured: dict[int, int]) -> None:
     pinned = _pins(path).get(key)
     where = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
     assert pinned is not None, f'{key}: no pinned count; add "{key}": {count} to {where}'
-    assert count <= pinned, f"{key}: {count} queries, {count - pinned} more than the {pinned} pinned in {where}"
+    assert count <= pinned, (
+        f"{key}: {count} queries, {count - pinned} more than the {pinned} pinned in {where}"
+    )
     assert count == pinned, (
         f"{key}: {count} queries, fewer than the {pinned} pinned: write {count} for it in {where} "
         f"(or run with {UPDATE_VARIABLE}=1)"

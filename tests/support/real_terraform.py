@@ -36,8 +36,9 @@ def locked_providers(stack_dir: Path = REAL_STACK) -> dict[str, str]:
 
 
 def mirror_candidate() -> Path:
-    return Path(settings.TERRAFORM_PROVIDER_MIRROR or os.environ.get("TERRAFORM_PROVIDER_MIRROR")
-                or DEFAULT_MIRROR)
+    return Path(
+        settings.TERRAFORM_PROVIDER_MIRROR or os.environ.get("TERRAFORM_PROVIDER_MIRROR") or DEFAULT_MIRROR
+    )
 
 
 def missing_mirror_reason(mirror: Path | None = None) -> str | None:
@@ -73,12 +74,18 @@ class RealRunnerEnvironment:
         and KMS per account, so a role in another account sees only what was made with it)."""
         credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         if role_arn:
-            sts = boto3.client("sts", endpoint_url=self.endpoint, region_name=settings.AWS_REGION, **credentials)
+            sts = boto3.client(
+                "sts", endpoint_url=self.endpoint, region_name=settings.AWS_REGION, **credentials
+            )
             assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="bucketwise-tests")["Credentials"]
-            credentials = {"aws_access_key_id": assumed["AccessKeyId"],
-                           "aws_secret_access_key": assumed["SecretAccessKey"],
-                           "aws_session_token": assumed["SessionToken"]}
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=settings.AWS_REGION, **credentials)
+            credentials = {
+                "aws_access_key_id": assumed["AccessKeyId"],
+                "aws_secret_access_key": assumed["SecretAccessKey"],
+                "aws_session_token": assumed["SessionToken"],
+            }
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=settings.AWS_REGION, **credentials
+        )
 
 
 def real_runner_values(endpoint: str, state_bucket: str, directory: Path, plugin_cache: Path) -> dict:
@@ -98,14 +105,21 @@ def real_runner_values(endpoint: str, state_bucket: str, directory: Path, plugin
 
 
 def create_state_bucket(endpoint: str, name: str = STATE_BUCKET) -> str:
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=settings.AWS_REGION,
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=settings.AWS_REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     if name not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=name)
     return name
 
 
-def ensure_platform_resources(environment: RealRunnerEnvironment, variables: dict, role_arn: str = "") -> None:
+def ensure_platform_resources(
+    environment: RealRunnerEnvironment, variables: dict, role_arn: str = ""
+) -> None:
     """What the platform provides before a request is applied, in the account of the environment's
     role: the KMS key behind the contract's alias and the access-log bucket (with the policy that lets
     S3's log delivery write to it)."""
@@ -120,14 +134,23 @@ def ensure_platform_resources(environment: RealRunnerEnvironment, variables: dic
         s3 = environment.client("s3", role_arn)
         if log_bucket not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
             s3.create_bucket(Bucket=log_bucket)
-            s3.put_bucket_policy(Bucket=log_bucket, Policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "S3ServerAccessLogs", "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{log_bucket}/*",
-                }],
-            }))
+            s3.put_bucket_policy(
+                Bucket=log_bucket,
+                Policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "S3ServerAccessLogs",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": f"arn:aws:s3:::{log_bucket}/*",
+                            }
+                        ],
+                    }
+                ),
+            )
 
 
 def contract_variables(request) -> dict:
@@ -195,15 +218,34 @@ def approve_and_run(raw: dict, *, approver: str = "alex"):
 def snapshot(request, run) -> AppliedRequest:
     from core.models import AuditEntry
 
-    fields = ["status", "error_summary", "terraform_version", "provider_versions", "state_key", "plan_summary",
-              "resource_changes", "outputs", "log", "step", "attempt", "state_lock_id", "state_lock_path",
-              "aws_role_arn"]
+    fields = [
+        "status",
+        "error_summary",
+        "terraform_version",
+        "provider_versions",
+        "state_key",
+        "plan_summary",
+        "resource_changes",
+        "outputs",
+        "log",
+        "step",
+        "attempt",
+        "state_lock_id",
+        "state_lock_path",
+        "aws_role_arn",
+    ]
     return AppliedRequest(
-        request_id=request.request_id, environment=request.environment, bucket_name=request.bucket_name,
-        contract=request.contract, variables=contract_variables(request),
+        request_id=request.request_id,
+        environment=request.environment,
+        bucket_name=request.bucket_name,
+        contract=request.contract,
+        variables=contract_variables(request),
         run={name: getattr(run, name) for name in fields} | {"id": run.pk},
-        audit_actions=list(AuditEntry.objects.filter(request_id=request.request_id)
-                           .order_by("pk").values_list("action", flat=True)),
+        audit_actions=list(
+            AuditEntry.objects.filter(request_id=request.request_id)
+            .order_by("pk")
+            .values_list("action", flat=True)
+        ),
     )
 
 
@@ -230,16 +272,22 @@ def real_runner_environment(endpoint: str, directory: Path, plugin_cache: Path):
     # otherwise share envs/dev/s3/S3-0001/terraform.tfstate on the session's moto server.
     state_bucket = create_state_bucket(endpoint, f"{STATE_BUCKET}-{uuid.uuid4().hex[:8]}")
     values = real_runner_values(endpoint, state_bucket, directory, plugin_cache)
-    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                   "AWS_DEFAULT_REGION": settings.AWS_REGION, "AWS_ENDPOINT_URL": endpoint}
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": settings.AWS_REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+    }
     with ExitStack() as stack:
         stack.enter_context(override_settings(**values))
         patch = stack.enter_context(pytest.MonkeyPatch.context())
         for name, value in credentials.items():
             patch.setenv(name, value)
         yield RealRunnerEnvironment(
-            settings=values, worker_environment={name: str(value) for name, value in values.items()} | credentials,
-            endpoint=endpoint, state_bucket=state_bucket,
+            settings=values,
+            worker_environment={name: str(value) for name, value in values.items()} | credentials,
+            endpoint=endpoint,
+            state_bucket=state_bucket,
         )
 
 
@@ -251,8 +299,14 @@ def real_runner(provider_mirror, local_aws_endpoint, real_plugin_cache, tmp_path
 
 
 @pytest.fixture(scope="module")
-def real_apply(provider_mirror, local_aws_endpoint, real_plugin_cache, tmp_path_factory, django_db_setup,
-               django_db_blocker):
+def real_apply(
+    provider_mirror,
+    local_aws_endpoint,
+    real_plugin_cache,
+    tmp_path_factory,
+    django_db_setup,
+    django_db_blocker,
+):
     """``real_apply(raw)``: approve a request for ``raw`` and apply the REAL stack through the runner,
     once per module and input; returns an :class:`AppliedRequest`. The AWS resources stay for the
     module's tests to read back; the database rows go at the end of the module.
@@ -262,8 +316,10 @@ def real_apply(provider_mirror, local_aws_endpoint, real_plugin_cache, tmp_path_
     """
     applied: dict[str, AppliedRequest] = {}
     directory = tmp_path_factory.mktemp("real-apply")
-    with database_for_module(django_db_blocker), \
-            real_runner_environment(local_aws_endpoint, directory, real_plugin_cache) as environment:
+    with (
+        database_for_module(django_db_blocker),
+        real_runner_environment(local_aws_endpoint, directory, real_plugin_cache) as environment,
+    ):
 
         def apply(raw: dict, *, role_arn: str = "") -> AppliedRequest:
             """``role_arn``: the AWS_ROLE_ARN_<ENV> of the request's environment for this apply."""

@@ -22,29 +22,65 @@ HOOK = "/hooks/sns/replication/"
 _numbers = itertools.count(9000)
 
 
-def make_catalog_entry(bucket_name: str, team_slug: str = "app-team", environment: str = "prod") -> CatalogEntry:
+def make_catalog_entry(
+    bucket_name: str, team_slug: str = "app-team", environment: str = "prod"
+) -> CatalogEntry:
     team, _ = Team.objects.get_or_create(slug=team_slug, defaults={"name": team_slug.title()})
     number = next(_numbers)
     request = BucketRequest.objects.create(
-        request_id=f"S3-{number:04d}", number=number, environment=environment, application="app",
-        purpose="backup", bucket_name=bucket_name, owner=team, requester="rita", contract={},
-        contract_hash="0" * 64, status="applied",
+        request_id=f"S3-{number:04d}",
+        number=number,
+        environment=environment,
+        application="app",
+        purpose="backup",
+        bucket_name=bucket_name,
+        owner=team,
+        requester="rita",
+        contract={},
+        contract_hash="0" * 64,
+        status="applied",
     )
-    return CatalogEntry.objects.create(bucket_name=bucket_name, request=request, owner=team,
-                                       environment=environment, purpose="backup", region="eu-west-1",
-                                       status=CatalogStatus.ACTIVE)
+    return CatalogEntry.objects.create(
+        bucket_name=bucket_name,
+        request=request,
+        owner=team,
+        environment=environment,
+        purpose="backup",
+        region="eu-west-1",
+        status=CatalogStatus.ACTIVE,
+    )
 
 
-def failure_document(primary="orders-prod", replica="orders-prod-replica", key="a/b.csv", version="v1",
-                     verdict=Verdict.MISMATCH, reason=Reason.CONTENT_MISMATCH) -> dict:
+def failure_document(
+    primary="orders-prod",
+    replica="orders-prod-replica",
+    key="a/b.csv",
+    version="v1",
+    verdict=Verdict.MISMATCH,
+    reason=Reason.CONTENT_MISMATCH,
+) -> dict:
     """A failure document exactly as the notifier Lambda builds it."""
-    event = ObjectEvent(bucket=primary, key=key, raw_key=key, version_id=version,
-                        event_name="Object Created", is_creation=True, is_delete_marker=False,
-                        event_time="2026-11-02T10:00:00Z")
-    record = {"messageId": "sqs-1", "attributes": {"ApproximateReceiveCount": "1"},
-              "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:validation"}
-    return build_failure_document(outcome=Outcome(verdict, reason, detail="checksums differ"), event=event,
-                                  replica=ReplicaTarget(replica, "eu-central-1"), record=record)
+    event = ObjectEvent(
+        bucket=primary,
+        key=key,
+        raw_key=key,
+        version_id=version,
+        event_name="Object Created",
+        is_creation=True,
+        is_delete_marker=False,
+        event_time="2026-11-02T10:00:00Z",
+    )
+    record = {
+        "messageId": "sqs-1",
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:validation",
+    }
+    return build_failure_document(
+        outcome=Outcome(verdict, reason, detail="checksums differ"),
+        event=event,
+        replica=ReplicaTarget(replica, "eu-central-1"),
+        record=record,
+    )
 
 
 def https_message(document: dict) -> str:

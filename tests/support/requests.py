@@ -78,9 +78,15 @@ def plan_made(request: BucketRequest, label: str = "first") -> str:
     plan_hash = hashlib.sha256(f"{label} plan of {request.request_id}".encode()).hexdigest()
     run = Run.objects.get(request=request, kind=RunKind.PLAN, status=RunStatus.QUEUED)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED, plan_sha256=plan_hash)
-    plans.plan_ready(request, actor="runner", run_id=run.pk, plan_hash=plan_hash,
-                     changes=[{"address": "module.bucket.aws_s3_bucket.this", "type": "aws_s3_bucket",
-                               "action": "create"}])
+    plans.plan_ready(
+        request,
+        actor="runner",
+        run_id=run.pk,
+        plan_hash=plan_hash,
+        changes=[
+            {"address": "module.bucket.aws_s3_bucket.this", "type": "aws_s3_bucket", "action": "create"}
+        ],
+    )
     return plan_hash
 
 
@@ -96,8 +102,9 @@ def form_data(**overrides) -> dict:
 
 
 def contract_file(tmp_path, request_id: str, **overrides):
-    evaluation = evaluate_request(rita_input(**overrides), current_policy(), request_id=request_id,
-                                  known_teams=KNOWN_TEAMS)
+    evaluation = evaluate_request(
+        rita_input(**overrides), current_policy(), request_id=request_id, known_teams=KNOWN_TEAMS
+    )
     path = tmp_path / f"{request_id}.yaml"
     path.write_text(contract_to_yaml(evaluation.built.contract))
     return path

@@ -31,8 +31,12 @@ def run_terraform(terraform_bin, terraform_env):
 
     def run(*args: str, cwd: Path, env: dict | None = None, timeout: float = 120):
         return subprocess.run(
-            [str(terraform_bin), *args], cwd=cwd, env={**terraform_env, **(env or {})},
-            capture_output=True, text=True, timeout=timeout,
+            [str(terraform_bin), *args],
+            cwd=cwd,
+            env={**terraform_env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     return run

@@ -104,7 +104,13 @@ def type_errors(value, constraint, path: str = "value") -> list[str]:
     if kind == "object":
         if not isinstance(value, dict) or set(value) != set(constraint[1]):
             return [f"{path}: {value!r} does not have exactly the attributes {sorted(constraint[1])}"]
-        return [e for key, item in value.items() for e in type_errors(item, constraint[1][key], f"{path}.{key}")]
+        return [
+            e for key, item in value.items() for e in type_errors(item, constraint[1][key], f"{path}.{key}")
+        ]
     if not isinstance(value, list) or len(value) != len(constraint[1]):
         return [f"{path}: {value!r} is not a tuple of {len(constraint[1])}"]
-    return [e for i, (item, t) in enumerate(zip(value, constraint[1], strict=True)) for e in type_errors(item, t, f"{path}[{i}]")]
+    return [
+        e
+        for i, (item, t) in enumerate(zip(value, constraint[1], strict=True))
+        for e in type_errors(item, t, f"{path}[{i}]")
+    ]

@@ -23,7 +23,7 @@ SKIP_COMMENT = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?::(?P<reason
 needs_checkov = pytest.mark.skipif(
     not CHECKOV.exists(),
     reason="checkov's own venv is missing: python3.11 -m venv .venv-checkov && "
-           ".venv-checkov/bin/pip install -r .ci/checkov-requirements.txt",
+    ".venv-checkov/bin/pip install -r .ci/checkov-requirements.txt",
 )
 
 
@@ -31,9 +31,21 @@ needs_checkov = pytest.mark.skipif(
 def checkov_report() -> dict:
     """One checkov run over all of terraform/ (starting checkov costs seconds; the tree is small)."""
     result = subprocess.run(
-        [str(CHECKOV), "--directory", str(TERRAFORM_ROOT), "--framework", "terraform", "--skip-download",
-         "--compact", "--output", "json"],
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"}, capture_output=True, text=True, timeout=300,
+        [
+            str(CHECKOV),
+            "--directory",
+            str(TERRAFORM_ROOT),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--compact",
+            "--output",
+            "json",
+        ],
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode in (0, 1), result.stderr  # 1: checks failed, reported per directory below
     return json.loads(result.stdout)["results"]
@@ -50,8 +62,11 @@ def _declares_aws_resources(config_dir: Path) -> bool:
 @needs_checkov
 @pytest.mark.parametrize("config_dir", terraform_config_dirs(), ids=relative_id)
 def test_checkov_passes(config_dir, checkov_report):
-    failed = [f"{check['check_id']} {check['resource']} ({check['file_path']}:{check['file_line_range'][0]})"
-              for check in checkov_report.get("failed_checks", []) if _in(config_dir, check)]
+    failed = [
+        f"{check['check_id']} {check['resource']} ({check['file_path']}:{check['file_line_range'][0]})"
+        for check in checkov_report.get("failed_checks", [])
+        if _in(config_dir, check)
+    ]
 
     assert failed == []
     if _declares_aws_resources(config_dir):

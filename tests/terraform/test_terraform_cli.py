@@ -31,7 +31,7 @@ def test_shim_runs_the_bundled_terraform(run_terraform, tmp_path):
 
 
 def test_shim_passes_the_exit_code_and_stdout_through(run_terraform, tmp_path):
-    (tmp_path / "bad.tf").write_text('locals {\nx=1\n    yy = 2\n}\n')
+    (tmp_path / "bad.tf").write_text("locals {\nx=1\n    yy = 2\n}\n")
 
     result = run_terraform("fmt", "-check", cwd=tmp_path)
 
@@ -40,7 +40,7 @@ def test_shim_passes_the_exit_code_and_stdout_through(run_terraform, tmp_path):
 
 
 def test_shim_accepts_a_well_formatted_file(run_terraform, tmp_path):
-    (tmp_path / "good.tf").write_text('locals {\n  x  = 1\n  yy = 2\n}\n')
+    (tmp_path / "good.tf").write_text("locals {\n  x  = 1\n  yy = 2\n}\n")
 
     assert run_terraform("fmt", "-check", cwd=tmp_path).returncode == 0
 
@@ -53,9 +53,14 @@ def test_errors_go_to_stderr(run_terraform, tmp_path):
 
 
 def test_module_runs_as_python_m(terraform_env, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "runner.terraform_cli", "version", "-json"],
-                            cwd=tmp_path, env={**terraform_env, "PYTHONPATH": str(REPO_ROOT)},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "runner.terraform_cli", "version", "-json"],
+        cwd=tmp_path,
+        env={**terraform_env, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["terraform_version"].startswith("1.")
@@ -80,12 +85,24 @@ def test_shim_is_written_once_and_repaired_when_stale(tmp_path):
 def test_a_signal_stops_terraform_gracefully(signum, terraform_bin, terraform_env, tmp_path):
     (tmp_path / "main.tf").write_text(SLOW_APPLY)
     env = {**terraform_env, "TF_DATA_DIR": str(tmp_path / ".terraform")}
-    init = subprocess.run([str(terraform_bin), "init", "-input=false"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    init = subprocess.run(
+        [str(terraform_bin), "init", "-input=false"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert init.returncode == 0, init.stdout + init.stderr
 
-    apply = subprocess.Popen([str(terraform_bin), "apply", "-auto-approve", "-input=false", "-no-color"],
-                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    apply = subprocess.Popen(
+        [str(terraform_bin), "apply", "-auto-approve", "-input=false", "-no-color"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen = []
     for line in apply.stdout:  # wait until the 120 s provisioner is running
         seen.append(line)
@@ -107,11 +124,17 @@ def test_the_portal_and_its_workers_still_stop_on_ctrl_c():
     # load it. A process that imports the runner (as the web server and the workers do) must
     # still turn Ctrl-C into KeyboardInterrupt.
     portal_process = subprocess.Popen(
-        [sys.executable, "-c",
-         "import django; django.setup(); import runner.execution, runner.views, time; "
-         "print('ready', flush=True); time.sleep(30)"],
-        cwd=REPO_ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); import runner.execution, runner.views, time; "
+            "print('ready', flush=True); time.sleep(30)",
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert portal_process.stdout.readline().strip() == "ready"
     portal_process.send_signal(signal.SIGINT)

@@ -49,8 +49,14 @@ def test_terraform_tree_has_the_module_and_the_stack():
 @pytest.mark.parametrize("config_dir", terraform_config_dirs(), ids=relative_id)
 def test_configuration_loads_with_terraforms_loader(config_dir, terraform_copy, run_terraform, tmp_path):
     copy = terraform_copy / config_dir.relative_to(TERRAFORM_ROOT)
-    result = run_terraform("init", "-backend=false", "-input=false", "-json", cwd=copy,
-                           env={"TF_DATA_DIR": str(tmp_path / "data")})
+    result = run_terraform(
+        "init",
+        "-backend=false",
+        "-input=false",
+        "-json",
+        cwd=copy,
+        env={"TF_DATA_DIR": str(tmp_path / "data")},
+    )
 
     diagnostics = init_diagnostics(result.stdout)
     assert configuration_errors(diagnostics) == [], result.stdout + result.stderr
@@ -64,8 +70,14 @@ def test_loader_check_reports_a_broken_configuration(terraform_copy, run_terrafo
     shutil.copytree(terraform_copy / "modules" / "s3-bucket", broken)
     (broken / "broken.tf").write_text('variable "oops" {\n  typo = 1\n}\n')
 
-    result = run_terraform("init", "-backend=false", "-input=false", "-json", cwd=broken,
-                           env={"TF_DATA_DIR": str(tmp_path / "data")})
+    result = run_terraform(
+        "init",
+        "-backend=false",
+        "-input=false",
+        "-json",
+        cwd=broken,
+        env={"TF_DATA_DIR": str(tmp_path / "data")},
+    )
 
     errors = configuration_errors(init_diagnostics(result.stdout))
     assert result.returncode != 0

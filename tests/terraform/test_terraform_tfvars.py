@@ -42,8 +42,11 @@ def rendered_variables(case: dict) -> dict:
 
 def interface_problems(rendered: dict, declared: dict) -> list[str]:
     problems = [f"{name} is not declared by the stack" for name in sorted(set(rendered) - set(declared))]
-    problems += [f"required {name} is not rendered" for name, v in sorted(declared.items())
-                 if v["required"] and name not in rendered]
+    problems += [
+        f"required {name} is not rendered"
+        for name, v in sorted(declared.items())
+        if v["required"] and name not in rendered
+    ]
     for name in sorted(set(rendered) & set(declared)):
         value, variable = rendered[name], declared[name]
         if value is None and not variable["nullable_default"]:
@@ -82,13 +85,18 @@ def test_interface_check_reports_mismatches(declared):
     ]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("string", ("string",)),
-    ("${map(string)}", ("map", ("string",))),
-    ("${list(object({days = number, storage_class = string}))}",
-     ("list", ("object", {"days": ("number",), "storage_class": ("string",)}))),
-    ("tuple([bool, set(number)])", ("tuple", [("bool",), ("set", ("number",))])),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("string", ("string",)),
+        ("${map(string)}", ("map", ("string",))),
+        (
+            "${list(object({days = number, storage_class = string}))}",
+            ("list", ("object", {"days": ("number",), "storage_class": ("string",)})),
+        ),
+        ("tuple([bool, set(number)])", ("tuple", [("bool",), ("set", ("number",))])),
+    ],
+)
 def test_type_constraints_parse(text, expected):
     assert parse_type(text) == expected
 

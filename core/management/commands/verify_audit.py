@@ -24,12 +24,20 @@ from core.audit_verify import verify_trail
 
 
 class Command(BaseCommand):
-    help = ("Verify the audit trail (keyed chain and checkpoints), or with --csv exported audit CSV files on "
-            "their own; exit 1 and name what does not hold.")
+    help = (
+        "Verify the audit trail (keyed chain and checkpoints), or with --csv exported audit CSV files on "
+        "their own; exit 1 and name what does not hold."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--csv", nargs="+", type=Path, default=[], metavar="FILE",
-                            help="Audit CSV files exported by the portal or `export_audit`.")
+        parser.add_argument(
+            "--csv",
+            nargs="+",
+            type=Path,
+            default=[],
+            metavar="FILE",
+            help="Audit CSV files exported by the portal or `export_audit`.",
+        )
 
     def handle(self, *args, **options):
         if options["csv"]:
@@ -63,8 +71,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"OK: {path}: no rows.")
                 return True
             legacy = is_legacy_export(rows)
-            problems = file_problems(rows) + (database_problems(rows) if legacy
-                                              else checkpoint_problems(rows, self._checkpoints))
+            problems = file_problems(rows) + (
+                database_problems(rows) if legacy else checkpoint_problems(rows, self._checkpoints)
+            )
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: cannot read it ({error})") from error
         except KeyError as error:
@@ -74,7 +83,10 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(f"{path}: {problem}")
         if not problems:
-            against = ("the audit trail's database (an export from before checkpoints)" if legacy
-                       else f"checkpoint #{rows[0]['checkpoint']}")
+            against = (
+                "the audit trail's database (an export from before checkpoints)"
+                if legacy
+                else f"checkpoint #{rows[0]['checkpoint']}"
+            )
             self.stdout.write(f"OK: {path}: {len(rows)} rows verify with the key and match {against}.")
         return not problems

@@ -34,7 +34,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="Web server address (host:port).")
         parser.add_argument(
-            "--no-local-aws", action="store_true",
+            "--no-local-aws",
+            action="store_true",
             help="Do not start moto; use AWS_ENDPOINT_URL (or real AWS) as configured.",
         )
 
@@ -50,9 +51,13 @@ class Command(BaseCommand):
         if local_aws:
             endpoint = f"http://127.0.0.1:{settings.LOCAL_AWS_PORT}"
             allowed_topics = [*settings.SNS_ALLOWED_TOPIC_ARNS, *local_pipeline().topic_arns]
-            environment.update(LOCAL_AWS_CREDENTIALS, AWS_ENDPOINT_URL=endpoint,
-                               AWS_DEFAULT_REGION=settings.AWS_REGION, SNS_CERTIFICATES_FROM_LOCAL_AWS="true",
-                               SNS_ALLOWED_TOPIC_ARNS=",".join(allowed_topics))
+            environment.update(
+                LOCAL_AWS_CREDENTIALS,
+                AWS_ENDPOINT_URL=endpoint,
+                AWS_DEFAULT_REGION=settings.AWS_REGION,
+                SNS_CERTIFICATES_FROM_LOCAL_AWS="true",
+                SNS_ALLOWED_TOPIC_ARNS=",".join(allowed_topics),
+            )
             children.append(("local AWS", self._start_local_aws(environment)))
             self._wait_for(endpoint, "local AWS (moto)")
             self._create_checkpoint_bucket(endpoint)
@@ -64,26 +69,48 @@ class Command(BaseCommand):
         children.append(("workers", _start([*manage, "qcluster"], environment)))
         if local_aws:
             hook = f"http://{options['addr']}{HOOK_PATH}"
-            children.append(("replication pipeline",
-                             _start([*manage, "replication_pipeline", "--webhook-url", hook], environment)))
-        self.stdout.write(self.style.SUCCESS(
-            f"\nBucketwise is running at http://{options['addr']}/  (health: /healthz)\n"
-            f"Local AWS: {environment.get('AWS_ENDPOINT_URL') or 'not started'}"
-            f"{' (with a local replication pipeline: manage.py replication_demo)' if local_aws else ''}\n"
-            "Press Ctrl-C to stop everything.\n"
-        ))
+            children.append(
+                (
+                    "replication pipeline",
+                    _start([*manage, "replication_pipeline", "--webhook-url", hook], environment),
+                )
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nBucketwise is running at http://{options['addr']}/  (health: /healthz)\n"
+                f"Local AWS: {environment.get('AWS_ENDPOINT_URL') or 'not started'}"
+                f"{' (with a local replication pipeline: manage.py replication_demo)' if local_aws else ''}\n"
+                "Press Ctrl-C to stop everything.\n"
+            )
+        )
         signal.signal(signal.SIGTERM, _stop_like_ctrl_c)  # `kill` stops the children too
         self._supervise(children)
 
     def _start_local_aws(self, environment) -> subprocess.Popen:
         faults = settings.LOCAL_REPLICATION_FAULTS
-        return _start([sys.executable, "-m", "replication.local.local_aws",
-                       "--port", str(settings.LOCAL_AWS_PORT), "--primary-region", settings.AWS_REGION,
-                       "--replica-region", settings.REPLICATION_REPLICA_REGION,
-                       "--delay-share", str(faults["delay"]), "--drop-share", str(faults["drop"]),
-                       "--corrupt-share", str(faults["corrupt"]),
-                       "--delay-seconds", str(settings.LOCAL_REPLICATION_DELAY_SECONDS)],
-                      environment, quiet=True)
+        return _start(
+            [
+                sys.executable,
+                "-m",
+                "replication.local.local_aws",
+                "--port",
+                str(settings.LOCAL_AWS_PORT),
+                "--primary-region",
+                settings.AWS_REGION,
+                "--replica-region",
+                settings.REPLICATION_REPLICA_REGION,
+                "--delay-share",
+                str(faults["delay"]),
+                "--drop-share",
+                str(faults["drop"]),
+                "--corrupt-share",
+                str(faults["corrupt"]),
+                "--delay-seconds",
+                str(settings.LOCAL_REPLICATION_DELAY_SECONDS),
+            ],
+            environment,
+            quiet=True,
+        )
 
     def _create_checkpoint_bucket(self, endpoint: str) -> None:
         """The audit checkpoint bucket (Object Lock, compliance mode) in the local AWS."""
@@ -136,8 +163,9 @@ class Command(BaseCommand):
 
 def _start(command: list[str], environment: dict, quiet: bool = False) -> subprocess.Popen:
     output = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=output, stderr=output,
-                            start_new_session=True)
+    return subprocess.Popen(
+        command, env=environment, cwd=settings.BASE_DIR, stdout=output, stderr=output, start_new_session=True
+    )
 
 
 def _stop_like_ctrl_c(signum, frame):

@@ -10,14 +10,18 @@ from replication.local_dev import local_aws_client_arguments, local_pipeline
 
 
 class Command(BaseCommand):
-    help = ("Development (with `make run`): upload objects to the local primary bucket, some to be corrupted or "
-            "lost by the local replication, and wait until the health page shows them.")
+    help = (
+        "Development (with `make run`): upload objects to the local primary bucket, some to be corrupted or "
+        "lost by the local replication, and wait until the health page shows them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--objects", type=int, default=50)
         parser.add_argument("--corrupt", type=int, default=3, help="Replicas written with different content.")
         parser.add_argument("--missing", type=int, default=2, help="Objects never replicated.")
-        parser.add_argument("--wait", type=float, default=60, help="Seconds to wait for the results (0: do not).")
+        parser.add_argument(
+            "--wait", type=float, default=60, help="Seconds to wait for the results (0: do not)."
+        )
 
     def handle(self, *args, objects, corrupt, missing, wait, **options):
         if not settings.DEBUG:
@@ -27,8 +31,10 @@ class Command(BaseCommand):
             run = upload(pipeline, local_aws_client_arguments(), objects, corrupt, missing)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Uploaded {objects} objects under s3://{pipeline.primary_bucket}/{run.prefix} "
-                          f"({corrupt} to be corrupted, {missing} never replicated).")
+        self.stdout.write(
+            f"Uploaded {objects} objects under s3://{pipeline.primary_bucket}/{run.prefix} "
+            f"({corrupt} to be corrupted, {missing} never replicated)."
+        )
         deadline = time.monotonic() + wait
         seen = progress(pipeline, run)
         while not seen.complete(run) and time.monotonic() < deadline:

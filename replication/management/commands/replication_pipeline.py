@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, webhook_url, provision_only, **options):
         if not settings.DEBUG or not settings.AWS_ENDPOINT_URL:
-            raise CommandError("replication_pipeline is for development: DEBUG=true and a local AWS_ENDPOINT_URL.")
+            raise CommandError(
+                "replication_pipeline is for development: DEBUG=true and a local AWS_ENDPOINT_URL."
+            )
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -39,8 +41,10 @@ class Command(BaseCommand):
         if stop.is_set():
             return
         queue_urls = provision(pipeline, settings.AWS_ENDPOINT_URL)
-        self.stdout.write(f"Local replication pair {pipeline.primary_bucket} → {pipeline.replica_bucket} "
-                          f"validated locally (try: manage.py replication_demo)")
+        self.stdout.write(
+            f"Local replication pair {pipeline.primary_bucket} → {pipeline.replica_bucket} "
+            f"validated locally (try: manage.py replication_demo)"
+        )
         if provision_only:
             return
         threads = start_functions(pipeline, settings.AWS_ENDPOINT_URL, queue_urls, stop)

@@ -14,13 +14,22 @@ from requests_app.models import Environment
 
 
 class Command(BaseCommand):
-    help = "Write the audit CSV of one environment, or of all entries (the existing workflow's columns first)."
+    help = (
+        "Write the audit CSV of one environment, or of all entries (the existing workflow's columns first)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--environment", choices=Environment.values,
-                            help="One environment's entries; without it, every entry.")
-        parser.add_argument("--out", required=True, metavar="FILE",
-                            help="e.g. governance/prod/s3_request_audit.csv (folders are created)")
+        parser.add_argument(
+            "--environment",
+            choices=Environment.values,
+            help="One environment's entries; without it, every entry.",
+        )
+        parser.add_argument(
+            "--out",
+            required=True,
+            metavar="FILE",
+            help="e.g. governance/prod/s3_request_audit.csv (folders are created)",
+        )
 
     def handle(self, *args, **options):
         out = Path(options["out"])

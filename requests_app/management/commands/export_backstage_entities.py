@@ -11,20 +11,28 @@ from requests_app.backstage_catalog import catalog_entities
 
 
 class Command(BaseCommand):
-    help = ("Export every catalog bucket (but decommissioned ones) as a Backstage Resource entity, "
-            "one YAML document each.")
+    help = (
+        "Export every catalog bucket (but decommissioned ones) as a Backstage Resource entity, "
+        "one YAML document each."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", required=True, metavar="FILE", help="Where to write the YAML ('-': stdout).")
-        parser.add_argument("--base-url", default=settings.PORTAL_BASE_URL,
-                            help="The portal's address for links, e.g. https://bucketwise.example.com "
-                                 "(default: the PORTAL_BASE_URL setting).")
+        parser.add_argument(
+            "--out", required=True, metavar="FILE", help="Where to write the YAML ('-': stdout)."
+        )
+        parser.add_argument(
+            "--base-url",
+            default=settings.PORTAL_BASE_URL,
+            help="The portal's address for links, e.g. https://bucketwise.example.com "
+            "(default: the PORTAL_BASE_URL setting).",
+        )
 
     def handle(self, *args, **options):
         base_url = options["base_url"].strip()
         if not base_url.startswith(("http://", "https://")):
-            raise CommandError("Links need the portal's address: give --base-url https://... "
-                               "or set PORTAL_BASE_URL.")
+            raise CommandError(
+                "Links need the portal's address: give --base-url https://... or set PORTAL_BASE_URL."
+            )
         entities = catalog_entities(lambda path: urljoin(base_url.rstrip("/") + "/", path.lstrip("/")))
         text = entities_yaml(entities)
         if options["out"] == "-":

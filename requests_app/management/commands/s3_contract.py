@@ -32,31 +32,50 @@ SCHEMA_DIR = Path(settings.BASE_DIR) / "schemas" / "requests"
 
 
 class Command(BaseCommand):
-    help = "Validate S3 bucket request contracts, render their Terraform inputs, or regenerate the JSON schemas."
+    help = (
+        "Validate S3 bucket request contracts, render their Terraform inputs, or regenerate the JSON schemas."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        validate = sub.add_parser("validate", help="Validate contract files; exit 0 valid, 1 invalid, 2 unreadable.")
+        validate = sub.add_parser(
+            "validate", help="Validate contract files; exit 0 valid, 1 invalid, 2 unreadable."
+        )
         validate.add_argument("files", nargs="+", metavar="FILE")
         validate.add_argument("--format", choices=["text", "json"], default="text")
-        validate.add_argument("--existing", action="store_true",
-                              help="The files describe buckets that exist (as import reads them): a legacy "
-                                   "bucket name that is not the derived one is a warning.")
+        validate.add_argument(
+            "--existing",
+            action="store_true",
+            help="The files describe buckets that exist (as import reads them): a legacy "
+            "bucket name that is not the derived one is a warning.",
+        )
         self._add_team_options(validate)
-        render = sub.add_parser("render", help="Write tfvars, IAM policy and backend settings for a valid contract.")
+        render = sub.add_parser(
+            "render", help="Write tfvars, IAM policy and backend settings for a valid contract."
+        )
         render.add_argument("file", metavar="FILE")
         render.add_argument("--out", required=True, metavar="DIR")
         self._add_team_options(render)
-        importer = sub.add_parser("import", help="Bring existing contract files in with their IDs, as applied; "
-                                                 "exit 0 all imported or unchanged, 1 any failed.")
+        importer = sub.add_parser(
+            "import",
+            help="Bring existing contract files in with their IDs, as applied; "
+            "exit 0 all imported or unchanged, 1 any failed.",
+        )
         importer.add_argument("files", nargs="+", metavar="FILE")
-        importer.add_argument("--create-teams", action="store_true",
-                              help="Create owner teams that do not exist yet (default: refuse the file).")
-        importer.add_argument("--dry-run", action="store_true",
-                              help="Say per file what would happen; save nothing.")
-        importer.add_argument("--adopt", action="store_true",
-                              help="Bring each existing bucket under the portal's Terraform state: a plan that "
-                                   "imports it, for approval, instead of recording it as applied.")
+        importer.add_argument(
+            "--create-teams",
+            action="store_true",
+            help="Create owner teams that do not exist yet (default: refuse the file).",
+        )
+        importer.add_argument(
+            "--dry-run", action="store_true", help="Say per file what would happen; save nothing."
+        )
+        importer.add_argument(
+            "--adopt",
+            action="store_true",
+            help="Bring each existing bucket under the portal's Terraform state: a plan that "
+            "imports it, for approval, instead of recording it as applied.",
+        )
         export = sub.add_parser("export", help="Write contracts as GoldenPath's {env}/S3-XXXX.yaml files.")
         export.add_argument("ids", nargs="*", metavar="ID", help="Request IDs (default: every request).")
         export.add_argument("--out", required=True, metavar="DIR")
@@ -79,8 +98,10 @@ class Command(BaseCommand):
 
     def _validate(self, options) -> int:
         teams = self._teams(options)
-        reports = [check_file(path, current_policy(), teams, existing=options["existing"])
-                   for path in options["files"]]
+        reports = [
+            check_file(path, current_policy(), teams, existing=options["existing"])
+            for path in options["files"]
+        ]
         self._check_bucket_names(reports)
         formatter = format_json if options["format"] == "json" else format_text
         self.stdout.write(formatter(reports), ending="")
@@ -96,12 +117,21 @@ class Command(BaseCommand):
         return EXIT_OK
 
     def _import(self, options) -> int:
-        outcomes = [import_contract_file(path, actor=IMPORT_ACTOR, create_teams=options["create_teams"],
-                                         dry_run=options["dry_run"], adopt=options["adopt"])
-                    for path in options["files"]]
+        outcomes = [
+            import_contract_file(
+                path,
+                actor=IMPORT_ACTOR,
+                create_teams=options["create_teams"],
+                dry_run=options["dry_run"],
+                adopt=options["adopt"],
+            )
+            for path in options["files"]
+        ]
         for outcome in outcomes:
             stream = self.stderr if outcome.status == FAILED else self.stdout
-            stream.write(f"{outcome.file}: {outcome.status.upper()} {outcome.request_id or ''} {outcome.message}")
+            stream.write(
+                f"{outcome.file}: {outcome.status.upper()} {outcome.request_id or ''} {outcome.message}"
+            )
             for note in outcome.warnings:
                 stream.write(f"  warning: {note}")
         return EXIT_INVALID if any(outcome.status == FAILED for outcome in outcomes) else EXIT_OK
@@ -119,7 +149,9 @@ class Command(BaseCommand):
             return EXIT_OK
         stale = stale_schema_files(directory)
         for name in stale:
-            self.stderr.write(f"{directory / name} differs from the models; run: manage.py s3_contract schemas --write")
+            self.stderr.write(
+                f"{directory / name} differs from the models; run: manage.py s3_contract schemas --write"
+            )
         return EXIT_INVALID if stale else EXIT_OK
 
     def _check_bucket_names(self, reports) -> None:
@@ -127,8 +159,9 @@ class Command(BaseCommand):
         try:
             for report in reports:
                 if report.contract is not None:
-                    report.problems += name_taken_problems(report.contract.spec.bucket_name,
-                                                           except_request_id=report.contract.id)
+                    report.problems += name_taken_problems(
+                        report.contract.spec.bucket_name, except_request_id=report.contract.id
+                    )
         except DatabaseError as exc:
             self.stderr.write(f"bucket names not checked against other requests (no database: {exc})")
 
@@ -140,4 +173,6 @@ class Command(BaseCommand):
         try:
             return known_teams()
         except DatabaseError as exc:
-            raise CommandError(f"cannot read the Team table ({exc}); pass --teams or --skip-team-check") from exc
+            raise CommandError(
+                f"cannot read the Team table ({exc}); pass --teams or --skip-team-check"
+            ) from exc
