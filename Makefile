@@ -29,9 +29,13 @@ $(CHECKOV_VENV)/.installed: .ci/checkov-requirements.txt
 
 setup: $(VENV)/.installed
 
+# Where the machine carries a filesystem mirror of the Terraform providers (closed networks, these
+# development and CI machines), `make run` installs the real AWS provider from it; elsewhere from the registry.
+TERRAFORM_PROVIDER_MIRROR ?= $(firstword $(wildcard /opt/tf-plugins))
+
 ## run: set up, migrate, create demo users, start local AWS + web + workers (Ctrl-C stops all)
 run: setup
-	DEBUG=true $(VENV)/bin/python manage.py runportal
+	DEBUG=true TERRAFORM_PROVIDER_MIRROR="$(TERRAFORM_PROVIDER_MIRROR)" $(VENV)/bin/python manage.py runportal
 
 ## check: the shape guards: ruff (lint rules in ruff.toml, and the format), and no model change without
 ## its migration. Pinned query counts are tests (tests/*/query_counts.json).
