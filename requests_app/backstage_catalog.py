@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from requests_app import panels
 from requests_app.backstage import CatalogBucket, bucket_entities
+from requests_app.contract import ContractSchemaError, load_contract
 from requests_app.models import CatalogEntry, CatalogStatus
 
 
@@ -20,8 +21,14 @@ def exported_entries():
 
 def catalog_bucket(entry: CatalogEntry, absolute_url, annotations: dict | None = None) -> CatalogBucket:
     """``absolute_url(path)`` turns a portal path into the URL people follow from Backstage;
-    ``annotations`` are the ones other apps add (the compliance state)."""
-    access_logging = entry.request.contract.get("spec", {}).get("accessLogging", {})
+    ``annotations`` are the ones other apps add (the compliance state).
+
+    The stored contract is read through the contract's loader; one that does not load still gives an
+    entity (from the row's columns) without an access-log bucket, so one bad row cannot fail the feed."""
+    try:
+        access_logging = load_contract(entry.request.contract).spec.access_logging
+    except ContractSchemaError:
+        access_logging = None
     return CatalogBucket(
         bucket_name=entry.bucket_name,
         request_id=entry.request.request_id,
@@ -33,7 +40,7 @@ def catalog_bucket(entry: CatalogEntry, absolute_url, annotations: dict | None =
         request_url=absolute_url(reverse("requests:detail", args=[entry.request.request_id])),
         region=entry.region,
         arn=entry.arn,
-        access_log_bucket=access_logging.get("targetBucket") if access_logging.get("enabled") else None,
+        access_log_bucket=access_logging.target_bucket if access_logging and access_logging.enabled else None,
         annotations=tuple(sorted((annotations or {}).items())),
     )
 

@@ -8,23 +8,38 @@ from django.conf import settings
 from django.db import transaction
 
 from core import audit
-from requests_app.contract import PURPOSE_DEFAULTS, PurposeType, replica_bucket_name
+from requests_app.contract import (
+    PURPOSE_DEFAULTS,
+    ContractSchemaError,
+    PurposeType,
+    load_contract,
+    replica_bucket_name,
+)
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
 from requests_app.signals import catalog_entry_saved
 
 
 def governance_flags(contract: dict) -> dict:
-    """The governance facts a catalog reader wants at a glance, from the contract."""
-    spec = contract.get("spec", {})
+    """The governance facts a catalog reader wants at a glance, from the stored contract.
+
+    The contract is read through the contract package's loader, so a renamed field is an error, not a
+    silent None. A stored contract that does not load (written by an older portal, or edited by hand)
+    does not stop the run or the page: its flags are one row, "Contract: unreadable — <why>", so the
+    catalog shows what is wrong instead of failing with a 500 or showing blanks that look like "off".
+    """
+    try:
+        spec = load_contract(contract).spec
+    except ContractSchemaError as exc:
+        return {"contract": f"unreadable — {exc}"}
     return {
-        "encryption": spec.get("encryption", {}).get("type"),
-        "kmsKeyAlias": spec.get("encryption", {}).get("kmsKeyAlias"),
-        "versioning": spec.get("versioning"),
-        "publicAccess": spec.get("publicAccess"),
-        "accessLogging": spec.get("accessLogging", {}).get("enabled"),
-        "costAlertGb": spec.get("costAlertGb"),
-        "storageClass": spec.get("storageClass"),
-        "retention": spec.get("retentionPolicy", {}).get("type"),
+        "encryption": spec.encryption.type.value,
+        "kmsKeyAlias": spec.encryption.kms_key_alias,
+        "versioning": spec.versioning,
+        "publicAccess": spec.public_access.value,
+        "accessLogging": spec.access_logging.enabled,
+        "costAlertGb": spec.cost_alert_gb,
+        "storageClass": spec.storage_class.value,
+        "retention": spec.retention_policy.type.value,
     }
 
 
@@ -37,6 +52,7 @@ GOVERNANCE_LABELS = {  # the catalog page's words for governance_flags' keys
     "costAlertGb": "Cost alert (GiB)",
     "storageClass": "Storage class",
     "retention": "Retention",
+    "contract": "Contract",
 }
 
 

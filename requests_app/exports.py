@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import audit_csv
-from requests_app.contract import load_contract
+from requests_app.contract import ContractSchemaError, load_contract
 from requests_app.contract.goldenpath import goldenpath_file
 from requests_app.models import BucketRequest, CatalogEntry
 
@@ -60,40 +60,60 @@ def catalog_document(entries: Iterable[CatalogEntry]) -> dict:
 
 
 def _catalog_bucket(entry: CatalogEntry) -> dict:
-    contract = entry.request.contract
-    spec = contract.get("spec", {})
-    lifecycle = spec.get("lifecycle") or {}
-    retention = spec.get("retentionPolicy", {})
+    """One bucket of the catalog YAML, read from the stored contract through the contract's loader.
+
+    A stored contract that does not load is not skipped and does not stop the export: the bucket keeps
+    what its row knows (metadata, aws), its contract-derived sections are null, and
+    ``metadata.contract_problem`` says why, so the export is complete and the gap is visible.
+    """
+    metadata = {
+        "id": entry.request.request_id,
+        "owner": entry.owner.slug,
+        "application": entry.request.application,
+        "environment": entry.environment,
+        "purpose": entry.purpose,
+        "description": None,
+        "requester": entry.request.requester,
+        "status": entry.status,
+        "created": entry.created_at.astimezone(UTC).date().isoformat(),
+    }
+    aws = {"region": entry.region or None, "arn": entry.arn or None}
+    try:
+        contract = load_contract(entry.request.contract)
+    except ContractSchemaError as exc:
+        return {
+            "metadata": {**metadata, "contract_problem": f"unreadable contract: {exc}"},
+            "aws": aws,
+            "governance": None,
+            "retention": None,
+            "cost": None,
+        }
+    spec = contract.spec
+    lifecycle = spec.lifecycle
+    metadata.update(application=contract.application, description=spec.purpose.description)
     return {
-        "metadata": {
-            "id": entry.request.request_id,
-            "owner": entry.owner.slug,
-            "application": contract.get("application"),
-            "environment": entry.environment,
-            "purpose": entry.purpose,
-            "description": spec.get("purpose", {}).get("description"),
-            "requester": entry.request.requester,
-            "status": entry.status,
-            "created": entry.created_at.astimezone(UTC).date().isoformat(),
-        },
-        "aws": {"region": entry.region or None, "arn": entry.arn or None},
+        "metadata": metadata,
+        "aws": aws,
         "governance": {
-            "encryption": spec.get("encryption", {}).get("type"),
-            "kms_key_alias": spec.get("encryption", {}).get("kmsKeyAlias"),
-            "versioning": spec.get("versioning"),
-            "public_access": spec.get("publicAccess"),
-            "access_logging": spec.get("accessLogging", {}).get("enabled"),
-            "storage_class": spec.get("storageClass"),
+            "encryption": spec.encryption.type.value,
+            "kms_key_alias": spec.encryption.kms_key_alias,
+            "versioning": spec.versioning,
+            "public_access": spec.public_access.value,
+            "access_logging": spec.access_logging.enabled,
+            "storage_class": spec.storage_class.value,
         },
         "retention": {
-            "type": retention.get("type"),
-            "rationale": retention.get("rationale"),
-            "expiration_days": lifecycle.get("expirationDays"),
-            "transitions": lifecycle.get("transitions", []),
+            "type": spec.retention_policy.type.value,
+            "rationale": spec.retention_policy.rationale,
+            "expiration_days": lifecycle.expiration_days if lifecycle else None,
+            "transitions": [
+                transition.model_dump(mode="json", by_alias=True)
+                for transition in (lifecycle.transitions if lifecycle else [])
+            ],
         },
         "cost": {
-            "cost_center": spec.get("tags", {}).get("costCenter"),
-            "alert_threshold_gb": spec.get("costAlertGb"),
+            "cost_center": spec.tags.get("costCenter"),
+            "alert_threshold_gb": spec.cost_alert_gb,
         },
     }
 

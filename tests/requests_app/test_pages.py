@@ -230,3 +230,30 @@ def test_the_catalog_is_everyones_who_signed_in_and_nobody_elses(team_member, re
     stranger = make_user("stan")  # no role, no team
     assert visible_catalog(stranger).count() == 2
     assert visible_catalog(AnonymousUser()).count() == 0
+
+
+def test_a_stored_contract_that_does_not_load_is_shown_as_unreadable_not_a_500(client, team_member):
+    """A renamed field in a stored contract is an error the catalog shows, not a silent None: the page,
+    the catalog YAML and the Backstage feed each still answer, and say the contract is unreadable."""
+    import yaml
+
+    from requests_app.backstage_catalog import catalog_bucket
+    from requests_app.exports import catalog_yaml
+
+    request = submit_request(rita_input(), team_member).request
+    renamed = dict(request.contract, spec=dict(request.contract["spec"]))
+    renamed["spec"]["encryptionSettings"] = renamed["spec"].pop("encryption")
+    BucketRequest.objects.filter(pk=request.pk).update(contract=renamed)
+    request.refresh_from_db()
+    entry = catalog.mark_active(request, actor="runner", region="us-east-1", arn="arn:aws:s3:::x")
+    assert list(entry.governance) == ["contract"] and "unreadable" in entry.governance["contract"]
+
+    client.force_login(team_member)
+    response = client.get(reverse("requests:catalog-detail", args=[request.bucket_name]))
+    assert response.status_code == 200
+    assert "<dt>Contract</dt><dd>unreadable" in response.content.decode()
+
+    bucket = yaml.safe_load(catalog_yaml())["buckets"][request.bucket_name]
+    assert "unreadable contract" in bucket["metadata"]["contract_problem"]
+    assert bucket["governance"] is None and bucket["metadata"]["application"] == request.application
+    assert catalog_bucket(entry, lambda path: path).access_log_bucket is None
