@@ -84,6 +84,14 @@ def _form_field(spec: InputField) -> forms.Field:
     )
 
 
+class InputProblems(Exception):
+    """The submitted body is not a request-input mapping; ``problems`` say where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(f"{p.field or p.path}: {p.message}" for p in problems))
+        self.problems = problems
+
+
 class RequestForm(forms.Form):
     """One field per request-input field, named as in the Backstage template."""
 
@@ -105,15 +113,21 @@ class RequestForm(forms.Form):
             if value not in (None, "") and not (value in ([], {}) and not self.fields[name].required)
         }
 
-    def raw_input_or_problems(self) -> dict | list[Problem]:
+    def valid_input(self) -> dict:
+        """The request-input mapping of a valid form; raises `InputProblems` naming each field's error."""
         if self.is_valid():
             return self.raw_input()
-        return [
-            Problem(
-                path=name, message=" ".join(messages), code="form", field=None if name == "__all__" else name
-            )
-            for name, messages in self.errors.items()
-        ]
+        raise InputProblems(
+            [
+                Problem(
+                    path=name,
+                    message=" ".join(messages),
+                    code="form",
+                    field=None if name == "__all__" else name,
+                )
+                for name, messages in self.errors.items()
+            ]
+        )
 
     def add_problems(self, problems: list[Problem]) -> None:
         """Show contract problems on their fields (the others above the form)."""

@@ -19,7 +19,7 @@ from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.catalog import governance_rows
 from requests_app.contract import contract_to_yaml, load_contract
 from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, filter_requests
-from requests_app.forms import RequestDecisionForm, RequestForm
+from requests_app.forms import InputProblems, RequestDecisionForm, RequestForm
 from requests_app.models import Approval, CatalogStatus, Environment, RequestStatus
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
 from requests_app.visibility import sees_all, visible_catalog, visible_requests
@@ -46,19 +46,20 @@ def new_request(http_request):
     form = RequestForm(http_request.POST or None, requester=http_request.user.get_username())
     evaluation = None
     if http_request.method == "POST":
-        raw = form.raw_input_or_problems()
-        if not isinstance(raw, list):
-            try:
-                result = submit_request(
-                    raw, http_request.user, idempotency_key=http_request.POST.get("submission_key")
-                )
-                messages.success(http_request, f"{result.request.request_id} submitted.")
-                return redirect("requests:detail", request_id=result.request.request_id)
-            except InvalidRequest as exc:
-                form.add_problems(exc.problems)
-                evaluation = preview(raw, http_request.user)
-            except IdempotencyConflict as exc:
-                return redirect("requests:detail", request_id=exc.existing.request_id)
+        try:
+            raw = form.valid_input()
+            result = submit_request(
+                raw, http_request.user, idempotency_key=http_request.POST.get("submission_key")
+            )
+            messages.success(http_request, f"{result.request.request_id} submitted.")
+            return redirect("requests:detail", request_id=result.request.request_id)
+        except InputProblems:
+            pass  # the form shows its own errors
+        except InvalidRequest as exc:
+            form.add_problems(exc.problems)
+            evaluation = preview(raw, http_request.user)
+        except IdempotencyConflict as exc:
+            return redirect("requests:detail", request_id=exc.existing.request_id)
     return render(
         http_request,
         "requests_app/new.html",

@@ -18,7 +18,7 @@ from requests_app.api import serializers as s
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
-from requests_app.forms import RequestForm
+from requests_app.forms import InputProblems, RequestForm
 from requests_app.models import Decision
 from requests_app.visibility import visible_catalog, visible_requests
 
@@ -72,31 +72,39 @@ def problems_response(problems: list[Problem], detail: str = "The request input 
     )
 
 
-def request_input(http_request) -> dict | list[Problem]:
-    """The body as a request-input mapping, or the problems that keep it from being one.
+def request_input(http_request) -> dict:
+    """The body as a request-input mapping; raises `InputProblems` when it cannot be one.
 
     A browser's form (the live preview) posts form fields; everything else posts JSON.
     A person signed in with a session is the requester, as in the web form; only token
     clients name another requester, and Backstage's token (a Backstage caller) only the
     signed-in Backstage user its user token proves (401/403 otherwise).
     """
-    raw = _parsed_input(http_request)
-    # Checked before the input's problems are shown: an unproven Backstage caller learns nothing more.
-    proven = backstage_requester(http_request, raw.get("requester") if isinstance(raw, dict) else None)
-    return {**raw, "requester": proven} if proven and isinstance(raw, dict) else raw
+    try:
+        raw = _parsed_input(http_request)
+    except InputProblems:
+        # Checked before the input's problems are shown: an unproven Backstage caller learns nothing more.
+        backstage_requester(http_request, None)
+        raise
+    proven = backstage_requester(http_request, raw.get("requester"))
+    return {**raw, "requester": proven} if proven else raw
 
 
-def _parsed_input(http_request) -> dict | list[Problem]:
+def _parsed_input(http_request) -> dict:
     media_type = http_request.content_type.split(";", 1)[0].strip()
     if media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = RequestForm(http_request.POST, requester=http_request.user.get_username())
-        return form.raw_input_or_problems()
+        return form.valid_input()
     try:
         body = http_request.data
     except ParseError as exc:
-        return [Problem("", f"The body is not valid JSON: {exc.detail}", code="parse-error")]
+        raise InputProblems(
+            [Problem("", f"The body is not valid JSON: {exc.detail}", code="parse-error")]
+        ) from exc
     if not isinstance(body, dict):
-        return [Problem("", "The body must be a JSON object of request fields.", code="not-an-object")]
+        raise InputProblems(
+            [Problem("", "The body must be a JSON object of request fields.", code="not-an-object")]
+        )
     if token_of(http_request) is None:
         return {**body, "requester": http_request.user.get_username()}
     return body
@@ -147,14 +155,12 @@ class RequestListCreate(generics.ListAPIView):
         },
     )
     def post(self, http_request):
-        raw = request_input(http_request)
-        if isinstance(raw, list):
-            return problems_response(raw)
         try:
+            raw = request_input(http_request)
             result = submission.submit_request(
                 raw, http_request.user, idempotency_key=http_request.headers.get("Idempotency-Key")
             )
-        except submission.InvalidRequest as exc:
+        except (InputProblems, submission.InvalidRequest) as exc:
             return problems_response(exc.problems)
         except submission.IdempotencyConflict as exc:
             return Response(
@@ -175,17 +181,18 @@ class RequestPreview(APIView):
         responses={200: s.PreviewSerializer, 400: s.ProblemListSerializer},
     )
     def post(self, http_request):
-        raw = request_input(http_request)
-        if isinstance(raw, list) and any(problem.code in BODY_PROBLEM_CODES for problem in raw):
-            return problems_response(raw, "The body is not a JSON object of request fields.")
-        if isinstance(raw, list):
+        try:
+            raw = request_input(http_request)
+        except InputProblems as exc:
+            if any(problem.code in BODY_PROBLEM_CODES for problem in exc.problems):
+                return problems_response(exc.problems, "The body is not a JSON object of request fields.")
             return Response(
                 {
                     "valid": False,
                     "bucketName": None,
                     "applied": [],
                     "approval": None,
-                    "problems": [p.to_dict() for p in raw],
+                    "problems": [p.to_dict() for p in exc.problems],
                 }
             )
         return Response(submission.preview(raw, http_request.user).to_dict())

@@ -257,3 +257,14 @@ def test_a_stored_contract_that_does_not_load_is_shown_as_unreadable_not_a_500(c
     assert "unreadable contract" in bucket["metadata"]["contract_problem"]
     assert bucket["governance"] is None and bucket["metadata"]["application"] == request.application
     assert catalog_bucket(entry, lambda path: path).access_log_bucket is None
+
+
+def test_the_form_gives_a_mapping_or_raises_its_problems_never_a_list_in_its_place():
+    from requests_app.forms import InputProblems, RequestForm
+
+    assert (
+        RequestForm(form_data(), requester="rita").valid_input()["application"] == form_data()["application"]
+    )
+    with pytest.raises(InputProblems) as refused:
+        RequestForm(form_data(costAlertGb="many"), requester="rita").valid_input()
+    assert [problem.field for problem in refused.value.problems] == ["costAlertGb"]
