@@ -53,7 +53,7 @@ def queue_approved_requests(count: int, tag: str) -> list[int]:
     """Approve ``count`` requests: each run is handed to the broker at once; returns the run ids."""
     from django.db import transaction
 
-    from requests_app import lifecycle
+    from requests_app import status_machine
     from runner.models import Run
     from tests.contract.cases import request_input
     from tests.runner.factories import saved_request
@@ -62,7 +62,7 @@ def queue_approved_requests(count: int, tag: str) -> list[int]:
     for index in range(count):
         with transaction.atomic():
             request = saved_request(request_input(application=f"{tag}-{index}"))
-            lifecycle.transition(request, "approve", actor="bench")
+            status_machine.transition(request, "approve", actor="bench")
         run_ids.append(Run.objects.get(request=request).pk)
     return run_ids
 
@@ -112,7 +112,7 @@ def timed_portal_run(application: str) -> tuple[float, str]:
     """Approve a request for ``application`` and execute its run here; (seconds, request id)."""
     from django.db import transaction
 
-    from requests_app import lifecycle
+    from requests_app import status_machine
     from runner import execution
     from runner.models import Run
     from tests.contract.cases import request_input
@@ -120,7 +120,7 @@ def timed_portal_run(application: str) -> tuple[float, str]:
 
     with transaction.atomic():
         request = saved_request(request_input(application=application))
-        lifecycle.transition(request, "approve", actor="bench")
+        status_machine.transition(request, "approve", actor="bench")
     run = Run.objects.get(request=request)
     started = time.perf_counter()
     status = execution.execute_run(run.pk)

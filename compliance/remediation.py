@@ -6,7 +6,7 @@ from django.db import transaction
 
 from compliance.models import ComplianceState, FindingStatus
 from core import audit
-from requests_app import lifecycle
+from requests_app import status_machine
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus, Decision, RequestStatus
 from requests_app.request_rows import canonical_hash
 from runner import dispatch
@@ -70,5 +70,7 @@ def start_remediation(entry: CatalogEntry, *, actor) -> Run:
         request=request,
         detail={"run": run.pk, "state": locked.compliance.state, "open_findings": findings},
     )
-    lifecycle.transition(request, "remediate", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
+    status_machine.transition(
+        request, "remediate", actor=actor, detail={"run": run.pk, "attempt": run.attempt}
+    )
     return run

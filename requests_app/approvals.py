@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from core import audit
 from core.identity import canonical_username, same_person
 from core.models import AuditEntry
-from requests_app import lifecycle, plans
+from requests_app import plans, status_machine
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
 
 DECIDE_PERMISSION = "requests_app.decide_bucketrequest"
@@ -243,10 +243,10 @@ def guardrails_applied(request: BucketRequest) -> list[dict]:
 
 def _settle(request: BucketRequest, user, decision: str, approvals: int) -> bool:
     if decision == Decision.REJECT:
-        lifecycle.transition(request, "reject", actor=user, detail={"rejected_by": user.get_username()})
+        status_machine.transition(request, "reject", actor=user, detail={"rejected_by": user.get_username()})
         return True
     if approvals >= max(request.approvals_needed, 1):
-        lifecycle.transition(
+        status_machine.transition(
             request,
             "approve",
             actor=user,

@@ -14,7 +14,7 @@ from core import audit
 from core.filing import filing_refusal
 from core.identity import canonical_username
 from core.models import Team
-from requests_app import lifecycle, signals
+from requests_app import signals, status_machine
 from requests_app.bucket_names import name_taken_problems
 from requests_app.contract import Problem, RequestEvaluation, evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
@@ -249,7 +249,7 @@ def complete_submission(request: BucketRequest, *, actor) -> BucketRequest:
         return locked
     signals.submitted.send(sender=BucketRequest, request=locked, actor=actor)
     if not locked.approval_required:
-        lifecycle.transition(
+        status_machine.transition(
             locked, "approve", actor="system", detail={"reason": "no approval rule applies (approval matrix)"}
         )
     _copy_state(locked, request)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from core import audit
-from requests_app import lifecycle, plans
+from requests_app import plans, status_machine
 from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
 from runner import outcomes
@@ -56,7 +56,7 @@ def on_status_changed(sender, *, request, transition, actor, **kwargs) -> None:
     if transition != "approve":
         return
     run = create_run(request, actor=actor)
-    lifecycle.transition(request, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
+    status_machine.transition(request, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
 
 
 def on_submitted(sender, *, request, actor, **kwargs) -> None:
@@ -95,7 +95,7 @@ def retry_request(request: BucketRequest, *, actor) -> Run:
     if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
         raise RunnerError(f"{locked.request_id} already has an active run.")
     run = create_run(locked, actor=actor)
-    lifecycle.transition(
+    status_machine.transition(
         locked, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt, "retry": True}
     )
     return run

@@ -29,7 +29,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from core import audit
-from requests_app import catalog, lifecycle
+from requests_app import catalog, status_machine
 from requests_app.contract import ContractSchemaError, load_contract, terraform_variables
 from requests_app.imports import adopts_existing_bucket
 from requests_app.platform_policy import current_policy
@@ -188,7 +188,7 @@ def _claim(run_id: int) -> tuple[Run, bool]:
         detail={"run": run.pk, "kind": run.kind, "attempt": run.attempt, "worker": run.worker},
     )
     if run.kind == RunKind.APPLY:
-        lifecycle.transition(run.request, "start_apply", actor=ACTOR, detail={"run": run.pk})
+        status_machine.transition(run.request, "start_apply", actor=ACTOR, detail={"run": run.pk})
         catalog.mark_provisioning(run.request, actor=ACTOR)
     return run, True
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
-from requests_app import catalog, lifecycle, plans
+from requests_app import catalog, plans, status_machine
 from requests_app.models import CatalogEntry, PlanStatus, RequestStatus
 from runner import signals
 from runner.models import Run, RunKind, RunStatus, SavedPlan
@@ -42,7 +42,9 @@ def finish(run: Run, status: str, *, actor, reason: str, log: str | None = None)
             plans.plan_failed(request, actor=actor, run_id=run.pk, reason=reason)
         return
     if request.status in FAILABLE_REQUEST_STATES:
-        lifecycle.transition(request, "mark_failed", actor=actor, detail={"run": run.pk, "reason": reason})
+        status_machine.transition(
+            request, "mark_failed", actor=actor, detail={"run": run.pk, "reason": reason}
+        )
     if CatalogEntry.objects.filter(request=request).exists():
         catalog.mark_failed(request, actor=actor, reason=reason)
 
@@ -79,7 +81,7 @@ def succeed(run: Run, *, actor, outputs: dict, log: str) -> None:
         arn=str(outputs.get("bucket_arn") or ""),
         detail={"run": run.pk},
     )
-    lifecycle.transition(run.request, "mark_applied", actor=actor, detail={"run": run.pk})
+    status_machine.transition(run.request, "mark_applied", actor=actor, detail={"run": run.pk})
     if run.kind == RunKind.APPLY:
         transaction.on_commit(lambda: signals.apply_succeeded.send(sender=Run, run=run))
 
@@ -117,7 +119,7 @@ def returned_to_approval(run: Run, plan: SavedPlan, *, actor, reason: str, log: 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("returned_to_approval() needs the caller's transaction and the run's row lock")
     _end_with_plan(run, plan, RunStatus.RETURNED, actor=actor, log=log, reason=reason)
-    lifecycle.transition(
+    status_machine.transition(
         run.request,
         "return_to_approval",
         actor=actor,

@@ -42,9 +42,9 @@ def succeed_new_run(entry, approver) -> Run:
         locked = Run.objects.select_for_update().select_related("request").get(pk=run.pk)
         locked.status = RunStatus.RUNNING
         locked.save(update_fields=["status"])
-        from requests_app import catalog, lifecycle
+        from requests_app import catalog, status_machine
 
-        lifecycle.transition(locked.request, "start_apply", actor="runner")
+        status_machine.transition(locked.request, "start_apply", actor="runner")
         catalog.mark_provisioning(locked.request, actor="runner")
         outcomes.succeed(locked, actor="runner", outputs={"region": "us-east-1"}, log="")
     return run

@@ -17,7 +17,7 @@ from core import roles
 from core.api.permissions import PUBLIC, DeclaredAccess, Rule
 from core.models import TokenScope
 from core.tokens import issue_token
-from requests_app import lifecycle
+from requests_app import status_machine
 from requests_app.models import BucketRequest
 from runner.models import Run, RunStatus
 from tests.runner.factories import approved_request, saved_request
@@ -165,7 +165,7 @@ def subjects(db):
     failed = approved_request()
     run = Run.objects.get(request=failed)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
-    lifecycle.transition(failed, "mark_failed", actor="system")
+    status_machine.transition(failed, "mark_failed", actor="system")
     return {"request_id": pending.request_id, "pk": run.pk, "failed_request_id": failed.request_id}
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from requests_app import lifecycle
+from requests_app import status_machine
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, preview, submit_request
 from tests.support.common import run_command
@@ -55,7 +55,7 @@ def test_the_form_shows_the_holder_on_the_application_field(client, team_member)
 @pytest.mark.parametrize("ending", ["reject", "cancel"])
 def test_a_rejected_or_cancelled_request_releases_its_name(team_member, ending):
     first = submit_request(prod_input(), team_member).request
-    lifecycle.transition(first, ending, actor="alex")
+    status_machine.transition(first, ending, actor="alex")
 
     assert preview(prod_input()).is_valid
     assert submit_request(prod_input(), team_member).request.request_id == "S3-0002"
@@ -63,7 +63,7 @@ def test_a_rejected_or_cancelled_request_releases_its_name(team_member, ending):
 
 def test_a_failed_request_keeps_its_name(team_member):
     first = submit_request(rita_input(), team_member).request  # dev: approved and queued at once
-    lifecycle.transition(first, "mark_failed", actor="runner")
+    status_machine.transition(first, "mark_failed", actor="runner")
     assert BucketRequest.objects.get(pk=first.pk).status == RequestStatus.FAILED
 
     with pytest.raises(InvalidRequest) as refused:

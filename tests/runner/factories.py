@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import Team
-from requests_app import lifecycle
+from requests_app import status_machine
 from requests_app.contract import evaluate_request
 from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest
@@ -48,7 +48,7 @@ def approved_request(raw: dict | None = None, *, approver="alex", **kwargs) -> B
     """Save and approve a request: the runner queues its first run in the same transaction."""
     with transaction.atomic():
         request = saved_request(raw, **kwargs)
-        lifecycle.transition(request, "approve", actor=approver)
+        status_machine.transition(request, "approve", actor=approver)
     request.refresh_from_db()
     return request
 
@@ -58,5 +58,5 @@ def failed_request(actor="system"):
     request = approved_request()
     run = Run.objects.get(request=request)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
-    lifecycle.transition(request, "mark_failed", actor=actor)
+    status_machine.transition(request, "mark_failed", actor=actor)
     return request, run

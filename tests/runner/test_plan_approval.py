@@ -19,7 +19,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from core.models import AuditEntry, Team
-from requests_app import approvals, lifecycle
+from requests_app import approvals, status_machine
 from requests_app.approvals import DecisionRefused
 from requests_app.models import BucketRequest, CatalogEntry, PlanStatus, RequestStatus
 from requests_app.submission import submit_request
@@ -211,7 +211,7 @@ def test_an_applied_plan_is_not_applied_again_a_later_apply_run_plans_afresh(
     )  # the bucket drifted (and the policy went)
     with transaction.atomic():
         later = dispatch.create_run(request, actor=approver)
-        lifecycle.transition(request, "remediate", actor=approver)
+        status_machine.transition(request, "remediate", actor=approver)
 
     assert execute(later).status == RunStatus.SUCCEEDED, later.error_summary
     fresh = SavedPlan.objects.get(run=later)

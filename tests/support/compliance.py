@@ -7,7 +7,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from requests_app import catalog, lifecycle
+from requests_app import catalog, status_machine
 from requests_app.contract import load_contract, terraform_variables
 from requests_app.models import Approval, Decision
 from requests_app.platform_policy import current_policy
@@ -37,10 +37,10 @@ def activate(bucket_request, approver, *, region="us-east-1"):
         comment="fine",
         contract_hash=bucket_request.contract_hash,
     )
-    lifecycle.transition(bucket_request, "approve", actor=approver)  # the runner queues run 1 here
+    status_machine.transition(bucket_request, "approve", actor=approver)  # the runner queues run 1 here
     bucket_request.runs.update(status=RunStatus.SUCCEEDED, finished_at=timezone.now())
-    lifecycle.transition(bucket_request, "start_apply", actor="runner")
-    lifecycle.transition(bucket_request, "mark_applied", actor="runner")
+    status_machine.transition(bucket_request, "start_apply", actor="runner")
+    status_machine.transition(bucket_request, "mark_applied", actor="runner")
     return catalog.mark_active(
         bucket_request, actor="runner", region=region, arn=f"arn:aws:s3:::{bucket_request.bucket_name}"
     )
