@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from portal.management.commands.runportal import STOP_GRACE_SECONDS
 from tests.support.common import PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.slow
@@ -92,7 +93,8 @@ def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_
             os.killpg(portal.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole foreground group
         else:
             portal.send_signal(signal.SIGTERM)  # `kill <pid>` reaches the supervisor (or make) only
-        output, _ = portal.communicate(timeout=15)
+        # The supervisor gives its children STOP_GRACE_SECONDS, then kills them: it ends before this.
+        output, _ = portal.communicate(timeout=STOP_GRACE_SECONDS + 10)
         deadline = time.monotonic() + 10
         while [pid for pid in started if os.path.exists(f"/proc/{pid}")] and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -27,6 +27,9 @@ from django.core.management.base import BaseCommand, CommandError
 from core import audit_checkpoints
 from replication.local_dev import HOOK_PATH, LOCAL_AWS_CREDENTIALS, local_pipeline
 
+# How long the children get to stop cleanly (SIGTERM) before they are killed.
+STOP_GRACE_SECONDS = 20
+
 
 class Command(BaseCommand):
     help = "Development: start local AWS (moto), the web server and the worker cluster together."
@@ -153,7 +156,7 @@ class Command(BaseCommand):
         for _, process in reversed(children):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for _, process in children:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
