@@ -17,9 +17,9 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from core import audit
-from requests_app import plans, status_machine
+from requests_app import plans, status_machine, submission
 from requests_app.contract import state_key
-from requests_app.models import BucketRequest, RequestStatus
+from requests_app.models import BucketRequest, PlanStatus, RequestStatus
 from runner import outcomes
 from runner.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
 from runner.state_backend import release_dead_runs_lock
@@ -145,7 +145,7 @@ def hand_over(run_id: int) -> bool:
 
 def sweep() -> dict:
     """Fail runs whose worker stopped (and release the state lock each left), hand over queued runs
-    nobody started; returns what it did."""
+    nobody started, finish submissions whose process stopped half-way; returns what it did."""
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.RUNNER_HEARTBEAT_STALE_SECONDS)
     abandoned = [
@@ -171,7 +171,34 @@ def sweep() -> dict:
         run_id for run_id, count in waiting if count >= limit and _fail_never_started(run_id, count)
     ]
     handed_over = [run_id for run_id, count in waiting if count < limit and hand_over(run_id)]
-    return {"failed": abandoned + never_started, "handed_over": handed_over, "lock_released": released}
+    finished = _finish_submissions(submitted_before=waiting_since)
+    return {
+        "failed": abandoned + never_started,
+        "handed_over": handed_over,
+        "lock_released": released,
+        "submissions_finished": finished,
+    }
+
+
+def _finish_submissions(submitted_before) -> list[str]:
+    """A submission is saved in one transaction and completed (plan queued, or approved when no rule
+    asks for a vote) in a second one; a process that stopped in between left the request waiting with
+    no plan and no run. The sweeper completes it, as the submitter's process would have."""
+    stuck = BucketRequest.objects.filter(
+        status=RequestStatus.PENDING_APPROVAL,
+        plan_status=PlanStatus.NOT_NEEDED,
+        created_at__lt=submitted_before,
+        runs__isnull=True,
+    )
+    finished = []
+    for request in stuck:
+        completed = submission.complete_submission(request, actor="system")
+        if (completed.status, completed.plan_status) != (
+            RequestStatus.PENDING_APPROVAL,
+            PlanStatus.NOT_NEEDED,
+        ):
+            finished.append(completed.request_id)
+    return finished
 
 
 def _fail_never_started(run_id: int, handovers: int) -> bool:

@@ -71,4 +71,46 @@ def test_the_sweeper_fails_a_run_handed_over_the_maximum_number_of_times(runner_
         "The run could not be started: it was handed to the task queue 3 times"
     )
     assert request.status == RequestStatus.FAILED
-    assert dispatch.sweep() == {"failed": [], "handed_over": [], "lock_released": []}
+    assert dispatch.sweep() == {
+        "failed": [],
+        "handed_over": [],
+        "lock_released": [],
+        "submissions_finished": [],
+    }
+
+
+@pytest.mark.parametrize("environment", ["prod", "dev"])  # prod: a plan for the vote; dev: auto-approved
+def test_the_sweeper_finishes_a_submission_whose_process_stopped_between_its_transactions(
+    runner_settings, monkeypatch, team_member, environment
+):
+    """Stands in for a process that dies after the saving commit (a process cannot die inside a test):
+    the step after it raises. The request is saved, with no plan and no run; the sweeper completes it."""
+    from requests_app import submission
+    from tests.support.requests import prod_input, rita_input
+
+    def process_stops(request, *, actor):
+        raise SystemExit("the submitting process stopped")
+
+    monkeypatch.setattr(submission, "complete_submission", process_stops)
+    with pytest.raises(SystemExit):
+        submission.submit_request((prod_input if environment == "prod" else rita_input)(), team_member)
+    monkeypatch.undo()
+    request = BucketRequest.objects.get()
+    assert (request.status, request.plan_status, request.runs.count()) == (
+        RequestStatus.PENDING_APPROVAL,
+        "",
+        0,
+    )
+
+    assert dispatch.sweep()["submissions_finished"] == []  # within the grace: its process may still be at it
+    BucketRequest.objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert dispatch.sweep()["submissions_finished"] == [request.request_id]
+    request.refresh_from_db()
+    if environment == "prod":
+        assert request.plan_status == "planning" and request.status == RequestStatus.PENDING_APPROVAL
+    else:
+        assert request.status != RequestStatus.PENDING_APPROVAL
+    assert request.runs.count() == 1
+    assert dispatch.sweep()["submissions_finished"] == []  # done once
