@@ -4,6 +4,8 @@ Together they cover every environment, purpose, storage class and retention type
 public-access exception. Every case validates without errors for KNOWN_TEAMS under the default policy.
 """
 
+from pathlib import Path
+
 KNOWN_TEAMS = ("app-team", "data-team", "web-team")
 
 
@@ -128,3 +130,9 @@ spec:
   tags:
     costCenter: payments-123
 """
+
+
+# GoldenPath's own contract files, copied verbatim (goldenpath/SOURCE.md names where from).
+GOLDENPATH = Path(__file__).parent / "goldenpath"
+PUBLISHED = GOLDENPATH / "S3-0001-published.yaml"
+FIXTURE = GOLDENPATH / "S3-0001-fixture.yaml"

@@ -5,7 +5,6 @@ GoldenPath's own files are verbatim copies under tests/contract/goldenpath/ (see
 """
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,12 +20,9 @@ from requests_app.contract import (
 from requests_app.contract.cli import check_file
 from requests_app.contract.goldenpath import goldenpath_file, normalise, to_goldenpath
 from requests_app.contract.loading import read_contract
-from tests.contract.cases import KNOWN_TEAMS, VALID_CASES, request_input
+from tests.contract.cases import FIXTURE, KNOWN_TEAMS, PUBLISHED, VALID_CASES, request_input
 
 POLICY = PlatformPolicy()
-GOLDENPATH = Path(__file__).parent / "goldenpath"
-PUBLISHED = GOLDENPATH / "S3-0001-published.yaml"
-FIXTURE = GOLDENPATH / "S3-0001-fixture.yaml"
 
 
 def _paths(problems, severity=None) -> set[str]:

@@ -8,7 +8,7 @@ from core.models import AuditEntry
 from requests_app.contract import load_contract
 from requests_app.models import BucketRequest, CatalogEntry, RequestStatus
 from requests_app.submission import submit_request
-from tests.contract.test_goldenpath import FIXTURE, PUBLISHED
+from tests.contract.cases import FIXTURE, PUBLISHED
 from tests.support.common import run_command
 from tests.support.requests import prod_input, rita_input
 

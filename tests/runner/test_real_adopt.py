@@ -17,7 +17,7 @@ from requests_app.imports import ADOPT_REASON
 from requests_app.models import BucketRequest, CatalogEntry, PlanStatus, RequestStatus
 from runner import execution
 from runner.models import Run, RunKind, RunStatus, SavedPlan
-from tests.contract.test_goldenpath import PUBLISHED
+from tests.contract.cases import PUBLISHED
 
 pytestmark = [
     pytest.mark.slow,
