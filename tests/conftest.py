@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 from core import roles
-from tests.support.common import PROJECT_ROOT, SNS_REGION, child_environment, make_user
+from tests.support.common import PROJECT_ROOT, SNS_REGION, child_environment, make_user, moto_server
 
 # Fixtures more than one test package uses, kept in plain modules beside their helpers.
 pytest_plugins = [
@@ -193,13 +193,8 @@ def runner_settings(settings, tmp_path):
 @pytest.fixture(scope="session")
 def local_aws_endpoint():
     """moto in server mode on a free loopback port: the portal's local AWS."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

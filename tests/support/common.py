@@ -5,6 +5,7 @@ import io
 import os
 import socket
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -49,6 +50,20 @@ def child_environment(**overrides) -> dict:
         environment.pop("REDIS_URL", None)
     environment.update(overrides)
     return environment
+
+
+@contextmanager
+def moto_server():
+    """moto in server mode on a free loopback port; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
 
 
 def free_port() -> int:

@@ -133,7 +133,7 @@ def ensure_platform_resources(
     if log_bucket:
         s3 = environment.client("s3", role_arn)
         if log_bucket not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
-            s3.create_bucket(Bucket=log_bucket)
+            _take_over_bucket(environment, s3, log_bucket)
             s3.put_bucket_policy(
                 Bucket=log_bucket,
                 Policy=json.dumps(
@@ -151,6 +151,21 @@ def ensure_platform_resources(
                     }
                 ),
             )
+
+
+def _take_over_bucket(environment: RealRunnerEnvironment, s3, name: str) -> None:
+    """Create ``name`` in ``s3``'s account. Bucket names are global and one moto process serves every
+    module of the session: when an earlier module's tests made the same platform bucket in the default
+    account, it is emptied and removed there first (test set-up only; the platform owns it in AWS)."""
+    try:
+        s3.create_bucket(Bucket=name)
+    except s3.exceptions.BucketAlreadyExists:
+        default = environment.client("s3")
+        for page in default.get_paginator("list_object_versions").paginate(Bucket=name):
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                default.delete_object(Bucket=name, Key=item["Key"], VersionId=item["VersionId"])
+        default.delete_bucket(Bucket=name)
+        s3.create_bucket(Bucket=name)
 
 
 def contract_variables(request) -> dict:
