@@ -3,6 +3,7 @@ page), refusals."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
 from replication.models import (
     BucketPair,
     Incident,
@@ -13,33 +14,22 @@ from replication.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SnsMessage)
-class SnsMessageAdmin(ReadOnlyAdmin):
+class SnsMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("message_id", "type", "topic_arn", "outcome", "sent_at", "received_at")
     list_filter = ("type", "outcome")
     search_fields = ("message_id", "topic_arn")
 
 
 @admin.register(BucketPair)
-class BucketPairAdmin(ReadOnlyAdmin):
+class BucketPairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("primary_bucket", "replica_bucket", "catalog_entry", "last_event_at", "last_failure_at")
     list_select_related = ("catalog_entry",)
     search_fields = ("primary_bucket", "replica_bucket")
 
 
 @admin.register(ReplicationEvent)
-class ReplicationEventAdmin(ReadOnlyAdmin):
+class ReplicationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("occurred_at", "pair", "kind", "reason", "severity", "key", "report_count")
     list_select_related = ("pair",)
     list_filter = ("severity", "kind", "source")
@@ -47,20 +37,20 @@ class ReplicationEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VerificationBatch)
-class VerificationBatchAdmin(ReadOnlyAdmin):
+class VerificationBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("reported_at", "pair", "verified", "summary_id")
     list_select_related = ("pair",)
     search_fields = ("pair__primary_bucket", "summary_id")
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyAdmin):
+class IncidentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "pair", "reason", "severity", "state", "event_count", "last_event_at")
     list_select_related = ("pair",)
     list_filter = ("state", "severity")
 
 
 @admin.register(RefusalCount)
-class RefusalCountAdmin(ReadOnlyAdmin):
+class RefusalCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("day", "reason", "count")
     list_filter = ("reason",)
