@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from portal.management.commands.runportal import STOP_GRACE_SECONDS
-from tests.support.common import PROJECT_ROOT, free_port
+from tests.support.common import PROJECT_ROOT, free_port, like_a_terminal_child
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +79,7 @@ def test_runportal_serves_with_a_live_cluster_and_pipeline_and_one_signal_stops_
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # like a terminal: Ctrl-C signals this process group
+        preexec_fn=like_a_terminal_child,
     )
     try:
         assert wait_for_health(f"http://127.0.0.1:{web_port}/healthz") == {"status": 200}

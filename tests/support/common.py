@@ -52,6 +52,15 @@ def child_environment(**overrides) -> dict:
     return environment
 
 
+def like_a_terminal_child() -> None:
+    """``preexec_fn`` for a child that must take Ctrl-C as a terminal's foreground job does: SIGINT at its
+    default even when the test run itself was started in the background (where SIGINT is ignored and
+    children inherit that)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def moto_server():
     """moto in server mode on a free loopback port; yields its endpoint URL."""

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from runner.terraform_cli import bundled_terraform_path
+from tests.support.common import like_a_terminal_child
 from tests.terraform.support import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -132,6 +133,7 @@ def test_the_portal_and_its_workers_still_stop_on_ctrl_c():
         ],
         cwd=REPO_ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        preexec_fn=like_a_terminal_child,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
