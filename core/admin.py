@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils.html import format_html
 
 from core import audit
@@ -18,6 +19,30 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["slug", "name"]
     search_fields = ["slug", "name"]
     filter_horizontal = ["members"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A slug is written into every contract of the team: once a request names it, it stays."""
+        if obj is not None and (obj.requests.exists() or obj.buckets.exists()):
+            return ["slug"]
+        return []
+
+    def save_model(self, request, obj, form, change):
+        renamed_from = form.initial.get("slug") if change and "slug" in form.changed_data else None
+        super().save_model(request, obj, form, change)
+        if renamed_from:
+            audit.record(
+                "core.team_renamed", actor=request.user, detail={"from": renamed_from, "to": obj.slug}
+            )
+
+    def delete_model(self, request, obj):
+        _audit_team_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            _audit_team_deleted(request, team)
+        super().delete_queryset(request, queryset)
 
     def save_related(self, request, form, formsets, change):
         """Who may file for the team (core.filing) changes here: the added and removed members are audited."""
@@ -35,6 +60,15 @@ class TeamAdmin(admin.ModelAdmin):
                     "removed": sorted(before - after),
                 },
             )
+
+
+def _audit_team_deleted(request, team: Team) -> None:
+    """Deleting a team (possible only while no request or bucket names it) removes who could file for it."""
+    audit.record(
+        "core.team_deleted",
+        actor=request.user,
+        detail={"team": team.slug, "members": sorted(team.members.values_list("username", flat=True))},
+    )
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -183,6 +217,16 @@ class AuditedUserAdmin(UserAdmin):
         obj._access_before = _access(obj.pk) if change else {}
         super().save_model(request, obj, form, change)
 
+    def delete_model(self, request, obj):
+        _audit_user_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            _audit_user_deleted(request, user)
+        super().delete_queryset(request, queryset)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user = form.instance
@@ -225,6 +269,15 @@ class AuditedGroupAdmin(GroupAdmin):
                     "removed": sorted(before - after),
                 },
             )
+
+
+def _audit_user_deleted(request, user) -> None:
+    """The trail keeps who the account was and what it could do (its tokens go with it)."""
+    audit.record(
+        "core.user_deleted",
+        actor=request.user,
+        detail={"user": user.get_username(), **_access(user.pk)},
+    )
 
 
 def _permission_names(permissions) -> list[str]:

@@ -3,7 +3,7 @@
 A service account marked as a *Backstage caller* (``ServiceAccount.backstage_caller``) is the account
 whose token the Backstage proxy carries, on behalf of anyone signed in to Backstage. What it submits
 must carry that person's Backstage token (``core.backstage_identity``); the token's subject
-``user:<namespace>/<name>`` maps to the active portal account named ``<name>`` as a canonical identity
+``user:<namespace>/<name>`` maps to the active portal person (never a service account) named ``<name>`` as a canonical identity
 (``core.filing.person_named``), and a body naming someone else is refused. The general filing rules
 (``core.filing``: the person must belong to the owning team) still apply afterwards.
 """
@@ -26,7 +26,8 @@ def portal_person(backstage_user: BackstageUser):
     if person is None:
         raise IdentityRefused(
             f"Backstage user {backstage_user.entity_ref} has no active portal account "
-            f"named {backstage_user.name!r}; ask the platform team.",
+            f"named {backstage_user.name!r} (a person's: service accounts are never filed for); "
+            "ask the platform team.",
             status=403,
         )
     return person

@@ -27,9 +27,13 @@ class FilingRefused:
 
 
 def person_named(name: str):
-    """The one active account whose user name is ``name`` as a canonical identity, or None."""
+    """The one active person (not a service account) whose user name is ``name`` as a canonical identity,
+    or None. A service account is never filed for: it would own a request no person answers for, and a
+    Backstage user named like a service account would act as that account."""
     key = identity_key(name)
-    candidates = get_user_model().objects.filter(username__iexact=name.strip(), is_active=True)
+    candidates = get_user_model().objects.filter(
+        username__iexact=name.strip(), is_active=True, service_account__isnull=True
+    )
     matches = [user for user in candidates if identity_key(user.get_username()) == key]
     return matches[0] if len(matches) == 1 else None
 
@@ -48,8 +52,8 @@ def filing_refusal(account, requester: str, owner: str) -> FilingRefused | None:
         if person is None:
             return FilingRefused(
                 "requester",
-                f"{requester!r} is not the user name of an active portal account: "
-                "a service account files for a person who has one.",
+                f"{requester!r} is not the user name of an active person's portal account: "
+                "a service account files for a person who has one, never for another service account.",
             )
     else:
         if not same_person(account.get_username(), requester):

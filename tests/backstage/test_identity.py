@@ -10,6 +10,7 @@ import pytest
 
 from core.backstage_filing import portal_person
 from core.backstage_identity import BackstageUser, IdentityRefused, IdentityUnavailable, verify_user_token
+from core.models import ServiceAccount
 from tests.backstage.identity import (
     AUTH_JWKS_PATH,
     SCAFFOLDER_JWKS_PATH,
@@ -175,3 +176,13 @@ def test_the_subject_maps_to_the_active_portal_user_of_that_name_as_a_canonical_
     rita.save()
     with pytest.raises(IdentityRefused, match="no active portal account"):
         portal_person(BackstageUser("user:default/rita", "rita"))
+
+
+@pytest.mark.django_db
+def test_a_backstage_user_named_like_a_service_account_does_not_become_it():
+    """Backstage users are people: one called ``svc-deploy`` must not act as the portal's service account."""
+    account = make_user("svc-deploy")
+    ServiceAccount.objects.create(user=account, purpose="deployments")
+    with pytest.raises(IdentityRefused, match="service accounts are never filed for") as caught:
+        portal_person(BackstageUser("user:default/svc-deploy", "svc-deploy"))
+    assert caught.value.status == 403

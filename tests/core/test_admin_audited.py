@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from core.models import ApiToken, AuditEntry, ServiceAccount, Team
 from core.tokens import issue_token
+from requests_app.submission import submit_request
 from tests.support.common import make_user
+from tests.support.requests import rita_input
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,49 @@ def test_giving_a_role_a_permission_in_the_admin_is_audited(admin_client):
         "added": ["requests_app.decide_bucketrequest"],
         "removed": [],
     }
+
+
+def test_deleting_a_team_or_a_user_in_the_admin_is_audited(admin_client):
+    team = Team.objects.create(slug="old-team", name="Old team")
+    rita = make_user("rita")
+    team.members.add(rita)
+    admin_client.post(reverse("admin:core_team_delete", args=[team.pk]), {"post": "yes"})
+    assert not Team.objects.exists()
+    assert AuditEntry.objects.get(action="core.team_deleted").detail == {
+        "team": "old-team",
+        "members": ["rita"],
+    }
+    admin_client.post(reverse("admin:auth_user_delete", args=[rita.pk]), {"post": "yes"})
+    deleted = AuditEntry.objects.get(action="core.user_deleted").detail
+    assert deleted["user"] == "rita" and deleted["is_active"] is True
+
+
+def test_deleting_teams_and_users_in_bulk_is_audited_one_entry_each(admin_client):
+    teams = [Team.objects.create(slug=f"team-{n}", name=f"Team {n}") for n in range(2)]
+    users = [make_user(f"user-{n}") for n in range(2)]
+    for model, objects in (("core_team", teams), ("auth_user", users)):
+        response = admin_client.post(
+            reverse(f"admin:{model}_changelist"),
+            {"action": "delete_selected", "_selected_action": [o.pk for o in objects], "post": "yes"},
+        )
+        assert response.status_code == 302
+    assert _actions().count("core.team_deleted") == 2 and _actions().count("core.user_deleted") == 2
+
+
+def test_a_team_slug_is_renamed_audited_and_frozen_once_a_request_names_it(admin_client, team_member):
+    spare = Team.objects.create(slug="spare-team", name="Spare")
+    admin_client.post(
+        reverse("admin:core_team_change", args=[spare.pk]),
+        {"slug": "platform-spare", "name": "Spare", "description": "", "members": []},
+    )
+    assert AuditEntry.objects.get(action="core.team_renamed").detail == {
+        "from": "spare-team",
+        "to": "platform-spare",
+    }
+    owner = submit_request(rita_input(), submitted_by=team_member).request.owner
+    admin_client.post(
+        reverse("admin:core_team_change", args=[owner.pk]),
+        {"slug": "renamed", "name": owner.name, "description": "", "members": []},
+    )
+    owner.refresh_from_db()
+    assert owner.slug != "renamed" and _actions().count("core.team_renamed") == 1

@@ -84,6 +84,19 @@ def test_a_service_account_files_only_for_a_person_who_exists(backstage, teams):
     assert response.status_code == 400 and problem_fields(response) == {"requester"}
 
 
+def test_a_service_account_never_files_for_another_service_account(backstage, teams):
+    """The requester answers for the bucket: a person, never a service account (whatever its teams)."""
+    deploy = make_user("svc-deploy", roles.REQUESTERS)
+    ServiceAccount.objects.create(user=deploy, purpose="deployments")
+    teams["app-team"].members.add(deploy)
+    response = bearer(backstage, "submit").post(
+        REQUESTS, request_input(requester="svc-deploy"), format="json"
+    )
+    assert response.status_code == 400 and problem_fields(response) == {"requester"}
+    assert "never for another service account" in response.json()["problems"][0]["message"]
+    assert not BucketRequest.objects.exists()
+
+
 def test_file_for_any_team_skips_the_team_check_not_the_person(backstage, rita):
     backstage.user_permissions.add(Permission.objects.get(codename="file_for_any_team"))
     assert filing_refusal(backstage, "rita", "data-team") is None
