@@ -26,8 +26,10 @@ def canonical_username(name: str) -> str:
 
 
 def identity_key(name: str) -> str:
-    """The key two spellings of one person share; for comparisons only (never stored): compatibility-
-    normalised, stripped and case-folded, so a look-alike or a trailing newline names the same person."""
+    """The key two spellings of one person share: compatibility-normalised, stripped and case-folded, so
+    a look-alike or a trailing newline names the same person. Never shown as a name; rows keep it beside
+    the name only to compare in SQL (``BucketRequest.requester_key``, ``Approval.approver_key``), and a
+    change here needs a migration that recomputes them."""
     return unicodedata.normalize("NFKC", name).strip().casefold()
 
 

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core import audit
-from core.identity import canonical_username, same_person
+from core.identity import identity_key, same_person
 from core.models import AuditEntry
 from requests_app import plans, status_machine
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
@@ -78,10 +78,7 @@ def is_own_request(request: BucketRequest, user) -> bool:
 def has_voted(request: BucketRequest, user) -> bool:
     """``user``, under any account spelling the same person, already voted on ``request``'s
     current contract and plan."""
-    return any(
-        same_person(name, user.get_username())
-        for name in current_votes(request).values_list("approver__username", flat=True)
-    )
+    return current_votes(request).filter(approver_key=identity_key(user.get_username())).exists()
 
 
 def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
@@ -209,22 +206,21 @@ def awaiting_decision(user) -> QuerySet:
     """The requests ``user`` may decide now, oldest first: pending approval, not their own, and not
     yet voted on (on the current contract and plan) by them. The approval queue and its count.
 
-    In SQL user names compare case-insensitively (requesters are stored canonical); ``decide``
-    still applies :func:`refusal_for`, which also folds Unicode look-alikes, to every vote.
+    People compare by the identity keys the rows keep (core.identity, as :func:`refusal_for` does), so a
+    look-alike spelling of the requester's name finds no request of theirs here that ``decide`` refuses.
     """
     if not user.has_perm(DECIDE_PERMISSION):
         return BucketRequest.objects.none()
-    username = user.get_username()
-    own = Q(requester=canonical_username(username)) | Q(submitted_by=user)
+    key = identity_key(user.get_username())
     voted = Approval.objects.filter(
         request=OuterRef("pk"),
         contract_hash=OuterRef("contract_hash"),
         plan_hash=OuterRef("plan_hash"),
-        approver__username__iexact=username,
+        approver_key=key,
     )
     return (
         BucketRequest.objects.filter(status=RequestStatus.PENDING_APPROVAL)
-        .exclude(own)
+        .exclude(Q(requester_key=key) | Q(submitted_by=user))
         .exclude(Exists(voted))
         .order_by("created_at", "number")
     )

@@ -7,6 +7,7 @@ lives in plain modules (``lifecycle``, ``ids``, and ``core.audit`` for the trail
 from django.conf import settings
 from django.db import models
 
+from core.identity import identity_key
 from requests_app.contract.vocabulary import Environment as ContractEnvironment
 
 # The contract's environments (requests_app.contract.vocabulary) as database choices: one list, derived.
@@ -55,6 +56,13 @@ class BucketRequest(models.Model):
     owner = models.ForeignKey("core.Team", on_delete=models.PROTECT, related_name="requests")
     requester = models.CharField(
         max_length=150, db_index=True, help_text="The person named in the contract as requester."
+    )
+    requester_key = models.CharField(
+        max_length=150,
+        db_index=True,
+        editable=False,
+        default="",
+        help_text="The requester's identity key (core.identity.identity_key), kept by save().",
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -106,6 +114,11 @@ class BucketRequest(models.Model):
     def __str__(self):
         return f"{self.request_id} {self.bucket_name}"
 
+    def save(self, *args, **kwargs):
+        # The key follows the name on every save, so SQL compares people as core.identity does.
+        self.requester_key = identity_key(self.requester)
+        super().save(*args, **kwargs)
+
 
 class Decision(models.TextChoices):
     APPROVE = "approve", "Approve"
@@ -124,6 +137,12 @@ class Approval(models.Model):
         default="",
         help_text="The plan this vote was cast on (SHA-256 of the plan file).",
     )
+    approver_key = models.CharField(
+        max_length=150,
+        editable=False,
+        default="",
+        help_text="The approver's identity key when voting (core.identity.identity_key), kept by save().",
+    )
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +157,10 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.decision} {self.request.request_id} by {self.approver}"
+
+    def save(self, *args, **kwargs):
+        self.approver_key = identity_key(self.approver.get_username())
+        super().save(*args, **kwargs)
 
 
 class CatalogStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 and the admin's request page: the same rules as requests_app.approvals, one selector for the quorum."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from core import roles
@@ -110,6 +111,29 @@ def test_a_differently_cased_account_of_the_same_approver_sees_its_vote(client, 
     approvals.decide(two_pending[0], approver, "approve", "fine")
     other_account = make_user("ALEX", roles.PLATFORM_APPROVERS, is_staff=True)
     assert two_pending[0] not in approvals.awaiting_decision(other_account)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "\uff52\uff49\uff54\uff41",  # fullwidth ｒｉｔａ: NFKC makes it rita, the same person
+        "Rita ",
+        "rit\u0430",  # Cyrillic а: NFKC keeps it, so another person, for decide() and the queue alike
+    ],
+)
+def test_the_queue_lists_exactly_what_decide_accepts_when_the_requester_is_spelled_otherwise(
+    spelling, team_member, two_pending
+):
+    """An adopted import names its requester as its contract file spells it (any text): the queue
+    compares people as decide() does, so rita's queue has no request she may not decide."""
+    request = two_pending[0]
+    request.requester, request.submitted_by = spelling, None
+    request.save()
+    team_member.groups.add(*Group.objects.filter(name=roles.PLATFORM_APPROVERS))
+    rita = type(team_member).objects.get(pk=team_member.pk)  # permissions read afresh
+    listed = set(approvals.awaiting_decision(rita))
+    assert listed == {r for r in two_pending if approvals.refusal_for(r, rita) is None}
+    assert (request in listed) == (spelling == "rit\u0430")
 
 
 def test_requesters_and_auditors_have_no_queue_and_no_link(client, team_member, auditor, two_pending):
