@@ -77,6 +77,26 @@ class VerificationSummary:
     verified: int
 
 
+@dataclass(frozen=True)
+class MessageContents:
+    """What one Notification's ``Message`` carries: a verification summary, or facts (maybe none)."""
+
+    summary: VerificationSummary | None
+    facts: list[ReplicationFact]
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The bucket pair the message is about (its first fact's): the lane it is processed in."""
+        first = self.summary or (self.facts[0] if self.facts else None)
+        return (first.primary_bucket, first.replica_bucket) if first else ("", "")
+
+
+def read_message(message: str, message_id: str) -> MessageContents:
+    """The summary or the facts of a Notification's ``Message``; raises :class:`UnreadableMessage`."""
+    summary = verification_summary(message)
+    return MessageContents(summary, [] if summary else facts_from_message(message, message_id))
+
+
 def verification_summary(message: str) -> VerificationSummary | None:
     """The summary a ``Message`` carries; None when it is not a summary (a fact message, or garbage)."""
     try:

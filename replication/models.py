@@ -1,8 +1,9 @@
 """Replication events, incidents and verification counts ingested from SNS.
 
 ``SnsMessage`` keeps every accepted delivery once (unique ``message_id``: redeliveries are
-acknowledged, not stored again) with its raw envelope. Each replication fact it carries
-becomes one ``ReplicationEvent`` of a ``BucketPair`` (unique ``dedupe_key``: the notifier's
+acknowledged, not stored again) with its raw envelope; the hook stores a Notification as
+``pending`` and a worker processes it later (``replication.processing``). Each replication fact
+it carries becomes one ``ReplicationEvent`` of a ``BucketPair`` (unique ``dedupe_key``: the notifier's
 ``failure_id`` reported again only bumps ``report_count``). Failures and warnings open an
 ``Incident`` per pair and reason; at most one is unresolved at a time.
 """
@@ -15,6 +16,7 @@ from requests_app.models import CatalogEntry
 
 class SnsMessage(models.Model):
     class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting to be processed"
         STORED = "stored", "Events stored"
         REPEATED = "repeated", "Repeated report of known events"
         CONFIRMED = "confirmed", "Subscription confirmed"
@@ -29,10 +31,27 @@ class SnsMessage(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     raw = models.JSONField(help_text="The verified envelope as delivered.")
+    primary_bucket = models.CharField(max_length=MAX_BUCKET_NAME, blank=True)
+    replica_bucket = models.CharField(
+        max_length=MAX_BUCKET_NAME,
+        blank=True,
+        help_text="The pair the message is about (its first fact's): one pair's messages are processed in "
+        "order of their SNS Timestamp, then arrival.",
+    )
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker built its events (or the hook decided it alone)."
+    )
 
     class Meta:
         ordering = ["-received_at"]
         verbose_name = "SNS message"
+        indexes = [
+            models.Index(
+                fields=["primary_bucket", "replica_bucket", "sent_at", "id"],
+                condition=models.Q(outcome="pending"),
+                name="replication_sns_pending",
+            )
+        ]
 
     def __str__(self):
         return f"{self.type} {self.message_id}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -21,11 +21,15 @@ from replication.models import (
     IncidentState,
     ReplicationEvent,
     Severity,
+    SnsMessage,
     VerificationBatch,
 )
 from replication.pair_state import BADGE, PairCounts, pair_state
 
 CHART_DAYS = 14
+# A notification waiting longer than this for a worker means processing is behind (the hand-over is
+# immediate and the schedule drains every minute).
+PROCESSING_BEHIND = timedelta(minutes=2)
 
 
 @dataclass
@@ -48,6 +52,26 @@ class PairHealth:
     @property
     def badge(self) -> str:
         return BADGE[self.state]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Notifications stored by the hook and not yet processed by a worker."""
+
+    pending: int
+    oldest_received_at: datetime | None
+    now: datetime
+
+    @property
+    def behind(self) -> bool:
+        return self.oldest_received_at is not None and self.now - self.oldest_received_at > PROCESSING_BEHIND
+
+
+def processing_backlog(now: datetime | None = None) -> Backlog:
+    row = SnsMessage.objects.filter(outcome=SnsMessage.Outcome.PENDING).aggregate(
+        pending=Count("pk"), oldest=Min("received_at")
+    )
+    return Backlog(row["pending"], row["oldest"], now or timezone.now())
 
 
 def _count(model, **filters) -> Coalesce:

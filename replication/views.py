@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.models import Team
 from replication import chart, incidents
 from replication.models import Incident, ReplicationEvent
-from replication.overview import filter_pairs, health_rows, pairs_with_counts
+from replication.overview import filter_pairs, health_rows, pairs_with_counts, processing_backlog
 from replication.pair_state import STATE_DEFINITIONS
 from requests_app.models import CatalogEntry, Environment
 
@@ -43,6 +43,7 @@ def health(request):
         {
             "page": page,
             "rows": _with_charts(health_rows(page.object_list)),
+            "backlog": processing_backlog(),
             "filters": filters,
             "filter_query": urlencode({k: v for k, v in filters.items() if v}),
             "environments": Environment.values,

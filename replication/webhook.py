@@ -1,6 +1,7 @@
 """``POST /hooks/sns/replication/``: verify, then store; every refusal logged and counted.
 
-Answers: 200 accepted or duplicate, 400 malformed (or signed but not understood), 403 bad
+A Notification is stored and answered at once; a worker builds its events and incidents
+(``replication.processing``). Answers: 200 accepted, duplicate, confirmed or unsubscribed, 400 malformed (or signed but not understood), 403 bad
 signature, certificate, age or topic, 413 too large, 502 when AWS refused a confirmation.
 """
 
@@ -60,11 +61,8 @@ def sns_replication_hook(request):
         return refuse(request, 502, "confirmation_failed", str(exc))
     if not result.accepted:
         return refuse(request, 400, "unreadable_message", result.detail, message_id=message.message_id)
-    logger.info(
-        "SNS delivery accepted",
-        extra={"message_id": message.message_id, "outcome": result.outcome, "new_events": result.new_events},
-    )
-    return JsonResponse({"status": result.outcome, "new_events": result.new_events})
+    logger.info("SNS delivery accepted", extra={"message_id": message.message_id, "outcome": result.outcome})
+    return JsonResponse({"status": result.outcome})
 
 
 def _source(request) -> str:

@@ -37,10 +37,14 @@ def fast_password_hashing():
 
 @pytest.fixture(autouse=True)
 def no_sns_refusals_counted():
-    """The SNS hook's per-source refusal counts live in the shared cache: each test starts at zero."""
-    from replication import refusal_limit
+    """The SNS hook's per-source refusal counts and its drain flag live in the shared cache: each test
+    starts at zero refusals and with no drain thought queued (an earlier test's task went with its database)."""
+    from django.core.cache import cache
+
+    from replication import processing, refusal_limit
 
     refusal_limit.forget("127.0.0.1")
+    cache.delete(processing.DRAIN_FLAG)
     yield
 
 

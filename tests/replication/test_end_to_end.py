@@ -3,7 +3,8 @@
 What is real: moto server (SNS signs the delivery with its own key and certificate, SignatureVersion 2,
 POSTs it synchronously on Publish), the portal's webhook in pytest-django's live server thread, the
 strict certificate-URL check (moto names https://sns.<region>.amazonaws.com/…pem), the signature
-check, storage and the health page. What is replaced, and why: the certificate *fetcher*. moto's
+check, storage, the worker's drain (run in this process after the publishes) and the health page.
+What is replaced, and why: the certificate *fetcher*. moto's
 certificate cannot be fetched from sns.<region>.amazonaws.com here (no network), so the fetcher asks
 moto's own endpoint for the same path. The notifier's message building is the Lambda's code;
 publishing happens here without a Subject because moto leaves Subject out of what it signs.
@@ -16,6 +17,7 @@ import pytest
 
 from lambdas.failure_notifier.message import message_attributes, sns_message
 from replication.models import Incident, RefusalCount, ReplicationEvent
+from replication.processing import process_pending
 from tests.support.common import SNS_REGION as REGION
 from tests.support.replication import failure_document, make_catalog_entry
 
@@ -36,6 +38,7 @@ def test_a_notifier_failure_published_through_moto_sns_becomes_an_incident_on_th
 
     sns.publish(**publish)
     sns.publish(**publish)  # the notifier reporting the same failure again
+    assert process_pending() == 2
 
     event = ReplicationEvent.objects.get()
     assert event.dedupe_key == "failure:" + document["failure_id"] and event.report_count == 2

@@ -50,7 +50,7 @@ def test_a_bucket_that_is_not_ours_is_stored_without_a_catalog_link(hook, author
 
 def test_a_redelivered_message_id_is_acknowledged_and_stored_once(hook, authority):
     envelope = authority.notification(https_message(failure_document()))
-    assert hook(envelope).json()["status"] == "stored"
+    assert hook(envelope).json()["status"] == "accepted"
     again = hook(envelope)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert SnsMessage.objects.count() == 1 and ReplicationEvent.objects.count() == 1
@@ -60,8 +60,9 @@ def test_a_redelivered_message_id_is_acknowledged_and_stored_once(hook, authorit
 def test_the_same_failure_published_again_counts_as_a_repeated_report_not_a_new_event(hook, authority):
     message = https_message(failure_document())
     hook(authority.notification(message))
-    response = hook(authority.notification(message))  # a new MessageId, the same failure_id
-    assert response.json()["status"] == "repeated"
+    second = authority.notification(message)  # a new MessageId, the same failure_id
+    assert hook(second).json()["status"] == "accepted"
+    assert SnsMessage.objects.get(message_id=second["MessageId"]).outcome == "repeated"
     event = ReplicationEvent.objects.get()
     assert event.report_count == 2
     assert Incident.objects.get().event_count == 1

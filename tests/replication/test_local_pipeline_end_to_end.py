@@ -4,7 +4,8 @@ What is real: the local AWS process (moto's server with its SNS fixes and the re
 ``replication.local.local_aws``), the pipeline process (``manage.py replication_pipeline``:
 provisioning, SubscriptionConfirmation through the hook, both Lambda handlers under the local event
 source mapping), the demo (``manage.py replication_demo``), the portal's hook on pytest-django's
-live server, signature verification and storage. What is replaced, and why: the webhook's
+live server, signature verification and storage, and a worker cluster (``manage.py qcluster``) that
+builds the events and incidents from what the hook stored. What is replaced, and why: the webhook's
 certificate fetcher, by the development fetch called directly (tests run with DEBUG off, where the
 webhook's own fetcher refuses the local AWS; see the ``local_replication`` fixture).
 """
@@ -25,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_demo_ends_as_verified_counts_and_incidents_with_keys_and_nothing_left_in_any_queue(
-    local_replication, client
+    worker_cluster, local_replication, client
 ):
     local_replication.wait_for_confirmed_subscriptions()  # the hook's normal path, for both topics
     pipeline = local_replication.pipeline

@@ -30,7 +30,7 @@ def summary(count=7, **changes) -> str:
 
 def test_a_summary_counts_its_verified_versions_for_the_pair(hook, authority, client):
     make_catalog_entry("orders-prod")
-    assert hook(authority.notification(summary(7))).json() == {"status": "stored", "new_events": 0}
+    assert hook(authority.notification(summary(7))).json() == {"status": "accepted"}
     assert hook(authority.notification(summary(3))).status_code == 200
 
     pair = BucketPair.objects.get()
@@ -50,7 +50,9 @@ def test_a_summary_delivered_again_or_republished_is_counted_once(hook, authorit
     delivery = authority.notification(text)
     hook(delivery)
     assert hook(delivery).json()["status"] == "duplicate"  # SNS redelivery: same MessageId
-    assert hook(authority.notification(text)).json()["status"] == "repeated"  # same summary_id, new MessageId
+    republished = authority.notification(text)  # same summary_id, new MessageId
+    assert hook(republished).json()["status"] == "accepted"
+    assert SnsMessage.objects.get(message_id=republished["MessageId"]).outcome == "repeated"
     assert sum(VerificationBatch.objects.values_list("verified", flat=True)) == 5
 
 

@@ -13,7 +13,7 @@ from lambdas.shared.events import ObjectEvent
 from lambdas.shared.failure_document import build_failure_document
 from lambdas.shared.replica_map import ReplicaTarget
 from lambdas.shared.verdicts import Outcome, Reason, Verdict
-from replication import webhook
+from replication import processing, webhook
 from replication.sns import CertificateCache
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
 from tests.replication.signing import TOPIC_ARN, SigningAuthority, body
@@ -95,13 +95,20 @@ def authority():
 
 @pytest.fixture
 def hook(authority, settings, monkeypatch, db):
-    """Post signed deliveries to the webhook; the certificate fetcher serves the test certificate."""
+    """Post signed deliveries to the webhook; the certificate fetcher serves the test certificate.
+
+    After each post the worker's drain runs in this process (``process=False`` leaves what the hook
+    stored pending); the hand-over to a real worker cluster is tested in test_processing_queue.py.
+    """
     settings.SNS_ALLOWED_TOPIC_ARNS = [TOPIC_ARN]
     monkeypatch.setattr(webhook, "CERTIFICATES", CertificateCache(authority.fetch))
     client = Client()
 
-    def post(envelope_or_bytes):
+    def post(envelope_or_bytes, *, process=True):
         raw = envelope_or_bytes if isinstance(envelope_or_bytes, bytes) else body(envelope_or_bytes)
-        return client.post(HOOK, data=raw, content_type="text/plain; charset=UTF-8")
+        response = client.post(HOOK, data=raw, content_type="text/plain; charset=UTF-8")
+        if process:
+            processing.process_pending()
+        return response
 
     return post
