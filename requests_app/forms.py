@@ -6,6 +6,7 @@ the same ones the live preview shows.
 """
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from requests_app.contract import Problem
 from requests_app.input_fields import BOOLEAN, CHOICE, INPUT_FIELDS, INTEGER, TEXT_LIST, TEXT_MAP, InputField
@@ -58,10 +59,10 @@ def limits_hint(spec: InputField) -> str:
 def _form_field(spec: InputField) -> forms.Field:
     common = {"label": spec.title, "help_text": spec.help + limits_hint(spec), "required": spec.required}
     if spec.kind == INTEGER:
-        # Limits are checked by the contract (one message per rule); the browser gets them as hints.
-        return forms.IntegerField(
-            widget=forms.NumberInput(attrs={"min": spec.minimum, "max": spec.maximum}), **common
-        )
+        # Text for the contract to read: "abc" is answered as "Not a number: 'abc'; write a whole number
+        # between 1 and 10000." with every other problem, where a number input would keep it from the
+        # server (and browsers differ in what they let through).
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "numeric"}), **common)
     if spec.kind == BOOLEAN and spec.nullable:
         return forms.TypedChoiceField(
             choices=[("", UNSET_LABEL), ("true", "Yes"), ("false", "No")],
@@ -79,17 +80,20 @@ def _form_field(spec: InputField) -> forms.Field:
         return LinesField(**{**common, "help_text": spec.help + LIST_HELP})
     if spec.kind == TEXT_MAP:
         return TagsField(**{**common, "help_text": spec.help + MAP_HELP})
-    return forms.CharField(
-        widget=forms.TextInput(attrs={"maxlength": spec.max_length} if spec.max_length else {}), **common
-    )
+    # No maxlength: a browser would cut a pasted text silently; the contract says how much is too long.
+    return forms.CharField(**common)
 
 
 class InputProblems(Exception):
-    """The submitted body is not a request-input mapping; ``problems`` say where and why."""
+    """The submitted body is not a request-input mapping; ``problems`` say where and why.
 
-    def __init__(self, problems: list[Problem]):
+    ``readable`` is what could be read (a form's other fields), for the contract to judge with them.
+    """
+
+    def __init__(self, problems: list[Problem], readable: dict | None = None):
         super().__init__("; ".join(f"{p.field or p.path}: {p.message}" for p in problems))
         self.problems = problems
+        self.readable = readable
 
 
 class RequestForm(forms.Form):
@@ -114,24 +118,26 @@ class RequestForm(forms.Form):
         }
 
     def valid_input(self) -> dict:
-        """The request-input mapping of a valid form; raises `InputProblems` naming each field's error."""
-        if self.is_valid():
-            return self.raw_input()
-        raise InputProblems(
-            [
-                Problem(
-                    path=name,
-                    message=" ".join(messages),
-                    code="form",
-                    field=None if name == "__all__" else name,
-                )
-                for name, messages in self.errors.items()
-            ]
-        )
+        """The request-input mapping; raises `InputProblems` naming each field the form could not read.
 
-    def add_problems(self, problems: list[Problem]) -> None:
-        """Show contract problems on their fields (the others above the form)."""
-        for problem in problems:
+        An empty required field is left out, for the contract to report with the rest.
+        """
+        self.is_valid()
+        unreadable = [
+            Problem(path=name, message=" ".join(error.messages), code="form", field=name)
+            for name, errors in self.errors.as_data().items()
+            for error in errors
+            if error.code != "required"
+        ]
+        if unreadable:
+            raise InputProblems(unreadable, readable=self.raw_input())
+        return self.raw_input()
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Show every error among ``problems`` on its field (the others above the form), in place of the
+        form's own errors: ``problems`` already hold those the contract did not re-state."""
+        self._errors = ErrorDict()
+        for problem in dict.fromkeys(problems):
             if not problem.is_error:
                 continue
             name = problem.field if problem.field in self.fields else None

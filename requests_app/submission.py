@@ -4,7 +4,7 @@ The web form, the API and Backstage (through the API) all submit through
 :func:`submit_request`; imports of existing contracts go through ``requests_app.imports``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from requests_app.platform_policy import current_policy, known_teams
 from requests_app.request_rows import canonical_hash, contract_columns, contract_document
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+FILING_FIELDS = ("requester", "owner")  # filing_refusal judges these two; checked once both are valid
 
 
 class InvalidRequest(Exception):
@@ -50,15 +51,17 @@ class SubmissionResult:
     created: bool
 
 
-def preview(raw: Mapping[str, Any], account=None) -> RequestEvaluation:
+def preview(raw: Mapping[str, Any], account=None, unreadable: Sequence[Problem] = ()) -> RequestEvaluation:
     """Validate and derive without saving (the form's live preview and the preview API); with the
-    filing ``account``, also whether it may file this request (core.filing)."""
+    filing ``account``, also whether it may file this request (core.filing). ``unreadable``: fields an
+    edge could not read (``evaluate_request``); every other problem is still found."""
+    raw = with_canonical_requester(raw)
     evaluation = _with_name_check(
-        evaluate_request(with_canonical_requester(raw), current_policy(), known_teams=known_teams())
+        evaluate_request(raw, current_policy(), known_teams=known_teams(), unreadable=unreadable)
     )
-    if account is None or not evaluation.is_valid:
+    if account is None or any(p.is_error and p.field in FILING_FIELDS for p in evaluation.problems):
         return evaluation
-    return replace(evaluation, problems=[*evaluation.problems, *filing_problems(account, evaluation)])
+    return replace(evaluation, problems=[*evaluation.problems, *filing_problems(account, raw)])
 
 
 def _with_name_check(evaluation: RequestEvaluation) -> RequestEvaluation:
@@ -73,9 +76,9 @@ def with_canonical_requester(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**raw, "requester": canonical_username(requester)} if isinstance(requester, str) else raw
 
 
-def filing_problems(account, evaluation: RequestEvaluation) -> list[Problem]:
-    contract = evaluation.built.contract
-    refusal = filing_refusal(account, contract.requester, contract.owner)
+def filing_problems(account, raw: Mapping[str, Any]) -> list[Problem]:
+    """Why ``account`` may not file ``raw`` (its requester and owner already read as valid)."""
+    refusal = filing_refusal(account, raw["requester"], raw["owner"])
     if refusal is None:
         return []
     return [Problem(refusal.field, refusal.message, code="filing", field=refusal.field)]

@@ -53,10 +53,11 @@ def new_request(http_request):
             )
             messages.success(http_request, f"{result.request.request_id} submitted.")
             return redirect("requests:detail", request_id=result.request.request_id)
-        except InputProblems:
-            pass  # the form shows its own errors
+        except InputProblems as exc:  # fields the form could not read, judged with every other field
+            evaluation = preview(exc.readable, http_request.user, unreadable=exc.problems)
+            form.show_problems(evaluation.problems)
         except InvalidRequest as exc:
-            form.add_problems(exc.problems)
+            form.show_problems(exc.problems)
             evaluation = preview(raw, http_request.user)
         except IdempotencyConflict as exc:
             return redirect("requests:detail", request_id=exc.existing.request_id)

@@ -110,6 +110,14 @@ def _parsed_input(http_request) -> dict:
     return body
 
 
+def _all_problems(http_request, exc: InputProblems) -> list[Problem]:
+    """A body that is not a mapping has only its own problems; a form's unreadable fields come with
+    every problem of the other fields."""
+    if exc.readable is None:
+        return exc.problems
+    return submission.preview(exc.readable, http_request.user, unreadable=exc.problems).problems
+
+
 READ_REQUESTS = Rule("read", "requests_app.view_bucketrequest")
 SUBMIT_REQUESTS = Rule("submit", "requests_app.submit_bucketrequest")
 READ_CATALOG = Rule("read", "requests_app.view_catalogentry")
@@ -160,7 +168,9 @@ class RequestListCreate(generics.ListAPIView):
             result = submission.submit_request(
                 raw, http_request.user, idempotency_key=http_request.headers.get("Idempotency-Key")
             )
-        except (InputProblems, submission.InvalidRequest) as exc:
+        except InputProblems as exc:
+            return problems_response(_all_problems(http_request, exc))
+        except submission.InvalidRequest as exc:
             return problems_response(exc.problems)
         except submission.IdempotencyConflict as exc:
             return Response(
@@ -187,13 +197,7 @@ class RequestPreview(APIView):
             if any(problem.code in BODY_PROBLEM_CODES for problem in exc.problems):
                 return problems_response(exc.problems, "The body is not a JSON object of request fields.")
             return Response(
-                {
-                    "valid": False,
-                    "bucketName": None,
-                    "applied": [],
-                    "approval": None,
-                    "problems": [p.to_dict() for p in exc.problems],
-                }
+                submission.preview(exc.readable, http_request.user, unreadable=exc.problems).to_dict()
             )
         return Response(submission.preview(raw, http_request.user).to_dict())
 

@@ -1,6 +1,7 @@
 """Reading contracts and inputs: YAML parse errors with line/column, schema errors as `Problem`s."""
 
 import difflib
+import json
 import types
 import typing
 from collections.abc import Mapping
@@ -8,6 +9,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from .goldenpath import normalise
 from .models import Contract, RequestInput
@@ -214,12 +216,14 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
-def parse_request_input(data: Mapping[str, Any]) -> RequestInput | list[Problem]:
-    """The request input, or the problems that keep it from being one (each with its input field)."""
+def parse_request_input(data: Mapping[str, Any]) -> RequestInput:
+    """The request input; raises `ContractSchemaError` whose problems name each input field at fault."""
     try:
         return RequestInput.model_validate(data)
     except ValidationError as exc:
-        return problems_from_validation_error(exc, field_names=True, model=RequestInput)
+        raise ContractSchemaError(
+            problems_from_validation_error(exc, field_names=True, model=RequestInput)
+        ) from exc
 
 
 def problems_from_validation_error(
@@ -228,15 +232,17 @@ def problems_from_validation_error(
     """pydantic errors in the guardrail shape; with `field_names`, each names its top-level input field.
 
     With ``model``, a value of the wrong form is explained by the field's own description
-    (what a person can act on) instead of the regular expression it failed.
+    (what a person can act on) instead of the regular expression it failed, and a value of the
+    wrong type by the field's bounds or example.
     """
-    descriptions = _descriptions_by_alias(model) if model else {}
+    fields = fields_by_alias(model) if model else {}
     problems = []
     for item in exc.errors(include_url=False):
         path = format_path(item["loc"])
         top_level = str(item["loc"][0]) if item["loc"] else ""
         field = top_level if field_names and top_level else None
-        message = _fix_message(item, descriptions.get(top_level))
+        info = fields.get(top_level) if len(item["loc"]) == 1 else None
+        message = _fix_message(item, info)
         problems.append(
             Problem(
                 path=path,
@@ -249,21 +255,33 @@ def problems_from_validation_error(
     return problems
 
 
-def _descriptions_by_alias(model: type[BaseModel]) -> dict[str, str]:
-    return {
-        (info.alias or name): info.description
-        for name, info in model.model_fields.items()
-        if info.description
-    }
+def fields_by_alias(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    return {(info.alias or name): info for name, info in model.model_fields.items()}
 
 
-def _fix_message(item: dict, field_description: str | None = None) -> str:
+# A value of the wrong type: what it is not, and how to write one (the field's bounds or example are added).
+_WRONG_TYPE = {
+    "int_parsing": ("Not a number", "write a whole number"),
+    "int_type": ("Not a number", "write a whole number"),
+    "int_from_float": ("Not a whole number", "write a whole number"),
+    "bool_parsing": ("Not yes or no", "write true or false"),
+    "bool_type": ("Not yes or no", "write true or false"),
+    "string_type": ("Not text", "write text"),
+    "list_type": ("Not a list", "write a list"),
+    "dict_type": ("Not a set of names and values", "write an object of names and text values"),
+}
+
+
+def _fix_message(item: dict, field: FieldInfo | None = None) -> str:
     """pydantic's error in plain words: what is wrong, the limit, and the value given."""
     kind = item["type"]
     context = item.get("ctx") or {}
     given = item.get("input")
-    if kind == "string_pattern_mismatch" and field_description:
-        return f"'{given}' is not valid here. {field_description}"
+    if kind == "string_pattern_mismatch" and field is not None and field.description:
+        return f"'{given}' is not valid here. {field.description}"
+    if kind in _WRONG_TYPE:
+        what, how = _WRONG_TYPE[kind]
+        return f"{what}: {_shown(given)}; {how}{_how_written(kind, field)}."
     if kind == "missing":
         return "This field is required; add it."
     if kind == "extra_forbidden":
@@ -293,6 +311,25 @@ def _fix_message(item: dict, field_description: str | None = None) -> str:
         limit = context.get("min_length" if kind == "too_short" else "max_length")
         return f"{context.get('actual_length')} given; {bound} {limit} allowed."
     return f"{item['msg']}; correct the value."
+
+
+def _how_written(kind: str, field: FieldInfo | None) -> str:
+    """The field's bounds (numbers) or its example (lists, objects), as the end of a sentence."""
+    if field is None:
+        return ""
+    if kind.startswith("int"):
+        bounds = {type(rule).__name__: rule for rule in field.metadata}
+        if "Ge" in bounds and "Le" in bounds:
+            return f" between {bounds['Ge'].ge} and {bounds['Le'].le}"
+    if kind in ("list_type", "dict_type") and field.examples:
+        return f", e.g. {json.dumps(field.examples[0])}"
+    return ""
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value as the person wrote it, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _characters(count) -> str:

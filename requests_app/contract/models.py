@@ -28,6 +28,7 @@ from .vocabulary import (
 )
 
 APPLICATION_PATTERN = r"^[a-z](?!.*--)[a-z0-9-]{1,29}[a-z0-9]$"
+APPLICATION_MIN, APPLICATION_MAX = 3, 31
 TEAM_PATTERN = r"^[a-z][a-z0-9-]{1,62}$"
 REQUESTER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
 COST_CENTER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:/=+@-]{0,127}$"
@@ -56,6 +57,8 @@ class RequestInput(_Document):
         title="Application",
         description="Application name: 3-31 lowercase letters, digits and single hyphens, starting with a "
         "letter and ending with a letter or digit. Becomes part of the bucket name.",
+        min_length=APPLICATION_MIN,
+        max_length=APPLICATION_MAX,  # also in the pattern; checked first, so too long says so
         examples=["payments-api"],
     )
     purpose_type: PurposeType = Field(

@@ -110,6 +110,12 @@ def test_malformed_request_ids_are_refused(request_id):
         load_contract_yaml(SEED_CONTRACT.replace("S3-0001", request_id))
 
 
+def refused(data) -> list:
+    with pytest.raises(ContractSchemaError) as refusal:
+        parse_request_input(data)
+    return refusal.value.problems
+
+
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
@@ -121,7 +127,14 @@ def test_malformed_request_ids_are_refused(request_id):
         ({"costAlertGb": 0}, "costAlertGb", "0 is too small: use 1 or more."),
         ({"costAlertGb": 10001}, "costAlertGb", "10001 is too large: the most allowed is 10000."),
         ({"environment": "qa"}, "environment", "'dev', 'test', 'staging' or 'prod'"),
-        ({"costCenter": None}, "costCenter", "valid string"),
+        ({"costCenter": None}, "costCenter", "Not text: None; write text."),
+        (
+            {"costAlertGb": "abc"},
+            "costAlertGb",
+            "Not a number: 'abc'; write a whole number between 1 and 10000.",
+        ),
+        ({"application": "a" * 40}, "application", "Too long: 40 characters; the most allowed is 31."),
+        ({"tags": "a=b"}, "tags", "Not a set of names and values: 'a=b'; write an object of names and text"),
         ({"favouriteColour": "blue"}, "favouriteColour", "Unknown field"),
         (
             {"purposeDescription": "short"},
@@ -133,14 +146,14 @@ def test_malformed_request_ids_are_refused(request_id):
 def test_bad_input_reports_like_a_guardrail(change, field, words):
     from tests.contract.cases import request_input
 
-    problems = parse_request_input(request_input(**change))
+    problems = refused(request_input(**change))
 
     assert [(p.field, p.severity.value) for p in problems] == [(field, "error")]
     assert words in problems[0].message
 
 
 def test_missing_input_fields_are_all_reported_at_once():
-    problems = parse_request_input({"application": "payments-api"})
+    problems = refused({"application": "payments-api"})
 
     assert {p.field for p in problems} == {
         "purposeType",

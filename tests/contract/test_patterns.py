@@ -121,8 +121,11 @@ def _contract_with(field: str, value: str) -> dict:
 
 def _model_refuses(model, field: str, value: str) -> bool:
     if model is RequestInput:
-        outcome = parse_request_input(request_input(**{field: value}))
-        return isinstance(outcome, list) and any(problem.field == field for problem in outcome)
+        try:
+            parse_request_input(request_input(**{field: value}))
+        except ContractSchemaError as refused:
+            return any(problem.field == field for problem in refused.problems)
+        return False
     try:
         Contract.model_validate(_contract_with(field, value))
     except Exception as exc:  # pydantic ValidationError

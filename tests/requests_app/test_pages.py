@@ -266,5 +266,71 @@ def test_the_form_gives_a_mapping_or_raises_its_problems_never_a_list_in_its_pla
         RequestForm(form_data(), requester="rita").valid_input()["application"] == form_data()["application"]
     )
     with pytest.raises(InputProblems) as refused:
-        RequestForm(form_data(costAlertGb="many"), requester="rita").valid_input()
-    assert [problem.field for problem in refused.value.problems] == ["costAlertGb"]
+        RequestForm({**form_data(), "tags": "not a pair"}, requester="rita").valid_input()
+    assert [problem.field for problem in refused.value.problems] == ["tags"]
+    assert refused.value.readable["application"] == form_data()["application"]
+    # An empty required field is not the form's to report: the contract says it with the rest.
+    assert (
+        "purposeDescription"
+        not in RequestForm(form_data(purposeDescription=""), requester="rita").valid_input()
+    )
+
+
+# Four kinds at once: a value of the wrong type, a form the contract refuses, a guardrail, a lifecycle clash.
+EVERY_KIND = {
+    "costAlertGb": "abc",
+    "application": "a-very-long-application-name-for-payments",
+    "environment": "prod",
+    "corsEnabled": "on",
+    "corsAllowedOrigins": "*",
+    "storageClass": "glacier",
+    "retentionType": "time-bounded",
+    "expirationDays": "30",
+}
+EVERY_KIND_MESSAGES = {
+    "costAlertGb": "Not a number: 'abc'; write a whole number between 1 and 10000.",
+    "application": "Too long: 41 characters; the most allowed is 31.",
+    "corsAllowedOrigins": "Wildcard origins are not allowed in staging or prod",
+    "expirationDays": "Objects expire on day 30, but the platform's default moves them to glacier on day 90",
+}
+
+
+def test_a_rejected_submit_shows_every_kind_of_problem_at_once(client, team_member):
+    client.force_login(team_member)
+    response = client.post(reverse("requests:new"), {**form_data(), **EVERY_KIND, "tags": "no-equals-sign"})
+    errors = response.context["form"].errors
+    for field, words in {**EVERY_KIND_MESSAGES, "tags": "Line 1: write key=value."}.items():
+        assert any(words in message for message in errors[field]), (field, errors.get(field))
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    for field in [*EVERY_KIND_MESSAGES, "tags"]:
+        assert f'href="#id_{field}"' in summary
+    assert "This field is required" not in page and not BucketRequest.objects.exists()
+
+
+def test_the_api_and_the_preview_report_every_kind_of_problem_at_once(client, team_member):
+    client.force_login(team_member)
+    body = {
+        **rita_input(),
+        **EVERY_KIND,
+        "corsEnabled": True,
+        "corsAllowedOrigins": ["*"],
+        "tags": "dataClassification=internal",
+    }
+    for url in (reverse("requests-api:request-list"), reverse("requests-api:request-preview")):
+        problems = client.post(url, body, content_type="application/json").json()["problems"]
+        by_field = {problem["field"]: problem["message"] for problem in problems}
+        for field, words in EVERY_KIND_MESSAGES.items():
+            assert words in by_field[field], (url, field, by_field)
+        assert by_field["tags"].startswith("Not a set of names and values: 'dataClassification=internal'")
+        assert len(problems) == len({(p["field"], p["message"]) for p in problems})  # each once
+    assert not BucketRequest.objects.exists()
+
+
+def test_the_live_preview_reports_every_problem_of_the_form_as_posted(client, team_member):
+    client.force_login(team_member)
+    body = client.post(
+        reverse("requests-api:request-preview"), {**form_data(), **EVERY_KIND, "tags": "no-equals-sign"}
+    ).json()
+    assert not body["valid"]
+    assert {p["field"] for p in body["problems"]} >= {*EVERY_KIND_MESSAGES, "tags"}

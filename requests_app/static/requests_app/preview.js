@@ -12,6 +12,11 @@
   }
   var timer = null;
   var latest = 0;
+  // Before the first submit a field shows its problems only once the person has been in it; after a
+  // rejected submit (the server's summary is on the page) every field does.
+  var summary = document.getElementById("error-summary");
+  var touched = {};
+  var submitted = !!summary;
 
   function element(tag, text, className) {
     var node = document.createElement(tag);
@@ -30,6 +35,7 @@
     form.querySelectorAll("[data-errors-for]").forEach(function (ul) { ul.textContent = ""; });
     problems.forEach(function (problem) {
       if (problem.severity !== "error") { return; }
+      if (!submitted && !touched[problem.field]) { return; }
       var target = problem.field && form.querySelector('[data-errors-for="' + problem.field + '"]');
       if (target) { target.appendChild(element("li", problem.message)); }
     });
@@ -41,7 +47,12 @@
     name.appendChild(document.createTextNode("Bucket name: "));
     name.appendChild(element("code", result.bucketName || "—"));
     output.appendChild(name);
-    output.appendChild(element("p", result.valid ? "Ready to submit." : "Not ready yet: see the problems under the fields on the left.",
+    var fields = {};
+    (result.problems || []).forEach(function (p) { if (p.severity === "error" && p.field) { fields[p.field] = true; } });
+    var count = Object.keys(fields).length;
+    output.appendChild(element("p", result.valid ? "Ready to submit." : count
+        ? "Not ready yet: " + count + " field" + (count === 1 ? "" : "s") + " to fill in or correct."
+        : "Not ready yet.",
                                result.valid ? "badge ok" : "badge warn"));
     if (result.approval) {
       output.appendChild(element("h3", result.approval.required
@@ -84,6 +95,26 @@
     timer = setTimeout(refresh, 350);
   }
 
-  form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
+  function touch(event) {
+    var field = event.target.closest("[data-field]");
+    if (field) { touched[field.dataset.field] = true; }
+    schedule();
+  }
+
+  form.addEventListener("input", touch);
+  form.addEventListener("change", touch);
+
+  if (summary) {
+    summary.focus();
+    // A link in the summary puts the cursor in its field (a fragment link only scrolls to it).
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) { return; }
+      event.preventDefault();
+      field.focus();
+      var label = form.querySelector("label[for='" + field.id + "']");
+      (label || field).scrollIntoView();
+    });
+  }
 })();

@@ -1,0 +1,66 @@
+"""A value of the wrong type does not hide the rules' problems on the other fields (issue 19): the rules judge
+the rest with stand-ins for the bad fields, and keep only what holds whatever those fields will hold."""
+
+from requests_app.contract import PlatformPolicy, Problem, evaluate_request
+from tests.contract.cases import KNOWN_TEAMS, request_input
+
+POLICY = PlatformPolicy()
+
+
+def problems_by_field(raw, **options) -> dict[str, list[str]]:
+    evaluation = evaluate_request(raw, POLICY, known_teams=KNOWN_TEAMS, **options)
+    assert not evaluation.is_valid and evaluation.built is None
+    found: dict[str, list[str]] = {}
+    for problem in evaluation.problems:
+        found.setdefault(problem.field, []).append(problem.code)
+    return found
+
+
+def test_a_type_error_comes_with_the_guardrail_and_lifecycle_problems_of_the_other_fields():
+    raw = request_input(
+        costAlertGb="abc",
+        application="a" * 40,
+        environment="prod",
+        corsEnabled=True,
+        corsAllowedOrigins=["*"],
+        storageClass="glacier",
+        retentionType="time-bounded",
+        expirationDays=30,
+        owner="ghost-team",
+    )
+    assert problems_by_field(raw) == {
+        "costAlertGb": ["schema.int_parsing"],
+        "application": ["schema.string_too_long"],
+        "owner": ["owner.unknown-team"],
+        "expirationDays": ["lifecycle.expiration-before-transition"],
+        "corsAllowedOrigins": ["cors.wildcard"],
+    }
+
+
+def test_nothing_is_said_that_depends_on_the_value_a_bad_field_will_have():
+    # Whether day 30 comes before the transition depends on the transition day, which is not a number;
+    # whether a wildcard origin is allowed depends on the environment, which is not one of the four.
+    raw = request_input(
+        transitionDays="soon",
+        storageClass="glacier",
+        retentionType="time-bounded",
+        expirationDays=30,
+        environment="qa",
+        corsEnabled=True,
+        corsAllowedOrigins=["*"],
+        retentionRationale="short",
+    )
+    assert problems_by_field(raw) == {
+        "transitionDays": ["schema.int_parsing"],
+        "environment": ["schema.enum"],
+        "retentionRationale": ["schema.string_too_short"],
+    }
+
+
+def test_a_field_an_edge_could_not_read_is_reported_once_and_not_as_missing():
+    unreadable = Problem("tags", "Line 1: write key=value.", code="form", field="tags")
+    raw = {key: value for key, value in request_input(costAlertGb=0).items()}
+    found = problems_by_field(raw, unreadable=[unreadable])
+    assert found == {"tags": ["form"], "costAlertGb": ["schema.greater_than_equal"]}
+    missing = {key: value for key, value in raw.items() if key != "purposeType"}
+    assert problems_by_field(missing, unreadable=[unreadable])["purposeType"] == ["schema.missing"]
