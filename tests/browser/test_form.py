@@ -1,0 +1,107 @@
+"""The new-request form in a real Chromium: nothing marked before the first submit, then every problem at
+once after it (a value of the wrong type, a too-long name, a guardrail, a lifecycle clash), in a summary at
+the top whose links put the cursor in their fields, and at each field; axe stays clean.
+
+What is real: Chromium (Playwright), the portal in the live server, its database. Nothing is replaced.
+Screenshots: artifacts/screenshots/form-*.
+"""
+
+import re
+
+import pytest
+
+from core.models import Team
+from requests_app.models import BucketRequest
+from tests.runner.factories import ensure_teams
+from tests.support.browser import Checkpoints, browser_unavailable, in_plain_thread, sign_in
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
+expect = sync_api.expect
+
+UNAVAILABLE = browser_unavailable()
+pytestmark = [
+    pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE),
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+LONG_NAME = "a-very-long-application-name-for-payments"  # 41 characters, the most is 31
+WITH_FOUR_PROBLEMS = {  # (label, value), filled as a person would
+    "Application": LONG_NAME,
+    "Purpose": "uploads",
+    "Purpose description": "Receipts uploaded by customers",
+    "Owning team": "app-team",
+    "Environment": "prod",
+    "Cost center": "payments-123",
+    "Cost alert threshold (GiB)": "abc",  # not a number
+    "CORS allowed origins": "*",  # with CORS on: no wildcard in prod (a guardrail)
+    "Storage class": "glacier",  # reached on day 90 by the platform's default transition ...
+    "Retention": "time-bounded",
+    "Retention rationale": "Receipts are kept for thirty days, then deleted",
+    "Days before expiration": "30",  # ... after the objects expired
+}
+# field name -> the words its problem must say, at the field and in the summary
+EXPECTED = {
+    "application": "Too long: 41 characters; the most allowed is 31.",
+    "costAlertGb": "Not a number: 'abc'; write a whole number between 1 and 10000.",
+    "corsAllowedOrigins": "Wildcard origins are not allowed in staging or prod",
+    "expirationDays": "Objects expire on day 30, but the platform's default moves them to glacier on day 90",
+}
+
+
+@pytest.fixture
+def rita(live_server, requester):
+    ensure_teams()
+    Team.objects.get(slug="app-team").members.add(requester)
+    return requester
+
+
+def form_field(page, label: str):
+    """The field labelled ``label`` (required fields' labels end with a '*' hidden from screen readers)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+def fill_form(page, values: dict) -> None:
+    for label, value in values.items():
+        field = form_field(page, label)
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def test_the_form_marks_nothing_before_the_first_submit_then_every_problem_at_once(
+    live_server, rita, open_session
+):
+    shot = Checkpoints("form")
+    page = open_session()
+    sign_in(page, live_server.url + "/requests/new/", rita, shot)
+    errors = page.locator("[data-errors-for] li")
+    expect(errors).to_have_count(0)
+    expect(page.locator("#error-summary")).to_have_count(0)
+    shot(page, "untouched")
+
+    # The live preview answers while typing, but says nothing under fields the person has not been in.
+    fill_form(page, {"Purpose description": "Receipts uploaded by customers"})
+    expect(page.locator("#preview")).to_contain_text("Not ready yet")
+    expect(errors).to_have_count(0)
+    shot(page, "preview-before-submit")
+
+    fill_form(page, WITH_FOUR_PROBLEMS)
+    page.get_by_label("CORS", exact=True).check()
+    page.get_by_role("button", name="Submit request").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    for name, words in EXPECTED.items():
+        expect(page.locator(f'[data-errors-for="{name}"]')).to_contain_text(words)
+        expect(summary.locator("li").filter(has=page.locator(f'a[href="#id_{name}"]'))).to_contain_text(words)
+    expect(page.locator("body")).not_to_contain_text("This field is required")
+    shot(page, "every-problem-at-once")
+
+    for name in EXPECTED:
+        summary.locator(f'a[href="#id_{name}"]').click()
+        expect(page.locator(f"#id_{name}")).to_be_focused()
+    shot(page, "summary-link-followed")
+    assert in_plain_thread(lambda: BucketRequest.objects.count()) == 0
