@@ -1,10 +1,12 @@
 """Runs in the admin: filters, the run's details read-only, and the cancel and retry actions."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from runner import dispatch
 from runner.access import can_cancel, can_retry
 from runner.models import Run
+from runner.step_times import step_rows
 
 
 @admin.register(Run)
@@ -24,7 +26,26 @@ class RunAdmin(admin.ModelAdmin):
     search_fields = ["request__request_id", "request__bucket_name", "worker"]
     list_select_related = ["request"]
     actions = ["cancel_runs", "retry_requests", "plan_requests_again"]
-    readonly_fields = [field.name for field in Run._meta.fields]
+    readonly_fields = [field.name for field in Run._meta.fields if field.name != "steps"] + ["step_times"]
+
+    @admin.display(description="Steps")
+    def step_times(self, run):
+        """Each step with its start (UTC), duration and outcome, as on the run page."""
+        rows = step_rows(run.steps, run_active=run.is_active)
+        if not rows:
+            return "–"
+        return format_html(
+            "<table><thead><tr><th>Step</th><th>Started (UTC)</th><th>Duration</th><th>Outcome</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (row.name, row.started_at.strftime("%Y-%m-%d %H:%M:%S"), row.duration, row.outcome)
+                    for row in rows
+                ),
+            ),
+        )
 
     def has_add_permission(self, request):
         return False  # runs are created by submissions, approvals, retries and re-plans only

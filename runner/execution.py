@@ -40,6 +40,7 @@ from runner.models import Run, RunKind, RunStatus, SavedPlan
 from runner.plan_changes import destroy_refusal, plan_changes, within_approval
 from runner.state_backend import backend_target, lock_client, release_dead_runs_lock
 from runner.state_lock import LockInfo, LockWatcher, lock_path
+from runner.step_times import FAILED, StepClock
 from runner.terraform_cli import bundled_terraform_path
 from runner.terraform_output import error_summary, output_values, plan_summary, resource_changes
 from runner.terraform_process import CommandResult, Outcome, run_command
@@ -143,18 +144,21 @@ def execute_run(run_id: int) -> str:
         return outcomes.fail_unstarted(run_id, actor=ACTOR, reason=f"{outcomes.NOT_STARTED} {exc}")
     if not claimed:
         return run.status
+    clock = StepClock()
+    clock.start("claim", at=run.started_at)
+    clock.end()
     live_log = LiveLog(settings.RUNNER_LOG_MAX_CHARS)
     heartbeat = Heartbeat(run.pk, live_log, settings.RUNNER_HEARTBEAT_SECONDS)
     heartbeat.start()
     workspace_root = Path(settings.TERRAFORM_WORK_DIR) / run.request.request_id / f"run-{run.pk}"
-    steps = TerraformSteps(run, workspace_root, live_log, heartbeat.stop_requested)
+    steps = TerraformSteps(run, workspace_root, live_log, heartbeat.stop_requested, clock)
     ending = None
     try:
         result = steps.plan_for_approval() if run.kind == RunKind.PLAN else steps.apply()
     except RunStopped as stopped:
         ending = (stopped.status, stopped.reason)
     except BackToApproval as back:
-        return _return_to_approval(run.pk, back, live_log)
+        ending = back
     except Exception as exc:  # a bug or an environment problem: the run must still end
         logger.exception("run %s failed unexpectedly", run.pk)
         ending = (RunStatus.FAILED, f"The runner failed unexpectedly: {exc}")
@@ -162,11 +166,23 @@ def execute_run(run_id: int) -> str:
         heartbeat.stop()
         if not settings.RUNNER_KEEP_WORKSPACES:
             shutil.rmtree(workspace_root, ignore_errors=True)
+    clock.end(ending[0] if isinstance(ending, tuple) else FAILED)  # a step an exception left open
+    clock.start("finish")
+    if isinstance(ending, BackToApproval):
+        return _return_to_approval(run.pk, ending, live_log, clock)
     if ending:
-        return _end(run.pk, *ending, live_log)
+        return _end(run.pk, *ending, live_log, clock)
     if run.kind == RunKind.PLAN:
-        return _planned(run.pk, result, live_log)
-    return _succeed(run.pk, result, live_log)
+        return _planned(run.pk, result, live_log, clock)
+    return _succeed(run.pk, result, live_log, clock)
+
+
+def _record_finish(run: Run, clock: StepClock) -> None:
+    """The last step (recording the outcome: run, request, catalog, audit) ends with the run, in its
+    transaction: the run's end is when its records were written, and every step lies within it."""
+    now = timezone.now()
+    clock.end(at=now)
+    Run.objects.filter(pk=run.pk).update(steps=clock.steps, finished_at=now)
 
 
 @transaction.atomic
@@ -194,39 +210,49 @@ def _claim(run_id: int) -> tuple[Run, bool]:
 
 
 @transaction.atomic
-def _end(run_id: int, status: str, reason: str, live_log: LiveLog) -> str:
+def _end(run_id: int, status: str, reason: str, live_log: LiveLog, clock: StepClock) -> str:
     run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return run.status  # the sweeper already ended it
     outcomes.finish(run, status, actor=ACTOR, reason=reason, log=live_log.text)
+    _record_finish(run, clock)
     return status
 
 
 @transaction.atomic
-def _succeed(run_id: int, outputs: dict, live_log: LiveLog) -> str:
+def _succeed(run_id: int, outputs: dict, live_log: LiveLog, clock: StepClock) -> str:
     run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return run.status
     outcomes.succeed(run, actor=ACTOR, outputs=outputs, log=live_log.text)
+    _record_finish(run, clock)
     return RunStatus.SUCCEEDED
 
 
 @transaction.atomic
-def _planned(run_id: int, plan: SavedPlan, live_log: LiveLog) -> str:
+def _planned(run_id: int, plan: SavedPlan, live_log: LiveLog, clock: StepClock) -> str:
     run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return run.status
     outcomes.planned(run, plan, actor=ACTOR, log=live_log.text)
+    _record_finish(run, clock)
     return RunStatus.SUCCEEDED
 
 
 @transaction.atomic
-def _return_to_approval(run_id: int, back: BackToApproval, live_log: LiveLog) -> str:
+def _return_to_approval(run_id: int, back: BackToApproval, live_log: LiveLog, clock: StepClock) -> str:
     run = Run.objects.select_for_update().select_related("request").get(pk=run_id)
     if run.status != RunStatus.RUNNING:
         return run.status
     outcomes.returned_to_approval(run, back.plan, actor=ACTOR, reason=back.reason, log=live_log.text)
+    _record_finish(run, clock)
     return RunStatus.RETURNED
+
+
+def step_outcome(result: CommandResult) -> str:
+    if result.outcome != Outcome.COMPLETED:
+        return result.outcome  # cancelled, timed_out: the run's status names
+    return RunStatus.SUCCEEDED if result.exit_code == 0 else RunStatus.FAILED
 
 
 def terraform_binary() -> str:
@@ -237,8 +263,16 @@ def terraform_binary() -> str:
 class TerraformSteps:
     """The steps of one run, each recorded on the run row and in the audit trail."""
 
-    def __init__(self, run: Run, workspace_root: Path, live_log: LiveLog, stop_requested: threading.Event):
+    def __init__(
+        self,
+        run: Run,
+        workspace_root: Path,
+        live_log: LiveLog,
+        stop_requested: threading.Event,
+        clock: StepClock,
+    ):
         self.run = run
+        self.clock = clock
         self.workspace_root = workspace_root
         self.live_log = live_log
         self.stop_requested = stop_requested
@@ -276,24 +310,25 @@ class TerraformSteps:
         show_json = self._plan_and_show(plan_path)
         rendered = self._terraform("show", ["show", "-no-color", str(plan_path)], quiet=True).stdout
         changes = plan_changes(show_json)
-        saved = saved_plans.save_plan(
-            self.run,
-            plan_file=plan_path.read_bytes(),
-            show_json=show_json,
-            rendered=rendered,
-            changes=changes,
-        )
-        summary = plan_summary(show_json)
-        self._save(
-            plan_summary=summary, resource_changes=resource_changes(show_json), plan_sha256=saved.sha256
-        )
-        self._audit(
-            "run.planned",
-            summary=summary,
-            plan_sha256=saved.sha256,
-            changes=[f"{change['action']} {change['address']}" for change in changes],
-        )
-        self._refuse_if_destructive(saved)
+        with self._timed("save plan"):
+            saved = saved_plans.save_plan(
+                self.run,
+                plan_file=plan_path.read_bytes(),
+                show_json=show_json,
+                rendered=rendered,
+                changes=changes,
+            )
+            summary = plan_summary(show_json)
+            self._save(
+                plan_summary=summary, resource_changes=resource_changes(show_json), plan_sha256=saved.sha256
+            )
+            self._audit(
+                "run.planned",
+                summary=summary,
+                plan_sha256=saved.sha256,
+                changes=[f"{change['action']} {change['address']}" for change in changes],
+            )
+            self._refuse_if_destructive(saved)
         return saved
 
     def _refuse_if_destructive(self, plan: SavedPlan) -> None:
@@ -394,7 +429,26 @@ class TerraformSteps:
         except (BotoCoreError, ClientError) as exc:
             raise RunStopped(RunStatus.FAILED, f"Could not check what exists in AWS: {exc}") from exc
 
+    @contextmanager
+    def _timed(self, name: str):
+        """A step of the runner's own (no Terraform command), timed like one."""
+        self.clock.start(name)
+        self._save(steps=self.clock.steps)
+        try:
+            yield
+        except RunStopped as stopped:
+            self.clock.end(stopped.status)
+            raise
+        except BaseException:
+            self.clock.end(FAILED)
+            raise
+        self.clock.end()
+
     def _prepare(self) -> Workspace:
+        with self._timed("prepare"):
+            return self._prepare_workspace()
+
+    def _prepare_workspace(self) -> Workspace:
         request = self.run.request
         try:
             contract = load_contract(request.contract)
@@ -438,8 +492,12 @@ class TerraformSteps:
     def _step(
         self, step: str, args: list[str], *, quiet: bool = False, audited: bool = False
     ) -> CommandResult:
-        """Run one step and return how it went, whatever that was."""
-        self._save(step=step)
+        """Run one step and return how it went, whatever that was.
+
+        Its start is written at once (with the end of the step before); its end with the next step's
+        start or the run's outcome, so a run whose worker died shows the step it stopped in."""
+        self.clock.start(" ".join([args[0], *(arg for arg in args[1:] if arg == "-json")]))
+        self._save(step=step, steps=self.clock.steps)
         if not quiet:
             self.live_log.append(f"$ terraform {' '.join(args)}\n")
         started = time.monotonic()
@@ -454,6 +512,7 @@ class TerraformSteps:
                 should_stop=self.stop_requested.is_set,
             )
         seconds = round(time.monotonic() - started, 3)
+        self.clock.end(step_outcome(result))
         if quiet and not result.succeeded:
             self.live_log.append(result.stderr)
         if audited:

@@ -60,6 +60,11 @@ class Run(models.Model):
     step = models.CharField(
         max_length=20, blank=True, help_text="The Terraform step in progress or last run."
     )
+    steps = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Each step the worker ran, in order, with its start, end (UTC) and outcome (runner.step_times).",
+    )
     terraform_version = models.CharField(max_length=40, blank=True)
     provider_versions = models.JSONField(
         default=dict, blank=True, help_text="Provider address → version installed (from the lock file)."

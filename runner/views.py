@@ -26,6 +26,7 @@ from runner.logbound import OMISSION_MARKER
 from runner.models import Run, SavedPlan
 from runner.plan_changes import action_counts
 from runner.saved_plans import latest_plan
+from runner.step_times import format_seconds, step_rows
 
 STATUS_BADGE = {
     "succeeded": "ok",
@@ -65,6 +66,7 @@ def run_detail(http_request, pk: int):
             "badge": STATUS_BADGE.get(run.status, "warn"),
             "log_truncated": OMISSION_MARKER in run.log,
             "duration": _duration(run),
+            "steps": step_rows(run.steps, run_active=run.is_active),
             "status_url": reverse("runner:run-status", args=[run.pk]),
             **_actions_context(http_request.user, run.request, run),
         },
@@ -75,9 +77,7 @@ def _duration(run: Run) -> str:
     """How long the run took (or has taken so far), as 1 min 5 s."""
     if run.started_at is None:
         return ""
-    seconds = int(((run.finished_at or timezone.now()) - run.started_at).total_seconds())
-    minutes, seconds = divmod(max(seconds, 0), 60)
-    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    return format_seconds(max(((run.finished_at or timezone.now()) - run.started_at).total_seconds(), 0))
 
 
 def _actions_context(user, bucket_request, run=None) -> dict:

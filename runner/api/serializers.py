@@ -16,6 +16,7 @@ class RunSerializer(serializers.ModelSerializer):
             "status",
             "attempt",
             "step",
+            "steps",
             "created_at",
             "started_at",
             "finished_at",

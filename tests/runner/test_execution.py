@@ -107,5 +107,7 @@ def test_a_run_ended_by_the_sweeper_stops_its_terraform(runner_settings, monkeyp
 
     assert ending.result(timeout=20) == RunStatus.FAILED
     worker.shutdown()
+    stopped_in = Run.objects.get(pk=run.pk).steps[-1]  # the step it stopped in, never ended
+    assert (stopped_in["step"], stopped_in["finished_at"]) == ("apply", None)
     actions = set(AuditEntry.objects.filter(request_id=request.request_id).values_list("action", flat=True))
     assert "run.applied" not in actions

@@ -65,6 +65,10 @@ def test_cancel_interrupts_terraform_mid_apply(runner_settings, start_worker_clu
     assert run.status == RunStatus.CANCELLED
     assert run.error_summary.startswith("Cancelled by alex during terraform apply")
     assert (run.finished_at - run.cancel_requested_at).total_seconds() < 15
+    assert [(step["step"], step["outcome"]) for step in run.steps[-2:]] == [
+        ("apply", "cancelled"),
+        ("finish", "succeeded"),
+    ]
     request.refresh_from_db()
     assert request.status == RequestStatus.FAILED
 
