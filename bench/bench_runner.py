@@ -2,8 +2,11 @@
 
 - portal: runner.execution.execute_run on a freshly approved request (workspace, heartbeat,
   audit entries, row updates, catalog and request transitions) — in this process, no queue;
-- bare: init, plan -out, show -json, apply, output -json with the same `terraform` shim in a
-  copy of the stack, local state;
+  portal_steps: the median seconds of each step the runs recorded (Run.steps);
+- bare: the Terraform commands the portal's run makes, in the same order, with the same `terraform`
+  (--terraform, default the portal's: the bundled shim) in a copy of the stack, local state: init,
+  plan -out, show -json, show (the rendered plan the approvers read), apply, output -json. The
+  portal's `version -json` runs once per worker process, so not in a measured run;
 - overhead_ratio = portal median / bare median;
 - real_provider: the REAL stack (hashicorp/aws from the provider mirror) applied by the portal on moto
   server with S3 state, --real-runs times; skipped, saying why, without a mirror;
@@ -11,6 +14,7 @@
   `manage.py qcluster` with 1 and then 2 workers drains them; runs per minute from the first run's start
   to the last run's end (the cluster's start-up excluded); scaling = 2-worker rate / 1-worker rate.
 Run: .venv/bin/python bench/bench_runner.py [--runs 5] [--queued 20] [--real-runs 2] [--small]
+     [--terraform /usr/local/bin/terraform]
 """
 
 import argparse
@@ -104,8 +108,20 @@ def drain_with_workers(workers: int, count: int) -> dict:
     }
 
 
-def portal_run_seconds(index: int) -> float:
-    return timed_portal_run(f"bench-{index}")[0]
+def portal_run(index: int) -> tuple[float, list[dict]]:
+    """Seconds of one portal run and the steps it recorded."""
+    from runner.models import Run
+
+    seconds, request_id = timed_portal_run(f"bench-{index}")
+    return seconds, Run.objects.get(request__request_id=request_id).steps
+
+
+def median_step_seconds(runs: list[list[dict]]) -> dict:
+    names = list(dict.fromkeys(step["step"] for steps in runs for step in steps))
+    return {
+        name: round(statistics.median(s["seconds"] for steps in runs for s in steps if s["step"] == name), 3)
+        for name in names
+    }
 
 
 def timed_portal_run(application: str) -> tuple[float, str]:
@@ -145,6 +161,7 @@ def bare_run_seconds(terraform: str, variables: dict, work: Path) -> float:
         ["init", "-input=false", "-no-color"],
         ["plan", "-input=false", "-no-color", f"-out={plan}"],
         ["show", "-json", plan],
+        ["show", "-no-color", plan],
         ["apply", "-input=false", "-no-color", plan],
         ["output", "-json"],
     ):
@@ -169,7 +186,7 @@ def real_provider_runs(count: int, base: Path) -> dict:
     S3 state: seconds per run (first run unpacks the provider into the plugin cache) and the init part."""
     from moto.server import ThreadedMotoServer
 
-    from core.models import AuditEntry
+    from runner.models import Run
     from tests.support.real_terraform import missing_mirror_reason, real_runner_environment
 
     reason = missing_mirror_reason()
@@ -178,20 +195,19 @@ def real_provider_runs(count: int, base: Path) -> dict:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    seconds, init_seconds = [], []
+    seconds, steps = [], []
     try:
         with real_runner_environment(f"http://{host}:{port}", base / "real", base / "real-plugin-cache"):
             for index in range(count):
                 elapsed, request_id = timed_portal_run(f"bench-real-{index}")
                 seconds.append(round(elapsed, 1))
-                init = AuditEntry.objects.filter(request_id=request_id, action="run.init").first()
-                init_seconds.append(init.detail.get("seconds") if init else None)
+                steps.append(Run.objects.get(request__request_id=request_id).steps)
     finally:
         server.stop()
     return {
         "runs": count,
         "run_seconds": seconds,
-        "init_seconds": init_seconds,
+        "steps": [{step["step"]: step["seconds"] for step in run_steps} for run_steps in steps],
         "median_seconds": round(statistics.median(seconds), 1),
     }
 
@@ -207,6 +223,10 @@ def main() -> None:
         help="runs of the real stack (real provider, moto server); 0 leaves them out",
     )
     parser.add_argument(
+        "--terraform", default="", help="the Terraform binary of both sides (default: the portal's)"
+    )
+    parser.add_argument("--skip-throughput", action="store_true", help="leave out the 1- and 2-worker drains")
+    parser.add_argument(
         "--small", action="store_true", help="3 runs for the overhead, 6 queued runs, 1 real-provider run"
     )
     args = parser.parse_args()
@@ -214,29 +234,40 @@ def main() -> None:
         args.runs, args.queued, args.real_runs = 3, 6, 1
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as temporary:
         base = Path(temporary)
+        if args.terraform:
+            os.environ["TERRAFORM_BINARY"] = args.terraform
         configure_django(base / "var")
         from runner.execution import terraform_binary
 
         terraform = terraform_binary()
         variables = bare_variables()
         # First, while the broker holds nothing else: the overhead runs below also hand over to it.
-        throughput = [drain_with_workers(workers, args.queued) for workers in (1, 2)]
-        portal = [portal_run_seconds(index) for index in range(args.runs)]
-        bare = [
-            bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))) for _ in range(args.runs)
-        ]
+        throughput = (
+            [] if args.skip_throughput else [drain_with_workers(workers, args.queued) for workers in (1, 2)]
+        )
+        portal_run(0)  # the worker's first run: it asks Terraform its version, as each worker does once
+        portal_runs, bare = [], []
+        for index in range(1, args.runs + 1):  # alternated: a machine whose load changes weighs on both alike
+            portal_runs.append(portal_run(index))
+            bare.append(bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))))
+        portal = [seconds for seconds, _ in portal_runs]
         real = real_provider_runs(args.real_runs, base) if args.real_runs else {"skipped": "--real-runs 0"}
     result = {
+        "terraform": terraform,
+        "load_average": [round(value, 2) for value in os.getloadavg()],
         "runs": args.runs,
         "portal_median_seconds": round(statistics.median(portal), 3),
         "bare_median_seconds": round(statistics.median(bare), 3),
         "overhead_ratio": round(statistics.median(portal) / statistics.median(bare), 3),
         "portal_seconds": [round(value, 3) for value in portal],
         "bare_seconds": [round(value, 3) for value in bare],
+        "portal_steps": median_step_seconds([steps for _, steps in portal_runs]),
         "throughput": throughput,
         "scaling_2_workers_to_1": round(
             throughput[1]["runs_per_minute"] / throughput[0]["runs_per_minute"], 2
-        ),
+        )
+        if throughput
+        else None,
         "real_provider": real,
     }
     print(json.dumps(result, indent=2))

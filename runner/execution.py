@@ -255,6 +255,19 @@ def step_outcome(result: CommandResult) -> str:
     return RunStatus.SUCCEEDED if result.exit_code == 0 else RunStatus.FAILED
 
 
+# (binary path, modification time, size) → the Terraform version it reported.
+KNOWN_VERSIONS: dict[tuple, str] = {}
+
+
+def _binary_identity(binary: str) -> tuple:
+    path = shutil.which(binary) or binary
+    try:
+        found = os.stat(path)
+    except OSError:
+        return (path,)
+    return (os.path.realpath(path), found.st_mtime_ns, found.st_size)
+
+
 def terraform_binary() -> str:
     """TERRAFORM_BINARY (a system terraform or tofu), else the bundled Terraform's shim."""
     return settings.TERRAFORM_BINARY or str(bundled_terraform_path(Path(settings.VAR_DIR) / "bin"))
@@ -299,10 +312,18 @@ class TerraformSteps:
 
     def _start(self) -> None:
         self.workspace = self._prepare()
-        version = json.loads(self._terraform("version", ["version", "-json"], quiet=True).stdout)
-        self._save(terraform_version=version.get("terraform_version", ""))
+        self._save(terraform_version=self._terraform_version())
         self._terraform("init", ["init", "-input=false", "-no-color", "-lockfile=readonly"], audited=True)
         self._save(provider_versions=provider_versions(self.workspace.config_dir))
+
+    def _terraform_version(self) -> str:
+        """`terraform version -json`, asked once per worker process and binary file (each command of
+        the bundled Terraform costs a Python start and a library load, a third of a second)."""
+        identity = _binary_identity(self.binary)
+        if identity not in KNOWN_VERSIONS:
+            version = json.loads(self._terraform("version", ["version", "-json"], quiet=True).stdout)
+            KNOWN_VERSIONS[identity] = version.get("terraform_version", "")
+        return KNOWN_VERSIONS[identity]
 
     def _plan(self) -> SavedPlan:
         """Plan now, save the plan in the database, and refuse it if it destroys data."""

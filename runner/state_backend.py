@@ -59,6 +59,13 @@ def release_dead_runs_lock(request: BucketRequest, *, actor="system") -> str:
     target = target_of(request)
     if not target.bucket:
         return ""
+    # No finished run of the request recorded a lock (a first run): no AWS client, no call.
+    if (
+        not Run.objects.filter(request=request, status__in=FINISHED_STATUSES)
+        .exclude(state_lock_id="")
+        .exists()
+    ):
+        return ""
     try:
         client = lock_client(target, request.environment)
         lock = state_lock.read_lock(target, client)

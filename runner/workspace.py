@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import hcl2
@@ -118,14 +119,23 @@ def local_module_dirs(config_dir: Path) -> set[Path]:
 def _local_module_sources(directory: Path) -> list[str]:
     sources = []
     for tf_file in sorted(directory.glob("*.tf")):
-        with tf_file.open() as handle:
-            document = hcl2.load(handle)
-        for block in document.get("module", []):
-            for body in block.values():
-                source = str(body.get("source", "")).strip('"')
-                if source.startswith(("./", "../")):
-                    sources.append(source)
+        found = tf_file.stat()
+        sources.extend(_module_sources_of(str(tf_file), found.st_mtime_ns, found.st_size))
     return sources
+
+
+@lru_cache(maxsize=512)
+def _module_sources_of(tf_file: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """The local module sources one ``.tf`` file calls; parsed once per version of the file (parsing
+    HCL in Python took most of a workspace's preparation, every run, for files that never change)."""
+    with open(tf_file) as handle:
+        document = hcl2.load(handle)
+    return tuple(
+        source
+        for block in document.get("module", [])
+        for body in block.values()
+        if (source := str(body.get("source", "")).strip('"')).startswith(("./", "../"))
+    )
 
 
 def provider_versions(config_dir: Path) -> dict[str, str]:
@@ -136,13 +146,18 @@ def provider_versions(config_dir: Path) -> dict[str, str]:
     lock_file = config_dir / LOCK_FILE
     if not lock_file.is_file():
         return {}
-    with lock_file.open() as handle:
-        document = hcl2.load(handle)
-    return {
-        address.strip('"'): str(body.get("version", "")).strip('"')
+    return dict(_locked_versions(lock_file.read_text()))
+
+
+@lru_cache(maxsize=64)
+def _locked_versions(lock_text: str) -> tuple[tuple[str, str], ...]:
+    """Parsed once per lock file text: every workspace gets a copy of the same committed lock file."""
+    document = hcl2.loads(lock_text)
+    return tuple(
+        (address.strip('"'), str(body.get("version", "")).strip('"'))
         for block in document.get("provider", [])
         for address, body in block.items()
-    }
+    )
 
 
 def prepare_workspace(
