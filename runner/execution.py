@@ -192,6 +192,16 @@ def _claim(run_id: int) -> tuple[Run, bool]:
     if run.status != RunStatus.QUEUED:
         logger.info("run %s is %s: nothing to do", run_id, run.status)
         return run, False
+    if run.kind == RunKind.PLAN and not outcomes.waits_for_plan(run.request):
+        request = run.request
+        outcomes.finish(
+            run,
+            RunStatus.CANCELLED,
+            actor=ACTOR,
+            reason=f"Not run: {request.request_id} is {request.get_status_display().lower()} "
+            "and no longer waits for a plan.",
+        )
+        return run, False
     now = timezone.now()
     run.status = RunStatus.RUNNING
     run.started_at = run.heartbeat_at = now

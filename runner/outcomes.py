@@ -38,7 +38,7 @@ def finish(run: Run, status: str, *, actor, reason: str, log: str | None = None)
     )
     request = run.request
     if run.kind == RunKind.PLAN:
-        if _waits_for_this_plan(request):
+        if waits_for_plan(request):
             plans.plan_failed(request, actor=actor, run_id=run.pk, reason=reason)
         return
     if request.status in FAILABLE_REQUEST_STATES:
@@ -86,7 +86,7 @@ def succeed(run: Run, *, actor, outputs: dict, log: str) -> None:
         transaction.on_commit(lambda: signals.apply_succeeded.send(sender=Run, run=run))
 
 
-def _waits_for_this_plan(request) -> bool:
+def waits_for_plan(request) -> bool:
     """The request still waits for a plan (not rejected or cancelled while it was being made)."""
     return request.status == RequestStatus.PENDING_APPROVAL and request.plan_status == PlanStatus.PLANNING
 
@@ -110,7 +110,7 @@ def planned(run: Run, plan: SavedPlan, *, actor, log: str) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("planned() needs the caller's transaction and the run's row lock")
     _end_with_plan(run, plan, RunStatus.SUCCEEDED, actor=actor, log=log)
-    if _waits_for_this_plan(run.request):
+    if waits_for_plan(run.request):
         plans.plan_ready(run.request, actor=actor, run_id=run.pk, plan_hash=plan.sha256, changes=plan.changes)
 
 

@@ -131,6 +131,25 @@ def test_the_plan_is_made_at_submission_and_approving_waits_for_it(runner_settin
     assert not (Path(runner_settings["TERRAFORM_STATE_DIR"]) / run.state_key).exists()
 
 
+def test_a_plan_run_of_a_request_rejected_before_it_started_is_skipped(runner_settings, requester, approver):
+    request = prod_request(requester, application="rejected-early")
+    run = plan_run(request)
+    approvals.decide(request, approver, "reject", "not this one")  # a rejection needs no plan
+
+    assert execution.execute_run(run.pk) == RunStatus.CANCELLED
+
+    run.refresh_from_db()
+    request.refresh_from_db()
+    assert run.error_summary == f"Not run: {request.request_id} is rejected and no longer waits for a plan."
+    assert (run.started_at, run.steps, run.log) == (None, [], "")
+    assert not SavedPlan.objects.filter(request=request).exists()
+    assert not (Path(runner_settings["TERRAFORM_WORK_DIR"]) / request.request_id).exists()
+    assert request.status == RequestStatus.REJECTED
+    skipped = AuditEntry.objects.get(request_id=request.request_id, action="run.cancelled")
+    assert skipped.detail["reason"] == run.error_summary and skipped.actor == "runner"
+    assert not AuditEntry.objects.filter(request_id=request.request_id, action="run.started").exists()
+
+
 def test_approvers_see_the_plan_on_the_page_in_the_admin_and_in_the_api_before_voting(
     runner_settings, requester, approver, client
 ):
