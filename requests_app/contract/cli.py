@@ -66,14 +66,15 @@ def check_file(
     """
     try:
         text = _read_bounded(Path(path))
-        contract, problems = read_contract(parse_yaml_mapping(text))
+        contract, problems = read_contract(
+            parse_yaml_mapping(text), rules=lambda contract: validate_contract(contract, policy, known_teams)
+        )
     except (OSError, UnicodeDecodeError) as exc:
         return FileReport(path, error=f"cannot read file: {exc}")
     except ContractParseError as exc:
         return FileReport(path, error=exc.reason, line=exc.line, column=exc.column)
-    if contract is None:
-        return FileReport(path, problems=problems)
-    problems += validate_contract(contract, policy, known_teams)
+    if contract is not None:
+        problems += validate_contract(contract, policy, known_teams)
     if existing:
         problems = as_existing_bucket(problems)
     return FileReport(path, problems=problems, contract=contract)

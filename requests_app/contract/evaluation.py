@@ -1,17 +1,16 @@
 """End to end for a raw request (parse -> build -> validate -> approval): what a form, API or preview shows."""
 
-import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from .approval import ApprovalDecision, approval_decision
 from .build import Applied, BuiltContract, build_contract
-from .loading import ContractSchemaError, fields_by_alias, parse_request_input, split_unknown_fields
+from .loading import ContractSchemaError, parse_request_input, split_unknown_fields
 from .models import RequestInput
 from .policy import PlatformPolicy
 from .problems import Problem, has_errors
+from .stand_ins import fields_by_alias, judged_around
 from .validation import validate_contract
 
 PREVIEW_REQUEST_ID = "S3-0000"
@@ -79,7 +78,7 @@ def evaluate_request(
 
     ``unreadable`` are problems an edge found reading a field before (a form's tag line that is not
     key=value); those fields are left out of ``raw``. When a field is missing, unreadable or refused by
-    the input model, the rules still judge the others: see :func:`_problems_without`.
+    the input model, the rules still judge the others (``stand_ins.judged_around``).
     """
     known, unknown = split_unknown_fields(raw, RequestInput)  # reported with everything the rest has
     unread = {problem.field for problem in unreadable if problem.field}
@@ -89,7 +88,13 @@ def evaluate_request(
     except ContractSchemaError as refused:
         problems = [p for p in refused.problems if not (p.code == "schema.missing" and p.field in unread)]
         bad = unread | {problem.field for problem in problems}
-        rule_problems = _problems_without(readable, bad, policy, known_teams)
+        around = judged_around(
+            readable,
+            RequestInput,
+            [(name,) for name in bad if name in INPUT_MODEL_FIELDS],
+            lambda request: _judged(request, request_id, policy, known_teams)[1],
+        )
+        rule_problems = [problem for problem in around if problem.field not in bad]
         return RequestEvaluation(
             problems=list(dict.fromkeys([*unknown, *unreadable, *problems, *rule_problems]))
         )
@@ -112,47 +117,6 @@ def _judged(
         for problem in validate_contract(built.contract, policy, known_teams)
     ]
     return built, built.problems + contract_problems
-
-
-def _problems_without(
-    readable: Mapping[str, Any], bad: set[str], policy: PlatformPolicy, known_teams: Iterable[str] | None
-) -> list[Problem]:
-    """The rules' problems on the fields that could be read, whatever the ``bad`` fields will hold.
-
-    Each bad field is given stand-in values (its default or example, and each choice, bound or
-    truth value it may take); a problem is reported only when every stand-in gives it, and never on a
-    bad field. So "objects expire before the transition" is said when the transition day is not a
-    number only if it holds for any transition day, and nothing is said about a stand-in.
-    """
-    stand_ins = {name: _stand_ins(name) for name in bad if name in INPUT_MODEL_FIELDS}
-    base = {**readable, **{name: values[0] for name, values in stand_ins.items()}}
-    trials = [base] + [{**base, name: value} for name, values in stand_ins.items() for value in values[1:]]
-    outcomes = []
-    for trial in trials:
-        _, problems = _judged(RequestInput.model_validate(trial), PREVIEW_REQUEST_ID, policy, known_teams)
-        outcomes.append(problems)
-    common = set(outcomes[0]).intersection(*outcomes[1:])
-    return [p for p in outcomes[0] if p in common and p.field not in bad]
-
-
-def _stand_ins(alias: str) -> list[Any]:
-    """Valid values for the input field ``alias``: its default (or example) first, then the others it
-    may take that change how the rules judge the rest (choices, truth values, bounds, empty)."""
-    info = INPUT_MODEL_FIELDS[alias]
-    first = info.get_default(call_default_factory=True) if not info.is_required() else info.examples[0]
-    values = [first]
-    kind = typing.get_args(info.annotation) or (info.annotation,)
-    for option in kind:
-        if isinstance(option, type) and issubclass(option, Enum):
-            values += list(option)
-        elif option is bool:
-            values += [True, False]
-        elif option is int:
-            bounds = {type(rule).__name__: rule for rule in info.metadata}
-            values += [bounds["Ge"].ge, bounds["Le"].le]
-        elif option is type(None):
-            values.append(None)
-    return values
 
 
 def platform_default_explained(problem: Problem, built) -> Problem:

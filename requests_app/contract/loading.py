@@ -4,7 +4,7 @@ import difflib
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 from .goldenpath import normalise
 from .models import Contract, RequestInput
 from .problems import Problem, Severity, format_path
+from .stand_ins import field_at, judged_around
 
 
 class ContractParseError(ValueError):
@@ -140,18 +141,31 @@ def load_contract(data: Mapping[str, Any]) -> Contract:
         raise ContractSchemaError(problems_from_validation_error(exc)) from exc
 
 
-def read_contract(data: Mapping[str, Any]) -> tuple[Contract | None, list[Problem]]:
+def read_contract(
+    data: Mapping[str, Any], rules: Callable[[Contract], list[Problem]] | None = None
+) -> tuple[Contract | None, list[Problem]]:
     """A contract file as written (ours or GoldenPath's vocabulary): the contract, or None, and the problems.
 
     GoldenPath's spellings are normalised first (each a warning); unknown fields are taken out and
-    reported, and the rest is still read, so the guardrails can judge it in the same pass.
+    reported, and the rest is still read, so the guardrails can judge it in the same pass. With
+    ``rules``, a document the model refuses still gets the problems ``rules`` find on its other values
+    (``stand_ins.judged_around``); a valid one is the caller's to judge.
     """
     normalised, problems = normalise(data)
     known, unknown = split_unknown_fields(normalised, Contract)
     try:
         return Contract.model_validate(known), problems + unknown
     except ValidationError as exc:
-        return None, problems + unknown + problems_from_validation_error(exc)
+        refused = problems_from_validation_error(exc, model=Contract)
+        around = (
+            judged_around(known, Contract, [item["loc"] for item in exc.errors()], rules) if rules else []
+        )
+        return None, problems + unknown + refused + [p for p in around if not _under_any(p.path, refused)]
+
+
+def _under_any(path: str, refused: list[Problem]) -> bool:
+    """``path`` is a refused value's, or inside one (a rule's word on a stand-in)."""
+    return any(path == p.path or path.startswith((p.path + ".", p.path + "[")) for p in refused)
 
 
 def split_unknown_fields(
@@ -235,13 +249,12 @@ def problems_from_validation_error(
     (what a person can act on) instead of the regular expression it failed, and a value of the
     wrong type by the field's bounds or example.
     """
-    fields = fields_by_alias(model) if model else {}
     problems = []
     for item in exc.errors(include_url=False):
         path = format_path(item["loc"])
         top_level = str(item["loc"][0]) if item["loc"] else ""
         field = top_level if field_names and top_level else None
-        info = fields.get(top_level) if len(item["loc"]) == 1 else None
+        info = field_at(model, item["loc"]) if model else None
         message = _fix_message(item, info)
         problems.append(
             Problem(
@@ -253,10 +266,6 @@ def problems_from_validation_error(
             )
         )
     return problems
-
-
-def fields_by_alias(model: type[BaseModel]) -> dict[str, FieldInfo]:
-    return {(info.alias or name): info for name, info in model.model_fields.items()}
 
 
 # A value of the wrong type: what it is not, and how to write one (the field's bounds or example are added).

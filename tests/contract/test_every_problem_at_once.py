@@ -64,3 +64,30 @@ def test_a_field_an_edge_could_not_read_is_reported_once_and_not_as_missing():
     assert found == {"tags": ["form"], "costAlertGb": ["schema.greater_than_equal"]}
     missing = {key: value for key, value in raw.items() if key != "purposeType"}
     assert problems_by_field(missing, unreadable=[unreadable])["purposeType"] == ["schema.missing"]
+
+
+def test_a_contract_file_with_a_value_of_the_wrong_type_still_gets_the_guardrails_verdict(tmp_path):
+    import yaml
+
+    from requests_app.contract.cli import check_file
+    from tests.contract.cases import SEED_CONTRACT
+
+    document = yaml.safe_load(SEED_CONTRACT)
+    document["environment"] = "prod"  # its name and its encryption are now wrong
+    document["spec"]["costAlertGb"] = "lots"
+    document["spec"]["lifecycle"] = {"transitions": [{"days": "x", "storageClass": "glacier"}]}
+    path = tmp_path / "contract.yaml"
+    path.write_text(yaml.safe_dump(document))
+
+    report = check_file(str(path), POLICY, KNOWN_TEAMS)
+    found = {problem.path: problem.code for problem in report.problems}
+    assert report.contract is None and report.status == "invalid"
+    assert found["spec.costAlertGb"] == "schema.int_parsing"
+    assert found["spec.lifecycle.transitions[0].days"] == "schema.int_parsing"
+    assert found["spec.bucketName"] == "bucket-name.not-derived"
+    assert found["spec.encryption.type"] == "encryption.kms-required"
+    words = {problem.path: problem.message for problem in report.problems}
+    assert (
+        words["spec.lifecycle.transitions[0].days"]
+        == "Not a number: 'x'; write a whole number between 0 and 36500."
+    )
