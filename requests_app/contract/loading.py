@@ -296,7 +296,7 @@ def _fix_message(item: dict, field: FieldInfo | None = None) -> str:
     if kind == "extra_forbidden":
         return "Unknown field; remove it or check its spelling."
     if kind in ("enum", "literal_error"):
-        return f"Use one of: {context.get('expected', '')}."
+        return f"Not one of the choices: {_shown(given)}; use one of: {context.get('expected', '')}."
     if kind == "string_pattern_mismatch":
         return f"'{given}' does not have the required form ({context.get('pattern')})."
     limits = {

@@ -126,7 +126,11 @@ def refused(data) -> list:
         ),
         ({"costAlertGb": 0}, "costAlertGb", "0 is too small: use 1 or more."),
         ({"costAlertGb": 10001}, "costAlertGb", "10001 is too large: the most allowed is 10000."),
-        ({"environment": "qa"}, "environment", "'dev', 'test', 'staging' or 'prod'"),
+        (
+            {"environment": "qa"},
+            "environment",
+            "Not one of the choices: 'qa'; use one of: 'dev', 'test', 'staging' or 'prod'.",
+        ),
         ({"costCenter": None}, "costCenter", "Not text: None; write text."),
         (
             {"costAlertGb": "abc"},
