@@ -16,7 +16,7 @@ from replication.models import (
 
 @admin.register(SnsMessage)
 class SnsMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("message_id", "type", "topic_arn", "outcome", "sent_at", "received_at")
+    list_display = ("message_id", "type", "topic_arn", "outcome", "sent_at", "received_at", "processed_at")
     list_filter = ("type", "outcome")
     search_fields = ("message_id", "topic_arn")
 

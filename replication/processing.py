@@ -36,6 +36,7 @@ from replication.events import (
     FAILURE,
     INFO,
     ReplicationFact,
+    UnreadableMessage,
     VerificationSummary,
     read_message,
 )
@@ -136,8 +137,14 @@ def _lock_pair(primary_bucket: str, replica_bucket: str, *, wait: bool) -> Bucke
 
 def process(message: SnsMessage, pair: BucketPair) -> None:
     """Build what one pending message says (``pair`` is its lane's, locked) and mark it processed."""
-    contents = read_message(message.raw["Message"], message.message_id)  # read once already by the hook
-    if contents.summary is not None:
+    try:
+        contents = read_message(message.raw["Message"], message.message_id)
+    except UnreadableMessage:  # the hook read it, so only a changed reader gets here: keep it, go on
+        logger.warning("stored SNS message no longer readable", extra={"message_id": message.message_id})
+        contents = None
+    if contents is None:
+        message.outcome = SnsMessage.Outcome.UNREADABLE
+    elif contents.summary is not None:
         message.outcome = _record_summary(contents.summary, message, pair)
     else:
         new_events = sum(_record_fact(fact, message, pair) for fact in contents.facts)

@@ -76,6 +76,20 @@ def test_one_pairs_messages_are_processed_in_order_of_their_sns_timestamp_then_a
     assert ReplicationEvent.objects.get(pair__primary_bucket="logs-prod").key == "elsewhere"
 
 
+def test_a_stored_message_the_worker_cannot_read_is_kept_as_unreadable_and_its_pair_goes_on(hook, authority):
+    envelope = notify(authority, key="first")
+    hook(envelope, process=False)
+    hook(notify(authority, key="second"), process=False)
+    first = SnsMessage.objects.get(message_id=envelope["MessageId"])
+    first.raw = {**first.raw, "Message": "no longer understood"}
+    first.save()
+
+    assert processing.process_pending() == 2
+    first.refresh_from_db()
+    assert first.outcome == "unreadable" and first.processed_at is not None
+    assert list(ReplicationEvent.objects.values_list("key", flat=True)) == ["second"]
+
+
 def test_a_message_whose_hand_over_was_lost_is_drained_by_the_schedule(hook, authority):
     # In a test transaction nothing is committed, so no hand-over happens: as if the process died
     # between its commit and the broker.
