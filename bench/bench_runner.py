@@ -20,6 +20,7 @@ Run: .venv/bin/python bench/bench_runner.py [--runs 5] [--queued 20] [--real-run
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 FAKE_STACK = ROOT / "terraform" / "testing" / "s3-request-fake"
 
 
-def configure_django(var_dir: Path) -> None:
+def configure_django(var_dir: Path, database_url: str = "", redis_url: str = "") -> None:
+    """The embedded default in ``var_dir``; or PostgreSQL (recreated empty) and a Redis broker."""
     os.environ.update(
         BUCKETWISE_VAR_DIR=str(var_dir),
         SECRET_KEY="bench-only",
@@ -45,6 +47,13 @@ def configure_django(var_dir: Path) -> None:
     )
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
+    if database_url:
+        from _support import recreate_database
+
+        recreate_database(database_url)
+        os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     import django
     from django.core.management import call_command
@@ -108,12 +117,12 @@ def drain_with_workers(workers: int, count: int) -> dict:
     }
 
 
-def portal_run(index: int) -> tuple[float, list[dict]]:
-    """Seconds of one portal run and the steps it recorded."""
+def portal_run(index: int) -> tuple[float, list[dict], float]:
+    """Seconds of one portal run, the steps it recorded and its CPU seconds."""
     from runner.models import Run
 
-    seconds, request_id = timed_portal_run(f"bench-{index}")
-    return seconds, Run.objects.get(request__request_id=request_id).steps
+    seconds, request_id, cpu = timed_portal_run(f"bench-{index}")
+    return seconds, Run.objects.get(request__request_id=request_id).steps, cpu
 
 
 def median_step_seconds(runs: list[list[dict]]) -> dict:
@@ -124,8 +133,14 @@ def median_step_seconds(runs: list[list[dict]]) -> dict:
     }
 
 
-def timed_portal_run(application: str) -> tuple[float, str]:
-    """Approve a request for ``application`` and execute its run here; (seconds, request id)."""
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (Terraform, its guard), user + system."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_portal_run(application: str) -> tuple[float, str, float]:
+    """Approve a request for ``application`` and execute its run here; (seconds, request id, CPU seconds)."""
     from django.db import transaction
 
     from requests_app import status_machine
@@ -138,15 +153,16 @@ def timed_portal_run(application: str) -> tuple[float, str]:
         request = saved_request(request_input(application=application))
         status_machine.transition(request, "approve", actor="bench")
     run = Run.objects.get(request=request)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     status = execution.execute_run(run.pk)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     if status != "succeeded":
         raise SystemExit(f"portal run failed: {Run.objects.get(pk=run.pk).error_summary}")
-    return elapsed, request.request_id
+    return elapsed, request.request_id, cpu
 
 
-def bare_run_seconds(terraform: str, variables: dict, work: Path) -> float:
+def bare_run_seconds(terraform: str, variables: dict, work: Path) -> tuple[float, float]:
+    """Seconds and CPU seconds of the bare commands."""
     config = work / "config"
     shutil.copytree(FAKE_STACK, config)
     (config / "terraform.tfvars.json").write_text(json.dumps(variables))
@@ -156,7 +172,7 @@ def bare_run_seconds(terraform: str, variables: dict, work: Path) -> float:
     (work / "terraform.rc").write_text("disable_checkpoint = true\n")
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": str(work / "terraform.rc")}
     plan = str(work / "plan.tfplan")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     for args in (
         ["init", "-input=false", "-no-color"],
         ["plan", "-input=false", "-no-color", f"-out={plan}"],
@@ -166,7 +182,7 @@ def bare_run_seconds(terraform: str, variables: dict, work: Path) -> float:
         ["output", "-json"],
     ):
         subprocess.run([terraform, *args], cwd=config, env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def bare_variables() -> dict:
@@ -199,7 +215,7 @@ def real_provider_runs(count: int, base: Path) -> dict:
     try:
         with real_runner_environment(f"http://{host}:{port}", base / "real", base / "real-plugin-cache"):
             for index in range(count):
-                elapsed, request_id = timed_portal_run(f"bench-real-{index}")
+                elapsed, request_id, _ = timed_portal_run(f"bench-real-{index}")
                 seconds.append(round(elapsed, 1))
                 steps.append(Run.objects.get(request__request_id=request_id).steps)
     finally:
@@ -225,6 +241,14 @@ def main() -> None:
     parser.add_argument(
         "--terraform", default="", help="the Terraform binary of both sides (default: the portal's)"
     )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL database to recreate and use (default: embedded SQLite)",
+    )
+    parser.add_argument(
+        "--redis-url", default="", help="a Redis database for the broker (default: the ORM broker)"
+    )
     parser.add_argument("--skip-throughput", action="store_true", help="leave out the 1- and 2-worker drains")
     parser.add_argument(
         "--small", action="store_true", help="3 runs for the overhead, 6 queued runs, 1 real-provider run"
@@ -236,7 +260,7 @@ def main() -> None:
         base = Path(temporary)
         if args.terraform:
             os.environ["TERRAFORM_BINARY"] = args.terraform
-        configure_django(base / "var")
+        configure_django(base / "var", args.database_url, args.redis_url)
         from runner.execution import terraform_binary
 
         terraform = terraform_binary()
@@ -250,18 +274,24 @@ def main() -> None:
         for index in range(1, args.runs + 1):  # alternated: a machine whose load changes weighs on both alike
             portal_runs.append(portal_run(index))
             bare.append(bare_run_seconds(terraform, variables, Path(tempfile.mkdtemp(dir=base))))
-        portal = [seconds for seconds, _ in portal_runs]
+        portal = [seconds for seconds, _, _ in portal_runs]
+        portal_cpu = [cpu for _, _, cpu in portal_runs]
+        bare_seconds, bare_cpu = [seconds for seconds, _ in bare], [cpu for _, cpu in bare]
         real = real_provider_runs(args.real_runs, base) if args.real_runs else {"skipped": "--real-runs 0"}
     result = {
         "terraform": terraform,
         "load_average": [round(value, 2) for value in os.getloadavg()],
         "runs": args.runs,
         "portal_median_seconds": round(statistics.median(portal), 3),
-        "bare_median_seconds": round(statistics.median(bare), 3),
-        "overhead_ratio": round(statistics.median(portal) / statistics.median(bare), 3),
+        "bare_median_seconds": round(statistics.median(bare_seconds), 3),
+        "overhead_ratio": round(statistics.median(portal) / statistics.median(bare_seconds), 3),
+        # CPU time moves less than wall time when others load the machine.
+        "portal_cpu_median_seconds": round(statistics.median(portal_cpu), 3),
+        "bare_cpu_median_seconds": round(statistics.median(bare_cpu), 3),
+        "cpu_ratio": round(statistics.median(portal_cpu) / statistics.median(bare_cpu), 3),
         "portal_seconds": [round(value, 3) for value in portal],
-        "bare_seconds": [round(value, 3) for value in bare],
-        "portal_steps": median_step_seconds([steps for _, steps in portal_runs]),
+        "bare_seconds": [round(value, 3) for value in bare_seconds],
+        "portal_steps": median_step_seconds([steps for _, steps, _ in portal_runs]),
         "throughput": throughput,
         "scaling_2_workers_to_1": round(
             throughput[1]["runs_per_minute"] / throughput[0]["runs_per_minute"], 2
