@@ -71,6 +71,19 @@ def test_requesters_see_their_own_and_their_teams_requests(client, team_member, 
     assert client.get(reverse("requests:detail", args=["S3-0003"])).status_code == 404
 
 
+def test_a_request_naming_the_requester_in_another_spelling_is_theirs_to_see(client, team_member, teams):
+    """An adopted import names its requester as its file spells it: "Rita " is rita (core.identity)."""
+    stranger = make_user("stan", roles.REQUESTERS)
+    teams["web-team"].members.add(stranger)
+    raw = prod_input(application="other", owner="web-team", requester="stan")
+    request = submit_request(raw, stranger).request
+    client.force_login(team_member)
+    assert client.get(reverse("requests:detail", args=[request.request_id])).status_code == 404
+    request.requester = "Rita "
+    request.save()
+    assert client.get(reverse("requests:detail", args=[request.request_id])).status_code == 200
+
+
 def test_approvers_see_all_and_filter(client, approver, team_member, teams):
     submit_request(prod_input(), team_member)
     submit_request(rita_input(), team_member)
