@@ -50,6 +50,8 @@ def limits_hint(spec: InputField) -> str:
             return ""
         return f" From {spec.minimum:,} to {spec.maximum:,}."
     if spec.min_length and spec.max_length:
+        if f"{spec.min_length}-{spec.max_length}" in spec.help:
+            return ""
         return f" {spec.min_length} to {spec.max_length:,} characters."
     if spec.max_length:
         return f" At most {spec.max_length:,} characters."

@@ -208,8 +208,10 @@ def test_nothing_is_marked_before_the_first_submit_and_help_states_the_limits(cl
     client.force_login(team_member)
     page = client.get(reverse("requests:new")).content.decode()
     assert "error-summary" not in page and "This field is required" not in page
-    assert "10 to 500 characters." in page  # purpose description
     assert "From 0 to 36,500." in page  # transition days
+    # A limit the help already states is not repeated after it.
+    assert "(10-200 characters)." in page and "10 to 200 characters" not in page  # purpose description
+    assert "(10-500 characters)." in page and "10 to 500 characters" not in page  # retention rationale
 
 
 def test_the_catalog_page_reads_well_and_links_to_its_request(client, team_member):
