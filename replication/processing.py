@@ -22,6 +22,7 @@ docs/decisions/health-sns-ingestion-queue.md says why.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime
 
 from django.core.cache import cache
@@ -35,6 +36,7 @@ from core.audit import record
 from replication.events import (
     FAILURE,
     INFO,
+    MessageContents,
     ReplicationFact,
     UnreadableMessage,
     VerificationSummary,
@@ -121,8 +123,7 @@ def _drain_pair(names: tuple[str, str], *, wait: bool, batch_size: int) -> int:
                     outcome=SnsMessage.Outcome.PENDING, primary_bucket=names[0], replica_bucket=names[1]
                 ).order_by("sent_at", "pk")[:batch_size]
             )
-            for message in batch:
-                process(message, pair)
+            process_batch(batch, pair)
         processed += len(batch)
         if len(batch) < batch_size:
             return processed
@@ -135,56 +136,82 @@ def _lock_pair(primary_bucket: str, replica_bucket: str, *, wait: bool) -> Bucke
     return _linked_to_catalog(locked) if locked else None
 
 
-def process(message: SnsMessage, pair: BucketPair) -> None:
-    """Build what one pending message says (``pair`` is its lane's, locked) and mark it processed."""
+def process_batch(messages: list[SnsMessage], lane: BucketPair) -> None:
+    """Build what pending messages of one pair say, in their order, and mark each processed.
+
+    A few queries per batch rather than several per message: the known dedupe keys in one query, the new events in one insert, each incident and pair updated once. ``lane`` is locked.
+    """
+    now = timezone.now()
+    facts: list[tuple[SnsMessage, ReplicationFact]] = []
+    for message in messages:
+        contents = _read(message)
+        if contents is None:
+            message.outcome = SnsMessage.Outcome.UNREADABLE
+        elif contents.summary is not None:
+            message.outcome = _record_summary(contents.summary, message, lane)
+        else:
+            message.outcome = SnsMessage.Outcome.REPEATED if contents.facts else SnsMessage.Outcome.STORED
+            facts.extend((message, fact) for fact in contents.facts)
+        message.processed_at = now
+    known_keys = set(
+        ReplicationEvent.objects.filter(dedupe_key__in={fact.dedupe_key for _, fact in facts}).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    repeats: Counter[str] = Counter()
+    incidents: dict[tuple[int, str], Incident] = {}
+    moments: dict[int, tuple[BucketPair, list[datetime], list[datetime]]] = {}  # pair: events, failures
+    events = []
+    for message, fact in facts:
+        if fact.dedupe_key in known_keys:
+            repeats[fact.dedupe_key] += 1
+            continue
+        known_keys.add(fact.dedupe_key)
+        message.outcome = SnsMessage.Outcome.STORED
+        pair = _same_or_other_pair(lane, fact)
+        occurred_at = fact.occurred_at or message.sent_at
+        incident = None if fact.severity == INFO else _add_to_incident(incidents, pair, fact, occurred_at)
+        events.append(_event(fact, message, pair, incident, occurred_at, now))
+        _, event_times, failure_times = moments.setdefault(pair.pk, (pair, [], []))
+        event_times.append(occurred_at)
+        if fact.severity == FAILURE:
+            failure_times.append(occurred_at)
+    ReplicationEvent.objects.bulk_create(events)
+    for incident in incidents.values():
+        incident.save(update_fields=["event_count", "last_event_at"])
+    for dedupe_key, count in repeats.items():
+        ReplicationEvent.objects.filter(dedupe_key=dedupe_key).update(
+            report_count=F("report_count") + count, last_reported_at=now
+        )
+    for pair, event_times, failure_times in moments.values():
+        _touch_pair(pair, max(event_times), max(failure_times) if failure_times else None)
+    SnsMessage.objects.bulk_update(messages, ["outcome", "processed_at"])
+
+
+def _read(message: SnsMessage) -> MessageContents | None:
     try:
-        contents = read_message(message.raw["Message"], message.message_id)
+        return read_message(message.raw["Message"], message.message_id)
     except UnreadableMessage:  # the hook read it, so only a changed reader gets here: keep it, go on
         logger.warning("stored SNS message no longer readable", extra={"message_id": message.message_id})
-        contents = None
-    if contents is None:
-        message.outcome = SnsMessage.Outcome.UNREADABLE
-    elif contents.summary is not None:
-        message.outcome = _record_summary(contents.summary, message, pair)
-    else:
-        new_events = sum(_record_fact(fact, message, pair) for fact in contents.facts)
-        repeated = contents.facts and not new_events
-        message.outcome = SnsMessage.Outcome.REPEATED if repeated else SnsMessage.Outcome.STORED
-    message.processed_at = timezone.now()
-    message.save(update_fields=["outcome", "processed_at"])
+        return None
 
 
-def _record_fact(fact: ReplicationFact, sns_message: SnsMessage, lane: BucketPair) -> bool:
-    """Store the event; False when it is a repeated report of a known one."""
-    now = timezone.now()
-    pair = _same_or_other_pair(lane, fact)
-    occurred_at = fact.occurred_at or sns_message.sent_at
-    try:
-        with transaction.atomic():
-            event = ReplicationEvent.objects.create(
-                pair=pair,
-                sns_message=sns_message,
-                dedupe_key=fact.dedupe_key,
-                source=fact.source,
-                key=fact.key,
-                version_id=fact.version_id,
-                kind=fact.kind,
-                reason=fact.reason,
-                severity=fact.severity,
-                detail=fact.detail,
-                occurred_at=occurred_at,
-                last_reported_at=now,
-            )
-    except IntegrityError:
-        ReplicationEvent.objects.filter(dedupe_key=fact.dedupe_key).update(
-            report_count=F("report_count") + 1, last_reported_at=now
-        )
-        return False
-    if fact.severity != INFO:
-        event.incident = _open_or_add_to_incident(pair, fact, occurred_at)
-        event.save(update_fields=["incident"])
-    _touch_pair(pair, fact, occurred_at)
-    return True
+def _event(fact, message, pair, incident, occurred_at, now) -> ReplicationEvent:
+    return ReplicationEvent(
+        pair=pair,
+        sns_message=message,
+        incident=incident,
+        dedupe_key=fact.dedupe_key,
+        source=fact.source,
+        key=fact.key,
+        version_id=fact.version_id,
+        kind=fact.kind,
+        reason=fact.reason,
+        severity=fact.severity,
+        detail=fact.detail,
+        occurred_at=occurred_at,
+        last_reported_at=now,
+    )
 
 
 def _record_summary(summary: VerificationSummary, sns_message: SnsMessage, pair: BucketPair) -> str:
@@ -234,29 +261,45 @@ def _catalog_entry_for(primary_bucket: str, replica_bucket: str) -> CatalogEntry
     return entries.get(primary_bucket) or entries.get(replica_bucket)
 
 
-def _open_or_add_to_incident(pair: BucketPair, fact: ReplicationFact, occurred_at: datetime) -> Incident:
+def _add_to_incident(
+    incidents: dict[tuple[int, str], Incident], pair: BucketPair, fact: ReplicationFact, occurred_at: datetime
+) -> Incident:
+    """The unresolved incident of the pair and reason, one event more (saved once per batch); opened
+    (and audited) when there is none."""
+    incident = incidents.get((pair.pk, fact.reason))
+    if incident is None:
+        incident = _open_or_find_incident(pair, fact, occurred_at)
+        incidents[(pair.pk, fact.reason)] = incident
+        if incident.event_count == 0:  # opened for this fact
+            incident.event_count = 1
+            return incident
+    incident.event_count += 1
+    incident.last_event_at = max(incident.last_event_at, occurred_at)
+    return incident
+
+
+def _open_or_find_incident(pair: BucketPair, fact: ReplicationFact, occurred_at: datetime) -> Incident:
+    """The pair's unresolved incident for the reason, locked; else a new one (``event_count`` 0)."""
     incident = (
         Incident.objects.select_for_update()
         .filter(pair=pair, reason=fact.reason, state__in=UNRESOLVED_STATES)
         .first()
     )
-    if incident is None:
-        try:
-            with transaction.atomic():
-                incident = Incident.objects.create(
-                    pair=pair,
-                    reason=fact.reason,
-                    kind=fact.kind,
-                    severity=fact.severity,
-                    last_event_at=occurred_at,
-                )
-        except IntegrityError:  # a concurrent worker (another lane naming this pair) opened it first
-            return _open_or_add_to_incident(pair, fact, occurred_at)
-        _audit_opened(incident, fact)
+    if incident is not None:
         return incident
-    incident.event_count += 1
-    incident.last_event_at = max(incident.last_event_at, occurred_at)
-    incident.save(update_fields=["event_count", "last_event_at"])
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                pair=pair,
+                reason=fact.reason,
+                kind=fact.kind,
+                severity=fact.severity,
+                last_event_at=occurred_at,
+                event_count=0,
+            )
+    except IntegrityError:  # a concurrent worker (another lane naming this pair) opened it first
+        return _open_or_find_incident(pair, fact, occurred_at)
+    _audit_opened(incident, fact)
     return incident
 
 
@@ -279,17 +322,17 @@ def _audit_opened(incident: Incident, fact: ReplicationFact) -> None:
     )
 
 
-def _touch_pair(pair: BucketPair, fact: ReplicationFact, occurred_at: datetime) -> None:
+def _touch_pair(pair: BucketPair, last_event: datetime, last_failure: datetime | None) -> None:
     """Move the pair's last-event (and last-failure) time forward, never back.
 
     Compared in the UPDATE itself: an earlier event processed later cannot overwrite a later time.
     """
 
-    def later_of(field: str):
-        moment = Value(occurred_at, output_field=DateTimeField())
-        return Greatest(Coalesce(field, moment), moment)
+    def later_of(field: str, moment: datetime):
+        value = Value(moment, output_field=DateTimeField())
+        return Greatest(Coalesce(field, value), value)
 
-    changes = {"last_event_at": later_of("last_event_at")}
-    if fact.severity == FAILURE:
-        changes["last_failure_at"] = later_of("last_failure_at")
+    changes = {"last_event_at": later_of("last_event_at", last_event)}
+    if last_failure is not None:
+        changes["last_failure_at"] = later_of("last_failure_at", last_failure)
     BucketPair.objects.filter(pk=pair.pk).update(**changes)

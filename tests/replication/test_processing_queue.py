@@ -16,6 +16,8 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Schedule
 
+from core.models import AuditEntry
+from lambdas.shared.verdicts import Reason
 from replication import processing
 from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessage
 from tests.replication.signing import body
@@ -56,6 +58,35 @@ def test_processing_twice_creates_nothing_twice(hook, authority):
     assert hook(envelope).json()["status"] == "duplicate"  # a redelivery of a processed message
     assert ReplicationEvent.objects.filter(report_count=1).count() == 2
     assert Incident.objects.get().event_count == 2
+
+
+def test_within_one_batch_a_republished_failure_is_a_report_and_incidents_count_each_new_event(
+    hook, authority
+):
+    message = https_message(failure_document(key="twice"))
+    first, again = authority.notification(message), authority.notification(message)  # same failure_id
+    for envelope in (first, again, notify(authority, key="other")):
+        hook(envelope, process=False)
+    hook(notify(authority, key="size", reason=Reason.SIZE_MISMATCH), process=False)
+    hook(notify(authority, key="late", primary="orders-prod"), process=False)
+
+    assert processing.process_pending() == 5  # one batch
+
+    outcomes = dict(SnsMessage.objects.values_list("message_id", "outcome"))
+    assert (outcomes[first["MessageId"]], outcomes[again["MessageId"]]) == ("stored", "repeated")
+    assert ReplicationEvent.objects.get(key="twice").report_count == 2
+    assert dict(Incident.objects.values_list("reason", "event_count")) == {
+        "CONTENT_MISMATCH": 3,
+        "SIZE_MISMATCH": 1,
+    }
+    assert AuditEntry.objects.filter(action="replication.incident_opened").count() == 2
+    assert set(ReplicationEvent.objects.values_list("incident__reason", "reason")) == {
+        ("CONTENT_MISMATCH", "CONTENT_MISMATCH"),
+        ("SIZE_MISMATCH", "SIZE_MISMATCH"),
+    }
+
+    hook(notify(authority, key="next batch"))  # joins the open incident
+    assert Incident.objects.get(reason="CONTENT_MISMATCH").event_count == 4
 
 
 def test_one_pairs_messages_are_processed_in_order_of_their_sns_timestamp_then_arrival(hook, authority):

@@ -2,7 +2,7 @@
 redeliveries (same MessageId), against the portal on a live server while a worker cluster drains.
 
 Full size on the embedded default (SQLite: the hook's 16 threads and the worker share one write lock,
-the harder case, and the CI pass that runs it once; about two minutes on the loaded 2-core machine);
+the harder case, and the CI pass that runs it once; about a minute on the loaded 2-core machine);
 1,000 deliveries on PostgreSQL, where row locks are proven by test_processing_queue.py.
 
 What is real: pytest-django's live server (threads, its own database connections), the webhook with
