@@ -139,7 +139,8 @@ def _lock_pair(primary_bucket: str, replica_bucket: str, *, wait: bool) -> Bucke
 def process_batch(messages: list[SnsMessage], lane: BucketPair) -> None:
     """Build what pending messages of one pair say, in their order, and mark each processed.
 
-    A few queries per batch rather than several per message: the known dedupe keys in one query, the new events in one insert, each incident and pair updated once. ``lane`` is locked.
+    A few queries per batch rather than several per message: the known dedupe keys in one query, the
+    new events in one insert, each incident and pair updated once. ``lane`` is locked.
     """
     now = timezone.now()
     facts: list[tuple[SnsMessage, ReplicationFact]] = []
