@@ -3,9 +3,26 @@ from rest_framework import serializers
 from runner.models import Run, SavedPlan
 
 
+class RunStepSerializer(serializers.Serializer):
+    """One step of a run as the worker recorded it (runner/step_times.py)."""
+
+    step = serializers.CharField(
+        help_text="claim, prepare, a Terraform command (init, plan, …), save plan, finish."
+    )
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(
+        allow_null=True, help_text="Null: the step was in progress when the run stopped (or still is)."
+    )
+    seconds = serializers.FloatField(allow_null=True)
+    outcome = serializers.CharField(
+        help_text="succeeded, failed, cancelled, timed_out; empty while unfinished."
+    )
+
+
 class RunSerializer(serializers.ModelSerializer):
     request_id = serializers.CharField(source="request.request_id", read_only=True)
     cancel_requested = serializers.BooleanField(read_only=True)
+    steps = RunStepSerializer(many=True, read_only=True)
 
     class Meta:
         model = Run
