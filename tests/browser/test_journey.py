@@ -228,6 +228,7 @@ def test_a_staging_bucket_from_the_form_to_an_acknowledged_replication_failure(
     expect(rita.locator("main")).to_contain_text("Succeeded")
     shot(rita, "request-applied")
     rita.get_by_role("link", name=re.compile(r"^#\d+ ")).first.click()
+    expect(rita.get_by_role("table", name="Steps")).to_contain_text("output -json")
     shot(rita, "terraform-run")
     rita.get_by_role("link", name="My requests").click()
     expect(rita.get_by_role("row").filter(has_text=request_id)).to_contain_text("Applied")
