@@ -226,15 +226,23 @@ def awaiting_decision(user) -> QuerySet:
     )
 
 
+# The entry that holds what the guardrails did: the submission's own (its ``guardrails`` detail), or in a
+# trail written before December 2026 a separate ``request.guardrails_evaluated`` entry (its whole detail).
+GUARDRAILS_ENTRIES = {"request.submitted": "guardrails", "request.guardrails_evaluated": None}
+
+
 def guardrails_applied(request: BucketRequest) -> list[dict]:
     """What the platform's guardrails set on the contract at submission (path, value, source, reason)."""
-    entry = (
-        AuditEntry.objects.filter(request_id=request.request_id, action="request.guardrails_evaluated")
+    for action, detail in (
+        AuditEntry.objects.filter(request_id=request.request_id, action__in=GUARDRAILS_ENTRIES)
         .order_by("id")
-        .only("detail")
-        .first()
-    )
-    return entry.detail.get("applied", []) if entry else []
+        .values_list("action", "detail")
+    ):
+        name = GUARDRAILS_ENTRIES[action]
+        evaluated = detail.get(name) if name else detail
+        if isinstance(evaluated, dict):
+            return evaluated.get("applied", [])
+    return []
 
 
 def _settle(request: BucketRequest, user, decision: str, approvals: int) -> bool:

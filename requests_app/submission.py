@@ -212,7 +212,8 @@ def _prepare(evaluation: RequestEvaluation, submitted_by, key: str, input_hash: 
 @transaction.atomic
 def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
     """Number, re-check the name, insert and audit: the only work done while holding the ID lock
-    (docs/decisions/submission-throughput.md)."""
+    (docs/decisions/submission-throughput.md). One entry says who submitted what and what the
+    guardrails set and decided (``guardrails``: applied, warnings, approval)."""
     number = allocate_request_number()
     request_id = format_request_id(number)
     # Checked again under the ID sequence lock: of two submissions of one name, the second sees the first.
@@ -231,10 +232,11 @@ def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
         "request.submitted",
         actor=submitted_by,
         request=request,
-        detail={**prepared.submitted_detail, "contract_hash": contract_hash},
-    )
-    audit.record(
-        "request.guardrails_evaluated", actor="system", request=request, detail=prepared.guardrails_detail
+        detail={
+            **prepared.submitted_detail,
+            "contract_hash": contract_hash,
+            "guardrails": prepared.guardrails_detail,
+        },
     )
     return request
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from core import roles
+from core import audit, roles
 from core.audit_verify import verify_chain
 from core.models import AuditEntry, ServiceAccount
-from requests_app.approvals import DecisionRefused, decide
-from requests_app.models import Approval, RequestStatus
+from requests_app.approvals import DecisionRefused, decide, guardrails_applied
+from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.request_rows import canonical_hash
 from requests_app.submission import submit_request
 from tests.support.common import make_user
@@ -126,3 +126,27 @@ def test_requests_without_approval_rules_are_approved_by_the_system(team_member)
     assert request.status in APPROVED_STATES and not request.approval_required
     entry = AuditEntry.objects.get(request_id=request.request_id, action="request.approve")
     assert entry.actor == "system"
+
+
+def test_one_entry_records_the_submission_and_what_the_guardrails_did(team_member):
+    request = submit_request(prod_input(), team_member).request
+    entries = AuditEntry.objects.filter(request_id=request.request_id).order_by("id")
+    assert [e.action for e in entries] == ["request.submitted", "run.queued", "plan.queued"]
+    entry = entries[0]
+    assert entry.actor == team_member.get_username()
+    assert entry.detail["contract_hash"] == request.contract_hash
+    assert entry.detail["guardrails"]["approval"]["required"] is True
+    assert guardrails_applied(request) == entry.detail["guardrails"]["applied"] != []
+
+
+def test_guardrails_of_a_trail_written_with_a_separate_guardrails_entry_still_show(team_member):
+    submitted = submit_request(prod_input(), team_member).request
+    # A request of an older trail: its submission's entry carries no guardrails, a separate entry follows.
+    BucketRequest.objects.filter(pk=submitted.pk).update(request_id="S3-0099")
+    older = BucketRequest.objects.get(pk=submitted.pk)
+    applied = [{"path": "spec.encryption", "value": "aws:kms", "source": "platform", "reason": "older trail"}]
+    audit.record("request.submitted", actor=team_member, request=older, detail={"owner": "app-team"})
+    audit.record(
+        "request.guardrails_evaluated", actor="system", request=older, detail={"applied": applied, "warnings": []}
+    )
+    assert guardrails_applied(older) == applied

@@ -100,7 +100,8 @@ def test_request_page_shows_summary_contract_approvals_and_timeline(client, team
     assert "goldenpath-prod-payments-api-uploads" in page
     assert "apiVersion: goldenpath.io/v1" in page
     assert "prod buckets need platform approval." in page
-    assert "request.guardrails_evaluated" in page
+    assert "request.submitted" in page
+    assert 'id="guardrails-applied"' in page  # read from the submission's entry
     download = client.get(reverse("requests:contract", args=[request.request_id]))
     assert download["Content-Disposition"] == 'attachment; filename="S3-0001.yaml"'
     assert b"kind: S3BucketRequest" in download.content
