@@ -3,7 +3,10 @@ previous entry's hash.
 
 Every state change, vote, guardrail evaluation, import and Terraform step is written
 through :func:`record`. Appends are serialised on a locked row so that two concurrent
-writers cannot both link to the same predecessor. Entry hashes are HMAC-SHA256 under the
+writers cannot both link to the same predecessor; that row stays locked until the
+transaction commits, so every writer in the portal queues on it. A transaction opened with
+:func:`atomic` therefore collects its entries and appends them all at its end, taking the
+lock only for that one insert and the commit. Entry hashes are HMAC-SHA256 under the
 chain key (``core.audit_keys``), whose id is stored on the entry; entries written before the
 chain was keyed have no key id and a plain SHA-256 (*legacy* entries, verified with the old
 function, and only as the start of the chain). ``core.audit_verify`` checks the chain.
@@ -11,6 +14,8 @@ function, and only as the start of the chain). ``core.audit_verify`` checks the 
 
 import hashlib
 import json
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from django.db import transaction
@@ -101,7 +106,10 @@ def actor_name(user) -> str:
     return user.get_username() or "anonymous"
 
 
-@transaction.atomic
+# ``entries``: those of this thread's open audit.atomic() block (Django's connections are per thread too).
+_collecting = threading.local()
+
+
 def record(
     action: str,
     *,
@@ -112,21 +120,68 @@ def record(
     environment: str = "",
 ) -> AuditEntry:
     """Append one entry. ``request`` (anything with ``request_id``, ``bucket_name`` and ``environment``,
-    e.g. a BucketRequest) fills the request columns."""
-    AuditChainLock.objects.select_for_update().get_or_create(pk=1)
-    last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    key = signing_key()
+    e.g. a BucketRequest) fills the request columns.
+
+    Inside :func:`atomic` the entry is appended when that block ends (its id, timestamp and hashes are
+    set then); elsewhere at once, in the caller's transaction.
+    """
     entry = AuditEntry(
-        timestamp=timezone.now(),
         actor=actor_name(actor),
         action=action,
         request_id=request.request_id if request is not None else "",
         bucket_name=bucket_name or (request.bucket_name if request is not None else ""),
         environment=environment or (request.environment if request is not None else ""),
         detail=_normalise(detail),
-        previous_hash=last or GENESIS_HASH,
-        key_id=key.key_id,
     )
-    entry.entry_hash = compute_entry_hash(entry.previous_hash, key=key, **entry_content(entry))
-    entry.save()
+    collected = getattr(_collecting, "entries", None)
+    if collected is not None:
+        collected.append(entry)
+    else:
+        with transaction.atomic():
+            _append([entry])
     return entry
+
+
+@contextmanager
+def atomic():
+    """``transaction.atomic()`` whose audit entries are appended at its end, just before it commits.
+
+    The chain's lock row is then held only for one read of the head, one insert and the commit, not
+    for the whole transaction (docs/decisions/submission-throughput.md). A nested block joins the
+    outer one (its entries are dropped if it raises). Do not catch, inside the block, an exception
+    from a plain ``transaction.atomic()`` savepoint that recorded entries: they would still be
+    appended; make that inner block an ``audit.atomic()``.
+    """
+    collected = getattr(_collecting, "entries", None)
+    if collected is not None:
+        mark = len(collected)
+        try:
+            with transaction.atomic():
+                yield
+        except BaseException:
+            del collected[mark:]
+            raise
+        return
+    _collecting.entries = collected = []
+    try:
+        with transaction.atomic():
+            yield
+            _collecting.entries = None
+            _append(collected)
+    finally:
+        _collecting.entries = None
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Link ``entries`` to the chain's head, in order, and insert them (inside a transaction)."""
+    if not entries:
+        return
+    key = signing_key()
+    AuditChainLock.objects.select_for_update().get_or_create(pk=1)
+    previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or GENESIS_HASH
+    for entry in entries:
+        entry.timestamp = timezone.now()  # under the lock: ids and timestamps keep one order
+        entry.previous_hash = previous
+        entry.key_id = key.key_id
+        entry.entry_hash = previous = compute_entry_hash(previous, key=key, **entry_content(entry))
+    AuditEntry.objects.bulk_create(entries)

@@ -102,7 +102,7 @@ def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
     return None
 
 
-@transaction.atomic
+@audit.atomic()
 def decide(
     request: BucketRequest,
     user,

@@ -6,8 +6,6 @@ runner creates a Terraform run when a request becomes approved), so this module 
 imports them.
 """
 
-from django.db import transaction
-
 from core import audit
 from requests_app import signals
 from requests_app.models import BucketRequest, RequestStatus
@@ -40,7 +38,7 @@ class IllegalTransition(Exception):
         self.transition = name
 
 
-@transaction.atomic
+@audit.atomic()
 def transition(request: BucketRequest, name: str, *, actor, detail: dict | None = None) -> BucketRequest:
     """Move ``request`` along transition ``name``; returns the locked, updated row."""
     if name not in TRANSITIONS:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from core import audit
 from core.filing import filing_refusal
@@ -209,7 +209,7 @@ def _prepare(evaluation: RequestEvaluation, submitted_by, key: str, input_hash: 
     )
 
 
-@transaction.atomic
+@audit.atomic()
 def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
     """Number, re-check the name, insert and audit: the only work done while holding the ID lock
     (docs/decisions/submission-throughput.md). One entry says who submitted what and what the
@@ -241,7 +241,7 @@ def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
     return request
 
 
-@transaction.atomic
+@audit.atomic()
 def complete_submission(request: BucketRequest, *, actor) -> BucketRequest:
     """What follows a saved submission, in its own transaction after the ID lock is released: the plan
     run approvers vote on (``signals.submitted``, the runner), or the approval when no rule asks for one.

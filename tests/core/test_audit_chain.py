@@ -124,3 +124,31 @@ def test_after_a_key_rotation_entries_of_the_retired_key_still_verify(settings):
     report = verify_chain([])
     assert kinds(report) == ["unknown_key", "unknown_key"]
     assert "'test'" in report.findings[0].message
+
+
+def test_entries_of_an_audit_atomic_block_are_appended_in_order_at_its_end():
+    audit.record("test.before", actor="system")
+    with audit.atomic():
+        first = audit.record("test.first", actor="alice", detail={"n": 1})
+        audit.record("test.second", actor="system", detail={"n": 2})
+        assert first.pk is None and AuditEntry.objects.count() == 1  # not yet appended
+    after = audit.record("test.after", actor="system")
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [e.action for e in entries] == ["test.before", "test.first", "test.second", "test.after"]
+    assert first.pk == entries[1].pk and first.entry_hash == entries[2].previous_hash
+    assert [e.timestamp for e in entries] == sorted(e.timestamp for e in entries) and after.pk
+    report = verify_chain([])
+    assert report.ok and report.entries == 4, report.findings
+
+
+def test_an_audit_atomic_block_that_raises_appends_none_of_its_entries():
+    with audit.atomic():
+        audit.record("test.kept", actor="system")
+        with pytest.raises(RuntimeError), audit.atomic():
+            audit.record("test.rolled_back", actor="system")
+            raise RuntimeError("inner block fails; the outer one goes on")
+    with pytest.raises(RuntimeError), audit.atomic():
+        audit.record("test.rolled_back", actor="system")
+        raise RuntimeError("outer block fails")
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["test.kept"]
+    assert verify_chain([]).ok

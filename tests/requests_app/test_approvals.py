@@ -147,6 +147,9 @@ def test_guardrails_of_a_trail_written_with_a_separate_guardrails_entry_still_sh
     applied = [{"path": "spec.encryption", "value": "aws:kms", "source": "platform", "reason": "older trail"}]
     audit.record("request.submitted", actor=team_member, request=older, detail={"owner": "app-team"})
     audit.record(
-        "request.guardrails_evaluated", actor="system", request=older, detail={"applied": applied, "warnings": []}
+        "request.guardrails_evaluated",
+        actor="system",
+        request=older,
+        detail={"applied": applied, "warnings": []},
     )
     assert guardrails_applied(older) == applied
