@@ -9,7 +9,7 @@ CHECKOV_VENV := .venv-checkov
 NPM_TEST_DEPS := backstage/node_modules/.installed tests/browser/node_modules/.installed
 TEST_DEPS := $(CHECKOV_VENV)/.installed $(if $(shell command -v npm),$(NPM_TEST_DEPS))
 
-.PHONY: run test setup check
+.PHONY: run test test-setup setup check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ check: setup
 	$(VENV)/bin/ruff format --no-cache --check .
 	DEBUG=true BUCKETWISE_VAR_DIR=var/check $(VENV)/bin/python manage.py makemigrations --check --dry-run
 
+## test-setup: everything the test suite needs installed, and the shape guards (CI runs pytest itself after it)
+test-setup: setup $(TEST_DEPS) check
+
 ## test: set up, run the shape guards, then the whole test suite (SQLite unless DATABASE_URL / REDIS_URL are set)
-test: setup $(TEST_DEPS) check
+test: test-setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

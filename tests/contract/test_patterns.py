@@ -22,6 +22,8 @@ from requests_app.contract.loading import ContractSchemaError, load_contract_yam
 from requests_app.contract.patterns import full_match
 from tests.contract.cases import SEED_CONTRACT, request_input
 
+pytestmark = pytest.mark.db_independent
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Every app of the project (not third-party ones): an app added later is covered too.
 PACKAGES = tuple(

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from requests_app.contract import (
     validate_contract,
 )
 from tests.contract.cases import KNOWN_TEAMS
+
+pytestmark = pytest.mark.db_independent
 
 # An independent statement of S3's rules for names without dots (not the code under test).
 S3_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")

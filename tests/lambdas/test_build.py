@@ -3,7 +3,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from lambdas.build import FUNCTIONS, build_zip
+
+pytestmark = pytest.mark.db_independent
 
 REPO = Path(__file__).parents[2]
 

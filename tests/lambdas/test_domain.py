@@ -9,6 +9,8 @@ from lambdas.shared.evidence import ObjectFacts, compare_without_reading
 from lambdas.shared.replica_map import ReplicaMapError, parse_replica_map
 from lambdas.shared.verdicts import Disposition, Verdict, disposition_of
 
+pytestmark = pytest.mark.db_independent
+
 MD5_A, MD5_B = "0" * 32, "f" * 32
 
 

@@ -10,6 +10,8 @@ import pytest
 from lambdas.checksum_validator.handler import handler as validator
 from lambdas.failure_notifier.handler import handler as notifier
 
+pytestmark = pytest.mark.db_independent
+
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "schemas/replication/failure-notification.schema.json").read_text()
 )

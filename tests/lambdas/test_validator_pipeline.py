@@ -10,6 +10,8 @@ import pytest
 
 from lambdas.checksum_validator.handler import handler
 
+pytestmark = pytest.mark.db_independent
+
 MIB = 1024 * 1024
 
 

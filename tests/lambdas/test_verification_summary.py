@@ -11,6 +11,8 @@ from lambdas.checksum_validator import summary
 from lambdas.checksum_validator.handler import handler
 from lambdas.checksum_validator.summary import SUMMARY_SCHEMA
 
+pytestmark = pytest.mark.db_independent
+
 SCHEMA = json.loads(
     (Path(__file__).parents[2] / "schemas/replication/verification-summary.schema.json").read_text()
 )

@@ -13,7 +13,7 @@ import pytest
 from portal.management.commands.runportal import STOP_GRACE_SECONDS
 from tests.support.common import PROJECT_ROOT, free_port, like_a_terminal_child
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db_independent]
 
 
 def portal_processes(session_id: int) -> list[int]:

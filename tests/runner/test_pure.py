@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from runner.workspace import (
     provider_versions,
 )
 from tests.support.common import PROJECT_ROOT
+
+pytestmark = pytest.mark.db_independent
 
 
 @given(st.lists(st.text(max_size=300), max_size=40), st.integers(min_value=200, max_value=1000))

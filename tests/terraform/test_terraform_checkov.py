@@ -15,7 +15,7 @@ import pytest
 
 from tests.terraform.support import REPO_ROOT, TERRAFORM_ROOT, relative_id, terraform_config_dirs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db_independent]
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIP_COMMENT = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?::(?P<reason>.*))?")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.terraform.support import REPO_ROOT, TERRAFORM_ROOT, relative_id, terraform_config_dirs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.db_independent]
 
 PROVIDER_INSTALL_FAILURE = "Failed to query available provider packages"
 

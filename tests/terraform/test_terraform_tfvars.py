@@ -15,6 +15,8 @@ from tests.contract.cases import VALID_CASES
 from tests.terraform.support import TERRAFORM_ROOT
 from tests.terraform.terraform_types import parse_type, type_errors
 
+pytestmark = pytest.mark.db_independent
+
 STACK = TERRAFORM_ROOT / "stacks" / "s3-request"
 DEPLOYMENT_VARIABLES = {"aws_region": "us-east-1", "aws_endpoint_url": "http://127.0.0.1:5000"}
 
