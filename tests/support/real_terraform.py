@@ -4,8 +4,9 @@ Tests marked ``real_provider`` use these fixtures. They need a filesystem mirror
 providers the stack's committed ``.terraform.lock.hcl`` pins (``TERRAFORM_PROVIDER_MIRROR``, else
 ``/opt/tf-plugins``); without one they skip, saying why, and ``.ci/run`` counts how many ran.
 
-A real apply takes about 80 s on moto, so tests share one applied bucket per module where they
-can: :func:`real_apply` (module scope) applies a request through the runner once and hands back
+A real apply takes about 90 s on moto, 55 s of it the provider's own wait for the lifecycle
+configuration to read back equal ten times, 5 s apart (docs/decisions/ci-time.md), so tests share one
+applied bucket per module where they can: :func:`real_apply` (module scope) applies a request through the runner once and hands back
 what it did as plain values, so the tests that read it back need no database.
 """
 
