@@ -136,10 +136,27 @@ def record(
     collected = getattr(_collecting, "entries", None)
     if collected is not None:
         collected.append(entry)
+        entry._savepoint_witness = _SavepointWitness()
+        transaction.on_commit(entry._savepoint_witness)
     else:
         with transaction.atomic():
             _append([entry])
     return entry
+
+
+class _SavepointWitness:
+    """Registered with ``transaction.on_commit`` for one collected entry. Django forgets the callbacks of a
+    savepoint that rolls back, so an entry whose witness is gone recorded something that did not happen,
+    whatever caught the exception in between; it runs (doing nothing) after the commit."""
+
+    def __call__(self) -> None:
+        pass
+
+
+def _still_happening(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The entries whose savepoints (if any) were not rolled back."""
+    alive = {id(callback) for _, callback, _ in transaction.get_connection().run_on_commit}
+    return [entry for entry in entries if id(entry._savepoint_witness) in alive]
 
 
 @contextmanager
@@ -147,27 +164,20 @@ def atomic():
     """``transaction.atomic()`` whose audit entries are appended at its end, just before it commits.
 
     The chain's lock row is then held only for one read of the head, one insert and the commit, not
-    for the whole transaction (docs/decisions/submission-throughput.md). A nested block joins the
-    outer one (its entries are dropped if it raises). Do not catch, inside the block, an exception
-    from a plain ``transaction.atomic()`` savepoint that recorded entries: they would still be
-    appended; make that inner block an ``audit.atomic()``.
+    for the whole transaction (docs/decisions/submission-throughput.md). A nested block (this or a plain
+    ``transaction.atomic()``) is a savepoint: the entries recorded in one that rolls back are dropped, also
+    when the caller catches the exception and goes on.
     """
-    collected = getattr(_collecting, "entries", None)
-    if collected is not None:
-        mark = len(collected)
-        try:
-            with transaction.atomic():
-                yield
-        except BaseException:
-            del collected[mark:]
-            raise
+    if getattr(_collecting, "entries", None) is not None:
+        with transaction.atomic():
+            yield
         return
     _collecting.entries = collected = []
     try:
         with transaction.atomic():
             yield
             _collecting.entries = None
-            _append(collected)
+            _append(_still_happening(collected))
     finally:
         _collecting.entries = None
 

@@ -4,6 +4,7 @@ verification naming each kind of tampering (here without checkpoints; with them:
 import hashlib
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from core import audit
 from core.audit_verify import verify_chain
@@ -151,4 +152,24 @@ def test_an_audit_atomic_block_that_raises_appends_none_of_its_entries():
         audit.record("test.rolled_back", actor="system")
         raise RuntimeError("outer block fails")
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["test.kept"]
+    assert verify_chain([]).ok
+
+
+def test_entries_of_a_savepoint_that_rolled_back_are_dropped_even_when_its_error_was_caught():
+    """The audit trail never says what did not happen: a plain savepoint inside the block fails, its
+    caller catches the error and goes on; what the savepoint recorded is not appended."""
+    with audit.atomic():
+        audit.record("test.kept", actor="system")
+        try:
+            with transaction.atomic():
+                audit.record("test.rolled_back", actor="system")
+                with transaction.atomic():
+                    audit.record("test.rolled_back_inner", actor="system")
+                raise IntegrityError("the claim lost a race")
+        except IntegrityError:
+            pass
+        with transaction.atomic():
+            audit.record("test.kept_after", actor="system")
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["test.kept", "test.kept_after"]
     assert verify_chain([]).ok
