@@ -13,7 +13,8 @@
 - throughput: --queued approved requests handed to the ORM broker while no worker runs, then a real
   `manage.py qcluster` with 1 and then 2 workers drains them; runs per minute from the first run's start
   to the last run's end (the cluster's start-up excluded); scaling = 2-worker rate / 1-worker rate.
-  No verification after apply (the twin makes nothing in AWS to read back).
+  The drains' workers verify no apply (the twin makes nothing in AWS to read back); the portal runs
+  above do hand the verification over, as a worker does.
 Run: .venv/bin/python bench/bench_runner.py [--runs 5] [--queued 20] [--real-runs 2] [--small]
      [--terraform /usr/local/bin/terraform]
 """
@@ -45,9 +46,6 @@ def configure_django(var_dir: Path, database_url: str = "", redis_url: str = "")
         TERRAFORM_STACK_DIR=str(FAKE_STACK),
         LOG_LEVEL="WARNING",
         Q_CLUSTER_NAME="bench-runner",
-        # The twin stack makes nothing in AWS to read back; queued after each apply, the read-backs ran
-        # inside the 2-worker drain's window (next to its last runs) but after the 1-worker drain's.
-        COMPLIANCE_VERIFY_AFTER_APPLY="false",
     )
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
@@ -95,7 +93,9 @@ def drain_with_workers(workers: int, count: int) -> dict:
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "Q_WORKERS": str(workers)},
+            # The twin stack makes nothing in AWS to read back; queued after each apply, the read-backs ran
+            # inside the 2-worker drain's window (next to its last runs) but after the 1-worker drain's.
+            env={**os.environ, "Q_WORKERS": str(workers), "COMPLIANCE_VERIFY_AFTER_APPLY": "false"},
         )
     try:
         runs = Run.objects.filter(pk__in=run_ids)
