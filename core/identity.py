@@ -6,6 +6,7 @@ A person's identity is their user name, compared case-folded: "Carol", "carol" a
 account uses. Every credential of a person (the session, each token) acts as their account.
 """
 
+import hashlib
 import unicodedata
 
 from core.models import ServiceAccount
@@ -27,10 +28,16 @@ def canonical_username(name: str) -> str:
 
 def identity_key(name: str) -> str:
     """The key two spellings of one person share: compatibility-normalised, stripped and case-folded, so
-    a look-alike or a trailing newline names the same person. Never shown as a name; rows keep it beside
-    the name only to compare in SQL (``BucketRequest.requester_key``, ``Approval.approver_key``), and a
-    change here needs a migration that recomputes them."""
+    a look-alike or a trailing newline names the same person. Never shown as a name."""
     return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def identity_digest(name: str) -> str:
+    """SHA-256 (hex) of the identity key: what rows keep beside a name to compare people in SQL
+    (``BucketRequest.requester_key``, ``Approval.approver_key``). A digest, because the key can be many
+    times longer than the name (NFKC turns one character into up to 18) and must fit a column and an
+    index on every database. A change to :func:`identity_key` needs a migration that recomputes them."""
+    return hashlib.sha256(identity_key(name).encode()).hexdigest()
 
 
 def same_person(name: str, other: str) -> bool:

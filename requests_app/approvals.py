@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core import audit
-from core.identity import identity_key, same_person
+from core.identity import identity_digest, same_person
 from core.models import AuditEntry
 from requests_app import plans, status_machine
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
@@ -78,7 +78,7 @@ def is_own_request(request: BucketRequest, user) -> bool:
 def has_voted(request: BucketRequest, user) -> bool:
     """``user``, under any account spelling the same person, already voted on ``request``'s
     current contract and plan."""
-    return current_votes(request).filter(approver_key=identity_key(user.get_username())).exists()
+    return current_votes(request).filter(approver_key=identity_digest(user.get_username())).exists()
 
 
 def refusal_for(request: BucketRequest, user) -> DecisionRefused | None:
@@ -211,7 +211,7 @@ def awaiting_decision(user) -> QuerySet:
     """
     if not user.has_perm(DECIDE_PERMISSION):
         return BucketRequest.objects.none()
-    key = identity_key(user.get_username())
+    key = identity_digest(user.get_username())
     voted = Approval.objects.filter(
         request=OuterRef("pk"),
         contract_hash=OuterRef("contract_hash"),

@@ -7,7 +7,7 @@ lives in plain modules (``lifecycle``, ``ids``, and ``core.audit`` for the trail
 from django.conf import settings
 from django.db import models
 
-from core.identity import identity_key
+from core.identity import identity_digest
 from requests_app.contract.vocabulary import Environment as ContractEnvironment
 
 # The contract's environments (requests_app.contract.vocabulary) as database choices: one list, derived.
@@ -58,11 +58,11 @@ class BucketRequest(models.Model):
         max_length=150, db_index=True, help_text="The person named in the contract as requester."
     )
     requester_key = models.CharField(
-        max_length=150,
+        max_length=64,
         db_index=True,
         editable=False,
         default="",
-        help_text="The requester's identity key (core.identity.identity_key), kept by save().",
+        help_text="Digest of the requester's identity key (core.identity.identity_digest), kept by save().",
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -116,7 +116,7 @@ class BucketRequest(models.Model):
 
     def save(self, *args, **kwargs):
         # The key follows the name on every save, so SQL compares people as core.identity does.
-        self.requester_key = identity_key(self.requester)
+        self.requester_key = identity_digest(self.requester)
         super().save(*args, **kwargs)
 
 
@@ -138,10 +138,10 @@ class Approval(models.Model):
         help_text="The plan this vote was cast on (SHA-256 of the plan file).",
     )
     approver_key = models.CharField(
-        max_length=150,
+        max_length=64,
         editable=False,
         default="",
-        help_text="The approver's identity key when voting (core.identity.identity_key), kept by save().",
+        help_text="Digest of the approver's identity key when voting (core.identity.identity_digest), kept by save().",
     )
     decided_at = models.DateTimeField(auto_now_add=True)
 
@@ -159,7 +159,7 @@ class Approval(models.Model):
         return f"{self.decision} {self.request.request_id} by {self.approver}"
 
     def save(self, *args, **kwargs):
-        self.approver_key = identity_key(self.approver.get_username())
+        self.approver_key = identity_digest(self.approver.get_username())
         super().save(*args, **kwargs)
 
 

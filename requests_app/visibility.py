@@ -7,7 +7,7 @@ those of the teams they belong to.
 
 from django.db.models import Q, QuerySet
 
-from core.identity import identity_key
+from core.identity import identity_digest
 from requests_app.models import BucketRequest, CatalogEntry
 
 VIEW_ALL_PERMISSION = "requests_app.view_all_bucketrequests"
@@ -24,7 +24,7 @@ def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
     # ``owner__in`` is a subquery, not a join: no row repeats, so no DISTINCT (which on
     # PostgreSQL would compare every column, the contract JSON included, on each list page).
     # Named as requester in any spelling of the same person (core.identity), as approvals compare them.
-    named = Q(requester_key=identity_key(user.get_username()))
+    named = Q(requester_key=identity_digest(user.get_username()))
     return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()))
 
 

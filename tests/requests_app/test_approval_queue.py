@@ -6,8 +6,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from core import roles
+from core.identity import identity_digest
 from requests_app import approvals
-from requests_app.models import Approval, RequestStatus
+from requests_app.models import Approval, BucketRequest, RequestStatus
 from requests_app.submission import submit_request
 from tests.support.common import make_user
 from tests.support.query_counts import assert_pinned, queries_for
@@ -290,3 +291,16 @@ def test_rita_input_is_dev_and_needs_no_queue(client, approver, team_member):
     request = submit_request(rita_input(), team_member).request
     client.force_login(approver)
     assert request.request_id not in queue_ids(client)
+
+
+def test_a_requester_name_whose_identity_key_is_many_times_longer_still_saves_and_compares(
+    team_member, two_pending
+):
+    """NFKC turns U+FDFA into 18 characters: rows keep a fixed-length digest, so even a 150-character
+    name of such characters saves (a column sized for the name would overflow on PostgreSQL)."""
+    request = two_pending[0]
+    request.requester = "\ufdfa" * 150
+    request.save()
+    request.refresh_from_db()
+    assert len(request.requester_key) == 64
+    assert BucketRequest.objects.filter(requester_key=identity_digest("\ufdfa" * 150)).get() == request
