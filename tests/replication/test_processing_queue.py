@@ -121,6 +121,24 @@ def test_a_stored_message_the_worker_cannot_read_is_kept_as_unreadable_and_its_p
     assert list(ReplicationEvent.objects.values_list("key", flat=True)) == ["second"]
 
 
+def test_a_pair_whose_batch_fails_is_left_pending_and_every_other_pair_is_processed(hook, authority, caplog):
+    """A damaged row (its envelope lost the Message: a KeyError, not an unreadable message) rolls its
+    pair's batch back; the drain logs it, goes on with the other pairs and ends (the flag cleared)."""
+    from django.core.cache import cache
+
+    broken = notify(authority, key="broken", primary="orders-prod")
+    hook(broken, process=False)
+    hook(notify(authority, key="fine", primary="billing-prod"), process=False)
+    SnsMessage.objects.filter(message_id=broken["MessageId"]).update(raw={})
+    cache.add(processing.DRAIN_FLAG, "queued")
+
+    assert processing.process_pending() == 1
+    assert list(ReplicationEvent.objects.values_list("key", flat=True)) == ["fine"]
+    assert SnsMessage.objects.get(message_id=broken["MessageId"]).outcome == "pending"
+    assert "orders-prod -> orders-prod-replica failed" in caplog.text
+    assert cache.get(processing.DRAIN_FLAG) is None
+
+
 def test_a_message_whose_hand_over_was_lost_is_drained_by_the_schedule(hook, authority):
     # In a test transaction nothing is committed, so no hand-over happens: as if the process died
     # between its commit and the broker.
