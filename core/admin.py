@@ -254,6 +254,16 @@ class AuditedGroupAdmin(GroupAdmin):
         obj._permissions_before = _permission_names(obj.permissions.all()) if change else []
         super().save_model(request, obj, form, change)
 
+    def delete_model(self, request, obj):
+        _audit_role_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            _audit_role_deleted(request, group)
+        super().delete_queryset(request, queryset)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         group = form.instance
@@ -272,11 +282,29 @@ class AuditedGroupAdmin(GroupAdmin):
 
 
 def _audit_user_deleted(request, user) -> None:
-    """The trail keeps who the account was and what it could do (its tokens go with it)."""
+    """The trail keeps who the account was and what it could do (its tokens go with it), and the teams
+    it could file for."""
     audit.record(
         "core.user_deleted",
         actor=request.user,
-        detail={"user": user.get_username(), **_access(user.pk)},
+        detail={
+            "user": user.get_username(),
+            **_access(user.pk),
+            "teams": sorted(user.teams.values_list("slug", flat=True)),
+        },
+    )
+
+
+def _audit_role_deleted(request, group) -> None:
+    """Deleting a role (a group) takes its permissions from every member at once."""
+    audit.record(
+        "core.role_deleted",
+        actor=request.user,
+        detail={
+            "role": group.name,
+            "permissions": _permission_names(group.permissions.all()),
+            "members": sorted(group.user_set.values_list("username", flat=True)),
+        },
     )
 
 

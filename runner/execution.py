@@ -166,7 +166,7 @@ def execute_run(run_id: int) -> str:
         heartbeat.stop()
         if not settings.RUNNER_KEEP_WORKSPACES:
             shutil.rmtree(workspace_root, ignore_errors=True)
-    clock.end(ending[0] if isinstance(ending, tuple) else FAILED)  # a step an exception left open
+    clock.end(_outcome_of(ending))  # a step an exception left open
     clock.start("finish")
     if isinstance(ending, BackToApproval):
         return _return_to_approval(run.pk, ending, live_log, clock)
@@ -257,6 +257,13 @@ def _return_to_approval(run_id: int, back: BackToApproval, live_log: LiveLog, cl
     outcomes.returned_to_approval(run, back.plan, actor=ACTOR, reason=back.reason, log=live_log.text)
     _record_finish(run, clock)
     return RunStatus.RETURNED
+
+
+def _outcome_of(ending) -> str:
+    """The outcome of the step a run's ending interrupted."""
+    if isinstance(ending, BackToApproval):
+        return RunStatus.RETURNED
+    return ending[0] if isinstance(ending, tuple) else FAILED
 
 
 def step_outcome(result: CommandResult) -> str:
@@ -469,6 +476,9 @@ class TerraformSteps:
             yield
         except RunStopped as stopped:
             self.clock.end(stopped.status)
+            raise
+        except BackToApproval:
+            self.clock.end(RunStatus.RETURNED)  # not a failure: approvers decide on the new plan
             raise
         except BaseException:
             self.clock.end(FAILED)

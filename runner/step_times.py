@@ -3,7 +3,8 @@ in the API and in the admin.
 
 A step is one entry ``{"step", "started_at", "finished_at", "seconds", "outcome"}`` (times in UTC,
 ISO 8601; ``seconds`` is the wall time between them, rounded to the millisecond). ``outcome`` is
-``succeeded``, ``failed``, ``cancelled`` or ``timed_out``; a step whose worker died before it
+``succeeded``, ``failed``, ``cancelled``, ``timed_out`` or ``returned`` (the new plan goes back to the
+approvers); a step whose worker died before it
 ended keeps ``finished_at`` null and an empty outcome: the step the run stopped in.
 """
 

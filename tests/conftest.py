@@ -68,8 +68,14 @@ DATABASE_FIXTURES = {
 def _database_independence_claim_holds(item) -> bool:
     """A ``db_independent`` test has no django_db marker and no database fixture (pytest-django then
     refuses any query it makes), so running it on the PostgreSQL/Redis pass of CI proves nothing more."""
-    return not item.get_closest_marker("django_db") and not (
-        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    from django.test import TransactionTestCase
+
+    test_class = getattr(item, "cls", None)
+    return (
+        not item.get_closest_marker("django_db")
+        and not (DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        # Django's own test cases (TestCase too) get the database from their class, not a marker.
+        and not (test_class is not None and issubclass(test_class, TransactionTestCase))
     )
 
 

@@ -151,9 +151,26 @@ def test_deleting_a_team_or_a_user_in_the_admin_is_audited(admin_client):
         "team": "old-team",
         "members": ["rita"],
     }
+    other = Team.objects.create(slug="app-team", name="App team")
+    other.members.add(rita)
     admin_client.post(reverse("admin:auth_user_delete", args=[rita.pk]), {"post": "yes"})
     deleted = AuditEntry.objects.get(action="core.user_deleted").detail
-    assert deleted["user"] == "rita" and deleted["is_active"] is True
+    assert deleted["user"] == "rita" and deleted["is_active"] is True and deleted["teams"] == ["app-team"]
+
+
+def test_deleting_a_role_in_the_admin_is_audited_with_its_permissions_and_members(admin_client):
+    from django.contrib.auth.models import Group, Permission
+
+    role = Group.objects.create(name="bucket-deciders")
+    role.permissions.add(Permission.objects.get(codename="view_auditentry"))
+    make_user("sam").groups.add(role)
+    admin_client.post(reverse("admin:auth_group_delete", args=[role.pk]), {"post": "yes"})
+    assert not Group.objects.filter(name="bucket-deciders").exists()
+    assert AuditEntry.objects.get(action="core.role_deleted").detail == {
+        "role": "bucket-deciders",
+        "permissions": ["core.view_auditentry"],
+        "members": ["sam"],
+    }
 
 
 def test_deleting_teams_and_users_in_bulk_is_audited_one_entry_each(admin_client):

@@ -323,6 +323,12 @@ def test_a_stale_plan_with_other_actions_goes_back_to_approval(
 
     assert apply_run.status == RunStatus.RETURNED
     assert apply_run.error_summary.startswith("Returned to approval")
+    # Terraform refused the stale saved plan (that apply step failed); planning again succeeded, and the
+    # run ended returned with no failed step after it.
+    outcomes = [(step["step"], step["outcome"]) for step in apply_run.steps]
+    refused = outcomes.index(("apply", "failed"))
+    assert {outcome for _, outcome in outcomes[refused + 1 :]} == {"succeeded"}
+    assert outcomes[-1][0] == "finish"
     request.refresh_from_db()
     fresh = SavedPlan.objects.get(run=apply_run)
     assert request.status == RequestStatus.PENDING_APPROVAL
