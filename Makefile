@@ -42,7 +42,7 @@ run: setup
 check: setup
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
-	DEBUG=true BUCKETWISE_VAR_DIR=var/check $(VENV)/bin/python manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL -u REDIS_URL DEBUG=true BUCKETWISE_VAR_DIR=var/check $(VENV)/bin/python manage.py makemigrations --check --dry-run
 
 ## test-setup: everything the test suite needs installed, and the shape guards (CI runs pytest itself after it)
 test-setup: setup $(TEST_DEPS) check
