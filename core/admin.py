@@ -14,8 +14,27 @@ from core.models import ApiToken, AuditEntry, ServiceAccount, Team, TokenScope
 from core.tokens import account_refusal, default_expiry, expiry_refusal, issue_token, set_revoked
 
 
+class AuditedDeletionMixin:
+    """Deleting in the admin, one object or the bulk action, writes one audit entry per object first
+    (``audit_deletion``), in the deletion's transaction."""
+
+    def audit_deletion(self, request, obj) -> None:
+        raise NotImplementedError
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        self.audit_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.audit_deletion(request, obj)
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedDeletionMixin, admin.ModelAdmin):
     list_display = ["slug", "name"]
     search_fields = ["slug", "name"]
     filter_horizontal = ["members"]
@@ -34,15 +53,13 @@ class TeamAdmin(admin.ModelAdmin):
                 "core.team_renamed", actor=request.user, detail={"from": renamed_from, "to": obj.slug}
             )
 
-    def delete_model(self, request, obj):
-        _audit_team_deleted(request, obj)
-        super().delete_model(request, obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for team in queryset:
-            _audit_team_deleted(request, team)
-        super().delete_queryset(request, queryset)
+    def audit_deletion(self, request, obj):
+        """Deleting a team (possible only while no request or bucket names it) removes who could file for it."""
+        audit.record(
+            "core.team_deleted",
+            actor=request.user,
+            detail={"team": obj.slug, "members": sorted(obj.members.values_list("username", flat=True))},
+        )
 
     def save_related(self, request, form, formsets, change):
         """Who may file for the team (core.filing) changes here: the added and removed members are audited."""
@@ -60,15 +77,6 @@ class TeamAdmin(admin.ModelAdmin):
                     "removed": sorted(before - after),
                 },
             )
-
-
-def _audit_team_deleted(request, team: Team) -> None:
-    """Deleting a team (possible only while no request or bucket names it) removes who could file for it."""
-    audit.record(
-        "core.team_deleted",
-        actor=request.user,
-        detail={"team": team.slug, "members": sorted(team.members.values_list("username", flat=True))},
-    )
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -158,7 +166,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceAccount)
-class ServiceAccountAdmin(admin.ModelAdmin):
+class ServiceAccountAdmin(AuditedDeletionMixin, admin.ModelAdmin):
     """The service-account marker: staff see it, only superusers set or remove it (a marked account may
     receive tokens from staff and file requests for the people it names)."""
 
@@ -181,14 +189,8 @@ class ServiceAccountAdmin(admin.ModelAdmin):
         action = "core.service_account_changed" if change else "core.service_account_marked"
         _audit_marker(action, request, obj)
 
-    def delete_model(self, request, obj):
+    def audit_deletion(self, request, obj):
         _audit_marker("core.service_account_unmarked", request, obj)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for marker in queryset.select_related("user"):
-            _audit_marker("core.service_account_unmarked", request, marker)
-        super().delete_queryset(request, queryset)
 
 
 def _audit_marker(action: str, request, marker: ServiceAccount) -> None:
@@ -209,7 +211,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AuditedUserAdmin(UserAdmin):
+class AuditedUserAdmin(AuditedDeletionMixin, UserAdmin):
     """Django's user admin, with what lets a person act audited: roles (groups), direct permissions,
     staff, superuser and active status. The admin's own log is not the keyed trail."""
 
@@ -217,15 +219,18 @@ class AuditedUserAdmin(UserAdmin):
         obj._access_before = _access(obj.pk) if change else {}
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request, obj):
-        _audit_user_deleted(request, obj)
-        super().delete_model(request, obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for user in queryset:
-            _audit_user_deleted(request, user)
-        super().delete_queryset(request, queryset)
+    def audit_deletion(self, request, obj):
+        """The trail keeps who the account was and what it could do (its tokens go with it), and the
+        teams it could file for."""
+        audit.record(
+            "core.user_deleted",
+            actor=request.user,
+            detail={
+                "user": obj.get_username(),
+                **_access(obj.pk),
+                "teams": sorted(obj.teams.values_list("slug", flat=True)),
+            },
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -247,22 +252,24 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class AuditedGroupAdmin(GroupAdmin):
+class AuditedGroupAdmin(AuditedDeletionMixin, GroupAdmin):
     """Django's group admin, with a role's permissions audited (core.roles: a role is a group)."""
 
     def save_model(self, request, obj, form, change):
         obj._permissions_before = _permission_names(obj.permissions.all()) if change else []
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request, obj):
-        _audit_role_deleted(request, obj)
-        super().delete_model(request, obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for group in queryset:
-            _audit_role_deleted(request, group)
-        super().delete_queryset(request, queryset)
+    def audit_deletion(self, request, obj):
+        """Deleting a role (a group) takes its permissions from every member at once."""
+        audit.record(
+            "core.role_deleted",
+            actor=request.user,
+            detail={
+                "role": obj.name,
+                "permissions": _permission_names(obj.permissions.all()),
+                "members": sorted(obj.user_set.values_list("username", flat=True)),
+            },
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -279,33 +286,6 @@ class AuditedGroupAdmin(GroupAdmin):
                     "removed": sorted(before - after),
                 },
             )
-
-
-def _audit_user_deleted(request, user) -> None:
-    """The trail keeps who the account was and what it could do (its tokens go with it), and the teams
-    it could file for."""
-    audit.record(
-        "core.user_deleted",
-        actor=request.user,
-        detail={
-            "user": user.get_username(),
-            **_access(user.pk),
-            "teams": sorted(user.teams.values_list("slug", flat=True)),
-        },
-    )
-
-
-def _audit_role_deleted(request, group) -> None:
-    """Deleting a role (a group) takes its permissions from every member at once."""
-    audit.record(
-        "core.role_deleted",
-        actor=request.user,
-        detail={
-            "role": group.name,
-            "permissions": _permission_names(group.permissions.all()),
-            "members": sorted(group.user_set.values_list("username", flat=True)),
-        },
-    )
 
 
 def _permission_names(permissions) -> list[str]:

@@ -6,14 +6,18 @@ What is real: Chromium (Playwright), the portal in the live server, its database
 Screenshots: artifacts/screenshots/form-*.
 """
 
-import re
-
 import pytest
 
 from core.models import Team
 from requests_app.models import BucketRequest
 from tests.runner.factories import ensure_teams
-from tests.support.browser import Checkpoints, browser_unavailable, in_plain_thread, sign_in
+from tests.support.browser import (
+    Checkpoints,
+    browser_unavailable,
+    fill_form,
+    in_plain_thread,
+    sign_in,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
 expect = sync_api.expect
@@ -54,20 +58,6 @@ def rita(live_server, requester):
     ensure_teams()
     Team.objects.get(slug="app-team").members.add(requester)
     return requester
-
-
-def form_field(page, label: str):
-    """The field labelled ``label`` (required fields' labels end with a '*' hidden from screen readers)."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
-
-
-def fill_form(page, values: dict) -> None:
-    for label, value in values.items():
-        field = form_field(page, label)
-        if field.evaluate("element => element.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
 
 
 def test_the_form_marks_nothing_before_the_first_submit_then_every_problem_at_once(

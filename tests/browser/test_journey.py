@@ -22,7 +22,14 @@ from core import audit_checkpoints
 from core.audit_csv import read_audit_csv
 from core.models import AuditEntry, Team
 from tests.runner.factories import ensure_teams
-from tests.support.browser import Checkpoints, browser_unavailable, in_plain_thread, sign_in
+from tests.support.browser import (
+    Checkpoints,
+    browser_unavailable,
+    fill_form,
+    form_field,
+    in_plain_thread,
+    sign_in,
+)
 from tests.support.common import PROJECT_ROOT, child_environment
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (requirements-dev.txt)")
@@ -47,20 +54,6 @@ STAGING_BACKUPS = {  # (label, value): a valid staging request, filled as a pers
     "Retention rationale": "Seven years of backups for the finance audit",
     "Days before expiration": "2555",
 }
-
-
-def form_field(page, label: str):
-    """The field labelled ``label`` (required fields' labels end with a '*' hidden from screen readers)."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
-
-
-def fill_form(page, values: dict) -> None:
-    for label, value in values.items():
-        field = form_field(page, label)
-        if field.evaluate("element => element.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
 
 
 def reload_until_status(page, label: str, timeout: float) -> None:

@@ -90,3 +90,17 @@ def sign_in(page, url: str, user, shot: Checkpoints) -> None:
     page.get_by_label("Password").fill("pw-" + user.username)
     page.get_by_role("button", name=re.compile("^(Sign in|Log in)$")).click()
     expect(page).to_have_url(url)
+
+
+def form_field(page, label: str):
+    """The field labelled ``label`` (required fields' labels end with a '*' hidden from screen readers)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+def fill_form(page, values: dict) -> None:
+    for label, value in values.items():
+        field = form_field(page, label)
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
