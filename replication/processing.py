@@ -104,9 +104,10 @@ def _drain(*, wait: bool, batch_size: int) -> int:
     """Rounds over the pending pairs until one processes nothing. Without ``wait`` a pair another
     worker holds is skipped (it drains that pair itself); with ``wait`` its lock is waited for.
 
-    A pair whose batch fails (its transaction rolls back) is left for this drain and logged; the other
-    pairs go on. Its messages stay pending, so the health page says processing is behind and the
-    minute's schedule tries again (a lost race on a shared event heals then; a bug stays visible)."""
+    A pair whose batch fails (its transaction rolls back) is processed again one message at a time
+    (:func:`_drain_one_by_one`), so one message that cannot be processed neither holds up its pair
+    nor is retried forever; a pair that fails even so (the database went away) is left for the
+    schedule, logged, while the other pairs go on."""
     total, failed = 0, set()
     while True:
         processed = 0
@@ -116,11 +117,38 @@ def _drain(*, wait: bool, batch_size: int) -> int:
             try:
                 processed += _drain_pair(pair, wait=wait, batch_size=batch_size)
             except Exception:
-                logger.exception("processing SNS messages of pair %s -> %s failed", *pair)
-                failed.add(pair)
+                logger.exception("processing SNS messages of pair %s -> %s failed; one by one now", *pair)
+                try:
+                    processed += _drain_one_by_one(pair)
+                except Exception:
+                    logger.exception("processing SNS messages of pair %s -> %s failed", *pair)
+                    failed.add(pair)
         total += processed
         if not processed:
             return total
+
+
+def _drain_one_by_one(names: tuple[str, str]) -> int:
+    """Each pending message of the pair in its own transaction. One that fails alone is kept as
+    unreadable (its envelope stays for a person to look at, the log says why) and the pair goes on. A
+    batch that failed because another lane wrote one of its events first succeeds here: alone, the
+    message sees that event and counts a repeat."""
+    pending = SnsMessage.objects.filter(
+        outcome=SnsMessage.Outcome.PENDING, primary_bucket=names[0], replica_bucket=names[1]
+    )
+    processed = 0
+    for message_id in list(pending.order_by("sent_at", "pk").values_list("pk", flat=True)):
+        try:
+            with audit.atomic():
+                pair = _lock_pair(*names, wait=True)
+                process_batch(list(pending.filter(pk=message_id)), pair)
+        except Exception:
+            logger.exception("SNS message %s cannot be processed: kept as unreadable", message_id)
+            pending.filter(pk=message_id).update(
+                outcome=SnsMessage.Outcome.UNREADABLE, processed_at=timezone.now()
+            )
+        processed += 1
+    return processed
 
 
 def _drain_pair(names: tuple[str, str], *, wait: bool, batch_size: int) -> int:

@@ -121,22 +121,30 @@ def test_a_stored_message_the_worker_cannot_read_is_kept_as_unreadable_and_its_p
     assert list(ReplicationEvent.objects.values_list("key", flat=True)) == ["second"]
 
 
-def test_a_pair_whose_batch_fails_is_left_pending_and_every_other_pair_is_processed(hook, authority, caplog):
+def test_a_message_that_cannot_be_processed_is_kept_as_unreadable_and_nothing_waits_on_it(
+    hook, authority, caplog
+):
     """A damaged row (its envelope lost the Message: a KeyError, not an unreadable message) rolls its
-    pair's batch back; the drain logs it, goes on with the other pairs and ends (the flag cleared)."""
+    pair's batch back; the pair is processed again one message at a time, the damaged one is kept as
+    unreadable with the reason in the log (never retried forever), its pair's other message and every
+    other pair are processed, and the drain ends (the flag cleared)."""
     from django.core.cache import cache
 
     broken = notify(authority, key="broken", primary="orders-prod")
     hook(broken, process=False)
+    hook(notify(authority, key="after", primary="orders-prod"), process=False)
     hook(notify(authority, key="fine", primary="billing-prod"), process=False)
     SnsMessage.objects.filter(message_id=broken["MessageId"]).update(raw={})
     cache.add(processing.DRAIN_FLAG, "queued")
 
-    assert processing.process_pending() == 1
-    assert list(ReplicationEvent.objects.values_list("key", flat=True)) == ["fine"]
-    assert SnsMessage.objects.get(message_id=broken["MessageId"]).outcome == "pending"
-    assert "orders-prod -> orders-prod-replica failed" in caplog.text
+    assert processing.process_pending() == 3
+    assert sorted(ReplicationEvent.objects.values_list("key", flat=True)) == ["after", "fine"]
+    damaged = SnsMessage.objects.get(message_id=broken["MessageId"])
+    assert damaged.outcome == "unreadable" and damaged.processed_at is not None
+    assert not SnsMessage.objects.filter(outcome="pending").exists()
+    assert "cannot be processed: kept as unreadable" in caplog.text
     assert cache.get(processing.DRAIN_FLAG) is None
+    assert processing.process_pending() == 0  # nothing left to retry
 
 
 def test_a_message_whose_hand_over_was_lost_is_drained_by_the_schedule(hook, authority):
