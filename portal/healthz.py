@@ -1,12 +1,16 @@
-"""Health of the parts a portal needs: the database, the task broker, the worker cluster; and
-whether audit checkpoints reach their bucket.
+"""Health of the parts a portal needs: the database, the task broker, the worker cluster; whether
+audit checkpoints reach their bucket; and whether SNS notifications wait too long for a worker.
 
 Each check returns a small dict with ``ok`` and details, so `/healthz` can show what is
 wrong instead of only that something is. The first three are needed to serve: any of them
 failing makes the portal *unhealthy* (503). Checkpoints that cannot be written make it
 *degraded* (still 200: the portal works and keeps auditing, but the trail's outside anchor
 lags; docs/audit.md), and so does a cluster that reports no worker process (requests are taken
-but no run, plan or check starts until a worker is back).
+but no run, plan or check starts until a worker is back). SNS notifications that wait longer than
+the stated bound for a worker (``replication_processing``: how many, the oldest's age, the bound)
+make it *degraded* too, never unhealthy: the hook still stores and answers every delivery, and a 503
+would take web servers out of a load balancer, so SNS would lose the very notifications that are
+waiting (docs/decisions/health-sns-backlog-monitoring.md).
 """
 
 import logging
@@ -16,6 +20,7 @@ from django_q.brokers import Broker, get_broker
 from django_q.status import Stat
 
 from core import audit_checkpoints
+from replication.overview import processing_backlog
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +63,41 @@ def check_audit_checkpoints() -> dict:
         return {"ok": False, "error": str(error)}
 
 
+def check_replication_processing() -> dict:
+    """The SNS backlog (replication.overview.processing_backlog, as the health page shows it)."""
+    try:
+        backlog = processing_backlog()
+    except Exception as error:  # the database check names the cause
+        return {"ok": False, "error": str(error)}
+    result = {
+        "ok": not backlog.behind,
+        "pending": backlog.pending,
+        "oldest_received_at": backlog.oldest_received_at.isoformat() if backlog.oldest_received_at else None,
+        "oldest_age_seconds": backlog.oldest_age_seconds,
+        "bound_seconds": backlog.bound_seconds,
+        "behind": backlog.behind,
+    }
+    if backlog.behind:
+        result["problem"] = (
+            f"{backlog.pending} SNS notification(s) wait for a worker, the oldest for "
+            f"{backlog.oldest_age_seconds:.0f} s (bound: {backlog.bound_seconds} s): events and incidents lag."
+        )
+    return result
+
+
 def overall_health(broker: Broker | None = None) -> dict:
     broker = broker or get_broker()
     checks = {"database": check_database(), "broker": check_broker(broker)}
     checks["cluster"] = check_cluster(broker) if checks["broker"]["ok"] else {"ok": False, "clusters": 0}
     healthy = all(check["ok"] for check in checks.values())
+    # Reported, and enough to degrade, but never to make the portal unhealthy (see the module's doc).
     checks["audit_checkpoints"] = check_audit_checkpoints()
-    degraded = not checks["audit_checkpoints"]["ok"] or not checks["cluster"].get("workers")
+    checks["replication_processing"] = check_replication_processing()
+    degraded = (
+        not checks["audit_checkpoints"]["ok"]
+        or not checks["cluster"].get("workers")
+        or not checks["replication_processing"]["ok"]
+    )
     status = "unhealthy" if not healthy else "degraded" if degraded else "ok"
     if status != "ok":
         logger.warning("health check failed", extra={"checks": checks})

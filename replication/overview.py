@@ -56,11 +56,23 @@ class PairHealth:
 
 @dataclass(frozen=True)
 class Backlog:
-    """Notifications stored by the hook and not yet processed by a worker."""
+    """Notifications stored by the hook and not yet processed by a worker: the health page's "processing
+    is behind", ``/healthz``'s ``replication_processing`` check and the health API's ``processing``."""
 
     pending: int
     oldest_received_at: datetime | None
     now: datetime
+
+    @property
+    def oldest_age_seconds(self) -> float | None:
+        """How long the oldest pending notification has waited (None when nothing waits)."""
+        if self.oldest_received_at is None:
+            return None
+        return round(max((self.now - self.oldest_received_at).total_seconds(), 0.0), 3)
+
+    @property
+    def bound_seconds(self) -> int:
+        return int(PROCESSING_BEHIND.total_seconds())
 
     @property
     def behind(self) -> bool:
@@ -68,6 +80,7 @@ class Backlog:
 
 
 def processing_backlog(now: datetime | None = None) -> Backlog:
+    """One query (the pending rows' partial index serves it), whatever the number of messages."""
     row = SnsMessage.objects.filter(outcome=SnsMessage.Outcome.PENDING).aggregate(
         pending=Count("pk"), oldest=Min("received_at")
     )

@@ -1,12 +1,18 @@
-"""``GET /api/v1/replication/health/``: the health page's per-pair rows for Backstage and scripts."""
+"""``GET /api/v1/replication/health/``: the health page's per-pair rows for Backstage and scripts, and
+beside them (``processing``) the SNS notifications still waiting for a worker, as the page says
+"processing is behind" and ``/healthz`` reports them."""
+
+from collections import OrderedDict
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 
 from core.api.permissions import Rule
-from replication.overview import filter_pairs, health_rows, pairs_with_counts
+from replication.overview import Backlog, filter_pairs, health_rows, pairs_with_counts, processing_backlog
 from replication.views import VIEW_PERMISSION
 
 
@@ -47,11 +53,84 @@ class PairHealthSerializer(serializers.Serializer):
         return self.context["request"].build_absolute_uri(reverse("replication:pair", args=[row.pair.pk]))
 
 
+def backlog_data(backlog: Backlog) -> dict:
+    return {
+        "pending": backlog.pending,
+        "oldest_received_at": serializers.DateTimeField().to_representation(backlog.oldest_received_at)
+        if backlog.oldest_received_at
+        else None,
+        "oldest_age_seconds": backlog.oldest_age_seconds,
+        "bound_seconds": backlog.bound_seconds,
+        "behind": backlog.behind,
+    }
+
+
+PROCESSING_SCHEMA = {
+    "type": "object",
+    "description": "SNS notifications stored by the hook and not yet built into events and incidents by a "
+    "worker (the same for every page; the pair rows leave them out until they are processed).",
+    "required": ["pending", "oldest_received_at", "oldest_age_seconds", "bound_seconds", "behind"],
+    "properties": {
+        "pending": {"type": "integer", "description": "Notifications waiting for a worker."},
+        "oldest_received_at": {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "When the oldest waiting notification arrived (null when none waits).",
+        },
+        "oldest_age_seconds": {
+            "type": "number",
+            "format": "double",
+            "nullable": True,
+            "description": "How long the oldest waiting notification has waited, in seconds.",
+        },
+        "bound_seconds": {
+            "type": "integer",
+            "description": "How long a notification may wait before processing counts as behind.",
+        },
+        "behind": {
+            "type": "boolean",
+            "description": "The oldest has waited longer than bound_seconds: is the worker cluster running? "
+            "/healthz then says degraded.",
+        },
+    },
+}
+
+
+class HealthPagination(PageNumberPagination):
+    """The pair rows' page, with the processing backlog (set by the view) beside ``results``."""
+
+    processing: dict | None = None
+
+    def get_paginated_response(self, data):
+        return Response(
+            OrderedDict(
+                [
+                    ("count", self.page.paginator.count),
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("processing", self.processing),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        properties = dict(paginated["properties"])
+        results = properties.pop("results")
+        paginated["properties"] = {**properties, "processing": PROCESSING_SCHEMA, "results": results}
+        paginated["required"] = [*paginated.get("required", []), "processing"]
+        return paginated
+
+
 class ReplicationHealthView(GenericAPIView):
     access = {"GET": Rule("read", VIEW_PERMISSION)}
     serializer_class = PairHealthSerializer
+    pagination_class = HealthPagination
 
     @extend_schema(
+        summary="Per-pair replication health, and the SNS notifications waiting for a worker",
         responses=PairHealthSerializer(many=True),
         parameters=[
             OpenApiParameter(
@@ -67,5 +146,6 @@ class ReplicationHealthView(GenericAPIView):
             owner=request.query_params.get("owner", ""),
         )
         page = self.paginate_queryset(pairs)
+        self.paginator.processing = backlog_data(processing_backlog())
         serializer = self.get_serializer(health_rows(page), many=True)
         return self.get_paginated_response(serializer.data)
