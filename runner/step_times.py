@@ -61,18 +61,25 @@ class StepRow:
     stopped_here: bool  # the run ended in this step (worker died, failure, cancel, timeout)
 
 
-def step_rows(steps: list[dict], *, run_active: bool) -> list[StepRow]:
+def step_rows(steps: list[dict], *, run_active: bool, now: datetime | None = None) -> list[StepRow]:
+    """The rows of ``steps``; the step in progress of an active run says how long it has run by ``now``."""
+    now = now or timezone.now()
     rows = []
     for step in steps:
         seconds = step.get("seconds")
         unfinished = step.get("finished_at") is None
+        started_at = datetime.fromisoformat(step["started_at"])
+        if not unfinished:
+            duration = format_seconds(seconds)
+        elif run_active:
+            duration = f"running for {format_seconds(max((now - started_at).total_seconds(), 0))}"
+        else:
+            duration = "did not finish"
         rows.append(
             StepRow(
                 name=step["step"],
-                started_at=datetime.fromisoformat(step["started_at"]),
-                duration=("running" if run_active else "did not finish")
-                if unfinished
-                else format_seconds(seconds),
+                started_at=started_at,
+                duration=duration,
                 outcome=step.get("outcome") or ("" if run_active else "stopped"),
                 stopped_here=not run_active and (unfinished or step.get("outcome") != SUCCEEDED),
             )

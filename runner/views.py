@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -74,10 +75,11 @@ def run_detail(http_request, pk: int):
 
 
 def _duration(run: Run) -> str:
-    """How long the run took (or has taken so far), as 1 min 5 s."""
+    """How long the run took (or has taken so far), as 1 min 5 s (so far)."""
     if run.started_at is None:
         return ""
-    return format_seconds(max(((run.finished_at or timezone.now()) - run.started_at).total_seconds(), 0))
+    seconds = max(((run.finished_at or timezone.now()) - run.started_at).total_seconds(), 0)
+    return format_seconds(seconds) + (" so far" if run.is_active else "")
 
 
 def _actions_context(user, bucket_request, run=None) -> dict:
@@ -150,8 +152,10 @@ def _act(http_request, action, success: str):
 
 
 def run_status(http_request, pk: int):
-    """What the run page polls while the run is active: status, step and the log so far."""
+    """What the run page polls while the run is active: status, step, duration, the steps table (the page's
+    own fragment, so that it reads the same as on load) and the log so far."""
     run = _visible_run(http_request, pk)
+    steps = step_rows(run.steps, run_active=run.is_active)
     return JsonResponse(
         {
             "id": run.pk,
@@ -161,6 +165,8 @@ def run_status(http_request, pk: int):
             "step": run.step,
             "active": run.is_active,
             "error_summary": run.error_summary,
+            "duration": _duration(run) or "not started",
+            "steps_html": render_to_string("runner/_steps.html", {"steps": steps}),
             "log": run.log,
         }
     )

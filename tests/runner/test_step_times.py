@@ -1,11 +1,13 @@
 """Per-step times of a run (Run.steps): recorded by the worker with real Terraform on the twin stack,
 shown on the run page, in the API and in the admin; an interrupted run shows the step it stopped in."""
 
+import re
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from runner import execution
@@ -120,3 +122,59 @@ def test_a_run_whose_worker_died_shows_the_step_it_stopped_in(client, approver):
     assert "<td>10:00:00 UTC</td><td>1.50 s</td>" in page
     assert '<tr class="stopped"><td><code>apply</code></td>' in page
     assert "did not finish" in page and '<span class="badge bad">stopped</span>' in page
+
+
+def test_the_status_the_run_page_polls_carries_the_steps_table_with_the_running_step(client, approver):
+    """The page's live refresh replaces its steps table with this fragment (run_log.js), so a step that
+    starts or ends while the page is open shows without a reload, the running one with its time so far."""
+    run = Run.objects.get(request=approved_request())
+    started = timezone.now() - timedelta(seconds=12)
+    claim = {
+        "step": "claim",
+        "started_at": (started - timedelta(seconds=1)).isoformat(),
+        "finished_at": started.isoformat(),
+        "seconds": 1.0,
+        "outcome": "succeeded",
+    }
+    init = {
+        "step": "init",
+        "started_at": started.isoformat(),
+        "finished_at": None,
+        "seconds": None,
+        "outcome": "",
+    }
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, step="init", started_at=started - timedelta(seconds=1), steps=[claim, init]
+    )
+    client.force_login(approver)
+
+    page = client.get(reverse("runner:run-detail", args=[run.pk])).content.decode()
+    status = client.get(reverse("runner:run-status", args=[run.pk])).json()
+
+    fragment = status["steps_html"]
+    assert fragment.strip() and fragment in page  # the page's own table, as rendered on load
+    assert "<code>claim</code>" in fragment and "<td>1.00 s</td>" in fragment
+    running = re.search(
+        r"<td><code>init</code></td>\s*<td>[\d:]+ UTC</td><td>running for ([\d.]+) s</td>", fragment
+    )
+    assert running and float(running.group(1)) >= 12
+    assert status["duration"].endswith(" so far")
+
+    finished_init = {
+        **init,
+        "finished_at": timezone.now().isoformat(),
+        "seconds": 12.5,
+        "outcome": "succeeded",
+    }
+    plan = {**init, "step": "plan", "started_at": timezone.now().isoformat()}
+    Run.objects.filter(pk=run.pk).update(step="plan", steps=[claim, finished_init, plan])
+
+    fragment = client.get(reverse("runner:run-status", args=[run.pk])).json()["steps_html"]
+    assert "<td>12.5 s</td>" in fragment and re.search(r"<code>plan</code>.*running for", fragment, re.S)
+
+
+def test_the_status_of_a_queued_run_says_no_step_has_started(client, approver):
+    run = Run.objects.get(request=approved_request())
+    client.force_login(approver)
+    status = client.get(reverse("runner:run-status", args=[run.pk])).json()
+    assert "No step has started yet." in status["steps_html"] and status["duration"] == "not started"
