@@ -4,13 +4,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from .approval import ApprovalDecision, approval_decision
 from .build import Applied, BuiltContract, build_contract
 from .loading import ContractSchemaError, parse_request_input, split_unknown_fields
 from .models import RequestInput
 from .policy import PlatformPolicy
 from .problems import Problem, has_errors
-from .stand_ins import fields_by_alias, judged_around
+from .stand_ins import fields_by_alias, judged_around, with_first_stand_ins
 from .validation import validate_contract
 
 PREVIEW_REQUEST_ID = "S3-0000"
@@ -37,12 +39,23 @@ INPUT_FIELD_FOR_PATH = {
 }
 
 
+# What a preview still says while some input fields are refused, and every input field it reads: it is
+# derived (around the refused values' stand-ins) only when none of these is refused or missing, so that
+# nothing is said about a stand-in. A derivation that comes to read another field must name it here.
+DERIVED_FROM = {
+    "name_around_refused": frozenset({"environment", "application", "purposeType"}),  # build._bucket_name
+    "approval": frozenset({"environment", "publicAccess", "purposeType"}),  # approval._reasons
+}
+
+
 @dataclass(frozen=True)
 class RequestEvaluation:
     problems: list[Problem] = field(default_factory=list)
     request: RequestInput | None = None
     built: BuiltContract | None = None
     approval: ApprovalDecision | None = None
+    # The bucket name when the input was refused but the fields it is made of were not (DERIVED_FROM).
+    name_around_refused: str | None = None
 
     @property
     def is_valid(self) -> bool:
@@ -50,7 +63,7 @@ class RequestEvaluation:
 
     @property
     def bucket_name(self) -> str | None:
-        return self.built.contract.spec.bucket_name if self.built else None
+        return self.built.contract.spec.bucket_name if self.built else self.name_around_refused
 
     @property
     def applied(self) -> list[Applied]:
@@ -96,7 +109,8 @@ def evaluate_request(
         )
         rule_problems = [problem for problem in around if problem.field not in bad]
         return RequestEvaluation(
-            problems=list(dict.fromkeys([*unknown, *unreadable, *problems, *rule_problems]))
+            problems=list(dict.fromkeys([*unknown, *unreadable, *problems, *rule_problems])),
+            **_derived_around(readable, bad, request_id, policy),
         )
     built, problems = _judged(parsed, request_id, policy, known_teams)
     return RequestEvaluation(
@@ -105,6 +119,28 @@ def evaluate_request(
         built=built,
         approval=approval_decision(built.contract, policy),
     )
+
+
+def _derived_around(readable: Mapping[str, Any], bad: set, request_id: str, policy: PlatformPolicy) -> dict:
+    """The bucket name and the approval decision of a refused input, each when the fields it reads are
+    valid (DERIVED_FROM): what the preview shows from the valid fields, as while they are typed."""
+    wanted = [name for name, inputs in DERIVED_FROM.items() if not inputs & bad]
+    if not wanted:
+        return {}
+    request = with_first_stand_ins(
+        readable, RequestInput, [(name,) for name in bad if name in INPUT_MODEL_FIELDS]
+    )
+    if request is None:
+        return {}
+    try:
+        contract = build_contract(request, request_id, policy).contract
+    except ValidationError:  # a contract the stand-ins do not make: nothing derived
+        return {}
+    derived = {
+        "name_around_refused": contract.spec.bucket_name,
+        "approval": approval_decision(contract, policy),
+    }
+    return {name: derived[name] for name in wanted}
 
 
 def _judged(

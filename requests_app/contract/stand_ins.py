@@ -34,6 +34,36 @@ def judged_around(
     """The problems ``judge`` finds in ``document`` whatever its ``refused`` values will be (their own
     problems excepted: the caller has them); none when a refused value has no stand-in (a whole missing
     section)."""
+    trials = _trials(document, model, refused)
+    if not trials:
+        return []
+    try:
+        outcomes = [judge(trial) for trial in trials]
+    except ValidationError:  # a contract built around a stand-in that does not validate: nothing is said
+        return []
+    common = set(outcomes[0]).intersection(*outcomes[1:])
+    return [problem for problem in outcomes[0] if problem in common]
+
+
+def with_first_stand_ins(
+    document: Mapping[str, Any], model: type[BaseModel], refused: Sequence[Location]
+) -> BaseModel | None:
+    """``document`` read by ``model`` with each refused value replaced by its first stand-in (None when one
+    has none). What is derived from it holds whatever the refused values will be only if it reads none of
+    them: the caller knows what its derivation reads (contract.evaluation.DERIVED_FROM)."""
+    trials = _trials(document, model, refused, first_only=True)
+    return trials[0] if trials else None
+
+
+def _trials(
+    document: Mapping[str, Any],
+    model: type[BaseModel],
+    refused: Sequence[Location],
+    *,
+    first_only: bool = False,
+) -> list[BaseModel]:
+    """The document with the first stand-in of every refused value, then once per other stand-in of each
+    (read by ``model``); empty when a refused value has no stand-in."""
     slots = {}
     for location in refused:
         slot = _slot_at(model, location)
@@ -49,16 +79,14 @@ def judged_around(
         _put(base, where, values[0])
     trials = [base]
     for where, values in slots.items():
-        for value in values[1:]:
+        for value in [] if first_only else values[1:]:
             trial = copy.deepcopy(base)
             _put(trial, where, value)
             trials.append(trial)
     try:
-        outcomes = [judge(model.model_validate(trial)) for trial in trials]
+        return [model.model_validate(trial) for trial in trials]
     except ValidationError:  # a value written under another spelling than its location's
         return []
-    common = set(outcomes[0]).intersection(*outcomes[1:])
-    return [problem for problem in outcomes[0] if problem in common]
 
 
 def stand_ins(info: FieldInfo) -> list[Any]:

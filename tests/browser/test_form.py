@@ -95,3 +95,40 @@ def test_the_form_marks_nothing_before_the_first_submit_then_every_problem_at_on
         expect(page.locator(f"#id_{name}")).to_be_focused()
     shot(page, "summary-link-followed")
     assert in_plain_thread(lambda: BucketRequest.objects.count()) == 0
+
+
+def test_after_a_rejected_submit_the_preview_shows_what_the_valid_fields_give(
+    live_server, rita, open_session
+):
+    """The bucket name (its fields are valid) and the rest of the panel, as the live preview showed them
+    before the submit: not "Bucket name: —" because a cost alert and a description were refused."""
+    shot = Checkpoints("form-preview")
+    page = open_session()
+    sign_in(page, live_server.url + "/requests/new/", rita, shot)
+    fill_form(
+        page,
+        {
+            "Application": "payments-api",
+            "Purpose": "uploads",
+            "Purpose description": "short",  # too short
+            "Owning team": "app-team",
+            "Environment": "dev",
+            "Cost center": "payments-123",
+            "Cost alert threshold (GiB)": "abc",  # not a number
+            "Retention": "indefinite",
+            "Retention rationale": "User data retained for account lifetime",
+        },
+    )
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("Bucket name: goldenpath-dev-payments-api-uploads")
+    expect(preview).to_contain_text("Not ready yet: 2 fields to fill in or correct.")
+    expect(preview).to_contain_text("No approval needed")
+    while_typing = preview.text_content()
+
+    page.get_by_role("button", name="Submit request").click()
+
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(preview).to_contain_text("Not ready yet: 2 fields to fill in or correct.")
+    expect(preview).to_have_text(while_typing)
+    shot(page, "after-rejected-submit")
+    assert in_plain_thread(lambda: BucketRequest.objects.count()) == 0

@@ -105,6 +105,9 @@
   form.addEventListener("change", touch);
 
   if (summary) {
+    // After a rejected submit the panel shows what the live preview shows for these fields (the server
+    // renders the bucket name only); the focus stays on the summary.
+    refresh();
     summary.focus();
     // A link in the summary puts the cursor in its field (a fragment link only scrolls to it).
     summary.addEventListener("click", function (event) {
