@@ -91,3 +91,36 @@ def test_a_contract_file_with_a_value_of_the_wrong_type_still_gets_the_guardrail
         words["spec.lifecycle.transitions[0].days"]
         == "Not a number: 'x'; write a whole number between 0 and 36500."
     )
+
+
+def test_what_a_refused_input_still_shows_reads_only_the_fields_it_names():
+    """DERIVED_FROM's sets hold: each stand-in value of every other field, in every environment, purpose
+    and public access, leaves the bucket name and the approval decision as they were. A rule that comes to
+    read another field fails here until that field is added to its set."""
+    from itertools import product
+
+    from requests_app.contract.evaluation import DERIVED_FROM, INPUT_MODEL_FIELDS
+    from requests_app.contract.stand_ins import stand_ins
+
+    derived = {
+        "name_around_refused": lambda evaluation: evaluation.bucket_name,
+        "approval": lambda evaluation: evaluation.approval,
+    }
+    assert set(derived) == set(DERIVED_FROM)
+    for environment, purpose, access in product(
+        stand_ins(INPUT_MODEL_FIELDS["environment"]),
+        stand_ins(INPUT_MODEL_FIELDS["purposeType"]),
+        stand_ins(INPUT_MODEL_FIELDS["publicAccess"]),
+    ):
+        base_raw = request_input(environment=environment, purposeType=purpose, publicAccess=access)
+        base = evaluate_request(base_raw, POLICY)
+        if base.built is None:
+            continue
+        for name, info in INPUT_MODEL_FIELDS.items():
+            for value in stand_ins(info):
+                changed = evaluate_request({**base_raw, name: value}, POLICY)
+                if changed.built is None:  # the value is refused in this combination: nothing to compare
+                    continue
+                for key, read in derived.items():
+                    if name not in DERIVED_FROM[key]:
+                        assert read(changed) == read(base), (key, name, value, environment, purpose, access)
