@@ -69,14 +69,7 @@ def check_replication_processing() -> dict:
         backlog = processing_backlog()
     except Exception as error:  # the database check names the cause
         return {"ok": False, "error": str(error)}
-    result = {
-        "ok": not backlog.behind,
-        "pending": backlog.pending,
-        "oldest_received_at": backlog.oldest_received_at.isoformat() if backlog.oldest_received_at else None,
-        "oldest_age_seconds": backlog.oldest_age_seconds,
-        "bound_seconds": backlog.bound_seconds,
-        "behind": backlog.behind,
-    }
+    result = {"ok": not backlog.behind, **backlog.as_dict()}
     if backlog.behind:
         result["problem"] = (
             f"{backlog.pending} SNS notification(s) wait for a worker, the oldest for "

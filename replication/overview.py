@@ -78,6 +78,16 @@ class Backlog:
     def behind(self) -> bool:
         return self.oldest_received_at is not None and self.now - self.oldest_received_at > PROCESSING_BEHIND
 
+    def as_dict(self) -> dict:
+        """What ``/healthz`` and the health API report (times as ISO 8601)."""
+        return {
+            "pending": self.pending,
+            "oldest_received_at": self.oldest_received_at.isoformat() if self.oldest_received_at else None,
+            "oldest_age_seconds": self.oldest_age_seconds,
+            "bound_seconds": self.bound_seconds,
+            "behind": self.behind,
+        }
+
 
 def processing_backlog(now: datetime | None = None) -> Backlog:
     """One query (the pending rows' partial index serves it), whatever the number of messages."""

@@ -12,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core.api.permissions import Rule
-from replication.overview import Backlog, filter_pairs, health_rows, pairs_with_counts, processing_backlog
+from replication.overview import filter_pairs, health_rows, pairs_with_counts, processing_backlog
 from replication.views import VIEW_PERMISSION
 
 
@@ -51,18 +51,6 @@ class PairHealthSerializer(serializers.Serializer):
 
     def get_url(self, row) -> str:
         return self.context["request"].build_absolute_uri(reverse("replication:pair", args=[row.pair.pk]))
-
-
-def backlog_data(backlog: Backlog) -> dict:
-    return {
-        "pending": backlog.pending,
-        "oldest_received_at": serializers.DateTimeField().to_representation(backlog.oldest_received_at)
-        if backlog.oldest_received_at
-        else None,
-        "oldest_age_seconds": backlog.oldest_age_seconds,
-        "bound_seconds": backlog.bound_seconds,
-        "behind": backlog.behind,
-    }
 
 
 PROCESSING_SCHEMA = {
@@ -146,6 +134,6 @@ class ReplicationHealthView(GenericAPIView):
             owner=request.query_params.get("owner", ""),
         )
         page = self.paginate_queryset(pairs)
-        self.paginator.processing = backlog_data(processing_backlog())
+        self.paginator.processing = processing_backlog().as_dict()
         serializer = self.get_serializer(health_rows(page), many=True)
         return self.get_paginated_response(serializer.data)
