@@ -102,7 +102,7 @@ class Command:
         try:
             self.pid = os.posix_spawn(
                 TRAMPOLINE[0],
-                [*TRAMPOLINE, os.fspath(cwd), *argv],
+                [*TRAMPOLINE, os.path.abspath(cwd), *argv],  # absolute: CDPATH plays no part
                 env,
                 file_actions=[
                     (os.POSIX_SPAWN_DUP2, go_read, 0),
