@@ -239,8 +239,9 @@ def main() -> None:
     parser.add_argument(
         "--real-runs",
         type=int,
-        default=2,
-        help="runs of the real stack (real provider, moto server); 0 leaves them out",
+        default=None,
+        help="runs of the real stack (real provider, moto server; about 80 s each); 0 leaves them out "
+        "(default 2, with --small 0)",
     )
     parser.add_argument(
         "--terraform", default="", help="the Terraform binary of both sides (default: the portal's)"
@@ -255,11 +256,15 @@ def main() -> None:
     )
     parser.add_argument("--skip-throughput", action="store_true", help="leave out the 1- and 2-worker drains")
     parser.add_argument(
-        "--small", action="store_true", help="3 runs for the overhead, 6 queued runs, 1 real-provider run"
+        "--small",
+        action="store_true",
+        help="3 runs for the overhead, 6 queued runs, no real-provider run unless --real-runs says",
     )
     args = parser.parse_args()
     if args.small:
-        args.runs, args.queued, args.real_runs = 3, 6, 1
+        args.runs, args.queued = 3, 6
+    if args.real_runs is None:
+        args.real_runs = 0 if args.small else 2
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as temporary:
         base = Path(temporary)
         if args.terraform:
