@@ -88,9 +88,9 @@ def create_buckets(count: int, endpoint: str) -> list:
     from requests_app.contract import load_contract, terraform_variables
     from requests_app.platform_policy import current_policy
     from tests.compliance import module_twin
-    from tests.compliance.conftest import activate
     from tests.contract.cases import request_input
     from tests.runner.factories import saved_request
+    from tests.support.compliance import activate
 
     approver = User.objects.create_user("bench-approver")
     entries = [
