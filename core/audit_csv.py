@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 
 from core.audit import LEGACY_KEY_ID, compute_entry_hash
 from core.audit_checkpoints import (
@@ -31,7 +31,7 @@ from core.audit_checkpoints import (
     rows_digest,
 )
 from core.audit_keys import verification_keys
-from core.csv_cells import neutralise_row, restore_row
+from core.csv_cells import FORMULA_TRIGGERS, neutralise_row, restore_row
 from core.models import AuditEntry
 from portal import json_input as bounded_json
 
@@ -184,14 +184,18 @@ def _quoted_line(row: list[str]) -> str:
 #
 # The same mapping as ``audit_row``, in SQL (docs/decisions/audit-export-copy.md); a test compares the
 # two byte for byte on tricky values. ``_n`` is core.csv_cells' rule: a cell whose text, past leading
-# quotes, starts with = + - @ tab CR LF gets a leading quote (PostgreSQL text holds no NUL). NULLIF
-# writes an empty cell unquoted, as Python's csv module does (COPY quotes an empty string, not a NULL).
+# quotes, starts with a formula trigger gets a leading quote (PostgreSQL text holds no NUL, the last
+# trigger). It compares the code of the first character (``ascii``; 0 for an empty text), which costs
+# the database about a quarter less than comparing one-character strings. NULLIF writes an empty cell
+# unquoted, as Python's csv module does (COPY quotes an empty string, not a NULL).
+
+_TRIGGER_CODES = ", ".join(str(ord(trigger)) for trigger in FORMULA_TRIGGERS if trigger != "\0")
 
 
 def _n(expression: str) -> str:
     return (
-        f"NULLIF(CASE WHEN left(ltrim({expression}, ''''), 1) IN ('=', '+', '-', '@', E'\\t', E'\\r', "
-        f"E'\\n') THEN '''' || {expression} ELSE {expression} END, '')"
+        f"NULLIF(CASE WHEN ascii(ltrim({expression}, '''')) IN ({_TRIGGER_CODES}) "
+        f"THEN '''' || {expression} ELSE {expression} END, '')"
     )
 
 
@@ -245,10 +249,19 @@ def _copied_lines(
         "environment": environment,
         "requests": json.dumps({key: list(value) for key, value in request_columns.items()}),
     }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # JIT-compiling this long projection costs the database more than it saves on one streamed pass
+        # (about 0.4 s of a million rows' 4): off for this transaction only.
+        cursor.execute("SET LOCAL jit = off")
+        yield from _pieces(cursor, params)
+
+
+def _pieces(cursor, params) -> Iterator[str]:
+    """COPY's rows (one per read) joined into text pieces of about COPY_PIECE_BYTES."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     pending, size = [], 0
-    with connection.cursor() as cursor, cursor.cursor.copy(_COPY_QUERY, params) as copy:
-        for block in copy:  # one row each: joined into pieces of COPY_PIECE_BYTES for the writer
+    with cursor.cursor.copy(_COPY_QUERY, params) as copy:
+        for block in copy:
             pending.append(bytes(block))
             size += len(block)
             if size >= COPY_PIECE_BYTES:

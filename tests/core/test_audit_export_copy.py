@@ -32,6 +32,9 @@ TRICKY = [
     " =space first",
     "a\rb",
     "system",
+    "'",
+    "'''",
+    "é=not first",
 ]
 
 
