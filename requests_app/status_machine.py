@@ -39,11 +39,18 @@ class IllegalTransition(Exception):
 
 
 @audit.atomic()
-def transition(request: BucketRequest, name: str, *, actor, detail: dict | None = None) -> BucketRequest:
-    """Move ``request`` along transition ``name``; returns the locked, updated row."""
+def transition(
+    request: BucketRequest, name: str, *, actor, detail: dict | None = None, row_locked: bool = False
+) -> BucketRequest:
+    """Move ``request`` along transition ``name``; returns the locked, updated row.
+
+    ``row_locked``: ``request`` is the instance a ``select_for_update()`` of the caller's transaction
+    returned (or this function's, passed on by a ``status_changed`` receiver), so the row is locked and
+    ``request`` is current: it is used as it is instead of being read and locked again.
+    """
     if name not in TRANSITIONS:
         raise ValueError(f"unknown transition {name!r}")
-    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    locked = request if row_locked else BucketRequest.objects.select_for_update().get(pk=request.pk)
     sources, target = TRANSITIONS[name]
     if locked.status not in sources:
         raise IllegalTransition(locked, name)

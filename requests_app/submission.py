@@ -255,7 +255,11 @@ def complete_submission(request: BucketRequest, *, actor) -> BucketRequest:
     signals.submitted.send(sender=BucketRequest, request=locked, actor=actor)
     if not locked.approval_required:
         status_machine.transition(
-            locked, "approve", actor="system", detail={"reason": "no approval rule applies (approval matrix)"}
+            locked,
+            "approve",
+            actor="system",
+            detail={"reason": "no approval rule applies (approval matrix)"},
+            row_locked=True,
         )
     _copy_state(locked, request)
     return locked

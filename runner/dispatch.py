@@ -56,7 +56,10 @@ def on_status_changed(sender, *, request, transition, actor, **kwargs) -> None:
     if transition != "approve":
         return
     run = create_run(request, actor=actor)
-    status_machine.transition(request, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt})
+    # ``request`` is the row transition() locked and updated in this transaction.
+    status_machine.transition(
+        request, "queue", actor=actor, detail={"run": run.pk, "attempt": run.attempt}, row_locked=True
+    )
 
 
 def on_submitted(sender, *, request, actor, **kwargs) -> None:
