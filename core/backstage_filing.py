@@ -10,14 +10,12 @@ must carry that person's Backstage token (``core.backstage_identity``); the toke
 
 from core.backstage_identity import BackstageUser, IdentityRefused, verify_user_token
 from core.filing import person_named
-from core.identity import same_person
-from core.models import ServiceAccount
+from core.identity import same_person, service_account_of
 
 
 def is_backstage_caller(account) -> bool:
-    if not (account and account.is_authenticated):
-        return False
-    return ServiceAccount.objects.filter(user_id=account.pk, backstage_caller=True).exists()
+    row = service_account_of(account)
+    return row is not None and row.backstage_caller
 
 
 def portal_person(backstage_user: BackstageUser):

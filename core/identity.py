@@ -11,12 +11,26 @@ import unicodedata
 
 from core.models import ServiceAccount
 
+# Set by token authentication (core.tokens) on the user it loaded together with its ServiceAccount row
+# (select_related), for the request it authenticates: that row is then not asked for again.
+SERVICE_ACCOUNT_LOADED = "_bucketwise_service_account_loaded"
+
+
+def service_account_of(user) -> ServiceAccount | None:
+    """The account's ServiceAccount row (None: a person, or not signed in)."""
+    if not (user and user.is_authenticated):
+        return None
+    if getattr(user, SERVICE_ACCOUNT_LOADED, False):
+        try:
+            return user.service_account  # loaded with the user, None cached when there is none
+        except ServiceAccount.DoesNotExist:
+            return None
+    return ServiceAccount.objects.filter(user_id=user.pk).first()
+
 
 def is_service_account(user) -> bool:
     """The account is marked as a service account (by a superuser, in the admin)."""
-    if not (user and user.is_authenticated):
-        return False
-    return ServiceAccount.objects.filter(user_id=user.pk).exists()
+    return service_account_of(user) is not None
 
 
 def canonical_username(name: str) -> str:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
-from core.identity import is_service_account
+from core.identity import SERVICE_ACCOUNT_LOADED, is_service_account
 from core.models import ApiToken, TokenScope
 
 TOKEN_MARK = "bw_"
@@ -163,7 +163,8 @@ def _token_detail(token: ApiToken) -> dict:
 def authenticate_token(text: str) -> ApiToken:
     """The live token for ``text``; raises :class:`InvalidToken` with a reason safe to show."""
     prefix = _prefix_of(text)
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    # The account's ServiceAccount row comes with it: the request's filing checks read it (core.identity).
+    token = ApiToken.objects.select_related("user", "user__service_account").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.secret_hash, token_hash(text)):
         raise InvalidToken("Invalid API token.")
     if token.revoked:
@@ -174,6 +175,7 @@ def authenticate_token(text: str) -> ApiToken:
     if not token.user.is_active:
         raise InvalidToken("The service account of this token is disabled.")
     _touch(token, now)
+    setattr(token.user, SERVICE_ACCOUNT_LOADED, True)
     return token
 
 
