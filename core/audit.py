@@ -187,11 +187,39 @@ def _append(entries: list[AuditEntry]) -> None:
     if not entries:
         return
     key = signing_key()
-    AuditChainLock.objects.select_for_update().get_or_create(pk=1)
-    previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first() or GENESIS_HASH
+    previous = _lock_chain_and_read_head() or GENESIS_HASH
     for entry in entries:
         entry.timestamp = timezone.now()  # under the lock: ids and timestamps keep one order
         entry.previous_hash = previous
         entry.key_id = key.key_id
         entry.entry_hash = previous = compute_entry_hash(previous, key=key, **entry_content(entry))
     AuditEntry.objects.bulk_create(entries)
+
+
+CHAIN_LOCK_ROW = 1
+
+
+def _lock_chain_and_read_head() -> str | None:
+    """Lock the chain's row (created the first time), then read the head's hash (None: no entry yet).
+
+    Two statements, in this order and in the caller's transaction: the head is read after the lock is
+    held, so it is the head no other writer can move before this one commits. Plain SQL rather than the
+    ORM's ``select_for_update().get_or_create()`` and ``order_by().values_list().first()`` (the same
+    statements) because every audited change runs them and building them costs more CPU than they do.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('id')} FROM {quote(AuditChainLock._meta.db_table)} WHERE {quote('id')} = %s"
+            + for_update,
+            [CHAIN_LOCK_ROW],
+        )
+        if cursor.fetchone() is None:
+            AuditChainLock.objects.select_for_update().get_or_create(pk=CHAIN_LOCK_ROW)
+        cursor.execute(
+            f"SELECT {quote('entry_hash')} FROM {quote(AuditEntry._meta.db_table)} ORDER BY {quote('id')} DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
