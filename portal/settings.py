@@ -106,6 +106,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials before checking them
+    "core.auth_backend.PermissionsBackend",  # permissions only: one query instead of ModelBackend's two
     "django.contrib.auth.backends.ModelBackend",
 ]
 
