@@ -15,7 +15,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ["api", "sns_ingestion", "audit_export", "runner", "compliance", "pages", "checksum_validator"]
+BENCHMARKS = [
+    "api",
+    "submission_cost",
+    "sns_ingestion",
+    "audit_export",
+    "runner",
+    "compliance",
+    "pages",
+    "checksum_validator",
+]
 
 
 def load_average() -> float:

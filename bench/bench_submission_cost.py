@@ -6,8 +6,8 @@ submit view), on PostgreSQL, so no lock is contended: the cost of the work itsel
 machine is shared); Python calls are counted with cProfile over 20 submissions (deterministic, a proxy
 for CPU that no neighbour disturbs). ``--profile FILE`` also writes a cProfile dump (CPU timer) of one
 round, for ``python -m pstats FILE``.
-Run: .venv/bin/python bench/profile_submission.py [--requests 100] [--rounds 5] [--profile out.prof]
-Uses a fresh PostgreSQL database `bucketwise_profile_submission` (BENCH_DATABASE_URL overrides; dropped and recreated).
+Run: .venv/bin/python bench/bench_submission_cost.py [--small] [--requests 100] [--rounds 5] [--profile out.prof]
+Uses a fresh PostgreSQL database `bucketwise_bench_submission_cost` (BENCH_DATABASE_URL overrides; dropped and recreated).
 """
 
 import argparse
@@ -21,7 +21,7 @@ import time
 from _support import ROOT, portal_environment, recreate_database
 from bench_api import SUBMIT_PATH, prepare_portal
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_profile_submission"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bucketwise_bench_submission_cost"
 
 
 def main() -> None:
@@ -29,10 +29,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", help="write a cProfile dump (CPU time) of one more round here")
+    parser.add_argument("--small", action="store_true", help="3 rounds of 30 submissions")
     args = parser.parse_args()
+    if args.small:
+        args.requests, args.rounds = 30, 3
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     environment = portal_environment(
-        url, ROOT / "var" / "profile-submission", API_TOKEN_THROTTLE_RATE="1000000/min"
+        url, ROOT / "var" / "bench-submission-cost", API_TOKEN_THROTTLE_RATE="1000000/min"
     )
     recreate_database(url)
     token = prepare_portal(environment)
