@@ -153,15 +153,17 @@ class Command(BaseCommand):
 
     @staticmethod
     def _stop(children) -> None:
+        """Stop the parts in the reverse of their start, each before the next: the replication pipeline
+        before the local AWS it polls (stopped together, it logged errors for a moto already gone)."""
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         for _, process in reversed(children):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for _, process in children:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
 
 
 def _start(command: list[str], environment: dict, quiet: bool = False) -> subprocess.Popen:
