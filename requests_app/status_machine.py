@@ -17,6 +17,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     "approve": (frozenset({S.PENDING_APPROVAL}), S.APPROVED),
     "reject": (frozenset({S.PENDING_APPROVAL}), S.REJECTED),
     "cancel": (frozenset({S.PENDING_APPROVAL, S.APPROVED, S.QUEUED}), S.CANCELLED),
+    # The requester takes back a request nobody has decided yet (requests_app.withdrawal).
+    "withdraw": (frozenset({S.PENDING_APPROVAL}), S.CANCELLED),
     "queue": (frozenset({S.APPROVED, S.FAILED}), S.QUEUED),
     # An applied request queued again to re-apply its approved contract (a drifted bucket's remediation).
     "remediate": (frozenset({S.APPLIED}), S.QUEUED),
