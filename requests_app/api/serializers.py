@@ -143,6 +143,15 @@ class PreviewSerializer(serializers.Serializer):
     approval = serializers.DictField(allow_null=True, help_text="required, reasons, approvals_needed.")
 
 
+class WithdrawInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why you withdraw it (optional; at most 1,000 characters); kept in the audit trail.",
+    )
+
+
 class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(help_text="Why; required.")
     contractHash = serializers.CharField(

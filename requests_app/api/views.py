@@ -13,7 +13,7 @@ from core.api.backstage_user import backstage_requester
 from core.api.permissions import Rule, token_of
 from core.audit_verify import trail_status
 from core.models import AuditEntry
-from requests_app import approvals, submission
+from requests_app import approvals, submission, withdrawal
 from requests_app.api import serializers as s
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import Problem
@@ -58,6 +58,11 @@ REFUSAL_STATUS = {
     approvals.DecisionRefused.PLAN_NOT_READY: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.STALE_PLAN: status.HTTP_409_CONFLICT,
     approvals.DecisionRefused.UNSEEN: status.HTTP_400_BAD_REQUEST,
+}
+WITHDRAW_REFUSAL_STATUS = {
+    withdrawal.WithdrawRefused.NOT_REQUESTER: status.HTTP_403_FORBIDDEN,
+    withdrawal.WithdrawRefused.NOT_PENDING: status.HTTP_409_CONFLICT,
+    withdrawal.WithdrawRefused.REASON_INVALID: status.HTTP_400_BAD_REQUEST,
 }
 
 
@@ -269,6 +274,59 @@ class RejectRequest(RequestDecision):
     @extend_schema(summary="Reject a pending request", **DECISION_SCHEMA)
     def post(self, http_request, request_id):
         return super().post(http_request, request_id)
+
+
+class WithdrawRequest(APIView):
+    access = {"POST": SUBMIT_REQUESTS}
+
+    @extend_schema(
+        summary="Withdraw your own request while it waits for approval",
+        description="Only the request's requester (as a canonical identity; for Backstage, the signed-in "
+        "Backstage user its user token proves), never an approver or a service account in its own name "
+        "(403, not-requester); only while it is pending approval (409, not-pending). The request becomes "
+        "cancelled and releases its bucket name; its plan run, if any, is not applied. The reason is "
+        "optional (at most 1,000 characters, no NUL; 400, reason-invalid) and kept in the audit trail.",
+        request=s.WithdrawInputSerializer,
+        responses={
+            200: s.BucketRequestDetailSerializer,
+            400: s.ErrorSerializer,
+            401: s.ErrorSerializer,
+            403: s.ErrorSerializer,
+            404: s.ErrorSerializer,
+            409: s.ErrorSerializer,
+        },
+    )
+    def post(self, http_request, request_id):
+        # A Backstage caller proves its user first (401/403): an unproven one learns nothing more.
+        proven = backstage_requester(http_request, None)
+        bucket_request = get_object_or_404(_requests_for(http_request), request_id=request_id)
+        try:
+            body = http_request.data
+        except ParseError as exc:
+            return Response(
+                {"detail": f"The body is not valid JSON: {exc.detail}", "code": "parse-error"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if not isinstance(body, dict):
+            return Response(
+                {
+                    "detail": 'The body must be a JSON object, {"reason": "..."} or {}.',
+                    "code": "not-an-object",
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            withdrawal.withdraw_request(
+                bucket_request, http_request.user, reason=body.get("reason"), requester_identity=proven
+            )
+        except withdrawal.WithdrawRefused as exc:
+            return Response(
+                {"detail": exc.message, "code": exc.code}, status=WITHDRAW_REFUSAL_STATUS[exc.code]
+            )
+        refreshed = (
+            _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)
+        )
+        return Response(s.BucketRequestDetailSerializer(refreshed, context={"request": http_request}).data)
 
 
 class CatalogList(generics.ListAPIView):

@@ -38,6 +38,8 @@ ACCESS = {
     ("requests-api:request-detail", "GET"): ("read", "requests_app.view_bucketrequest", READERS),
     ("requests-api:request-approve", "POST"): ("approve", "requests_app.decide_bucketrequest", {APPROVER}),
     ("requests-api:request-reject", "POST"): ("approve", "requests_app.decide_bucketrequest", {APPROVER}),
+    # Only the request's own requester withdraws it (requests_app.withdrawal): the roles here may call it.
+    ("requests-api:request-withdraw", "POST"): ("submit", "requests_app.submit_bucketrequest", {REQUESTER}),
     ("requests-api:catalog-list", "GET"): ("read", "requests_app.view_catalogentry", READERS),
     ("requests-api:audit-list", "GET"): ("read", "core.view_auditentry", OVERSEERS),
     ("requests-api:audit-list", "GET?format=csv"): ("read", "core.export_auditentry", {AUDITOR}),
