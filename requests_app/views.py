@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.audit_verify import recent_trail_status
 from core.filing import teams_open_to
 from core.models import AuditEntry, Team
-from requests_app import approvals, panels, plans
+from requests_app import approvals, panels, plans, withdrawal
 from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.catalog import governance_rows
 from requests_app.contract import contract_to_yaml, load_contract
@@ -128,6 +129,8 @@ def _detail_context(http_request, bucket_request, decision_form=None) -> dict:
             else None
         ),
         "plan_not_ready": plans.not_ready_reason(bucket_request) if may_decide else None,
+        "may_withdraw": withdrawal.may_withdraw(bucket_request, http_request.user),
+        "withdraw_reason_max": withdrawal.REASON_MAX_CHARS,
     }
 
 
@@ -166,6 +169,24 @@ def decide_request(http_request, request_id):
     bucket_request = _visible_request(http_request, request_id, with_votes=True)
     context = _detail_context(http_request, bucket_request, form)
     return render(http_request, "requests_app/detail.html", context, status=400)
+
+
+@require_POST
+@permission_required(withdrawal.WITHDRAW_PERMISSION, raise_exception=True)
+def withdraw_request(http_request, request_id):
+    """The requester withdraws their pending request from its page; a refused state or reason is said."""
+    bucket_request = _visible_request(http_request, request_id)
+    try:
+        withdrawal.withdraw_request(
+            bucket_request, http_request.user, reason=http_request.POST.get("reason", "")
+        )
+    except withdrawal.WithdrawRefused as refused:
+        if refused.code == refused.NOT_REQUESTER:
+            raise PermissionDenied(refused.message) from refused
+        messages.error(http_request, refused.message)
+    else:
+        messages.success(http_request, f"{bucket_request.request_id} withdrawn.")
+    return redirect("requests:detail", request_id=bucket_request.request_id)
 
 
 @permission_required(approvals.DECIDE_PERMISSION, raise_exception=True)
