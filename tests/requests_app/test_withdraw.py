@@ -19,7 +19,7 @@ from requests_app.submission import submit_request
 from requests_app.withdrawal import WithdrawRefused, may_withdraw, withdraw_request
 from runner import execution, outcomes
 from runner.models import Run, RunKind, RunStatus, SavedPlan
-from tests.support.common import make_user
+from tests.support.common import make_user, run_at_once
 from tests.support.requests import APPROVED_STATES, plan_made, prod_input, token_client
 
 pytestmark = pytest.mark.django_db
@@ -266,6 +266,30 @@ def test_a_running_plan_runs_result_is_ignored(pending, team_member):
     assert pending.status == RequestStatus.CANCELLED
     assert pending.plan_hash != "a" * 64 and pending.plan_status != PlanStatus.READY
     assert not Run.objects.filter(request=pending, kind=RunKind.APPLY).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_withdrawal_and_an_approval_at_once_settle_the_request_once(team_member, approver):
+    """Both lock the request row: one wins, the other finds it no longer pending."""
+    request = submit_request(prod_input(), team_member).request
+    plan_made(request)
+    request.refresh_from_db()
+    attempts = [
+        lambda: withdraw_request(request, team_member),
+        lambda: approvals.decide(request, approver, "approve", "ok", contract_hash=request.contract_hash),
+    ]
+    results = run_at_once(lambda i: attempts[i](), 2)
+
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(losers) == 1 and losers[0].code == "not-pending", results
+    settled = AuditEntry.objects.filter(
+        request_id=request.request_id, action__in=["request.withdraw", "request.approve"]
+    )
+    assert settled.count() == 1
+    withdrawn = settled.get().action == "request.withdraw"
+    assert (status_of(request) == RequestStatus.CANCELLED) == withdrawn
+    assert Run.objects.filter(request=request, kind=RunKind.APPLY).exists() != withdrawn
 
 
 # --- the API -------------------------------------------------------------------------------------------------
