@@ -139,3 +139,22 @@ def mark_active(request, *, actor, region: str, arn: str, detail: dict | None = 
 
 def mark_failed(request, *, actor, reason: str):
     return set_catalog_status(request, CatalogStatus.FAILED, actor=actor, detail={"reason": reason})
+
+
+def remove_entry(request: BucketRequest, *, actor, reason: str) -> None:
+    """Remove the entry of a bucket that was never made (an abandoned request's), audited with what it said.
+
+    The entry held the bucket name (``CatalogEntry.bucket_name`` is unique); without it the name is free.
+    """
+    entry = CatalogEntry.objects.select_for_update().filter(request=request).first()
+    if entry is None:
+        return
+    detail = {
+        "bucket_name": entry.bucket_name,
+        "from": entry.status,
+        "region": entry.region,
+        "arn": entry.arn,
+        "reason": reason,
+    }
+    entry.delete()
+    audit.record("catalog.removed", actor=actor, request=request, detail=detail)

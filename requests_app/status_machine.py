@@ -20,6 +20,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     # The requester takes back a request nobody has decided yet (requests_app.withdrawal).
     "withdraw": (frozenset({S.PENDING_APPROVAL}), S.CANCELLED),
     "queue": (frozenset({S.APPROVED, S.FAILED}), S.QUEUED),
+    # A failed request nobody will retry, once nothing of it exists (runner.abandonment).
+    "abandon": (frozenset({S.FAILED}), S.CANCELLED),
     # An applied request queued again to re-apply its approved contract (a drifted bucket's remediation).
     "remediate": (frozenset({S.APPLIED}), S.QUEUED),
     "start_apply": (frozenset({S.QUEUED}), S.APPLYING),

@@ -47,6 +47,12 @@ def may_retry(user, request: BucketRequest) -> bool:
     return request.status == RequestStatus.FAILED and can_retry(user)
 
 
+def may_abandon(user, request: BucketRequest) -> bool:
+    """Whether the pages offer ``user`` to abandon ``request``: the other answer to a failure, given to
+    the same people as a retry (runner.abandonment)."""
+    return may_retry(user, request)
+
+
 def may_plan_again(user, request: BucketRequest) -> bool:
     return plans.can_plan_again(request) and can_retry(user)
 

@@ -8,6 +8,7 @@ finished run recorded is ever released.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -86,3 +87,51 @@ def release_dead_runs_lock(request: BucketRequest, *, actor="system") -> str:
         detail={"run": dead_run.pk, "lock_id": lock.id, "lock": state_lock.lock_path(target)},
     )
     return lock.id
+
+
+class StateUnreadable(Exception):
+    """The request's Terraform state could not be read, or is not a state document."""
+
+
+def managed_resources(request: BucketRequest) -> list[str]:
+    """Addresses of the managed resources ``request``'s Terraform state holds (``module.x.aws_s3_bucket.this``).
+
+    No state yet is an empty state. Data sources are not counted: they make nothing. Raises
+    :class:`StateUnreadable` when the backend cannot be reached or the document is not a state.
+    """
+    text = _state_text(target_of(request), request.environment)
+    if text is None:
+        return []
+    try:
+        document = json.loads(text)
+        resources = document.get("resources") or []
+        return [
+            ".".join(filter(None, (str(item.get("module") or ""), str(item["type"]), str(item["name"]))))
+            for item in resources
+            if item.get("mode") == "managed" and item.get("instances")
+        ]
+    except (ValueError, AttributeError, KeyError, TypeError) as error:
+        raise StateUnreadable(
+            f"The Terraform state of {request.request_id} is not a state document."
+        ) from error
+
+
+def _state_text(target: BackendTarget, environment: str) -> str | None:
+    """The state document's text, or None when there is no state yet."""
+    where = (
+        str(target.local_state_dir / target.key)
+        if not target.bucket
+        else f"s3://{target.bucket}/{target.key}"
+    )
+    try:
+        if not target.bucket:
+            path = target.local_state_dir / target.key
+            return path.read_text(encoding="utf-8") if path.exists() else None
+        client = aws.client("s3", environment, region=target.region)
+        return client.get_object(Bucket=target.bucket, Key=target.key)["Body"].read().decode("utf-8")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise StateUnreadable(f"The Terraform state at {where} could not be read: {error}") from error
+    except (BotoCoreError, OSError, UnicodeDecodeError) as error:
+        raise StateUnreadable(f"The Terraform state at {where} could not be read: {error}") from error

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 from requests_app import plans
 from requests_app.models import RequestStatus
 from requests_app.visibility import visible_requests
-from runner import dispatch
+from runner import abandonment, dispatch
 from runner.access import (
     can_cancel,
     can_retry,
     can_view_request_runs,
+    may_abandon,
     may_cancel,
     may_plan_again,
     may_retry,
@@ -89,6 +90,8 @@ def _actions_context(user, bucket_request, run=None) -> dict:
         "can_cancel": run is not None and may_cancel(user, run),
         "can_retry": can_retry_here,
         "can_plan_again": may_plan_again(user, bucket_request),
+        "can_abandon": may_abandon(user, bucket_request),
+        "abandon_reason_limit": abandonment.REASON_LIMIT,
         "retry_contacts": (
             who_can_retry() if bucket_request.status == RequestStatus.FAILED and not can_retry_here else []
         ),
@@ -121,6 +124,21 @@ def retry_request(http_request, request_id: str):
     if run is None:
         return redirect("requests:detail", request_id=request_id)
     return redirect("runner:run-detail", pk=run.pk)
+
+
+@require_POST
+def abandon_request(http_request, request_id: str):
+    bucket_request = _visible_bucket_request(http_request, request_id)
+    if not can_retry(http_request.user):
+        raise PermissionDenied("Only platform approvers may abandon requests.")
+    _act(
+        http_request,
+        lambda: abandonment.abandon_request(
+            bucket_request, actor=http_request.user, reason=http_request.POST.get("reason", "")
+        ),
+        f"{bucket_request.request_id} abandoned: its bucket name is free again.",
+    )
+    return redirect("requests:detail", request_id=request_id)
 
 
 @require_POST

@@ -19,6 +19,10 @@ class RunStepSerializer(serializers.Serializer):
     )
 
 
+class AbandonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why nobody will retry the request; kept in the audit trail.")
+
+
 class RunSerializer(serializers.ModelSerializer):
     request_id = serializers.CharField(source="request.request_id", read_only=True)
     cancel_requested = serializers.BooleanField(read_only=True)

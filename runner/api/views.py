@@ -7,8 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.permissions import Rule
+from requests_app.api.serializers import BucketRequestDetailSerializer
 from requests_app.models import BucketRequest
-from runner import dispatch
+from runner import abandonment, dispatch
 from runner.access import (
     CANCEL_PERMISSION,
     RETRY_PERMISSION,
@@ -18,7 +19,7 @@ from runner.access import (
     can_view_request_runs,
     visible_run,
 )
-from runner.api.serializers import RequestPlanSerializer, RunSerializer
+from runner.api.serializers import AbandonInputSerializer, RequestPlanSerializer, RunSerializer
 from runner.models import Run
 from runner.saved_plans import latest_plan
 
@@ -82,6 +83,38 @@ class RequestRetryView(APIView):
         except dispatch.RunnerError as error:
             return _conflict(error)
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class RequestAbandonView(APIView):
+    """End a failed request nobody will retry, once nothing of it exists (200 with the request)."""
+
+    access = {"POST": Rule("approve", RETRY_PERMISSION)}
+
+    @extend_schema(
+        summary="Abandon a failed request: cancelled, its bucket name and catalog entry released",
+        description="Platform approvers only. The body names the reason (required, at most "
+        f"{abandonment.REASON_LIMIT:,} characters). Refused with 409 while the request is not failed, has an "
+        "active run, its Terraform state holds any resource, or its bucket exists in the environment's "
+        "account; nothing is changed then.",
+        request=AbandonInputSerializer,
+        responses={200: BucketRequestDetailSerializer, 400: None, 409: None},
+    )
+    def post(self, request, request_id: str):
+        bucket_request = _visible_request(request, request_id)
+        if not can_retry(request.user):
+            raise PermissionDenied("Only platform approvers may abandon requests.")
+        reason = request.data.get("reason", "") if isinstance(request.data, dict) else None
+        try:
+            if not isinstance(reason, str):
+                raise abandonment.ReasonInvalid('The body must be a JSON object: {"reason": "why, as text"}.')
+            abandoned = abandonment.abandon_request(bucket_request, actor=request.user, reason=reason)
+        except abandonment.ReasonInvalid as error:
+            return Response(
+                {"detail": str(error), "code": "reason-invalid"}, status=status.HTTP_400_BAD_REQUEST
+            )
+        except dispatch.RunnerError as error:
+            return _conflict(error)
+        return Response(BucketRequestDetailSerializer(abandoned, context={"request": request}).data)
 
 
 class RequestPlanView(APIView):

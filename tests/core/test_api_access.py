@@ -48,6 +48,7 @@ ACCESS = {
     ("api-run-detail", "GET"): ("read", "runner.view_run", READERS),
     ("api-run-cancel", "POST"): ("approve", "runner.cancel_run", {APPROVER}),
     ("api-request-retry", "POST"): ("approve", "runner.retry_run", {APPROVER}),
+    ("api-request-abandon", "POST"): ("approve", "runner.retry_run", {APPROVER}),
     ("api-request-plan", "GET"): ("read", "runner.view_run", READERS),
     ("api-request-plan", "POST"): ("approve", "runner.retry_run", {APPROVER}),
     ("replication-health-api", "GET"): ("read", "replication.view_bucketpair", READERS),

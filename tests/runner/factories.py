@@ -53,9 +53,9 @@ def approved_request(raw: dict | None = None, *, approver="alex", **kwargs) -> B
     return request
 
 
-def failed_request(actor="system"):
+def failed_request(actor="system", raw: dict | None = None):
     """An approved request whose first run failed: (request, run)."""
-    request = approved_request()
+    request = approved_request(raw)
     run = Run.objects.get(request=request)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now())
     status_machine.transition(request, "mark_failed", actor=actor)

@@ -1,0 +1,112 @@
+"""Abandoning a failed request: the other answer to a failure, beside a retry.
+
+A failed request holds its bucket name and its catalog entry, because it may have made part of
+the bucket and can be retried (docs/decisions/portal-unique-bucket-names.md). When nobody will
+retry it (the name belongs to another AWS account, the team no longer needs the bucket), a platform
+approver abandons it: the request ends *cancelled* and releases the name.
+
+Abandoning must never leave a bucket nobody manages, so it is refused unless both say nothing
+of the request exists:
+
+- its Terraform state holds no managed resource (no state yet counts as empty), and
+- its bucket is not in the environment's account (``ListBuckets`` of the environment's role: a name
+  another account holds does not count).
+
+The bucket check covers a worker killed between AWS creating the bucket and Terraform writing
+its state. Then the request is cancelled (``request.abandon``, audited with the reason and both
+checks) and its catalog entry, which describes a bucket that was never made, is removed
+(``catalog.removed``). Who may abandon: the people who may retry (``runner.access.can_retry``).
+"""
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.db import transaction
+
+from requests_app import catalog, status_machine
+from requests_app.models import BucketRequest, RequestStatus
+from runner import aws
+from runner.dispatch import RunnerError
+from runner.models import ACTIVE_STATUSES
+from runner.state_backend import StateUnreadable, managed_resources
+
+REASON_LIMIT = 1000
+# How many of the state's resources a refusal names.
+NAMED_RESOURCES = 5
+
+
+class ReasonInvalid(RunnerError):
+    """The reason is missing, too long or holds a NUL character; the message says which."""
+
+
+def checked_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonInvalid("Say why the request is abandoned (the audit trail keeps it).")
+    if len(reason) > REASON_LIMIT:
+        raise ReasonInvalid(
+            f"The reason is {len(reason):,} characters long; the most allowed is {REASON_LIMIT:,}."
+        )
+    if "\x00" in reason:  # PostgreSQL stores no NUL in text or JSON
+        raise ReasonInvalid("The reason may not contain NUL characters.")
+    return reason
+
+
+@transaction.atomic
+def abandon_request(request: BucketRequest, *, actor, reason: str) -> BucketRequest:
+    """End failed ``request`` as cancelled, once nothing of it exists; raises :class:`RunnerError` otherwise."""
+    reason = checked_reason(reason)
+    locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != RequestStatus.FAILED:
+        raise RunnerError(
+            f"{locked.request_id} is {locked.get_status_display().lower()}; only a failed request can be abandoned."
+        )
+    if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
+        raise RunnerError(f"{locked.request_id} has an active run; wait for it to end.")
+    checks = {"state_resources": _state_resources(locked), "bucket_in_account": _bucket_in_account(locked)}
+    status_machine.transition(
+        locked, "abandon", actor=actor, detail={"reason": reason, **checks}, row_locked=True
+    )
+    catalog.remove_entry(locked, actor=actor, reason=reason)
+    return locked
+
+
+def _state_resources(request: BucketRequest) -> int:
+    try:
+        resources = managed_resources(request)
+    except StateUnreadable as error:
+        raise RunnerError(f"{error} Nothing was changed; try again once the state can be read.") from error
+    if resources:
+        named = ", ".join(resources[:NAMED_RESOURCES]) + (", …" if len(resources) > NAMED_RESOURCES else "")
+        raise RunnerError(
+            f"{request.request_id} cannot be abandoned: its Terraform state holds {len(resources)} "
+            f"resource{'s' if len(resources) != 1 else ''} ({named}). Retry it to finish the bucket, "
+            "or have them destroyed first; abandoning would leave them unmanaged."
+        )
+    return 0
+
+
+def _bucket_in_account(request: BucketRequest) -> bool:
+    """False when the environment's account has no bucket of the request's name; raises when it has.
+
+    ``ListBuckets`` lists the caller's own account only, so a name another account holds (the usual
+    reason such a request failed: ``BucketAlreadyExists``) does not count; ``HeadBucket`` would not
+    tell the two apart everywhere (moto answers 200 across accounts).
+    """
+    try:
+        pages = (
+            aws.client("s3", request.environment)
+            .get_paginator("list_buckets")
+            .paginate(Prefix=request.bucket_name)
+        )
+        names = {bucket["Name"] for page in pages for bucket in page.get("Buckets", [])}
+    except (BotoCoreError, ClientError) as error:
+        raise RunnerError(
+            f"Could not check whether the bucket {request.bucket_name} exists ({error}); "
+            "nothing was changed, try again."
+        ) from error
+    if request.bucket_name not in names:
+        return False
+    raise RunnerError(
+        f"{request.request_id} cannot be abandoned: the bucket {request.bucket_name} exists in the "
+        f"{request.environment} account although its Terraform state is empty. Import it into the state "
+        "(retry the request) or delete it by hand first; abandoning would leave it unmanaged."
+    )

@@ -1,0 +1,303 @@
+"""Abandoning a failed request (runner.abandonment): only once nothing of it exists, only by those who
+may retry, always with a reason; the request ends cancelled and its bucket name is free again.
+
+The Terraform state is written the way Terraform writes it (local file, or an object in a moto server
+bucket for the S3 backend); whether the bucket exists is asked of the moto server.
+"""
+
+import json
+from uuid import uuid4
+
+import boto3
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from core.models import AuditEntry
+from core.tokens import issue_token
+from requests_app import catalog
+from requests_app.bucket_names import name_holder
+from requests_app.contract import state_key
+from requests_app.models import CatalogEntry, RequestStatus
+from runner.abandonment import REASON_LIMIT
+from runner.models import Run, RunStatus
+from tests.contract.cases import request_input
+from tests.runner.factories import failed_request
+from tests.support.common import make_user
+
+pytestmark = pytest.mark.django_db
+STATE_BUCKET = "bucketwise-abandon-tests"
+
+
+@pytest.fixture
+def local_state(local_aws, settings, tmp_path):
+    """The embedded default: local state files under a fresh folder; AWS is the moto server."""
+    settings.TERRAFORM_STATE_DIR = tmp_path
+    settings.TERRAFORM_STATE_BUCKET = ""
+    return tmp_path
+
+
+@pytest.fixture
+def failed(local_state):
+    """A failed request whose catalog entry says failed, as a run that failed during apply leaves it."""
+    request, _ = failed_request(raw=unique_input())
+    catalog.mark_failed(request, actor="system", reason="BucketAlreadyExists")
+    return request
+
+
+def unique_input() -> dict:
+    """A request input whose bucket name no other test uses: the moto server lives for the session."""
+    return request_input(application=f"ab{uuid4().hex[:12]}")
+
+
+def write_state(folder, request, resources: list) -> None:
+    path = folder / state_key(request.environment, request.request_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 4, "serial": 3, "resources": resources}))
+
+
+def resource(kind: str, name: str, *, mode="managed", module="module.bucket", instances=1) -> dict:
+    return {
+        "module": module,
+        "mode": mode,
+        "type": kind,
+        "name": name,
+        "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+        "instances": [{"schema_version": 0, "attributes": {}}] * instances,
+    }
+
+
+def abandon(client, request, reason="The name belongs to another account; filed again as uploads2."):
+    return client.post(
+        f"/api/v1/s3-requests/{request.request_id}/abandon/", {"reason": reason}, format="json"
+    )
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_failed_request_with_nothing_made_is_abandoned_and_its_name_freed(failed, approver):
+    assert name_holder(failed.bucket_name) == failed
+
+    response = abandon(api(approver), failed)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == RequestStatus.CANCELLED
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.CANCELLED
+    assert not CatalogEntry.objects.filter(request=failed).exists()
+    assert name_holder(failed.bucket_name) is None
+    ended = AuditEntry.objects.get(request_id=failed.request_id, action="request.abandon")
+    assert ended.actor == "alex"
+    assert ended.detail == {
+        "from": "failed",
+        "to": "cancelled",
+        "reason": "The name belongs to another account; filed again as uploads2.",
+        "state_resources": 0,
+        "bucket_in_account": False,
+    }
+    removed = AuditEntry.objects.get(request_id=failed.request_id, action="catalog.removed")
+    assert removed.detail["bucket_name"] == failed.bucket_name and removed.detail["from"] == "failed"
+
+
+def test_a_state_holding_resources_refuses_and_names_them(failed, approver, local_state):
+    write_state(
+        local_state,
+        failed,
+        [resource("aws_s3_bucket", "this"), resource("aws_s3_bucket_versioning", "this")]
+        + [resource("aws_s3_bucket_policy", f"p{i}") for i in range(5)],
+    )
+
+    response = abandon(api(approver), failed)
+
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert (
+        "holds 7 resources (module.bucket.aws_s3_bucket.this, module.bucket.aws_s3_bucket_versioning.this"
+        in detail
+    )
+    assert detail.count("aws_s3_bucket_policy") == 3 and ", …)" in detail
+    assert "Retry it" in detail
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED and CatalogEntry.objects.filter(request=failed).exists()
+    assert not AuditEntry.objects.filter(request_id=failed.request_id, action="request.abandon").exists()
+
+
+def test_data_sources_and_resources_without_instances_are_nothing_made(failed, approver, local_state):
+    write_state(
+        local_state,
+        failed,
+        [
+            resource("aws_caller_identity", "current", mode="data"),
+            resource("aws_s3_bucket", "this", instances=0),
+        ],
+    )
+    assert abandon(api(approver), failed).status_code == 200
+
+
+def test_a_state_that_is_not_a_state_document_refuses(failed, approver, local_state):
+    path = local_state / state_key(failed.environment, failed.request_id)
+    path.parent.mkdir(parents=True)
+    for text in (
+        "{not json",
+        "[1, 2]",
+        '{"resources": "all"}',
+        '{"resources": [{"mode": "managed", "instances": [{}]}]}',
+        "\udcff",
+    ):
+        path.write_text(text, errors="surrogateescape")
+        response = abandon(api(approver), failed)
+        assert response.status_code == 409, text
+        assert (
+            "could not be read" in response.json()["detail"]
+            or "not a state document" in response.json()["detail"]
+        )
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED
+
+
+def test_a_bucket_in_the_account_with_an_empty_state_refuses(failed, approver, local_aws, settings):
+    """A worker killed after AWS made the bucket and before Terraform wrote its state."""
+    boto3.client("s3", endpoint_url=local_aws, region_name=settings.AWS_REGION).create_bucket(
+        Bucket=failed.bucket_name
+    )
+
+    response = abandon(api(approver), failed)
+
+    assert response.status_code == 409
+    assert f"the bucket {failed.bucket_name} exists in the dev account" in response.json()["detail"]
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED
+
+
+def test_a_bucket_of_another_account_does_not_hold_the_request(failed, approver, local_aws, settings):
+    """The usual reason such a request failed: another AWS account owns the name (BucketAlreadyExists)."""
+    sts = boto3.client("sts", endpoint_url=local_aws, region_name=settings.AWS_REGION)
+    credentials = sts.assume_role(RoleArn="arn:aws:iam::111111111111:role/other", RoleSessionName="other")[
+        "Credentials"
+    ]
+    boto3.client(
+        "s3",
+        endpoint_url=local_aws,
+        region_name=settings.AWS_REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    ).create_bucket(Bucket=failed.bucket_name)
+
+    assert abandon(api(approver), failed).status_code == 200
+
+
+def test_an_unreachable_aws_refuses_and_changes_nothing(failed, approver, settings):
+    settings.AWS_ENDPOINT_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    response = abandon(api(approver), failed)
+
+    assert response.status_code == 409
+    assert "Could not check whether the bucket" in response.json()["detail"]
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED
+
+
+@pytest.fixture
+def s3_state(local_aws, settings):
+    s3 = boto3.client("s3", endpoint_url=local_aws, region_name=settings.AWS_REGION)
+    if STATE_BUCKET not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=STATE_BUCKET)
+    settings.TERRAFORM_STATE_BUCKET = STATE_BUCKET
+    return s3
+
+
+def test_the_s3_backends_state_is_read_the_same_way(local_aws, s3_state, approver):
+    request, _ = failed_request(raw=unique_input())
+    key = state_key(request.environment, request.request_id)
+    s3_state.put_object(
+        Bucket=STATE_BUCKET, Key=key, Body=json.dumps({"resources": [resource("aws_s3_bucket", "this")]})
+    )
+    assert abandon(api(approver), request).status_code == 409
+
+    s3_state.delete_object(Bucket=STATE_BUCKET, Key=key)  # no state yet: nothing made
+    assert abandon(api(approver), request).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "reason, problem",
+    [
+        ("", "Say why"),
+        ("   \n ", "Say why"),
+        ("x" * (REASON_LIMIT + 1), "the most allowed is 1,000"),
+        ("null\x00byte", "NUL"),
+    ],
+)
+def test_a_reason_is_required_and_checked(failed, approver, reason, problem):
+    response = abandon(api(approver), failed, reason)
+
+    assert response.status_code == 400
+    assert problem in response.json()["detail"] and response.json()["code"] == "reason-invalid"
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED
+
+
+@pytest.mark.parametrize("body", [[1, 2], "text", 7, {"reason": ["a list"]}, {"reason": {"deep": [[[]]]}}])
+def test_a_body_that_is_not_a_reason_is_a_clear_400(failed, approver, body):
+    response = api(approver).post(
+        f"/api/v1/s3-requests/{failed.request_id}/abandon/", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED
+
+
+def test_only_a_failed_request_without_an_active_run_is_abandoned(failed, approver):
+    run = Run.objects.get(request=failed)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    assert "has an active run" in abandon(api(approver), failed).json()["detail"]
+
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    assert abandon(api(approver), failed).status_code == 200
+    again = abandon(api(approver), failed)
+    assert again.status_code == 409 and "only a failed request can be abandoned" in again.json()["detail"]
+    assert AuditEntry.objects.filter(request_id=failed.request_id, action="request.abandon").count() == 1
+
+
+def test_who_may_abandon(failed, approver, requester, auditor):
+    """The people who may retry: staff platform approvers; a token needs the approve scope."""
+    not_staff = make_user("zed", "platform-approvers")
+    for user in (requester, auditor, not_staff):
+        assert abandon(api(user), failed).status_code == 403, user
+    for scopes in (["read"], ["submit"], ["read", "submit"]):
+        token = APIClient()
+        token.credentials(HTTP_AUTHORIZATION="Bearer " + issue_token(approver, "t", scopes).text)
+        assert abandon(token, failed).status_code == 403, scopes
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED
+
+    token = APIClient()
+    token.credentials(HTTP_AUTHORIZATION="Bearer " + issue_token(approver, "t", ["approve"]).text)
+    assert abandon(token, failed).status_code == 200
+
+
+def test_the_request_page_offers_abandon_to_approvers_only(client, failed, approver, requester):
+    page_url = reverse("requests:detail", args=[failed.request_id])
+    abandon_url = reverse("runner:request-abandon", args=[failed.request_id])
+    failed.submitted_by = requester
+    failed.save()
+    client.force_login(requester)
+    page = client.get(page_url)
+    assert page.status_code == 200 and abandon_url not in page.content.decode()
+    assert client.post(abandon_url, {"reason": "mine"}).status_code == 403
+
+    client.force_login(approver)
+    assert abandon_url in client.get(page_url).content.decode()
+    refused = client.post(abandon_url, {"reason": ""}, follow=True).content.decode()
+    assert "Say why the request is abandoned" in refused
+
+    done = client.post(abandon_url, {"reason": "The team moved to another account."}, follow=True)
+
+    assert f"{failed.request_id} abandoned: its bucket name is free again." in done.content.decode()
+    assert abandon_url not in done.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.CANCELLED
