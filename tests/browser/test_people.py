@@ -1,6 +1,7 @@
 """Each role's day in a real Chromium, without Terraform: the navigation of requesters, approvers and
 auditors (every link opens: no 403), the approval queue and a decision on the request page, and the
-retry button for an approver where a failed run's requester is told whom to ask.
+retry button (and the folded abandon form) for an approver where a failed run's requester is told whom
+to ask.
 
 What is real: Chromium (Playwright), the portal in the live server, its database. What is replaced, and
 why: plans and failed runs are recorded the way the runner records them (tests.support.requests.
@@ -128,6 +129,15 @@ def test_each_role_reaches_every_page_it_is_shown_and_an_approver_decides_on_the
     expect(rita.get_by_role("button", name=re.compile("^Retry"))).to_have_count(0)
     shot(rita, "failed-run-requester")
     alex.goto(f"{url}/runs/{people['run']}/")
+    # Abandoning is offered beside Retry, folded, with its reason required (tests/runner/test_abandon.py
+    # abandons; this checks the form as a person meets it).
+    alex.get_by_text(f"Abandon {people['failed']} instead").click()
+    expect(alex.get_by_label("Why it is abandoned")).to_be_visible()
+    alex.get_by_role(
+        "button", name=f"Abandon {people['failed']}", exact=True
+    ).click()  # no reason: the browser stops it
+    expect(alex.locator("#run-status")).to_have_text("Failed")
+    shot(alex, "failed-run-abandon-form")
     alex.get_by_role("button", name=f"Retry {people['failed']} with a new run").click()
     expect(alex.get_by_role("status")).to_contain_text(f"{people['failed']}: a new run is queued.")
     expect(alex.locator("#run-status")).to_have_text("Queued")
