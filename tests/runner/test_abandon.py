@@ -301,3 +301,33 @@ def test_the_request_page_offers_abandon_to_approvers_only(client, failed, appro
     assert abandon_url not in done.content.decode()
     failed.refresh_from_db()
     assert failed.status == RequestStatus.CANCELLED
+
+
+def abandon_and_retry_at_once(request, approver) -> list:
+    from runner import abandonment, dispatch
+    from tests.support.common import run_at_once
+
+    actions = [
+        lambda: abandonment.abandon_request(request, actor=approver, reason="not wanted"),
+        lambda: dispatch.retry_request(request, actor=approver),
+    ]
+    return run_at_once(lambda i: actions[i](), 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_abandon_and_a_retry_at_once_end_one_way(local_state, approver):
+    """Both lock the request row: one wins, the other is refused by the state it finds."""
+    from runner.dispatch import RunnerError
+
+    for _ in range(3):
+        request, _ = failed_request(raw=unique_input())
+
+        results = abandon_and_retry_at_once(request, approver)
+
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1 and isinstance(refused[0], RunnerError), results
+        request.refresh_from_db()
+        abandoned = request.status == RequestStatus.CANCELLED
+        assert abandoned or request.status == RequestStatus.QUEUED
+        assert request.runs.count() == (1 if abandoned else 2)
