@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
 
 from requests_app import catalog, status_machine
+from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
 from runner import aws
 from runner.dispatch import RunnerError
@@ -70,8 +71,11 @@ def abandon_request(request: BucketRequest, *, actor, reason: str) -> BucketRequ
 
 
 def _state_resources(request: BucketRequest) -> int:
+    """0, or raises: the request's state, and any other a run of it recorded, hold no managed resource."""
+    keys = {state_key(request.environment, request.request_id)}
+    keys |= set(request.runs.exclude(state_key="").values_list("state_key", flat=True))
     try:
-        resources = managed_resources(request)
+        resources = [address for key in sorted(keys) for address in managed_resources(request, key)]
     except StateUnreadable as error:
         raise RunnerError(f"{error} Nothing was changed; try again once the state can be read.") from error
     if resources:

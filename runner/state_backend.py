@@ -93,13 +93,14 @@ class StateUnreadable(Exception):
     """The request's Terraform state could not be read, or is not a state document."""
 
 
-def managed_resources(request: BucketRequest) -> list[str]:
-    """Addresses of the managed resources ``request``'s Terraform state holds (``module.x.aws_s3_bucket.this``).
+def managed_resources(request: BucketRequest, state_key: str = "") -> list[str]:
+    """Addresses of the managed resources in ``request``'s Terraform state, or in the one at ``state_key``
+    (``module.bucket.aws_s3_bucket.this``).
 
     No state yet is an empty state. Data sources are not counted: they make nothing. Raises
     :class:`StateUnreadable` when the backend cannot be reached or the document is not a state.
     """
-    text = _state_text(target_of(request), request.environment)
+    text = _state_text(target_of(request, state_key), request.environment)
     if text is None:
         return []
     try:

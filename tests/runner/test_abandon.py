@@ -331,3 +331,15 @@ def test_an_abandon_and_a_retry_at_once_end_one_way(local_state, approver):
         abandoned = request.status == RequestStatus.CANCELLED
         assert abandoned or request.status == RequestStatus.QUEUED
         assert request.runs.count() == (1 if abandoned else 2)
+
+
+def test_a_state_a_run_recorded_elsewhere_counts_too(failed, approver, local_state):
+    """Runs record their state key; a key other than today's (an older layout) is read as well."""
+    Run.objects.filter(request=failed).update(state_key="legacy/S3-old/terraform.tfstate")
+    path = local_state / "legacy/S3-old/terraform.tfstate"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"resources": [resource("aws_s3_bucket", "this")]}))
+
+    response = abandon(api(approver), failed)
+
+    assert response.status_code == 409 and "holds 1 resource (" in response.json()["detail"]
