@@ -26,4 +26,9 @@ resource "aws_iam_policy" "app" {
   description = "Least-privilege access of ${var.application} to ${var.bucket_name} (request ${var.request_id})."
   policy      = var.app_policy_json
   tags        = var.tags
+
+  # Made only once the bucket and its settings exist: the policy's text is known before the bucket, so
+  # without this Terraform creates it alongside, and a bucket that cannot be made (its name is another
+  # account's) would leave a policy behind in the state (docs/decisions/runner-abandon-failed-requests.md).
+  depends_on = [module.bucket]
 }
