@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core import audit
+from core.free_text import unstorable
 from core.identity import identity_digest, same_person
 from core.models import AuditEntry
 from requests_app import plans, status_machine
@@ -125,8 +126,9 @@ def decide(
     comment = (comment or "").strip()
     if not comment:
         raise DecisionRefused(DecisionRefused.COMMENT_REQUIRED, "A comment is required with every decision.")
-    if "\x00" in comment:  # PostgreSQL stores no NUL in text or JSON (the vote and its audit entry)
-        raise DecisionRefused(DecisionRefused.COMMENT_INVALID, "A comment may not contain NUL characters.")
+    problem = unstorable(comment)
+    if problem:
+        raise DecisionRefused(DecisionRefused.COMMENT_INVALID, f"A comment {problem}.")
     locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
     refusal = refusal_for(locked, user)
     if refusal is not None:

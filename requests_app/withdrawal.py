@@ -21,6 +21,7 @@ rules are checked, so a withdrawal and a vote that settles the request cannot bo
 
 from core import audit
 from core.backstage_filing import is_backstage_caller
+from core.free_text import unstorable
 from core.identity import is_service_account, same_person
 from requests_app import status_machine
 from requests_app.models import BucketRequest, RequestStatus
@@ -94,8 +95,9 @@ def clean_reason(reason) -> str:
             WithdrawRefused.REASON_INVALID,
             f"The reason may be at most {REASON_MAX_CHARS:,} characters ({len(reason):,} given).",
         )
-    if "\x00" in reason:
-        raise WithdrawRefused(WithdrawRefused.REASON_INVALID, "The reason may not contain NUL characters.")
+    problem = unstorable(reason)
+    if problem:
+        raise WithdrawRefused(WithdrawRefused.REASON_INVALID, f"The reason {problem}.")
     return reason
 
 

@@ -19,8 +19,9 @@ checks) and its catalog entry, which describes a bucket that was never made, is 
 """
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.db import transaction
 
+from core import audit
+from core.free_text import unstorable
 from requests_app import catalog, status_machine
 from requests_app.contract import state_key
 from requests_app.models import BucketRequest, RequestStatus
@@ -46,28 +47,46 @@ def checked_reason(reason: str) -> str:
         raise ReasonInvalid(
             f"The reason is {len(reason):,} characters long; the most allowed is {REASON_LIMIT:,}."
         )
-    if "\x00" in reason:  # PostgreSQL stores no NUL in text or JSON
-        raise ReasonInvalid("The reason may not contain NUL characters.")
+    problem = unstorable(reason)
+    if problem:
+        raise ReasonInvalid(f"The reason {problem}.")
     return reason
 
 
-@transaction.atomic
 def abandon_request(request: BucketRequest, *, actor, reason: str) -> BucketRequest:
-    """End failed ``request`` as cancelled, once nothing of it exists; raises :class:`RunnerError` otherwise."""
+    """End failed ``request`` as cancelled, once nothing of it exists; raises :class:`RunnerError` otherwise.
+
+    The state and the account are read outside any transaction (AWS may take seconds to answer, and on
+    SQLite a write transaction holds the whole database); the request is then locked and must be as it was
+    when they were read: still failed, no active run, the same newest run. Otherwise nothing is changed.
+    """
     reason = checked_reason(reason)
+    seen = _last_run_if_abandonable(BucketRequest.objects.get(pk=request.pk))
+    checks = {"state_resources": _state_resources(request), "bucket_in_account": _bucket_in_account(request)}
+    return _end_abandoned(request, seen, checks, actor=actor, reason=reason)
+
+
+@audit.atomic()
+def _end_abandoned(request: BucketRequest, seen: int | None, checks: dict, *, actor, reason: str):
     locked = BucketRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.status != RequestStatus.FAILED:
-        raise RunnerError(
-            f"{locked.request_id} is {locked.get_status_display().lower()}; only a failed request can be abandoned."
-        )
-    if locked.runs.filter(status__in=ACTIVE_STATUSES).exists():
-        raise RunnerError(f"{locked.request_id} has an active run; wait for it to end.")
-    checks = {"state_resources": _state_resources(locked), "bucket_in_account": _bucket_in_account(locked)}
+    if _last_run_if_abandonable(locked) != seen:
+        raise RunnerError(f"{locked.request_id} has a new run since it was checked; nothing was changed.")
     status_machine.transition(
         locked, "abandon", actor=actor, detail={"reason": reason, **checks}, row_locked=True
     )
     catalog.remove_entry(locked, actor=actor, reason=reason)
     return locked
+
+
+def _last_run_if_abandonable(request: BucketRequest) -> int | None:
+    """The pk of the request's newest run (None: it has none) when it may be abandoned; raises otherwise."""
+    if request.status != RequestStatus.FAILED:
+        raise RunnerError(
+            f"{request.request_id} is {request.get_status_display().lower()}; only a failed request can be abandoned."
+        )
+    if request.runs.filter(status__in=ACTIVE_STATUSES).exists():
+        raise RunnerError(f"{request.request_id} has an active run; wait for it to end.")
+    return request.runs.order_by("-pk").values_list("pk", flat=True).first()
 
 
 def _state_resources(request: BucketRequest) -> int:

@@ -111,7 +111,7 @@ def managed_resources(request: BucketRequest, state_key: str = "") -> list[str]:
             for item in resources
             if item.get("mode") == "managed" and item.get("instances")
         ]
-    except (ValueError, AttributeError, KeyError, TypeError) as error:
+    except (ValueError, AttributeError, KeyError, TypeError, RecursionError) as error:
         raise StateUnreadable(
             f"The Terraform state of {request.request_id} is not a state document."
         ) from error

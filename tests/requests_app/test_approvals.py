@@ -121,6 +121,15 @@ def test_a_comment_is_required(pending, approver):
     assert caught.value.code == DecisionRefused.COMMENT_REQUIRED
 
 
+@pytest.mark.parametrize("comment", ["nul\x00byte", "lone \ud800 surrogate"])
+def test_a_comment_that_cannot_be_stored_is_refused_before_anything_is_written(pending, approver, comment):
+    with pytest.raises(DecisionRefused) as caught:
+        decide(pending, approver, "reject", comment)
+    assert caught.value.code == DecisionRefused.COMMENT_INVALID
+    pending.refresh_from_db()
+    assert pending.status == RequestStatus.PENDING_APPROVAL
+
+
 def test_requests_without_approval_rules_are_approved_by_the_system(team_member):
     request = submit_request(rita_input(), team_member).request
     assert request.status in APPROVED_STATES and not request.approval_required

@@ -202,7 +202,7 @@ def test_a_stranger_is_refused_as_not_the_requester_before_the_state_is_told(pen
     assert refusal.value.code == WithdrawRefused.NOT_REQUESTER
 
 
-@pytest.mark.parametrize("reason", ["x" * 1001, "no\x00nul", 42, ["a"], {"a": 1}])
+@pytest.mark.parametrize("reason", ["x" * 1001, "no\x00nul", "lone \ud800 surrogate", 42, ["a"], {"a": 1}])
 def test_a_bad_reason_is_refused_and_nothing_changes(pending, team_member, reason):
     assert refused(pending, team_member, reason=reason).code == WithdrawRefused.REASON_INVALID
 

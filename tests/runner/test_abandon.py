@@ -18,6 +18,7 @@ from core.tokens import issue_token
 from requests_app import catalog
 from requests_app.bucket_names import name_holder
 from requests_app.contract import state_key
+from requests_app.models import BucketRequest as BucketRequestModel
 from requests_app.models import CatalogEntry, RequestStatus
 from runner.abandonment import REASON_LIMIT
 from runner.models import Run, RunStatus
@@ -343,3 +344,35 @@ def test_a_state_a_run_recorded_elsewhere_counts_too(failed, approver, local_sta
     response = abandon(api(approver), failed)
 
     assert response.status_code == 409 and "holds 1 resource (" in response.json()["detail"]
+
+
+def test_a_retry_between_the_checks_and_the_end_makes_the_abandon_refuse(failed, approver, monkeypatch):
+    """The checks run outside the transaction: what they saw must still hold when the request is locked."""
+    from runner import abandonment, dispatch
+
+    def retried_meanwhile(request):
+        dispatch.retry_request(request, actor="blake")
+        run = request.runs.order_by("-pk").first()
+        Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+        BucketRequestModel.objects.filter(pk=request.pk).update(status=RequestStatus.FAILED)
+        return False
+
+    monkeypatch.setattr(abandonment, "_bucket_in_account", retried_meanwhile)
+
+    response = abandon(api(approver), failed)
+
+    assert response.status_code == 409 and "has a new run since it was checked" in response.json()["detail"]
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED and CatalogEntry.objects.filter(request=failed).exists()
+
+
+@pytest.mark.parametrize("path", ["abandon", "withdraw"])
+def test_a_lone_surrogate_in_a_reason_is_a_400_not_a_500(failed, approver, path):
+    response = api(approver).post(
+        f"/api/v1/s3-requests/{failed.request_id}/{path}/",
+        '{"reason": "bad \\ud800 text"}',
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 403), response.content  # withdraw: not the requester, refused first
+    if path == "abandon":
+        assert "unpaired surrogate" in response.json()["detail"]
