@@ -36,7 +36,7 @@ NAMED_RESOURCES = 5
 
 
 class ReasonInvalid(RunnerError):
-    """The reason is missing, too long or holds a NUL character; the message says which."""
+    """The reason is missing, too long or cannot be stored (core.free_text); the message says which."""
 
 
 def checked_reason(reason: str) -> str:

@@ -97,7 +97,7 @@ class RequestAbandonView(APIView):
         "active run, its Terraform state holds any resource, or its bucket exists in the environment's "
         "account; nothing is changed then.",
         request=AbandonInputSerializer,
-        responses={200: BucketRequestDetailSerializer, 400: None, 409: None},
+        responses={200: BucketRequestDetailSerializer, 400: None, 401: None, 403: None, 404: None, 409: None},
     )
     def post(self, request, request_id: str):
         bucket_request = _visible_request(request, request_id)
