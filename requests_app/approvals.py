@@ -25,13 +25,14 @@ from core import audit
 from core.free_text import unstorable
 from core.identity import identity_digest, same_person
 from core.models import AuditEntry
+from core.refusal import Refused
 from requests_app import plans, status_machine
 from requests_app.models import Approval, BucketRequest, Decision, RequestStatus
 
 DECIDE_PERMISSION = "requests_app.decide_bucketrequest"
 
 
-class DecisionRefused(Exception):
+class DecisionRefused(Refused):
     """A vote the rules do not allow; ``code`` says which rule (the API maps it to a status)."""
 
     NOT_APPROVER = "not-approver"
@@ -44,11 +45,6 @@ class DecisionRefused(Exception):
     UNSEEN = "unseen"
     COMMENT_REQUIRED = "comment-required"
     COMMENT_INVALID = "comment-invalid"
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@
 - only a request waiting for approval is withdrawn; it becomes ``cancelled`` (transition
   ``withdraw``, audited as ``request.withdraw`` with the reason and who withdrew it) and releases its
   bucket name (requests_app.bucket_names);
-- a reason is optional: stripped, at most 1,000 characters, no NUL (PostgreSQL stores none).
+- a reason is optional: stripped, at most 1,000 characters, storable text (core.free_text).
 
 Nothing else is to be done for the request's plan run: a queued plan run of a request that no longer
 waits for a plan is ended ``cancelled`` by the runner when claimed, and a running one's plan is kept
@@ -23,6 +23,7 @@ from core import audit
 from core.backstage_filing import is_backstage_caller
 from core.free_text import unstorable
 from core.identity import is_service_account, same_person
+from core.refusal import Refused
 from requests_app import status_machine
 from requests_app.models import BucketRequest, RequestStatus
 
@@ -30,17 +31,12 @@ WITHDRAW_PERMISSION = "requests_app.submit_bucketrequest"
 REASON_MAX_CHARS = 1000
 
 
-class WithdrawRefused(Exception):
+class WithdrawRefused(Refused):
     """A withdrawal the rules do not allow; ``code`` says which rule (the edges map it to a status)."""
 
     NOT_REQUESTER = "not-requester"
     NOT_PENDING = "not-pending"
     REASON_INVALID = "reason-invalid"
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def caller_identity(user, requester_identity: str | None = None) -> str | None:

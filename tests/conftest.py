@@ -468,3 +468,17 @@ def local_replication(live_server, settings, monkeypatch, tmp_path):
         yield replication
     finally:
         replication.stop()
+
+
+@pytest.fixture
+def fake_backstage(settings):
+    """A Backstage identity provider on loopback (real HTTP, real ES256 keys), set as BACKSTAGE_BASE_URL."""
+    from core.backstage_identity import forget_cached_keys
+    from tests.backstage.identity import FakeBackstage
+
+    backstage = FakeBackstage().start()
+    settings.BACKSTAGE_BASE_URL = backstage.base_url
+    forget_cached_keys()
+    yield backstage
+    forget_cached_keys()
+    backstage.stop()

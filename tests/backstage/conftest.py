@@ -61,17 +61,3 @@ def rita(teams):
     person = make_user("rita", roles.REQUESTERS)
     teams["app-team"].members.add(person)
     return person
-
-
-@pytest.fixture
-def fake_backstage(settings):
-    """A Backstage identity provider on loopback (real HTTP, real ES256 keys), set as BACKSTAGE_BASE_URL."""
-    from core.backstage_identity import forget_cached_keys
-    from tests.backstage.identity import FakeBackstage
-
-    backstage = FakeBackstage().start()
-    settings.BACKSTAGE_BASE_URL = backstage.base_url
-    forget_cached_keys()
-    yield backstage
-    forget_cached_keys()
-    backstage.stop()

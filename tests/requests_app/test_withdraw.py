@@ -395,18 +395,6 @@ class TestBackstage:
         return token_client(service_account, "submit")
 
     @pytest.fixture
-    def fake_backstage(self, settings):
-        from core.backstage_identity import forget_cached_keys
-        from tests.backstage.identity import FakeBackstage
-
-        backstage = FakeBackstage().start()
-        settings.BACKSTAGE_BASE_URL = backstage.base_url
-        forget_cached_keys()
-        yield backstage
-        forget_cached_keys()
-        backstage.stop()
-
-    @pytest.fixture
     def filed_through_backstage(self, team_member, service_account):
         return submit_request(prod_input(), service_account).request  # names rita, submitted by Backstage
 

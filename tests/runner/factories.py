@@ -14,6 +14,9 @@ from requests_app.request_rows import canonical_hash, contract_columns, contract
 from runner.models import Run, RunStatus
 from tests.contract.cases import KNOWN_TEAMS, request_input
 
+# The S3 state backend's bucket in the local AWS (tests/runner/conftest.py s3_state).
+STATE_BUCKET = "bucketwise-state-tests"
+
 
 def ensure_teams() -> None:
     for slug in KNOWN_TEAMS:

@@ -23,11 +23,10 @@ from requests_app.models import CatalogEntry, RequestStatus
 from runner.abandonment import REASON_LIMIT
 from runner.models import Run, RunStatus
 from tests.contract.cases import request_input
-from tests.runner.factories import failed_request
+from tests.runner.factories import STATE_BUCKET, failed_request
 from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
-STATE_BUCKET = "bucketwise-abandon-tests"
 
 
 @pytest.fixture
@@ -201,15 +200,6 @@ def test_an_unreachable_aws_refuses_and_changes_nothing(failed, approver, settin
     assert "Could not check whether the bucket" in response.json()["detail"]
     failed.refresh_from_db()
     assert failed.status == RequestStatus.FAILED
-
-
-@pytest.fixture
-def s3_state(local_aws, settings):
-    s3 = boto3.client("s3", endpoint_url=local_aws, region_name=settings.AWS_REGION)
-    if STATE_BUCKET not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
-        s3.create_bucket(Bucket=STATE_BUCKET)
-    settings.TERRAFORM_STATE_BUCKET = STATE_BUCKET
-    return s3
 
 
 def test_the_s3_backends_state_is_read_the_same_way(local_aws, s3_state, approver):

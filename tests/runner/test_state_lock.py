@@ -7,7 +7,6 @@ tests/faults/test_real_provider_kill.py.
 
 import json
 
-import boto3
 import pytest
 from django.db import transaction
 
@@ -16,19 +15,9 @@ from runner import dispatch, outcomes
 from runner.models import Run, RunStatus
 from runner.state_backend import release_dead_runs_lock
 from tests.contract.cases import request_input
-from tests.runner.factories import approved_request
+from tests.runner.factories import STATE_BUCKET, approved_request
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-STATE_BUCKET = "bucketwise-lock-tests"
-
-
-@pytest.fixture
-def s3_state(local_aws, settings):
-    s3 = boto3.client("s3", endpoint_url=local_aws, region_name=settings.AWS_REGION)
-    if STATE_BUCKET not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
-        s3.create_bucket(Bucket=STATE_BUCKET)
-    settings.TERRAFORM_STATE_BUCKET = STATE_BUCKET
-    return s3
 
 
 def put_lock(s3, run: Run, lock_id: str) -> str:
