@@ -16,4 +16,6 @@ class TokenRateThrottle(SimpleRateThrottle):
         token = token_of(request)
         if token is None:
             return None  # browsers on a session are not throttled here
-        return self.cache_format % {"scope": self.scope, "ident": token.pk}
+        # The prefix, not the row id: ids come back (a restored database, a rolled-back test), and a new
+        # token must not inherit an old one's count.
+        return self.cache_format % {"scope": self.scope, "ident": token.prefix}

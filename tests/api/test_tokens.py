@@ -78,6 +78,21 @@ def test_token_clients_are_rate_limited(service_account, settings):
     assert other.get(REQUESTS).status_code == 200  # counted per token
 
 
+def test_a_new_token_on_an_old_tokens_row_id_starts_its_own_count(service_account, settings):
+    """Row ids come back (a database restored from a backup, a rolled-back transaction): the count is
+    the token's own, not the id's."""
+    settings.API_TOKEN_THROTTLE_RATE = "2/min"
+    cache.clear()
+    old = issue_token(service_account, "old", ["read"])
+    old_client = client_for(old.text)
+    assert [old_client.get(REQUESTS).status_code for _ in range(3)] == [200, 200, 429]
+    row_id = old.token.pk
+    old.token.delete()
+    new = issue_token(service_account, "new", ["read"])
+    ApiToken.objects.filter(pk=new.token.pk).update(id=row_id)
+    assert client_for(new.text).get(REQUESTS).status_code == 200
+
+
 def test_browser_sessions_are_not_token_throttled(requester, settings):
     settings.API_TOKEN_THROTTLE_RATE = "1/min"
     cache.clear()
