@@ -228,7 +228,10 @@ def plan_panel(bucket_request, http_request):
     if not can_view_request_runs(http_request.user, bucket_request):
         return None
     plan = latest_plan(bucket_request)
-    if plan is None and not bucket_request.plan_status:
+    # Why there is nothing to vote on yet matters only while votes are taken: a withdrawn or rejected
+    # request keeps the plan status it ended with ("planning"), which no longer means anything.
+    waits_for_votes = bucket_request.status == RequestStatus.PENDING_APPROVAL and bucket_request.plan_status
+    if plan is None and not waits_for_votes:
         return None
     return {
         "title": "Terraform plan",
@@ -241,7 +244,7 @@ def plan_panel(bucket_request, http_request):
             else [],
             "counts": action_counts(plan.changes) if plan else {},
             "votes_bind_here": plan is not None and plan.sha256 == bucket_request.plan_hash,
-            "not_ready": plans.not_ready_reason(bucket_request) if bucket_request.plan_status else None,
+            "not_ready": plans.not_ready_reason(bucket_request) if waits_for_votes else None,
             "can_plan_again": may_plan_again(http_request.user, bucket_request),
         },
     }

@@ -127,7 +127,8 @@ class BucketRequestDetailSerializer(BucketRequestSerializer):
     contract = serializers.JSONField(help_text="The contract as submitted (apiVersion goldenpath.io/v1).")
     contractHash = serializers.CharField(source="contract_hash")
     planStatus = serializers.CharField(
-        source="plan_status", help_text="planning, ready, failed, or empty when no approval is needed."
+        source="plan_status",
+        help_text="planning, ready, failed, or empty when no approval is needed; a request no longer waiting for approval keeps the value it ended with.",
     )
     planHash = serializers.CharField(source="plan_hash", help_text="The plan votes bind to (GET .../plan/).")
     approvals = ApprovalSerializer(many=True)

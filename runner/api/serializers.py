@@ -89,7 +89,8 @@ class RequestPlanSerializer(serializers.Serializer):
 
     requestId = serializers.CharField(source="request.request_id")
     status = serializers.CharField(
-        source="request.plan_status", help_text="planning, ready, failed, or empty when no vote needs a plan."
+        source="request.plan_status",
+        help_text="planning, ready, failed, or empty when no vote needs a plan; a request no longer waiting for approval keeps the value it ended with.",
     )
     votePlanHash = serializers.CharField(
         source="request.plan_hash", help_text="The plan approvals bind to (empty until one is ready)."

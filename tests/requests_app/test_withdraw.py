@@ -477,6 +477,15 @@ def test_the_requester_withdraws_from_the_page(pending, team_member):
     assert withdrawals(pending).count() == 1
 
 
+def test_the_page_of_a_request_withdrawn_while_planning_does_not_say_it_is_planning(pending, team_member):
+    """The request keeps its plan status ("planning"); the plan panel speaks only while votes are taken."""
+    withdraw_request(pending, team_member, reason="")
+    assert BucketRequest.objects.get(pk=pending.pk).plan_status == PlanStatus.PLANNING
+    page = detail_page(session(team_member), pending)
+    assert "Terraform is still planning" not in page
+    assert f"plan-not-ready-{pending.request_id}" not in page
+
+
 def test_a_bad_reason_on_the_page_is_said_and_nothing_changes(pending, team_member):
     response = session(team_member).post(page_withdraw_url(pending), {"reason": "z" * 1001}, follow=True)
     assert "The reason may be at most 1,000 characters" in response.content.decode()
