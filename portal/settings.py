@@ -96,12 +96,19 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords in a row for one user name
-# from one address, that pair is locked out (also with the right password) for AXES_COOLOFF_HOURS.
+# Login throttling (django-axes; docs/decisions/portal-web-hardening.md). Within AXES_COOLOFF_HOURS,
+# signing in is locked (also with the right password) after AXES_FAILURE_LIMIT failures for one user
+# name from one address, LOGIN_ADDRESS_FAILURE_LIMIT from one address over all user names (password
+# spraying), LOGIN_ACCOUNT_FAILURE_LIMIT for one user name over all addresses (0 = rule off).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "core.login_lockout.LoginLockoutHandler"  # adds the address and account limits
+# Behind the TLS proxy every client has the proxy's address: an address limit would lock everyone.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=0 if BEHIND_TLS_PROXY else 20)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=50)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts are not counted again
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AUTHENTICATION_BACKENDS = [

@@ -19,7 +19,8 @@ SETTINGS_PROBE = (
     " 'name': str(settings.DATABASES['default']['NAME']),"
     " 'broker': 'redis' if 'redis' in settings.Q_CLUSTER else 'orm',"
     " 'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG,"
-    " 'secure_cookies': settings.SESSION_COOKIE_SECURE}))"
+    " 'secure_cookies': settings.SESSION_COOKIE_SECURE,"
+    " 'login_address_failure_limit': settings.LOGIN_ADDRESS_FAILURE_LIMIT}))"
 )
 
 
@@ -64,6 +65,21 @@ def test_scale_out_uses_postgresql_and_redis():
     assert loaded["engine"] == "django.db.backends.postgresql"
     assert loaded["broker"] == "redis"
     assert loaded["cache"].endswith("RedisCache")
+
+
+@pytest.mark.parametrize(
+    ("environment", "limit"),
+    [
+        ({}, 20),
+        # Behind the proxy every client has the proxy's address: an address limit would lock everyone.
+        ({"BEHIND_TLS_PROXY": "true"}, 0),
+        ({"BEHIND_TLS_PROXY": "true", "LOGIN_ADDRESS_FAILURE_LIMIT": "40"}, 40),
+    ],
+)
+def test_the_login_address_limit_is_off_by_default_behind_the_tls_proxy(environment, limit):
+    result = load_settings(SECRET_KEY="x", AUDIT_CHAIN_KEY=AUDIT_KEY, **environment)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["login_address_failure_limit"] == limit
 
 
 def test_startup_refuses_a_missing_secret_key_when_debug_is_off():

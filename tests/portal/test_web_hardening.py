@@ -1,67 +1,15 @@
-"""Login throttling (django-axes, kept on here), Content-Security-Policy (django-csp), HSTS."""
+"""Content-Security-Policy (django-csp), HSTS. Login lockout: test_login_lockout.py."""
 
 import pytest
-from django.test import Client
 
 from tests.support.common import make_user
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "right-horse-battery-staple"
 
 
 @pytest.fixture
 def person(db):
-    user = make_user("carol", "requesters")
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
-def sign_in(client: Client, path: str, password: str):
-    return client.post(path, {"username": "carol", "password": password})
-
-
-@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
-def test_the_sixth_wrong_password_is_locked_out_and_then_the_right_one_too(person, path, settings):
-    assert settings.AXES_ENABLED and settings.AXES_FAILURE_LIMIT == 5
-    client = Client()
-    answers = [sign_in(client, path, "wrong").status_code for _ in range(5)]
-    assert answers == [200] * 4 + [429]  # the form again with its error; the fifth failure locks
-
-    assert sign_in(client, path, "wrong").status_code == 429
-    locked = sign_in(client, path, PASSWORD)
-
-    assert locked.status_code == 429 and "Sign-in locked" in locked.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_after_the_cool_off_the_right_password_works_again(person, settings):
-    from axes.models import AccessAttempt
-    from django.utils import timezone
-
-    client = Client()
-    for _ in range(6):
-        sign_in(client, "/accounts/login/", "wrong")
-    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME * 2 * _an_hour())
-
-    assert sign_in(client, "/accounts/login/", PASSWORD).status_code == 302
-
-
-def _an_hour():
-    from datetime import timedelta
-
-    return timedelta(hours=1)
-
-
-def test_a_right_password_before_the_limit_resets_the_count(person):
-    client = Client()
-    for _ in range(4):
-        sign_in(client, "/accounts/login/", "wrong")
-    assert sign_in(client, "/accounts/login/", PASSWORD).status_code == 302
-    client.logout()
-    for _ in range(4):
-        sign_in(client, "/accounts/login/", "wrong")
-    assert sign_in(client, "/accounts/login/", PASSWORD).status_code == 302
+    return make_user("carol", "requesters")
 
 
 @pytest.mark.parametrize("path", ["/accounts/login/", "/requests/new/", "/api/v1/docs/", "/admin/login/"])
