@@ -73,6 +73,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the portal append the client's address to X-Forwarded-For: the client
+# is the entry the outermost one appended (core.client_address; 0 = REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 # HSTS whenever the portal is served over HTTPS (behind a TLS proxy, or with secure cookies, which
 # only work over HTTPS): browsers then refuse plain HTTP to it for a year.
 HTTPS = env.bool("HTTPS", default=BEHIND_TLS_PROXY or SECURE_COOKIES)
@@ -105,8 +108,12 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "core.login_lockout.LoginLockoutHandler"  # adds the address and account limits
-# Behind the TLS proxy every client has the proxy's address: an address limit would lock everyone.
-LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=0 if BEHIND_TLS_PROXY else 20)
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+# Without a trusted proxy count behind the TLS proxy every client has the proxy's address: an address
+# limit would lock everyone.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int(
+    "LOGIN_ADDRESS_FAILURE_LIMIT", default=0 if BEHIND_TLS_PROXY and not TRUSTED_PROXY_COUNT else 20
+)
 LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=50)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts are not counted again
 AXES_RESET_ON_SUCCESS = True

@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.client_address import client_address
 from replication import aws, refusal_limit
 from replication.dev_certificates import fetch_certificate
 from replication.ingest import count_refusal, ingest
@@ -66,7 +67,7 @@ def sns_replication_hook(request):
 
 
 def _source(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return client_address(request) or "unknown"
 
 
 def refuse(request, status: int, reason: str, detail: str, **extra) -> JsonResponse:
@@ -78,7 +79,7 @@ def refuse(request, status: int, reason: str, detail: str, **extra) -> JsonRespo
             "reason": reason,
             "detail": detail[:500],
             "status": status,
-            "remote_addr": request.META.get("REMOTE_ADDR"),
+            "client_address": _source(request),
             **extra,
         },
     )

@@ -20,7 +20,8 @@ SETTINGS_PROBE = (
     " 'broker': 'redis' if 'redis' in settings.Q_CLUSTER else 'orm',"
     " 'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG,"
     " 'secure_cookies': settings.SESSION_COOKIE_SECURE,"
-    " 'login_address_failure_limit': settings.LOGIN_ADDRESS_FAILURE_LIMIT}))"
+    " 'login_address_failure_limit': settings.LOGIN_ADDRESS_FAILURE_LIMIT,"
+    " 'trusted_proxy_count': settings.TRUSTED_PROXY_COUNT}))"
 )
 
 
@@ -68,18 +69,26 @@ def test_scale_out_uses_postgresql_and_redis():
 
 
 @pytest.mark.parametrize(
-    ("environment", "limit"),
+    ("environment", "proxies", "limit"),
     [
-        ({}, 20),
-        # Behind the proxy every client has the proxy's address: an address limit would lock everyone.
-        ({"BEHIND_TLS_PROXY": "true"}, 0),
-        ({"BEHIND_TLS_PROXY": "true", "LOGIN_ADDRESS_FAILURE_LIMIT": "40"}, 40),
+        ({}, 0, 20),
+        # Behind the proxy the client is the address the proxy appended to X-Forwarded-For.
+        ({"BEHIND_TLS_PROXY": "true"}, 1, 20),
+        ({"BEHIND_TLS_PROXY": "true", "TRUSTED_PROXY_COUNT": "2"}, 2, 20),
+        # A proxy that appends nothing: every client has the proxy's address, a limit would lock everyone.
+        ({"BEHIND_TLS_PROXY": "true", "TRUSTED_PROXY_COUNT": "0"}, 0, 0),
+        (
+            {"BEHIND_TLS_PROXY": "true", "TRUSTED_PROXY_COUNT": "0", "LOGIN_ADDRESS_FAILURE_LIMIT": "40"},
+            0,
+            40,
+        ),
     ],
 )
-def test_the_login_address_limit_is_off_by_default_behind_the_tls_proxy(environment, limit):
+def test_the_login_address_limit_is_off_only_where_every_client_has_one_address(environment, proxies, limit):
     result = load_settings(SECRET_KEY="x", AUDIT_CHAIN_KEY=AUDIT_KEY, **environment)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["login_address_failure_limit"] == limit
+    loaded = json.loads(result.stdout)
+    assert (loaded["trusted_proxy_count"], loaded["login_address_failure_limit"]) == (proxies, limit)
 
 
 def test_startup_refuses_a_missing_secret_key_when_debug_is_off():

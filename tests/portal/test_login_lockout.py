@@ -34,8 +34,8 @@ def accounts(db):
     return [make_user(f"user{number:02}").username for number in range(20)]
 
 
-def sign_in(client: Client, path: str, password: str, username: str = "carol"):
-    return client.post(path, {"username": username, "password": password})
+def sign_in(client: Client, path: str, password: str, username: str = "carol", **headers):
+    return client.post(path, {"username": username, "password": password}, **headers)
 
 
 def spray(client: Client, path: str, names: list[str]) -> list[int]:
@@ -194,3 +194,27 @@ def test_a_right_password_before_the_limit_resets_the_count(person):
     for _ in range(4):
         sign_in(client, "/accounts/login/", "wrong")
     assert sign_in(client, "/accounts/login/", PASSWORD).status_code == 302
+
+
+def test_behind_the_proxy_the_sprayer_is_locked_by_its_own_address_and_its_neighbours_are_not(
+    person, accounts, settings
+):
+    """Every client arrives from the proxy's address; the proxy appends the client's to X-Forwarded-For.
+    A sprayer that forges other entries on the left is still counted at its own address."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    sprayer = Client(REMOTE_ADDR="10.0.0.2")
+    answers = [
+        sign_in(
+            sprayer, "/accounts/login/", SPRAYED, name, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, {SPRAYER}"
+        ).status_code
+        for n, name in enumerate(accounts)
+    ]
+    assert answers == [200] * 19 + [429]
+    assert AccessAttempt.objects.filter(ip_address=SPRAYER).count() == 20
+
+    neighbour = Client(REMOTE_ADDR="10.0.0.2")
+    assert (
+        sign_in(neighbour, "/accounts/login/", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.10").status_code == 302
+    )
+    assert_locked(sign_in(sprayer, "/accounts/login/", PASSWORD, HTTP_X_FORWARDED_FOR=SPRAYER), sprayer)

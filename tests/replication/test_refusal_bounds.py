@@ -62,9 +62,11 @@ def forger(settings, monkeypatch):
     forged = SigningAuthority()
     message = https_message(failure_document())
 
-    def post(url: str, source: str = "127.0.0.1"):
+    def post(url: str, source: str = "127.0.0.1", **headers):
         delivery = forged.notification(message, topic_arn=TOPIC_ARN, cert_url=url)
-        return Client(REMOTE_ADDR=source).post(HOOK, data=body(delivery), content_type="text/plain")
+        return Client(REMOTE_ADDR=source).post(
+            HOOK, data=body(delivery), content_type="text/plain", **headers
+        )
 
     post.fetched = real_aws.fetched
     return post
@@ -84,3 +86,13 @@ def test_a_source_refused_too_often_gets_429_before_anything_is_fetched(forger):
     assert len(forger.fetched) == 20
     assert forger(FORGED_URL.format("other"), source="192.0.2.7").status_code == 403  # another source
     assert len(forger.fetched) == 21
+
+
+def test_behind_the_proxy_sources_are_told_apart_by_the_address_the_proxy_appended(forger, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    through_proxy = {"source": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    answers = [forger(FORGED_URL.format(number), **through_proxy).status_code for number in range(21)]
+
+    assert answers == [403] * 20 + [429]
+    other = forger(FORGED_URL.format("other"), source="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.7")
+    assert other.status_code == 403  # another client behind the same proxy: not refused for load
