@@ -43,7 +43,9 @@ def spray(client: Client, path: str, names: list[str]) -> list[int]:
 
 
 def assert_locked(response, client: Client):
-    assert response.status_code == 429 and "Sign-in locked" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 429 and "Sign-in locked" in page
+    assert "locked for up to 15 minutes" in " ".join(page.split())  # not axes' ISO 8601 "PT15M"
     assert "_auth_user_id" not in client.session
 
 
