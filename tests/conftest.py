@@ -131,12 +131,13 @@ class WorkerCluster:
         )
 
     def is_alive(self) -> bool:
-        """This cluster's own heartbeat is there (not one left by an earlier cluster)."""
+        """This cluster's own heartbeat is there (not one left by an earlier cluster) and names its workers
+        (a first heartbeat under load may name none yet: /healthz then says "degraded")."""
         from django_q.brokers import get_broker
         from django_q.status import Stat
 
         return any(
-            stat.pid == self.process.pid and stat.status != "Stopped"
+            stat.pid == self.process.pid and stat.status != "Stopped" and stat.workers
             for stat in Stat.get_all(broker=get_broker())
         )
 

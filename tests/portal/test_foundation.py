@@ -168,7 +168,7 @@ def test_healthz_is_ok_with_a_live_worker_cluster(client, worker_cluster):
     response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 200, body
-    assert body["status"] == "ok"
+    assert body["status"] == "ok", body
     assert body["checks"]["cluster"]["clusters"] >= 1
 
 
