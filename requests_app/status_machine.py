@@ -31,6 +31,9 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     "return_to_approval": (frozenset({S.APPLYING}), S.PENDING_APPROVAL),
 }
 
+# States no transition leaves: a request in one never changes again (rejected, cancelled).
+FINAL_STATES = frozenset(S) - frozenset().union(*(sources for sources, _ in TRANSITIONS.values()))
+
 
 class IllegalTransition(Exception):
     def __init__(self, request: BucketRequest, name: str):

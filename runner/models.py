@@ -127,18 +127,25 @@ class SavedPlan(models.Model):
 
     The plan run of a request that needs approval saves the plan approvers vote on; an apply
     run saves the plan it made when it had to plan (auto-approved, or the saved plan was
-    stale). Rows are never changed (docs/decisions/runner-plan-approval.md).
+    stale) (docs/decisions/runner-plan-approval.md). Rows are kept; only the plan file is removed
+    once no apply can use it any more, the rest stays as the record (runner.saved_plans.prune_plan_files,
+    docs/decisions/retention-plans-and-sns-messages.md).
     """
 
     run = models.OneToOneField(Run, on_delete=models.PROTECT, related_name="saved_plan")
     request = models.ForeignKey(BucketRequest, on_delete=models.PROTECT, related_name="saved_plans")
     sha256 = models.CharField(max_length=64, help_text="SHA-256 of the plan file; votes bind to it.")
     contract_hash = models.CharField(max_length=64, help_text="The contract the plan was made from.")
-    plan_file = models.BinaryField(help_text="The file `terraform plan -out` wrote, applied as is.")
+    plan_file = models.BinaryField(
+        help_text="The file `terraform plan -out` wrote, applied as is (empty once removed)."
+    )
     show_json = models.JSONField(help_text="`terraform show -json` of the plan file.")
     changes = models.JSONField(default=list, help_text="Each resource address with its action.")
     rendered = models.TextField(help_text="`terraform show` of the plan file: the full plan as text.")
     created_at = models.DateTimeField(auto_now_add=True)
+    file_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the plan file was removed: no apply could use it any more."
+    )
 
     class Meta:
         ordering = ["-id"]

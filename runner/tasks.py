@@ -1,6 +1,6 @@
-"""django-q2 entry points. Thin: the logic lives in runner.execution and runner.dispatch."""
+"""django-q2 entry points. Thin: the logic lives in runner.execution, runner.dispatch and runner.saved_plans."""
 
-from runner import dispatch, execution
+from runner import dispatch, execution, saved_plans
 
 
 def execute_run(run_id: int) -> str:
@@ -11,3 +11,8 @@ def execute_run(run_id: int) -> str:
 def sweep() -> dict:
     """Run every minute by the schedule created in runner/migrations/0002."""
     return dispatch.sweep()
+
+
+def prune_plan_files() -> int:
+    """Run every hour by the schedule created in runner/migrations/0006."""
+    return saved_plans.prune_plan_files()

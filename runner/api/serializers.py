@@ -78,10 +78,15 @@ class SavedPlanSerializer(serializers.ModelSerializer):
     changes = PlanChangeSerializer(many=True)
     text = serializers.CharField(source="rendered", help_text="The full plan as `terraform show` renders it.")
     createdAt = serializers.DateTimeField(source="created_at")
+    fileRemovedAt = serializers.DateTimeField(
+        source="file_removed_at",
+        allow_null=True,
+        help_text="When the plan file was removed, no apply being able to use it any more (null: kept).",
+    )
 
     class Meta:
         model = SavedPlan
-        fields = ["runId", "planHash", "contractHash", "changes", "text", "createdAt"]
+        fields = ["runId", "planHash", "contractHash", "changes", "text", "createdAt", "fileRemovedAt"]
 
 
 class RequestPlanSerializer(serializers.Serializer):
