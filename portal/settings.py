@@ -381,6 +381,10 @@ SNS_ALLOWED_TOPIC_ARNS = env.list("SNS_ALLOWED_TOPIC_ARNS", default=[])
 SNS_MAX_BODY_BYTES = env.int("SNS_MAX_BODY_BYTES", default=320 * 1024)
 # Deliveries whose SNS Timestamp is older are refused (replay bound; covers SNS's retries).
 SNS_MAX_MESSAGE_AGE_SECONDS = env.int("SNS_MAX_MESSAGE_AGE_SECONDS", default=3600)
+# Processed SNS messages (raw envelopes) are deleted once their SNS Timestamp is this many days old;
+# what was built from them stays. 0 keeps them forever. Longer than the age bound (system check), so a
+# redelivery of a deleted message is refused as stale (docs/decisions/retention-plans-and-sns-messages.md).
+SNS_MESSAGE_RETENTION_DAYS = env.int("SNS_MESSAGE_RETENTION_DAYS", default=30)
 # Development only (a system check refuses it otherwise): signing certificates come from the
 # local AWS (moto), which signs its SNS deliveries with a certificate AWS never issued.
 SNS_CERTIFICATES_FROM_LOCAL_AWS = env.bool("SNS_CERTIFICATES_FROM_LOCAL_AWS", default=False)

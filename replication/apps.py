@@ -6,12 +6,15 @@ class ReplicationConfig(AppConfig):
     verbose_name = "Replication health"
 
     def ready(self):
-        from replication import checks  # noqa: F401 - registers the system checks
+        from django.db.models.signals import post_migrate
+
+        from replication import checks, retention  # noqa: F401 - checks registers the system checks
         from replication.pairs import pair_for_catalog_entry
         from replication.views import replication_panel, request_replication_panel
         from requests_app import panels
         from requests_app.signals import catalog_entry_saved
 
+        post_migrate.connect(retention.ensure_schedule, sender=self, dispatch_uid="replication.retention")
         catalog_entry_saved.connect(pair_for_catalog_entry, dispatch_uid="replication.pair_for_catalog_entry")
         panels.register_panel(panels.CATALOG_PAGE, replication_panel)
         panels.register_panel(panels.REQUEST_PAGE, request_replication_panel)

@@ -34,3 +34,19 @@ def replica_region_differs(app_configs, **kwargs):
             id="replication.E002",
         )
     ]
+
+
+@register()
+def retention_outlasts_the_age_bound(app_configs, **kwargs):
+    days, max_age = settings.SNS_MESSAGE_RETENTION_DAYS, settings.SNS_MAX_MESSAGE_AGE_SECONDS
+    if days == 0 or (days > 0 and days * 86400 > max_age):
+        return []
+    return [
+        Error(
+            f"SNS_MESSAGE_RETENTION_DAYS is {days}: it must be 0 (keep every message) or longer than "
+            f"SNS_MAX_MESSAGE_AGE_SECONDS ({max_age} seconds), or a redelivery of a deleted message would be "
+            "accepted again.",
+            hint="Set SNS_MESSAGE_RETENTION_DAYS to 0 or to more days than the age bound.",
+            id="replication.E003",
+        )
+    ]

@@ -1,7 +1,8 @@
 """Replication events, incidents and verification counts ingested from SNS.
 
 ``SnsMessage`` keeps every accepted delivery once (unique ``message_id``: redeliveries are
-acknowledged, not stored again) with its raw envelope; the hook stores a Notification as
+acknowledged, not stored again) with its raw envelope, until it is processed and older than
+``SNS_MESSAGE_RETENTION_DAYS`` (``replication.retention``: what was built from it stays); the hook stores a Notification as
 ``pending`` and a worker processes it later (``replication.processing``). Each replication fact
 it carries becomes one ``ReplicationEvent`` of a ``BucketPair`` (unique ``dedupe_key``: the notifier's
 ``failure_id`` reported again only bumps ``report_count``). Failures and warnings open an
@@ -50,7 +51,12 @@ class SnsMessage(models.Model):
                 fields=["primary_bucket", "replica_bucket", "sent_at", "id"],
                 condition=models.Q(outcome="pending"),
                 name="replication_sns_pending",
-            )
+            ),
+            models.Index(  # the retention's batches: processed messages, oldest first
+                fields=["sent_at", "id"],
+                condition=~models.Q(outcome="pending"),
+                name="replication_sns_processed",
+            ),
         ]
 
     def __str__(self):
@@ -133,7 +139,14 @@ class Incident(models.Model):
 
 class ReplicationEvent(models.Model):
     pair = models.ForeignKey(BucketPair, on_delete=models.PROTECT, related_name="events")
-    sns_message = models.ForeignKey(SnsMessage, on_delete=models.PROTECT, related_name="events")
+    sns_message = models.ForeignKey(
+        SnsMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text="The delivery it came from (empty once that message outlived SNS_MESSAGE_RETENTION_DAYS).",
+    )
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
@@ -168,7 +181,14 @@ class VerificationBatch(models.Model):
     """One verification summary: how many versions of the pair one validator invocation verified."""
 
     pair = models.ForeignKey(BucketPair, on_delete=models.PROTECT, related_name="verifications")
-    sns_message = models.OneToOneField(SnsMessage, on_delete=models.PROTECT, related_name="verification")
+    sns_message = models.OneToOneField(
+        SnsMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="verification",
+        help_text="The delivery it came from (empty once that message outlived SNS_MESSAGE_RETENTION_DAYS).",
+    )
     summary_id = models.CharField(max_length=64, unique=True)
     verified = models.PositiveIntegerField()
     reported_at = models.DateTimeField(db_index=True)
