@@ -120,8 +120,15 @@ def _prune_request(request_id: int) -> int:
 
 
 def latest_plan(request: BucketRequest) -> SavedPlan | None:
-    """The newest plan Terraform made for the request (the one to vote on, or the one applied)."""
-    return SavedPlan.objects.filter(request=request).select_related("run").order_by("-id").first()
+    """The newest plan Terraform made for the request (the one to vote on, or the one applied), to show:
+    without the plan file and the show-json (the prior state included), which only a run reads."""
+    return (
+        SavedPlan.objects.filter(request=request)
+        .select_related("run")
+        .defer("plan_file", "show_json")
+        .order_by("-id")
+        .first()
+    )
 
 
 def write_plan_file(saved: SavedPlan, path: Path) -> None:

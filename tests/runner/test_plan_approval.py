@@ -15,7 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.models import AuditEntry, Team
@@ -187,6 +188,21 @@ def test_approvers_see_the_plan_on_the_page_in_the_admin_and_in_the_api_before_v
         format="json",
     )
     assert vote.status_code == 200 and vote.json()["approvals"][0]["planHash"] == request.plan_hash
+
+
+def test_showing_the_plan_reads_neither_the_plan_file_nor_the_show_json(runner_settings, requester, approver):
+    """Both can be hundreds of KB (show-json holds the prior state); only a run reads them."""
+    request = prod_request(requester)
+    execute(plan_run(request))
+    api = APIClient()
+    api.force_login(approver)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"/requests/{request.request_id}/").status_code == 200
+        assert api.get(f"/api/v1/s3-requests/{request.request_id}/plan/").status_code == 200
+    statements = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "runner_savedplan" in statements
+    assert '"plan_file"' not in statements and '"show_json"' not in statements
 
 
 def test_approval_applies_the_saved_plan_without_planning_again(runner_settings, requester, approver):
