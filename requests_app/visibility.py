@@ -2,12 +2,13 @@
 
 Approvers and auditors (permission ``view_all_bucketrequests``) see every request.
 Everyone else sees the requests they submitted, the ones naming them as requester, and
-those of the teams they belong to.
+those of the teams they belong to; a Backstage caller sees none in its own name.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from core.identity import identity_digest
+from core.models import ServiceAccount
 from requests_app.models import BucketRequest, CatalogEntry
 
 VIEW_ALL_PERMISSION = "requests_app.view_all_bucketrequests"
@@ -25,7 +26,11 @@ def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
     # PostgreSQL would compare every column, the contract JSON included, on each list page).
     # Named as requester in any spelling of the same person (core.identity), as approvals compare them.
     named = Q(requester_key=identity_digest(user.get_username()))
-    return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()))
+    # A Backstage caller's token is used by anyone signed in to Backstage (its proxy adds it): it acts only
+    # for the person a user token proves (core.backstage_filing), and in its own name sees nothing, not even
+    # what it filed for everyone. A condition of the same query (no query more on any page).
+    backstage_caller = Exists(ServiceAccount.objects.filter(user_id=user.pk, backstage_caller=True))
+    return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()), ~backstage_caller)
 
 
 def visible_catalog(user) -> QuerySet:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from core.api.backstage_user import backstage_requester
 from core.api.permissions import Rule, token_of
 from core.audit_verify import trail_status
+from core.filing import person_named
 from core.models import AuditEntry
 from requests_app import approvals, submission, withdrawal
 from requests_app.api import serializers as s
@@ -19,7 +20,7 @@ from requests_app.audit_download import UnknownEnvironment, audit_csv_download
 from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import InputProblems, RequestForm
-from requests_app.models import Decision
+from requests_app.models import BucketRequest, Decision
 from requests_app.visibility import visible_catalog, visible_requests
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -128,8 +129,13 @@ SUBMIT_REQUESTS = Rule("submit", "requests_app.submit_bucketrequest")
 READ_CATALOG = Rule("read", "requests_app.view_catalogentry")
 
 
-def _requests_for(http_request):
-    return visible_requests(http_request.user).select_related("owner", "submitted_by")
+def _requests_for(http_request, proven: str | None = None):
+    """The requests the caller sees; a Backstage caller sees none in its own name, only (``proven``) those of
+    the person its user token proved (requests_app.visibility)."""
+    viewer = person_named(proven) if proven else http_request.user
+    if viewer is None:  # the proven person's account went away since the proof
+        return BucketRequest.objects.none()
+    return visible_requests(viewer).select_related("owner", "submitted_by")
 
 
 class RequestListCreate(generics.ListAPIView):
@@ -299,7 +305,7 @@ class WithdrawRequest(APIView):
     def post(self, http_request, request_id):
         # A Backstage caller proves its user first (401/403): an unproven one learns nothing more.
         proven = backstage_requester(http_request, None)
-        bucket_request = get_object_or_404(_requests_for(http_request), request_id=request_id)
+        bucket_request = get_object_or_404(_requests_for(http_request, proven), request_id=request_id)
         try:
             body = http_request.data
         except ParseError as exc:
@@ -324,7 +330,9 @@ class WithdrawRequest(APIView):
                 {"detail": exc.message, "code": exc.code}, status=WITHDRAW_REFUSAL_STATUS[exc.code]
             )
         refreshed = (
-            _requests_for(http_request).prefetch_related("approvals__approver").get(pk=bucket_request.pk)
+            _requests_for(http_request, proven)
+            .prefetch_related("approvals__approver")
+            .get(pk=bucket_request.pk)
         )
         return Response(s.BucketRequestDetailSerializer(refreshed, context={"request": http_request}).data)
 

@@ -157,3 +157,28 @@ def test_the_marker_is_checked_by_the_service_account_of_the_caller(backstage_ac
     assert is_backstage_caller(backstage_account)
     ServiceAccount.objects.filter(user=backstage_account).update(backstage_caller=False)
     assert not is_backstage_caller(backstage_account)
+
+
+@pytest.mark.parametrize("with_user_token", [False, True])
+def test_the_proxy_token_reads_no_request_runs_or_plans_of_anyone(
+    teams, backstage_account, fake_backstage, rita, with_user_token
+):
+    """The documented proxy token may hold ``read`` (for the entities). Any signed-in Backstage user reaching the
+    proxy read, in the Backstage caller's own name, every request filed through Backstage, of every team, with
+    its contract, plan and runs: the caller acts only for a proven person, and in its own name sees nothing."""
+    proxy = bearer_client(backstage_account, "read", "submit")
+    filed = submit(
+        proxy, fake_backstage.user_token("user:default/rita"), requester="rita", environment="prod"
+    )
+    assert filed.status_code == 201, filed.content
+    request_id = filed.json()["id"]
+    run = BucketRequest.objects.get(request_id=request_id).runs.get()
+    make_user("mallory", roles.REQUESTERS)  # in no team
+    headers = (
+        {USER_TOKEN_HEADER: fake_backstage.user_token("user:default/mallory")} if with_user_token else {}
+    )
+
+    listed = proxy.get(SUBMIT, headers=headers)
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    for url in (f"{SUBMIT}{request_id}/", f"{SUBMIT}{request_id}/plan/", f"/api/v1/runs/{run.pk}/"):
+        assert proxy.get(url, headers=headers).status_code == 404, url

@@ -408,13 +408,24 @@ class TestBackstage:
         entry = withdrawals(filed_through_backstage).get()
         assert (entry.actor, entry.detail["withdrawn_by"]) == ("svc-backstage", "rita")
 
-    def test_a_backstage_user_proving_someone_else_is_refused(
+    def test_a_backstage_user_proving_a_teammate_is_refused(
         self, backstage_caller, fake_backstage, filed_through_backstage, teams
     ):
-        make_user("alex", roles.REQUESTERS)
+        teams["app-team"].members.add(make_user("alex", roles.REQUESTERS))
         token = fake_backstage.user_token("user:default/alex")
         response = self.post(backstage_caller, filed_through_backstage, token)
         assert_api_refused(response, 403, "not-requester", filed_through_backstage)
+
+    def test_a_backstage_user_who_cannot_see_it_is_not_told_it_exists(
+        self, backstage_caller, fake_backstage, filed_through_backstage
+    ):
+        """The lookup is the proven person's view (requests_app.visibility), not every request Backstage filed."""
+        make_user("mallory", roles.REQUESTERS)
+        response = self.post(
+            backstage_caller, filed_through_backstage, fake_backstage.user_token("user:default/mallory")
+        )
+        assert response.status_code == 404
+        assert status_of(filed_through_backstage) == RequestStatus.PENDING_APPROVAL
 
     def test_without_a_user_token_it_is_unauthenticated(
         self, backstage_caller, fake_backstage, filed_through_backstage
