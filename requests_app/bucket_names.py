@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from requests_app.contract import Problem
 from requests_app.models import BucketRequest, RequestStatus
+from requests_app.visibility import visible_requests
 
 # Requests in these states hold no name: they will never create a bucket.
 RELEASED_STATUSES = (RequestStatus.REJECTED, RequestStatus.CANCELLED)
@@ -31,16 +32,24 @@ def name_holder(bucket_name: str, *, except_request_id: str | None = None) -> Bu
     return holders.order_by("number").only("request_id", "status", "bucket_name").first()
 
 
-def name_taken_problems(bucket_name: str | None, *, except_request_id: str | None = None) -> list[Problem]:
-    """A problem on ``spec.bucketName`` naming the request that holds the name; none when it is free."""
+def name_taken_problems(
+    bucket_name: str | None, *, except_request_id: str | None = None, viewer=None
+) -> list[Problem]:
+    """A problem on ``spec.bucketName`` naming the request that holds the name; none when it is free.
+
+    ``viewer``: the account filing. The holder's ID and status are said only to a viewer who may see that
+    request (requests_app.visibility: to others it answers 404); operators (no viewer) always read them."""
     holder = name_holder(bucket_name, except_request_id=except_request_id) if bucket_name else None
     if holder is None:
         return []
+    if viewer is None or visible_requests(viewer).filter(pk=holder.pk).exists():
+        held_by = f"held by {holder.request_id} ({holder.get_status_display().lower()})"
+    else:
+        held_by = "held by a request you cannot see"
     return [
         Problem(
             "spec.bucketName",
-            f"The bucket name '{bucket_name}' is held by {holder.request_id} "
-            f"({holder.get_status_display().lower()}); "
+            f"The bucket name '{bucket_name}' is {held_by}; "
             "choose another application name or purpose, or ask the owner of that request.",
             code=TAKEN_CODE,
             field="application",

@@ -57,16 +57,17 @@ def preview(raw: Mapping[str, Any], account=None, unreadable: Sequence[Problem] 
     edge could not read (``evaluate_request``); every other problem is still found."""
     raw = with_canonical_requester(raw)
     evaluation = _with_name_check(
-        evaluate_request(raw, current_policy(), known_teams=known_teams(), unreadable=unreadable)
+        evaluate_request(raw, current_policy(), known_teams=known_teams(), unreadable=unreadable), account
     )
     if account is None or any(p.is_error and p.field in FILING_FIELDS for p in evaluation.problems):
         return evaluation
     return replace(evaluation, problems=[*evaluation.problems, *filing_problems(account, raw)])
 
 
-def _with_name_check(evaluation: RequestEvaluation) -> RequestEvaluation:
-    """The evaluation, plus a problem when another request holds its bucket name."""
-    taken = name_taken_problems(evaluation.bucket_name)
+def _with_name_check(evaluation: RequestEvaluation, account=None) -> RequestEvaluation:
+    """The evaluation, plus a problem when another request holds its bucket name (its ID if ``account``
+    may see it)."""
+    taken = name_taken_problems(evaluation.bucket_name, viewer=account)
     return replace(evaluation, problems=evaluation.problems + taken) if taken else evaluation
 
 
@@ -217,7 +218,7 @@ def _save(prepared: _Prepared, submitted_by) -> BucketRequest:
     number = allocate_request_number()
     request_id = format_request_id(number)
     # Checked again under the ID sequence lock: of two submissions of one name, the second sees the first.
-    if taken := name_taken_problems(prepared.bucket_name):
+    if taken := name_taken_problems(prepared.bucket_name, viewer=submitted_by):
         raise InvalidRequest(taken)
     document = {**prepared.document, "id": request_id}
     contract_hash = canonical_hash(document)

@@ -2,10 +2,11 @@
 
 import pytest
 
+from core import roles
 from requests_app import status_machine
 from requests_app.models import BucketRequest, RequestStatus
 from requests_app.submission import InvalidRequest, preview, submit_request
-from tests.support.common import run_command
+from tests.support.common import make_user, run_command
 from tests.support.requests import contract_file, form_data, prod_input, rita_input
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,25 @@ def test_the_form_shows_the_holder_on_the_application_field(client, team_member)
 
     assert response.status_code == 200
     assert "is held by S3-0001" in response.context["form"].errors["application"][0]
+    assert BucketRequest.objects.count() == 1
+
+
+def test_someone_who_may_not_see_the_holder_is_not_told_its_id(client, team_member, teams):
+    """Another team's pending request answers 404 to a requester (portal-visibility); the name check must not
+    hand out its ID and status instead, on the preview, the form or the API."""
+    submit_request(prod_input(), team_member)
+    outsider = make_user("olga", roles.REQUESTERS)
+    teams["data-team"].members.add(outsider)
+    own_team = prod_input(owner="data-team", requester="olga")
+
+    previewed = taken(preview(own_team, outsider).problems)
+    with pytest.raises(InvalidRequest) as refused:
+        submit_request(own_team, outsider)
+    client.force_login(outsider)
+    api = client.post(f"{REQUESTS}preview/", own_team, content_type="application/json").json()
+
+    for message in (previewed[0]["message"], str(refused.value), taken(api["problems"])[0]["message"]):
+        assert NAME in message and "S3-0001" not in message and "pending" not in message
     assert BucketRequest.objects.count() == 1
 
 
