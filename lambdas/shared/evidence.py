@@ -18,7 +18,7 @@ from lambdas.shared.verdicts import Outcome, Reason, Verdict
 
 CHECKSUM_ALGORITHMS = ("SHA256", "SHA1", "CRC64NVME", "CRC32C", "CRC32")
 STREAM_METHOD = "stream-sha256"
-_PLAIN_MD5 = re.compile(r"^[0-9a-f]{32}$")
+_PLAIN_MD5 = re.compile(r"[0-9a-f]{32}", re.ASCII)
 _KMS_ENCRYPTIONS = {"aws:kms", "aws:kms:dsse"}
 
 
@@ -52,7 +52,7 @@ class ObjectFacts:
     @property
     def etag_is_md5(self) -> bool:
         return (
-            bool(_PLAIN_MD5.match(self.etag))
+            bool(_PLAIN_MD5.fullmatch(self.etag))
             and self.encryption not in _KMS_ENCRYPTIONS
             and not self.customer_key
         )

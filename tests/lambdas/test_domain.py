@@ -146,3 +146,10 @@ def test_bad_replica_maps_are_rejected(raw):
 )
 def test_only_what_can_heal_is_retried(verdict, retryable, expected):
     assert disposition_of(verdict, retryable) is expected
+
+
+@pytest.mark.parametrize("etag", ["0" * 32 + "\n", "٠" * 32, "0" * 31 + "-"])
+def test_only_a_whole_ascii_md5_etag_counts_as_md5_evidence(etag):
+    """``re.match`` with ``^...$`` let a trailing newline through, and Unicode digits are not hex."""
+    assert not ObjectFacts(size=1, etag=etag).etag_is_md5
+    assert ObjectFacts(size=1, etag="0" * 32).etag_is_md5
