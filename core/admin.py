@@ -298,6 +298,8 @@ def _permission_names(permissions) -> list[str]:
 def _access(user_pk) -> dict:
     user = User.objects.prefetch_related("groups").get(pk=user_pk)
     return {
+        # A rename changes who counts as the same person (core.identity): votes, requesters, filing.
+        "username": user.get_username(),
         "groups": sorted(group.name for group in user.groups.all()),
         "permissions": _permission_names(user.user_permissions.all()),
         "is_staff": user.is_staff,

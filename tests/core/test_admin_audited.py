@@ -120,6 +120,17 @@ def test_making_someone_an_approver_or_staff_in_the_admin_is_audited(admin_clien
     assert _actions().count("core.user_access_changed") == 1
 
 
+def test_renaming_an_account_in_the_admin_is_audited(admin_client):
+    """The user name is who the account is for votes, requesters and filing (core.identity)."""
+    rita = make_user("rita")
+    response = admin_client.post(
+        reverse("admin:auth_user_change", args=[rita.pk]), _user_form(rita, username="alex")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="core.user_access_changed")
+    assert entry.detail == {"user": "alex", "username": {"from": "rita", "to": "alex"}}
+
+
 def test_giving_a_role_a_permission_in_the_admin_is_audited(admin_client):
     from django.contrib.auth.models import Group, Permission
 
