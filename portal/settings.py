@@ -435,6 +435,9 @@ RUNNER_HANDOVER_GRACE_SECONDS = env.int("RUNNER_HANDOVER_GRACE_SECONDS", default
 RUN_MAX_HANDOVERS = env.int("RUN_MAX_HANDOVERS", default=3)
 # Largest log kept per run (characters): the beginning and the latest output.
 RUNNER_LOG_MAX_CHARS = env.int("RUNNER_LOG_MAX_CHARS", default=200_000)
+# Connect and read timeout of each AWS call abandoning a request makes while the person waits (reading
+# the state, listing the account's buckets); each call is tried at most runner.aws.CHECK_ATTEMPTS times.
+ABANDON_AWS_TIMEOUT_SECONDS = env.float("ABANDON_AWS_TIMEOUT_SECONDS", default=5)
 # Terraform gets an allow-listed environment (runner/environment.py: PATH, HOME, TF_*, AWS_*, proxy
 # and CA settings), never the worker's secrets; further variable names it may see, comma-separated.
 TERRAFORM_ENV_PASSTHROUGH = env.list("TERRAFORM_ENV_PASSTHROUGH", default=[])

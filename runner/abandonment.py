@@ -116,7 +116,7 @@ def _bucket_in_account(request: BucketRequest) -> bool:
     """
     try:
         pages = (
-            aws.client("s3", request.environment)
+            aws.client("s3", request.environment, config=aws.check_config())
             .get_paginator("list_buckets")
             .paginate(Prefix=request.bucket_name)
         )

@@ -118,7 +118,10 @@ def managed_resources(request: BucketRequest, state_key: str = "") -> list[str]:
 
 
 def _state_text(target: BackendTarget, environment: str) -> str | None:
-    """The state document's text, or None when there is no state yet."""
+    """The state document's text, or None when there is no state yet.
+
+    Read while a person waits (abandoning), so with ``aws.check_config()``'s short timeouts and one retry.
+    """
     where = (
         str(target.local_state_dir / target.key)
         if not target.bucket
@@ -128,7 +131,7 @@ def _state_text(target: BackendTarget, environment: str) -> str | None:
         if not target.bucket:
             path = target.local_state_dir / target.key
             return path.read_text(encoding="utf-8") if path.exists() else None
-        client = aws.client("s3", environment, region=target.region)
+        client = aws.client("s3", environment, region=target.region, config=aws.check_config())
         return client.get_object(Bucket=target.bucket, Key=target.key)["Body"].read().decode("utf-8")
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):

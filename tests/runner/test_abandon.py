@@ -6,6 +6,8 @@ bucket for the S3 backend); whether the bucket exists is asked of the moto serve
 """
 
 import json
+import socket
+import time
 from uuid import uuid4
 
 import boto3
@@ -21,6 +23,7 @@ from requests_app.contract import state_key
 from requests_app.models import BucketRequest as BucketRequestModel
 from requests_app.models import CatalogEntry, RequestStatus
 from runner.abandonment import REASON_LIMIT
+from runner.aws import CHECK_ATTEMPTS
 from runner.models import Run, RunStatus
 from tests.contract.cases import request_input
 from tests.runner.factories import STATE_BUCKET, failed_request
@@ -191,15 +194,66 @@ def test_a_bucket_of_another_account_does_not_hold_the_request(failed, approver,
     assert abandon(api(approver), failed).status_code == 200
 
 
-def test_an_unreachable_aws_refuses_and_changes_nothing(failed, approver, settings):
-    settings.AWS_ENDPOINT_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound for a moment to find a free one, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
+
+@pytest.fixture
+def silent_endpoint():
+    """A loopback endpoint that accepts connections (the kernel's backlog) and never answers a byte: the
+    AWS endpoint that hangs (a proxy that stalls, a firewall that lets the handshake through)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as server:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def warm_boto3() -> None:
+    """Load the S3 and STS models once (a second or more on a busy machine), so the time measured is AWS's."""
+    boto3.client("s3", region_name="us-east-1")
+    boto3.client("sts", region_name="us-east-1")
+
+
+def assert_refused_unchanged(response, request, words: str) -> None:
+    assert response.status_code == 409, response.content
+    assert words in response.json()["detail"]
+    request.refresh_from_db()
+    assert request.status == RequestStatus.FAILED and CatalogEntry.objects.filter(request=request).exists()
+    assert not AuditEntry.objects.filter(request_id=request.request_id, action="request.abandon").exists()
+
+
+def test_an_unreachable_aws_refuses_at_once_and_changes_nothing(failed, approver, settings):
+    """A closed port refuses the connection: one retry, then the 409, within 2 seconds."""
+    settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{closed_port()}"
+    warm_boto3()
+
+    started = time.monotonic()
     response = abandon(api(approver), failed)
 
-    assert response.status_code == 409
-    assert "Could not check whether the bucket" in response.json()["detail"]
-    failed.refresh_from_db()
-    assert failed.status == RequestStatus.FAILED
+    assert time.monotonic() - started < 2
+    assert_refused_unchanged(response, failed, "Could not check whether the bucket")
+
+
+@pytest.mark.parametrize("backend", ["local state: ListBuckets hangs", "S3 state: reading it hangs"])
+def test_an_aws_endpoint_that_never_answers_refuses_within_the_bound(
+    failed, approver, settings, silent_endpoint, backend
+):
+    """botocore's defaults would wait 60 s per try, three tries, per call; the page waits at most
+    CHECK_ATTEMPTS tries of ABANDON_AWS_TIMEOUT_SECONDS (connect) + the same (read), plus a backoff."""
+    settings.AWS_ENDPOINT_URL = silent_endpoint
+    settings.ABANDON_AWS_TIMEOUT_SECONDS = 0.5
+    if backend.startswith("S3"):
+        settings.TERRAFORM_STATE_BUCKET = STATE_BUCKET
+    warm_boto3()
+    bound = CHECK_ATTEMPTS * 2 * settings.ABANDON_AWS_TIMEOUT_SECONDS + 1 + 1.5  # backoff ≤ 1 s; slack
+
+    started = time.monotonic()
+    response = abandon(api(approver), failed)
+
+    assert time.monotonic() - started < bound
+    words = "state at s3://" if backend.startswith("S3") else "Could not check whether the bucket"
+    assert_refused_unchanged(response, failed, words)
 
 
 def test_the_s3_backends_state_is_read_the_same_way(local_aws, s3_state, approver):
