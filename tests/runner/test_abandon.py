@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from core.models import AuditEntry
 from core.tokens import issue_token
+from portal.json_input import MAX_JSON_DEPTH
 from requests_app import catalog
 from requests_app.bucket_names import name_holder
 from requests_app.contract import state_key
@@ -294,6 +295,30 @@ def test_a_body_that_is_not_a_reason_is_a_clear_400(failed, approver, body):
     assert response.status_code == 400
     failed.refresh_from_db()
     assert failed.status == RequestStatus.FAILED
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000, '{"reason": "Not needed."}' + " " * (30 * 1024 * 1024)],
+    ids=["100,000 brackets", "a good reason and 30 MiB of whitespace"],
+)
+def test_a_body_too_deep_or_too_large_is_a_400_and_changes_nothing(failed, approver, body, settings):
+    """Too deep: portal.json_input's guard (a JSON 400). Too large: Django refuses a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE from its Content-Length, before reading it (DRF reads JSON through
+    ``request.body``); its 400 is Django's plain "Bad Request" page. Read whole, that body would abandon."""
+    assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE or body.startswith("[[[")
+    audited = AuditEntry.objects.count()
+
+    response = api(approver).post(
+        f"/api/v1/s3-requests/{failed.request_id}/abandon/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    if body.startswith("["):
+        assert f"more than {MAX_JSON_DEPTH} levels" in response.json()["detail"]
+    failed.refresh_from_db()
+    assert failed.status == RequestStatus.FAILED and CatalogEntry.objects.filter(request=failed).exists()
+    assert AuditEntry.objects.count() == audited
 
 
 def test_only_a_failed_request_without_an_active_run_is_abandoned(failed, approver):
