@@ -16,7 +16,7 @@ from requests_app.contract import (
     replica_bucket_name,
 )
 from requests_app.models import BucketRequest, CatalogEntry, CatalogStatus
-from requests_app.signals import catalog_entry_saved
+from requests_app.signals import catalog_entry_removing, catalog_entry_saved
 
 
 def governance_flags(contract: dict) -> dict:
@@ -141,20 +141,53 @@ def mark_failed(request, *, actor, reason: str):
     return set_catalog_status(request, CatalogStatus.FAILED, actor=actor, detail={"reason": reason})
 
 
+class UnaccountedRows(RuntimeError):
+    """Deleting a catalog entry would take rows no ``catalog_entry_removing`` receiver described (a bug: a new
+    model hangs on CatalogEntry with CASCADE and its app does not answer the signal)."""
+
+
+@transaction.atomic
 def remove_entry(request: BucketRequest, *, actor, reason: str) -> None:
-    """Remove the entry of a bucket that was never made (an abandoned request's), audited with what it said.
+    """Remove the entry of a bucket that was never made (an abandoned request's), audited with what it said
+    and every row that goes with it.
 
     The entry held the bucket name (``CatalogEntry.bucket_name`` is unique); without it the name is free.
+    Other apps' rows hang on the entry (compliance state and findings: CASCADE); the apps describe them in
+    answer to ``catalog_entry_removing``, and the ``catalog.removed`` entry names them (``removed_with_it``:
+    per model, the count and the rows). A deletion that takes a row nobody described raises
+    :class:`UnaccountedRows`, and the transaction rolls back: nothing leaves the record silently.
     """
     entry = CatalogEntry.objects.select_for_update().filter(request=request).first()
     if entry is None:
         return
+    going = _rows_going_with(entry, actor)
     detail = {
         "bucket_name": entry.bucket_name,
         "from": entry.status,
         "region": entry.region,
         "arn": entry.arn,
         "reason": reason,
+        "removed_with_it": {
+            label: {"count": len(rows), "rows": rows} for label, rows in sorted(going.items())
+        },
     }
-    entry.delete()
+    _, deleted = entry.delete()
+    unaccounted = {
+        label: count
+        for label, count in deleted.items()
+        if label != CatalogEntry._meta.label and count != len(going.get(label, []))
+    }
+    if unaccounted:
+        raise UnaccountedRows(
+            f"Removing the catalog entry of {entry.bucket_name} would delete {unaccounted} "
+            "that no app accounted for; nothing was removed."
+        )
     audit.record("catalog.removed", actor=actor, request=request, detail=detail)
+
+
+def _rows_going_with(entry: CatalogEntry, actor) -> dict[str, list[dict]]:
+    going: dict[str, list[dict]] = {}
+    for _, rows in catalog_entry_removing.send(sender=CatalogEntry, entry=entry, actor=actor):
+        for label, described in rows.items():
+            going.setdefault(label, []).extend(described)
+    return going

@@ -13,13 +13,19 @@ from uuid import uuid4
 import boto3
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from compliance.checking import CheckResult, record_check
+from compliance.comparison import Difference
+from compliance.models import BucketCompliance, ComplianceState, Finding
 from core.models import AuditEntry
 from core.tokens import issue_token
 from portal.json_input import MAX_JSON_DEPTH
+from replication.models import BucketPair, Incident, Severity
 from requests_app import catalog
 from requests_app.bucket_names import name_holder
+from requests_app.catalog import UnaccountedRows
 from requests_app.contract import state_key
 from requests_app.models import BucketRequest as BucketRequestModel
 from requests_app.models import CatalogEntry, RequestStatus
@@ -445,3 +451,134 @@ def test_a_lone_surrogate_in_a_reason_is_a_400_not_a_500(failed, approver, path)
     assert response.status_code in (400, 403), response.content  # withdraw: not the requester, refused first
     if path == "abandon":
         assert "unpaired surrogate" in response.json()["detail"]
+
+
+# What abandoning takes from the record, and how the audit trail accounts for it.
+
+
+def checked(request, *fields) -> None:
+    """A compliance check of the request's bucket that found ``fields`` different, recorded as a real one is."""
+    entry = CatalogEntry.objects.get(request=request)
+    state = ComplianceState.DRIFTED if fields else ComplianceState.COMPLIANT
+    differences = [Difference(field, True, False) for field in fields]
+    assert record_check(entry, CheckResult(entry.bucket_name, state, differences=differences))
+
+
+def once_drifted(local_state) -> BucketRequestModel:
+    """A failed request whose bucket was active and drifted once (a remediation failed; a person then deleted
+    the bucket and emptied its state): its catalog entry has a last check, one open and one cleared finding."""
+    request, _ = failed_request(raw=unique_input())
+    catalog.mark_active(
+        request, actor="runner", region="us-east-1", arn=f"arn:aws:s3:::{request.bucket_name}"
+    )
+    checked(request, "versioning", "publicAccessBlock.blockPublicAcls")
+    checked(request, "versioning")
+    catalog.mark_failed(request, actor="runner", reason="The remediation run failed.")
+    return request
+
+
+def trail(request, action: str) -> list[dict]:
+    return [entry.detail for entry in AuditEntry.objects.filter(request_id=request.request_id, action=action)]
+
+
+def test_abandoning_names_every_compliance_row_it_removes_in_the_audit_trail(local_state, approver):
+    request = once_drifted(local_state)
+    entry = CatalogEntry.objects.get(request=request)
+
+    assert abandon(api(approver), request).status_code == 200
+
+    assert not BucketCompliance.objects.filter(entry_id=entry.pk).exists()
+    assert not Finding.objects.filter(entry_id=entry.pk).exists()
+    [removed] = trail(request, "catalog.removed")
+    went = removed["removed_with_it"]
+    assert went["compliance.BucketCompliance"]["count"] == 1
+    [last_check] = went["compliance.BucketCompliance"]["rows"]
+    assert (last_check["state"], last_check["open_findings"]) == ("drifted", 1) and last_check["checked_at"]
+    assert went["compliance.Finding"]["count"] == 2
+    assert {(row["field"], row["status"]) for row in went["compliance.Finding"]["rows"]} == {
+        ("versioning", "open"),
+        ("publicAccessBlock.blockPublicAcls", "cleared"),
+    }
+    # An auditor's reconciliation: every finding the trail opened was cleared, or removed while open.
+    opened = {detail["field"] for detail in trail(request, "compliance.finding_opened")}
+    cleared = {detail["field"] for detail in trail(request, "compliance.finding_cleared")}
+    open_removed = {row["field"] for row in went["compliance.Finding"]["rows"] if row["status"] == "open"}
+    assert opened - cleared == open_removed == {"versioning"}
+
+
+@pytest.fixture
+def compliance_not_answering():
+    """compliance's answer to catalog_entry_removing withdrawn: as if a new app hung rows on the entry
+    (CASCADE) and never described them."""
+    from compliance.removal import rows_removed_with
+    from requests_app.signals import catalog_entry_removing
+
+    assert catalog_entry_removing.disconnect(dispatch_uid="compliance.rows_removed_with")
+    yield
+    catalog_entry_removing.connect(rows_removed_with, dispatch_uid="compliance.rows_removed_with")
+
+
+def test_rows_no_app_accounts_for_stop_the_removal_and_the_abandon(
+    local_state, approver, compliance_not_answering
+):
+    from runner.abandonment import abandon_request
+
+    request = once_drifted(local_state)
+
+    with pytest.raises(UnaccountedRows, match="compliance.Finding"):
+        abandon_request(request, actor=approver, reason="Not needed.")
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.FAILED
+    entry = CatalogEntry.objects.get(request=request)
+    assert BucketCompliance.objects.filter(entry=entry).exists() and entry.findings.count() == 2
+    assert not trail(request, "catalog.removed") and not trail(request, "request.abandon")
+
+
+def failed_backups_request():
+    """A failed request whose purpose needs a replica: its catalog entry registered a pair ("no data yet")."""
+    raw = request_input(
+        application=f"ab{uuid4().hex[:12]}", purposeType="backups", storageClass=None, versioning=None
+    )
+    request, _ = failed_request(raw=raw)
+    entry = catalog.mark_failed(request, actor="system", reason="BucketAlreadyExists")
+    return request, BucketPair.objects.get(catalog_entry=entry)
+
+
+def test_abandoning_removes_the_replication_pair_its_catalog_entry_registered(local_state, approver, client):
+    request, pair = failed_backups_request()
+    client.force_login(approver)
+    assert request.bucket_name in client.get("/replication/").content.decode()
+
+    assert abandon(api(approver), request).status_code == 200
+
+    assert not BucketPair.objects.filter(pk=pair.pk).exists()
+    assert request.bucket_name not in client.get("/replication/").content.decode()
+    [removed] = trail(request, "catalog.removed")
+    assert removed["removed_with_it"]["replication.BucketPair"] == {
+        "count": 1,
+        "rows": [{"primary_bucket": request.bucket_name, "replica_bucket": f"{request.bucket_name}-replica"}],
+    }
+
+
+def test_a_pair_holding_replication_evidence_stays_detached_and_audited(local_state, approver):
+    request, pair = failed_backups_request()
+    Incident.objects.create(
+        pair=pair, reason="MISMATCH", kind="MISMATCH", severity=Severity.FAILURE, last_event_at=timezone.now()
+    )
+
+    assert abandon(api(approver), request).status_code == 200
+
+    pair.refresh_from_db()
+    assert pair.catalog_entry is None and pair.incidents.count() == 1
+    assert trail(request, "replication.pair_detached") == [
+        {
+            "primary_bucket": request.bucket_name,
+            "replica_bucket": pair.replica_bucket,
+            "events": 0,
+            "verification_summaries": 0,
+            "incidents": 1,
+        }
+    ]
+    [removed] = trail(request, "catalog.removed")
+    assert removed["removed_with_it"]["replication.BucketPair"] == {"count": 0, "rows": []}
