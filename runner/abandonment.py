@@ -15,7 +15,9 @@ of the request exists:
 The bucket check covers a worker killed between AWS creating the bucket and Terraform writing
 its state. Then the request is cancelled (``request.abandon``, audited with the reason and both
 checks) and its catalog entry, which describes a bucket that was never made, is removed
-(``catalog.removed``). Who may abandon: the people who may retry (``runner.access.can_retry``).
+(``catalog.removed``, naming every row that goes with it: requests_app.catalog.remove_entry). Who may
+abandon: the people who may retry (``runner.access.can_retry``). A person waits for the AWS checks, so
+they use ``aws.check_config()`` (short timeouts, two tries).
 """
 
 from botocore.exceptions import BotoCoreError, ClientError
