@@ -21,6 +21,7 @@ from requests_app.ids import allocate_request_number, format_request_id
 from requests_app.models import BucketRequest, PlanStatus, RequestStatus
 from requests_app.platform_policy import current_policy, known_teams
 from requests_app.request_rows import canonical_hash, contract_columns, contract_document
+from requests_app.visibility import visible_requests
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 FILING_FIELDS = ("requester", "owner")  # filing_refusal judges these two; checked once both are valid
@@ -35,11 +36,16 @@ class InvalidRequest(Exception):
 
 
 class IdempotencyConflict(Exception):
-    """The idempotency key was already used by this account for a different body."""
+    """The idempotency key was already used by this account for a different body.
 
-    def __init__(self, existing: BucketRequest):
+    The message names that request only when ``named``: one account may file for many people (the
+    Backstage caller files for everyone signed in to Backstage), and another person's request is not
+    theirs to learn of (requests_app.visibility)."""
+
+    def __init__(self, existing: BucketRequest, *, named: bool):
+        used_for = existing.request_id if named else "another request"
         super().__init__(
-            f"This Idempotency-Key was already used for {existing.request_id} with a different body; "
+            f"This Idempotency-Key was already used for {used_for} with a different body; "
             "use a new key for a new request."
         )
         self.existing = existing
@@ -161,7 +167,9 @@ def _contains_null_character(value: Any) -> bool:
 def _replay(submitted_by, key: str, input_hash: str) -> BucketRequest | None:
     existing = BucketRequest.objects.filter(submitted_by=submitted_by, idempotency_key=key).first()
     if existing is not None and existing.input_hash != input_hash:
-        raise IdempotencyConflict(existing)
+        raise IdempotencyConflict(
+            existing, named=visible_requests(submitted_by).filter(pk=existing.pk).exists()
+        )
     return existing
 
 

@@ -128,6 +128,18 @@ def test_a_replay_with_another_users_token_does_not_return_the_filed_request(pro
     assert again.status_code == 403 and BucketRequest.objects.count() == 1
 
 
+def test_another_users_key_collision_does_not_tell_them_the_request_it_filed(proxy, fake_backstage, rita):
+    """Every Backstage user files through one account, so keys are that account's: a reused key is a 409,
+    which must not name another person's request (it answers them 404 everywhere else)."""
+    first = submit(proxy, fake_backstage.user_token("user:default/rita"), key="task-1", requester="rita")
+    make_user("alex", roles.REQUESTERS)
+    again = submit(proxy, fake_backstage.user_token("user:default/alex"), key="task-1", requester="alex")
+    assert again.status_code == 409 and again.json()["code"] == "idempotency-conflict"
+    assert first.json()["id"] not in again.json()["detail"]
+    assert "already used for another request" in again.json()["detail"]
+    assert BucketRequest.objects.count() == 1
+
+
 def test_keys_unreachable_is_a_503_and_nothing_is_filed(proxy, fake_backstage, rita):
     token = fake_backstage.user_token("user:default/rita")
     fake_backstage.stop()
