@@ -320,6 +320,8 @@ REST_FRAMEWORK = {
     ],
     # Token clients only, counted per token in the shared cache (API_TOKEN_THROTTLE_RATE).
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.TokenRateThrottle"],
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 413, not Django's HTML 400.
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -308,10 +308,11 @@ def test_a_body_that_is_not_a_reason_is_a_clear_400(failed, approver, body):
     ["[" * 100_000, '{"reason": "Not needed."}' + " " * (30 * 1024 * 1024)],
     ids=["100,000 brackets", "a good reason and 30 MiB of whitespace"],
 )
-def test_a_body_too_deep_or_too_large_is_a_400_and_changes_nothing(failed, approver, body, settings):
+def test_a_body_too_deep_or_too_large_is_refused_and_changes_nothing(failed, approver, body, settings):
     """Too deep: portal.json_input's guard (a JSON 400). Too large: Django refuses a body over
     DATA_UPLOAD_MAX_MEMORY_SIZE from its Content-Length, before reading it (DRF reads JSON through
-    ``request.body``); its 400 is Django's plain "Bad Request" page. Read whole, that body would abandon."""
+    ``request.body``), and the API answers it as a JSON 413 (core.api.exceptions). Read whole, that body
+    would abandon."""
     assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE or body.startswith("[[[")
     audited = AuditEntry.objects.count()
 
@@ -319,9 +320,11 @@ def test_a_body_too_deep_or_too_large_is_a_400_and_changes_nothing(failed, appro
         f"/api/v1/s3-requests/{failed.request_id}/abandon/", body, content_type="application/json"
     )
 
-    assert response.status_code == 400
     if body.startswith("["):
+        assert response.status_code == 400
         assert f"more than {MAX_JSON_DEPTH} levels" in response.json()["detail"]
+    else:
+        assert response.status_code == 413 and response.json()["code"] == "body-too-large"
     failed.refresh_from_db()
     assert failed.status == RequestStatus.FAILED and CatalogEntry.objects.filter(request=failed).exists()
     assert AuditEntry.objects.count() == audited
