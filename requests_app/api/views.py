@@ -378,6 +378,14 @@ class AuditList(generics.ListAPIView):
     def get_queryset(self):
         return filter_audit(AuditEntry.objects.order_by("-id"), self.request.query_params)
 
+    def get_renderers(self):
+        """CSV only with ``?format=csv`` (the export, under its own permission): ``Accept: text/csv`` alone
+        would have rendered a JSON page as "CSV", with no formula neutralisation; it is a 406."""
+        everything = super().get_renderers()
+        if self.request.query_params.get("format") == "csv":
+            return everything
+        return [renderer for renderer in everything if not isinstance(renderer, CSVRenderer)]
+
     @extend_schema(
         summary="The audit trail (JSON pages, or the whole CSV with ?format=csv, streamed)",
         parameters=[

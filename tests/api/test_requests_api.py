@@ -238,6 +238,19 @@ def test_audit_needs_the_audit_permissions(backstage, team_member, api):
     assert api.get("/api/v1/audit/", {"format": "csv"}).status_code == 403
 
 
+def test_csv_is_only_the_export_not_a_json_page_asked_for_as_csv(backstage, approver, auditor, api):
+    """An approver may read the audit pages but not export them: Accept: text/csv must not turn a page
+    into an unneutralised "CSV" (nor does it for the auditor: the export is ?format=csv)."""
+    submit(backstage, rita_input())
+    for person in (approver, auditor):
+        api.force_login(person)
+        response = api.get("/api/v1/audit/", HTTP_ACCEPT="text/csv")
+        assert response.status_code == 406, response.content[:300]
+        assert not response["Content-Type"].startswith("text/csv")
+    api.force_login(approver)
+    assert api.get("/api/v1/audit/", {"format": "csv"}, HTTP_ACCEPT="text/csv").status_code == 403
+
+
 def test_anonymous_callers_get_401_with_a_bearer_challenge(api):
     response = api.get(REQUESTS)
     assert response.status_code == 401
