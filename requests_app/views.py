@@ -44,7 +44,9 @@ def _filter_context(http_request, names) -> dict:
 
 @permission_required("requests_app.submit_bucketrequest", raise_exception=True)
 def new_request(http_request):
-    form = RequestForm(http_request.POST or None, requester=http_request.user.get_username())
+    # Bound on every POST, an empty one too (``POST or None`` left it unbound: a 500 on valid_input).
+    posted = http_request.POST if http_request.method == "POST" else None
+    form = RequestForm(posted, requester=http_request.user.get_username())
     evaluation = None
     if http_request.method == "POST":
         try:

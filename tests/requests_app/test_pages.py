@@ -33,6 +33,15 @@ def test_the_form_shows_problems_on_their_fields(client, team_member):
     assert not BucketRequest.objects.exists()
 
 
+def test_an_empty_post_shows_the_missing_fields_not_a_server_error(client, team_member):
+    """A POST with no fields at all (``POST or None`` left the form unbound: a 500 on reading it)."""
+    client.force_login(team_member)
+    response = client.post(reverse("requests:new"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["application"] and response.context["form"].errors["owner"]
+    assert not BucketRequest.objects.exists()
+
+
 def test_the_requester_field_is_the_signed_in_person(client, team_member):
     client.force_login(team_member)
     client.post(reverse("requests:new"), {**form_data(), "requester": "someone-else"})
