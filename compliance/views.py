@@ -2,6 +2,7 @@
 request pages, the remediation button, and the Backstage entity annotations."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -58,7 +59,9 @@ def request_compliance_panel(bucket_request, http_request):
 
 
 @require_POST
+@permission_required(remediation.REMEDIATE_PERMISSION, raise_exception=True)
 def remediate(http_request, bucket_name: str):
+    """Who may is answered 403 like every other page action; the bucket's state is said as a message."""
     entry = get_object_or_404(
         visible_catalog(http_request.user).select_related("request"), bucket_name=bucket_name
     )
