@@ -2,12 +2,14 @@
 
 from django.urls import NoReverseMatch, reverse
 
+from requests_app.visibility import VIEW_CATALOG_PERMISSION, VIEW_REQUESTS_PERMISSION
+
 NAVIGATION = (
     # (label, url name, the permission the page itself requires: None = everyone signed in)
     ("New request", "requests:new", "requests_app.submit_bucketrequest"),
     ("Waiting for you", "requests:queue", "requests_app.decide_bucketrequest"),
-    ("My requests", "requests:list", None),  # "All requests" for those who see every request
-    ("Catalog", "requests:catalog", None),
+    ("My requests", "requests:list", VIEW_REQUESTS_PERMISSION),  # "All requests" for those who see every one
+    ("Catalog", "requests:catalog", VIEW_CATALOG_PERMISSION),
     ("Replication health", "replication:health", "replication.view_bucketpair"),
     ("Audit", "requests:audit", "core.view_auditentry"),
     ("Admin", "admin:index", "is_staff"),

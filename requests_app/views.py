@@ -23,7 +23,13 @@ from requests_app.filters import AUDIT_FILTERS, filter_audit, filter_catalog, fi
 from requests_app.forms import InputProblems, RequestDecisionForm, RequestForm
 from requests_app.models import Approval, CatalogStatus, Environment, RequestStatus
 from requests_app.submission import IdempotencyConflict, InvalidRequest, preview, submit_request
-from requests_app.visibility import sees_all, visible_catalog, visible_requests
+from requests_app.visibility import (
+    VIEW_CATALOG_PERMISSION,
+    VIEW_REQUESTS_PERMISSION,
+    sees_all,
+    visible_catalog,
+    visible_requests,
+)
 
 
 def _page(http_request, queryset):
@@ -76,6 +82,7 @@ def new_request(http_request):
     )
 
 
+@permission_required(VIEW_REQUESTS_PERMISSION, raise_exception=True)
 def request_list(http_request):
     queryset = filter_requests(visible_requests(http_request.user), http_request.GET)
     page = _page(http_request, queryset.select_related("owner", "submitted_by"))
@@ -99,6 +106,7 @@ def _visible_request(http_request, request_id, *, with_votes: bool = False):
     return get_object_or_404(queryset, request_id=request_id)
 
 
+@permission_required(VIEW_REQUESTS_PERMISSION, raise_exception=True)
 def request_detail(http_request, request_id):
     bucket_request = _visible_request(http_request, request_id, with_votes=True)
     return render(http_request, "requests_app/detail.html", _detail_context(http_request, bucket_request))
@@ -212,6 +220,7 @@ def _contract_yaml(bucket_request) -> str:
 
 
 @require_GET
+@permission_required(VIEW_REQUESTS_PERMISSION, raise_exception=True)
 def contract_download(http_request, request_id):
     bucket_request = _visible_request(http_request, request_id)
     response = HttpResponse(_contract_yaml(bucket_request), content_type="application/yaml; charset=utf-8")
@@ -219,6 +228,7 @@ def contract_download(http_request, request_id):
     return response
 
 
+@permission_required(VIEW_CATALOG_PERMISSION, raise_exception=True)
 def catalog_list(http_request):
     queryset = filter_catalog(visible_catalog(http_request.user), http_request.GET)
     queryset = panels.prepare_catalog(queryset, http_request.GET)  # other apps' columns and filters
@@ -239,6 +249,7 @@ def catalog_list(http_request):
     )
 
 
+@permission_required(VIEW_CATALOG_PERMISSION, raise_exception=True)
 def catalog_detail(http_request, bucket_name):
     entry = get_object_or_404(
         visible_catalog(http_request.user).select_related("owner", "request"), bucket_name=bucket_name

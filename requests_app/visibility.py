@@ -12,6 +12,10 @@ from core.models import ServiceAccount
 from requests_app.models import BucketRequest, CatalogEntry
 
 VIEW_ALL_PERMISSION = "requests_app.view_all_bucketrequests"
+# Reading requests at all, and the catalog: the three roles hold both (core.roles); an account without a
+# role reads neither, on the pages as in the API.
+VIEW_REQUESTS_PERMISSION = "requests_app.view_bucketrequest"
+VIEW_CATALOG_PERMISSION = "requests_app.view_catalogentry"
 
 
 def sees_all(user) -> bool:

@@ -7,12 +7,13 @@ from rest_framework.views import APIView
 
 from core.api.permissions import Rule
 from requests_app.backstage_catalog import catalog_entities
+from requests_app.visibility import VIEW_CATALOG_PERMISSION
 
 
 class BackstageEntities(APIView):
     """Every catalog bucket as a Backstage Resource entity."""
 
-    access = {"GET": Rule("read", "requests_app.view_catalogentry")}
+    access = {"GET": Rule("read", VIEW_CATALOG_PERMISSION)}
 
     @extend_schema(
         summary="Catalog buckets as Backstage entities",

@@ -21,7 +21,12 @@ from requests_app.contract import Problem
 from requests_app.filters import filter_audit, filter_catalog, filter_requests
 from requests_app.forms import InputProblems, RequestForm
 from requests_app.models import BucketRequest, Decision
-from requests_app.visibility import visible_catalog, visible_requests
+from requests_app.visibility import (
+    VIEW_CATALOG_PERMISSION,
+    VIEW_REQUESTS_PERMISSION,
+    visible_catalog,
+    visible_requests,
+)
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -124,9 +129,9 @@ def _all_problems(http_request, exc: InputProblems) -> list[Problem]:
     return submission.preview(exc.readable, http_request.user, unreadable=exc.problems).problems
 
 
-READ_REQUESTS = Rule("read", "requests_app.view_bucketrequest")
+READ_REQUESTS = Rule("read", VIEW_REQUESTS_PERMISSION)
 SUBMIT_REQUESTS = Rule("submit", "requests_app.submit_bucketrequest")
-READ_CATALOG = Rule("read", "requests_app.view_catalogentry")
+READ_CATALOG = Rule("read", VIEW_CATALOG_PERMISSION)
 
 
 def _requests_for(http_request, proven: str | None = None):

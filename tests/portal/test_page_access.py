@@ -63,19 +63,20 @@ PAGES = {
     ("login", "GET"): Access(PUBLIC),
     ("login", "POST"): Access(PUBLIC),
     ("logout", "POST"): Access(PUBLIC),
-    # Requests: the form is the requesters'; lists and pages follow requests_app.visibility.
+    # Requests: the form is the requesters'; reading needs view_bucketrequest (the three roles, as in the
+    # API), then lists and pages follow requests_app.visibility.
     ("requests:new", "GET"): only(REQUESTER),
     ("requests:new", "POST"): only(REQUESTER),
-    ("requests:list", "GET"): Access(SIGNED_IN),  # "My requests": whatever visibility gives them
-    ("requests:detail", "GET"): Access(SIGNED_IN),
-    ("requests:contract", "GET"): Access(SIGNED_IN),
+    ("requests:list", "GET"): Access(READERS),  # "My requests": whatever visibility gives them
+    ("requests:detail", "GET"): Access(READERS),
+    ("requests:contract", "GET"): Access(READERS),
     ("requests:queue", "GET"): only(APPROVER),
     ("requests:decide", "POST"): only(APPROVER),
     # Only the request's own requester withdraws it (requests_app.withdrawal); a teammate gets 403.
     ("requests:withdraw", "POST"): only(REQUESTER),
-    # The catalog is the platform's inventory: everyone signed in (portal-visibility).
-    ("requests:catalog", "GET"): Access(SIGNED_IN),
-    ("requests:catalog-detail", "GET"): Access(SIGNED_IN),
+    # The catalog is the platform's inventory: every role reads it whole (portal-visibility).
+    ("requests:catalog", "GET"): Access(READERS),
+    ("requests:catalog-detail", "GET"): Access(READERS),
     # The audit trail: view_auditentry (approvers, auditors); its CSV: export_auditentry (auditors only).
     ("requests:audit", "GET"): only(APPROVER, AUDITOR),
     ("requests:audit-export", "GET"): only(AUDITOR),
