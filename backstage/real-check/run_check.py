@@ -71,6 +71,11 @@ account = User.objects.create_user("svc-backstage")
 account.groups.add(requesters)
 ServiceAccount.objects.create(user=account, purpose="Backstage (real check)", backstage_caller=True)
 print(issue_token(account, "backstage", ["read", "submit"]).text)
+# The proxy's token reads no request in its own name (portal-visibility): the check reads as an auditor.
+reader = User.objects.create_user("svc-check-reader")
+reader.groups.add(Group.objects.get(name=roles.AUDITORS))
+ServiceAccount.objects.create(user=reader, purpose="reads what the real check filed")
+print(issue_token(reader, "check", ["read"]).text)
 """
 
 
@@ -193,8 +198,9 @@ def postgres_database(server_url: str, name: str, *, drop: bool = False) -> None
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_portal(processes: Processes, work: Path, port: int, backstage_url: str) -> tuple[str, str]:
-    """Migrate a fresh portal, add rita, alex, app-team and the proxy's token; serve it. -> (url, token)"""
+def start_portal(processes: Processes, work: Path, port: int, backstage_url: str) -> tuple[str, str, str]:
+    """Migrate a fresh portal, add rita, alex, app-team, the proxy's token and an auditor's read token;
+    serve it. -> (url, proxy token, reader token)"""
     url = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
@@ -217,7 +223,7 @@ def start_portal(processes: Processes, work: Path, port: int, backstage_url: str
         capture_output=True,
         text=True,
     )
-    token = made.stdout.strip().splitlines()[-1]
+    token, reader_token = made.stdout.strip().splitlines()[-2:]
     process = processes.start(
         "portal",
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -226,7 +232,7 @@ def start_portal(processes: Processes, work: Path, port: int, backstage_url: str
         work / "portal.log",
     )
     wait_until_ready(f"{url}/healthz", process, "the portal", timeout=60)
-    return url, token
+    return url, token, reader_token
 
 
 def start_backstage(
@@ -332,15 +338,13 @@ def summarize(events: list) -> dict:
     return {"logs": logs, "output": output}
 
 
-def portal_request(portal_url: str, token: str, request_id: str) -> dict:
-    status, body = http(
+def portal_request(portal_url: str, token: str, request_id: str) -> tuple[int, dict]:
+    return http(
         "GET", f"{portal_url}/api/v1/s3-requests/{request_id}/", headers={"Authorization": f"Bearer {token}"}
     )
-    check(status == 200, f"the portal has {request_id}", body)
-    return body
 
 
-def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None:
+def run_checks(backstage: Backstage, portal_url: str, portal_token: str, reader_token: str) -> None:
     rita_token = backstage.sign_in()
     backstage.wait_for_template()
     say("1. a real task files the request as the signed-in user")
@@ -354,9 +358,12 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str) -> None
         if link["title"] == "API resource"
     )
     say(f"      {text['Request filed'].splitlines()[0]}")
-    stored = portal_request(portal_url, portal_token, request_id)
+    status, stored = portal_request(portal_url, reader_token, request_id)
+    check(status == 200, f"the portal has {request_id}", stored)
     check(stored["requester"] == "rita", "the portal filed it for rita (proven by her token)", stored)
     check(stored.get("submittedBy") == "svc-backstage", "submitted by the proxy's service account", stored)
+    status, answer = backstage.call("GET", f"/api/proxy/bucketwise/api/v1/s3-requests/{request_id}/")
+    check(status == 404, "the proxy's token reads no request, not even the one it filed", answer)
 
     say("2. rita calling the proxy directly cannot name someone else")
     body = {**FORM, "owner": "app-team", "requester": "alex"}
@@ -433,12 +440,12 @@ def main() -> int:
     try:
         backstage_port, portal_port = free_port(), free_port()
         backstage = Backstage(f"http://127.0.0.1:{backstage_port}")
-        portal_url, portal_token = start_portal(processes, work, portal_port, backstage.url)
+        portal_url, portal_token, reader_token = start_portal(processes, work, portal_port, backstage.url)
         ready = start_backstage(
             processes, work, backstage_port, f"{server.rstrip('/')}/{database}", portal_url, portal_token
         )
         say(f"portal {portal_url}; Backstage {backstage.url} ready in {ready:.0f} s")
-        run_checks(backstage, portal_url, portal_token)
+        run_checks(backstage, portal_url, portal_token, reader_token)
     except (CheckFailed, subprocess.CalledProcessError) as failure:
         say(f"FAILED: {failure}")
         processes.tail()
