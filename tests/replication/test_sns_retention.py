@@ -5,7 +5,6 @@ Deliveries go through the real hook (signature, storage) and the real drain. "Ti
 messages by moving their SNS Timestamp back, as the retention reads it.
 """
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from django_q.models import Schedule
 from replication import checks, processing, retention
 from replication.models import BucketPair, Incident, ReplicationEvent, SnsMessage, VerificationBatch
 from tests.replication.test_verification_summaries import summary
-from tests.support.common import make_user
+from tests.support.common import make_user, run_at_once
 from tests.support.replication import failure_document, https_message
 
 pytestmark = pytest.mark.django_db
@@ -162,22 +161,9 @@ def test_two_workers_deleting_at_once_delete_each_message_once(hook, authority, 
     for number in range(6):
         hook(failure(authority, key=f"k{number}"))
     age(31)
-    start = threading.Barrier(2)
-    deleted = []
+    deleted = run_at_once(lambda _: retention.delete_old_messages(batch_size=2), 2)
 
-    def worker():
-        try:
-            start.wait()
-            deleted.append(retention.delete_old_messages(batch_size=2))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert all(isinstance(count, int) for count in deleted), deleted
     assert sum(deleted) == 6 and not SnsMessage.objects.exists()
     assert ReplicationEvent.objects.count() == 6
 

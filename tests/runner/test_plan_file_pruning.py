@@ -5,10 +5,7 @@ plans pruned are the files Terraform wrote, and the applies that follow a prune 
 survived it.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from requests_app import approvals
@@ -19,6 +16,7 @@ from runner.models import Run, RunKind, RunStatus, SavedPlan
 from runner.saved_plans import PlanFileDamaged, prune_plan_files, sha256_of, write_plan_file
 from tests.runner.factories import approved_request
 from tests.runner.test_plan_approval import execute, plan_run, prod_request
+from tests.support.common import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -147,22 +145,9 @@ def test_two_workers_pruning_at_once_remove_each_file_once(runner_settings, requ
         approvals.decide(request, approver, "reject", "no")
         plans.append(plan)
     kept_request, kept = planned(requester, application="prune-kept")
-    start = threading.Barrier(2)
-    removed = []
+    removed = run_at_once(lambda _: prune_plan_files(), 2)
 
-    def worker():
-        try:
-            start.wait()
-            removed.append(prune_plan_files())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert all(isinstance(count, int) for count in removed), removed
     assert sum(removed) == 3
     assert all(not file_kept(plan) for plan in plans) and file_kept(kept)
 
