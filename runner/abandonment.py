@@ -21,6 +21,7 @@ they use ``aws.check_config()`` (short timeouts, two tries).
 """
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.db import IntegrityError
 
 from core import audit
 from core.free_text import unstorable
@@ -65,7 +66,15 @@ def abandon_request(request: BucketRequest, *, actor, reason: str) -> BucketRequ
     reason = checked_reason(reason)
     seen = _last_run_if_abandonable(BucketRequest.objects.get(pk=request.pk))
     checks = {"state_resources": _state_resources(request), "bucket_in_account": _bucket_in_account(request)}
-    return _end_abandoned(request, seen, checks, actor=actor, reason=reason)
+    try:
+        return _end_abandoned(request, seen, checks, actor=actor, reason=reason)
+    except IntegrityError as error:
+        # A row that appeared meanwhile now refers to what the removal deletes (a replication worker
+        # recording an event on the request's pair): the database refused the commit, and nothing changed.
+        raise RunnerError(
+            f"{request.request_id} changed while it was being abandoned ({error}); nothing was changed, "
+            "try again."
+        ) from error
 
 
 @audit.atomic()

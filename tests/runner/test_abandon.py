@@ -564,6 +564,39 @@ def test_abandoning_removes_the_replication_pair_its_catalog_entry_registered(lo
     }
 
 
+@pytest.mark.django_db(transaction=True)
+def test_evidence_recorded_on_the_pair_while_it_is_removed_refuses_the_abandon(
+    local_state, approver, monkeypatch
+):
+    """A replication worker records an incident on the pair between the removal's look and its commit: the
+    database refuses the commit (the pair is referenced again). Stand-in for that worker: the incident is
+    written in the abandon's own transaction, after the removal (a second connection cannot be interleaved
+    there on SQLite, where one writer holds the whole database)."""
+    request, pair = failed_backups_request()
+    remove_entry = catalog.remove_entry
+
+    def removal_then_a_workers_incident(*args, **kwargs):
+        remove_entry(*args, **kwargs)
+        Incident.objects.create(
+            pair_id=pair.pk,
+            reason="MISMATCH",
+            kind="MISMATCH",
+            severity=Severity.FAILURE,
+            last_event_at=timezone.now(),
+        )
+
+    monkeypatch.setattr(catalog, "remove_entry", removal_then_a_workers_incident)
+    audited = AuditEntry.objects.count()
+
+    response = abandon(api(approver), request)
+
+    assert response.status_code == 409, response.content
+    assert "changed while it was being abandoned" in response.json()["detail"]
+    request.refresh_from_db()
+    assert request.status == RequestStatus.FAILED and CatalogEntry.objects.filter(request=request).exists()
+    assert BucketPair.objects.filter(pk=pair.pk).exists() and AuditEntry.objects.count() == audited
+
+
 def test_a_pair_holding_replication_evidence_stays_detached_and_audited(local_state, approver):
     request, pair = failed_backups_request()
     Incident.objects.create(
