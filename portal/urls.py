@@ -11,13 +11,21 @@ admin.site.site_header = "Bucketwise administration"
 admin.site.site_title = "Bucketwise"
 admin.site.login_template = "portal/admin_login.html"
 
+# The methods the class-based pages answer, as the function views' require_safe / require_http_methods do:
+# Django's defaults take more (RedirectView answers every method, LoginView PUT, every view OPTIONS).
+PAGE = ["get", "head"]
+FORM = ["get", "head", "post"]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin's): the portal's icon.
-    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True, http_method_names=PAGE),
+    ),
+    path("accounts/login/", auth_views.LoginView.as_view(http_method_names=FORM), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("requests_app.urls")),
     path("runs/", include("runner.urls")),

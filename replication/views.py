@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.models import Team
 from replication import chart, incidents
@@ -32,6 +32,7 @@ def _with_charts(rows):
     return rows
 
 
+@require_safe
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def health(request):
     filters = {"environment": request.GET.get("environment", ""), "owner": request.GET.get("owner", "")}
@@ -55,6 +56,7 @@ def health(request):
     )
 
 
+@require_safe
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def pair_detail(request, pk):
     pair = get_object_or_404(pairs_with_counts(), pk=pk)
@@ -75,6 +77,7 @@ def pair_detail(request, pk):
     )
 
 
+@require_safe
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def incident_detail(request, pk):
     incident = get_object_or_404(Incident.objects.select_related("pair__catalog_entry__owner"), pk=pk)

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.audit_verify import recent_trail_status
 from core.filing import teams_open_to
@@ -48,6 +48,7 @@ def _filter_context(http_request, names) -> dict:
     }
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_required("requests_app.submit_bucketrequest", raise_exception=True)
 def new_request(http_request):
     # Bound on every POST, an empty one too (``POST or None`` left it unbound: a 500 on valid_input).
@@ -82,6 +83,7 @@ def new_request(http_request):
     )
 
 
+@require_safe
 @permission_required(VIEW_REQUESTS_PERMISSION, raise_exception=True)
 def request_list(http_request):
     queryset = filter_requests(visible_requests(http_request.user), http_request.GET)
@@ -106,6 +108,7 @@ def _visible_request(http_request, request_id, *, with_votes: bool = False):
     return get_object_or_404(queryset, request_id=request_id)
 
 
+@require_safe
 @permission_required(VIEW_REQUESTS_PERMISSION, raise_exception=True)
 def request_detail(http_request, request_id):
     bucket_request = _visible_request(http_request, request_id, with_votes=True)
@@ -199,6 +202,7 @@ def withdraw_request(http_request, request_id):
     return redirect("requests:detail", request_id=bucket_request.request_id)
 
 
+@require_safe
 @permission_required(approvals.DECIDE_PERMISSION, raise_exception=True)
 def approval_queue(http_request):
     """Waiting for you: the requests this approver may decide, oldest first."""
@@ -219,7 +223,7 @@ def _contract_yaml(bucket_request) -> str:
     return contract_to_yaml(load_contract(bucket_request.contract))
 
 
-@require_GET
+@require_safe
 @permission_required(VIEW_REQUESTS_PERMISSION, raise_exception=True)
 def contract_download(http_request, request_id):
     bucket_request = _visible_request(http_request, request_id)
@@ -228,6 +232,7 @@ def contract_download(http_request, request_id):
     return response
 
 
+@require_safe
 @permission_required(VIEW_CATALOG_PERMISSION, raise_exception=True)
 def catalog_list(http_request):
     queryset = filter_catalog(visible_catalog(http_request.user), http_request.GET)
@@ -249,6 +254,7 @@ def catalog_list(http_request):
     )
 
 
+@require_safe
 @permission_required(VIEW_CATALOG_PERMISSION, raise_exception=True)
 def catalog_detail(http_request, bucket_name):
     entry = get_object_or_404(
@@ -265,6 +271,7 @@ def catalog_detail(http_request, bucket_name):
     )
 
 
+@require_safe
 @permission_required("core.view_auditentry", raise_exception=True)
 def audit_list(http_request):
     queryset = filter_audit(AuditEntry.objects.order_by("-id"), http_request.GET)
@@ -280,6 +287,7 @@ def audit_list(http_request):
     )
 
 
+@require_safe
 @permission_required("core.export_auditentry", raise_exception=True)
 def audit_export(http_request):
     try:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from requests_app import plans
 from requests_app.models import RequestStatus
@@ -58,6 +58,7 @@ def _visible_run(http_request, pk: int) -> Run:
     return run
 
 
+@require_safe
 def run_detail(http_request, pk: int):
     run = _visible_run(http_request, pk)
     return render(
@@ -169,6 +170,7 @@ def _act(http_request, action, success: str):
     return result
 
 
+@require_safe
 def run_status(http_request, pk: int):
     """What the run page polls while the run is active: status, step, duration, the steps table (the page's
     own fragment, so that it reads the same as on load) and the log so far."""

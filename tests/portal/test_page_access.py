@@ -43,6 +43,7 @@ OTHER_TEAM = "requester of another team"
 SIGNED_IN = frozenset({REQUESTER, APPROVER, AUDITOR, NO_ROLE})
 PUBLIC = SIGNED_IN | {ANONYMOUS}
 READERS = frozenset({REQUESTER, APPROVER, AUDITOR})  # the three roles (each holds the view permissions)
+CALLERS = (REQUESTER, APPROVER, AUDITOR, NO_ROLE, ANONYMOUS)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ def only(*callers) -> Access:
     return Access(frozenset(callers))
 
 
-# (route name, method) -> who may. Unnamed routes go by their path.
+# (route name, method) -> who may. Unnamed routes go by their path. A GET row covers HEAD too (the page
+# answers it as GET: ``require_safe``); any other method without a row answers 405.
 PAGES = {
     ("home", "GET"): Access(SIGNED_IN),
     ("healthz", "GET"): Access(PUBLIC),  # load balancers ask without a session
@@ -116,6 +118,8 @@ OTHER_TEAM_HIDDEN = {
 # is checked instead).
 CSRF_EXEMPT = {"replication:sns-hook"}
 NOT_PAGES = ("api/", "admin/")
+# The methods each route is tried with: without a row, 405 (HEAD on a page excepted; OPTIONS as in the API).
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -254,7 +258,7 @@ def test_each_page_lets_in_exactly_the_tables_callers(world):
     wrong = []
     for (name, method), access in PAGES.items():
         url = url_of(name, routes[name], world)
-        for caller in (REQUESTER, APPROVER, AUDITOR, NO_ROLE, ANONYMOUS):
+        for caller in CALLERS:
             got = outcome(call(signed_in(world.users.get(caller)), method, url))
             if got != expected(access, caller):
                 wrong.append(f"{method} {url} {caller}: {got}, expected {expected(access, caller)}")
@@ -290,13 +294,27 @@ def test_every_page_action_refuses_a_post_without_the_csrf_token(world):
             )
 
 
-def test_no_page_action_answers_a_get(world):
-    """A link or an image cannot act: every POST-only route answers a GET from someone it lets in with 405."""
+def answered(rows) -> set[str]:
+    """The methods a route answers: its rows', and HEAD where it answers GET."""
+    return set(rows) | ({"HEAD"} if "GET" in rows else set())
+
+
+def test_each_page_refuses_every_method_it_has_no_row_for(world):
+    """Called by someone the route lets in, every method it does not answer gets 405 with an Allow header
+    naming exactly those it does: a link or an image cannot act (GET on an action), a list takes no POST,
+    no page takes PUT, PATCH, DELETE or OPTIONS. HEAD on a page lets them in as GET does."""
     routes = page_routes()
-    posts = {name for name, method in PAGES if method == "POST"} - {
-        name for name, method in PAGES if method == "GET"
-    }
-    for name in posts:
-        caller = next(c for c in (APPROVER, REQUESTER, ANONYMOUS) if c in PAGES[(name, "POST")].allowed)
-        response = signed_in(world.users.get(caller)).get(url_of(name, routes[name], world))
-        assert response.status_code == 405, f"{name}: {response.status_code}"
+    wrong = []
+    for name, pattern in routes.items():
+        rows = {method: access for (route, method), access in PAGES.items() if route == name}
+        caller = next(c for c in CALLERS if all(c in access.allowed for access in rows.values()))
+        client = signed_in(world.users.get(caller))
+        url = url_of(name, pattern, world)
+        for method in set(METHODS) - set(rows):  # the rows' own methods are the tests above
+            response = client.generic(method, url)
+            if method in answered(rows):
+                if outcome(response) != "in":
+                    wrong.append(f"{method} {url}: {response.status_code}, expected in")
+            elif response.status_code != 405 or set(response.get("Allow", "").split(", ")) != answered(rows):
+                wrong.append(f"{method} {url}: {response.status_code}, Allow: {response.get('Allow')}")
+    assert not wrong, "\n".join(sorted(wrong))
