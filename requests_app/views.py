@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from core.audit_verify import recent_trail_status
 from core.filing import teams_open_to
@@ -287,7 +287,9 @@ def audit_list(http_request):
     )
 
 
-@require_safe
+# GET only: the export writes its audit checkpoint before the first line, so a HEAD would record an export
+# that delivered nothing.
+@require_GET
 @permission_required("core.export_auditentry", raise_exception=True)
 def audit_export(http_request):
     try:
