@@ -402,6 +402,11 @@ class AuditList(generics.ListAPIView):
     )
     def get(self, http_request, *args, **kwargs):
         if http_request.query_params.get("format") == "csv":
+            if http_request.method == "HEAD":  # Django answers HEAD with get()
+                # The export records its checkpoint before the first line: a HEAD would record an export
+                # that delivered nothing (as on the page, GET only).
+                self.headers["Allow"] = "GET"  # what DRF's finalize_response puts on the response
+                return JsonResponse({"detail": "The CSV export answers GET only."}, status=405)
             try:
                 return audit_csv_download(http_request.query_params.get("environment") or None)
             except UnknownEnvironment as error:

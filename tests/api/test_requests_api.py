@@ -251,6 +251,25 @@ def test_csv_is_only_the_export_not_a_json_page_asked_for_as_csv(backstage, appr
     assert api.get("/api/v1/audit/", {"format": "csv"}, HTTP_ACCEPT="text/csv").status_code == 403
 
 
+def test_the_csv_export_answers_get_only_so_a_head_records_no_export(backstage, auditor, api):
+    """The export records its checkpoint before the first line: a HEAD would record an export that sent
+    nothing. The JSON pages still answer HEAD."""
+    from core.models import AuditCheckpoint
+
+    submit(backstage, rita_input())
+    api.force_login(auditor)
+    checkpoints = AuditCheckpoint.objects.count()
+
+    refused = api.head("/api/v1/audit/", {"format": "csv"})
+    assert (refused.status_code, refused["Allow"], refused["Content-Type"]) == (
+        405,
+        "GET",
+        "application/json",
+    )
+    assert AuditCheckpoint.objects.count() == checkpoints
+    assert api.head("/api/v1/audit/").status_code == 200
+
+
 def test_anonymous_callers_get_401_with_a_bearer_challenge(api):
     response = api.get(REQUESTS)
     assert response.status_code == 401
