@@ -24,19 +24,20 @@ def sees_all(user) -> bool:
 
 def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
     queryset = BucketRequest.objects.all() if queryset is None else queryset
+    # A Backstage caller's token is used by anyone signed in to Backstage (its proxy adds it): it acts only
+    # for the person a user token proves (core.backstage_filing), and in its own name sees nothing, not even
+    # what it filed for everyone, whatever role it was given. A condition of the same query (no query more).
+    not_backstage_caller = ~Exists(ServiceAccount.objects.filter(user_id=user.pk, backstage_caller=True))
     if sees_all(user):
-        return queryset
+        return queryset.filter(not_backstage_caller)
     # ``owner__in`` is a subquery, not a join: no row repeats, so no DISTINCT (which on
     # PostgreSQL would compare every column, the contract JSON included, on each list page).
     # Named as requester in any spelling of the same person (core.identity), as approvals compare them.
     named = Q(requester_key=identity_digest(user.get_username()))
-    # A Backstage caller's token is used by anyone signed in to Backstage (its proxy adds it): it acts only
-    # for the person a user token proves (core.backstage_filing), and in its own name sees nothing, not even
-    # what it filed for everyone. A condition of the same query (no query more on any page).
-    backstage_caller = Exists(ServiceAccount.objects.filter(user_id=user.pk, backstage_caller=True))
-    return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()), ~backstage_caller)
+    return queryset.filter(Q(submitted_by=user) | named | Q(owner__in=user.teams.all()), not_backstage_caller)
 
 
 def visible_catalog(user) -> QuerySet:
-    """The catalog is the platform's inventory: everyone signed in may read it, nobody else."""
+    """The catalog is the platform's inventory: whoever may read it (VIEW_CATALOG_PERMISSION, checked at the
+    edge) reads it whole; nobody signed out."""
     return CatalogEntry.objects.all() if user.is_authenticated else CatalogEntry.objects.none()

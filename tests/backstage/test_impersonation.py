@@ -171,6 +171,22 @@ def test_the_marker_is_checked_by_the_service_account_of_the_caller(backstage_ac
     assert not is_backstage_caller(backstage_account)
 
 
+def test_the_proxy_token_reads_nothing_even_if_its_account_is_given_the_auditors_role(
+    teams, backstage_account, fake_backstage, rita
+):
+    """The docs suggest the auditors role for a script that must read everything; given to the Backstage
+    caller, it would hand every request to everyone signed in to Backstage."""
+    from django.contrib.auth.models import Group
+
+    proxy = bearer_client(backstage_account, "read", "submit")
+    filed = submit(proxy, fake_backstage.user_token("user:default/rita"), requester="rita")
+    assert filed.status_code == 201, filed.content
+    backstage_account.groups.add(Group.objects.get(name=roles.AUDITORS))
+
+    assert proxy.get(SUBMIT).json()["results"] == []
+    assert proxy.get(f"{SUBMIT}{filed.json()['id']}/").status_code == 404
+
+
 @pytest.mark.parametrize("with_user_token", [False, True])
 def test_the_proxy_token_reads_no_request_runs_or_plans_of_anyone(
     teams, backstage_account, fake_backstage, rita, with_user_token
