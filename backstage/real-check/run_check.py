@@ -363,7 +363,7 @@ def run_checks(backstage: Backstage, portal_url: str, portal_token: str, reader_
     check(stored["requester"] == "rita", "the portal filed it for rita (proven by her token)", stored)
     check(stored.get("submittedBy") == "svc-backstage", "submitted by the proxy's service account", stored)
     status, answer = backstage.call("GET", f"/api/proxy/bucketwise/api/v1/s3-requests/{request_id}/")
-    check(status == 404, "the proxy's token reads no request, not even the one it filed", answer)
+    check(status == 403, "the proxy's token reads no request, not even the one it filed", answer)
 
     say("2. rita calling the proxy directly cannot name someone else")
     body = {**FORM, "owner": "app-team", "requester": "alex"}

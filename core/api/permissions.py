@@ -9,6 +9,12 @@ permission class, enforces the declaration; a method without a rule is refused, 
 
 A key may carry one query condition, ``"GET?format=csv"``: that rule applies when the
 parameter has that value (the audit list's CSV export needs the export permission).
+
+The token of a *Backstage caller* (core.backstage_filing) is the Backstage proxy's, used by anyone signed
+in to Backstage, with or without a portal account. It may call only what a rule marks ``for_backstage``:
+what it does for the person a user token proves (submit, preview, withdraw) and reading the catalog,
+the platform's inventory. Everything else (requests, runs, plans, audit, compliance, replication) is
+refused to it whatever its scopes and roles.
 """
 
 import logging
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 
 from rest_framework.permissions import BasePermission
 
+from core.backstage_filing import is_backstage_caller
 from core.models import ApiToken, TokenScope
 
 logger = logging.getLogger(__name__)
@@ -33,6 +40,7 @@ class Rule:
     scope: str | None
     permission: str | None
     public: bool = False
+    for_backstage: bool = False  # a Backstage caller's token may call it (see the module docstring)
 
     def __post_init__(self):
         if self.public:
@@ -61,6 +69,10 @@ class Rule:
 
 
 PUBLIC = Rule(scope=None, permission=None, public=True)
+BACKSTAGE_REFUSAL = (
+    "The Backstage proxy's token files, previews and withdraws requests for the signed-in Backstage user "
+    "and reads the catalog; nothing else. Sign in to the portal to see requests and runs."
+)
 
 
 def declared_rule(view, request) -> Rule | None:
@@ -91,7 +103,15 @@ class DeclaredAccess(BasePermission):
                 "API view %s declares no access rule for %s; refused.", type(view).__name__, request.method
             )
             return False
-        if rule.allows(request.user, token_of(request)):
+        token = token_of(request)
+        if (
+            token is not None
+            and not (rule.public or rule.for_backstage)
+            and is_backstage_caller(request.user)
+        ):
+            self.message = BACKSTAGE_REFUSAL
+            return False
+        if rule.allows(request.user, token):
             return True
         if request.user and request.user.is_authenticated:
             self.message = rule.refusal(token_of(request))

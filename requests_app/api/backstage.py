@@ -13,7 +13,7 @@ from requests_app.visibility import VIEW_CATALOG_PERMISSION
 class BackstageEntities(APIView):
     """Every catalog bucket as a Backstage Resource entity."""
 
-    access = {"GET": Rule("read", VIEW_CATALOG_PERMISSION)}
+    access = {"GET": Rule("read", VIEW_CATALOG_PERMISSION, for_backstage=True)}
 
     @extend_schema(
         summary="Catalog buckets as Backstage entities",

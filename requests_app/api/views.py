@@ -130,8 +130,9 @@ def _all_problems(http_request, exc: InputProblems) -> list[Problem]:
 
 
 READ_REQUESTS = Rule("read", VIEW_REQUESTS_PERMISSION)
-SUBMIT_REQUESTS = Rule("submit", "requests_app.submit_bucketrequest")
-READ_CATALOG = Rule("read", VIEW_CATALOG_PERMISSION)
+# Backstage files, previews and withdraws for its proven user, and reads the catalog (core.api.permissions).
+SUBMIT_REQUESTS = Rule("submit", "requests_app.submit_bucketrequest", for_backstage=True)
+READ_CATALOG = Rule("read", VIEW_CATALOG_PERMISSION, for_backstage=True)
 
 
 def _requests_for(http_request, proven: str | None = None):
@@ -382,6 +383,16 @@ class AuditList(generics.ListAPIView):
 
     def get_queryset(self):
         return filter_audit(AuditEntry.objects.order_by("-id"), self.request.query_params)
+
+    def handle_exception(self, exc):
+        """Refusals are JSON like every other API error, also when the CSV export was asked for (the CSV
+        renderer only lets ``?format=csv`` through negotiation; it would print the error dict as text)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = (
+            renderers.JSONRenderer(),
+            "application/json",
+        )
+        return response
 
     def get_renderers(self):
         """CSV only with ``?format=csv`` (the export, under its own permission): ``Accept: text/csv`` alone

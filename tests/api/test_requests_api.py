@@ -235,7 +235,9 @@ def test_audit_json_and_streamed_csv(backstage, auditor, api):
 def test_audit_needs_the_audit_permissions(backstage, team_member, api):
     api.force_login(team_member)
     assert api.get("/api/v1/audit/").status_code == 403
-    assert api.get("/api/v1/audit/", {"format": "csv"}).status_code == 403
+    refused = api.get("/api/v1/audit/", {"format": "csv"})
+    assert refused.status_code == 403 and refused["Content-Type"] == "application/json"
+    assert "core.export_auditentry" in refused.json()["detail"]
 
 
 def test_csv_is_only_the_export_not_a_json_page_asked_for_as_csv(backstage, approver, auditor, api):

@@ -8,11 +8,14 @@ import json
 import time
 
 import pytest
+from django.contrib.auth.models import User
 
 from core import roles
+from core.api.permissions import BACKSTAGE_REFUSAL
 from core.backstage_identity import USER_TOKEN_HEADER
 from core.models import ServiceAccount
 from requests_app.models import BucketRequest
+from requests_app.visibility import visible_requests
 from tests.backstage.identity import tampered
 from tests.contract.cases import request_input
 from tests.support.backstage import bearer_client
@@ -34,6 +37,10 @@ def submit(client, user_token: str | None, *, key: str | None = None, url: str =
     return client.post(
         url, data=json.dumps(request_input(**fields)), content_type="application/json", headers=headers
     )
+
+
+def assert_backstage_refused(response, url: str):
+    assert (response.status_code, response.json()["detail"]) == (403, BACKSTAGE_REFUSAL), url
 
 
 def assert_refused(response, status: int, detail: str):
@@ -183,8 +190,10 @@ def test_the_proxy_token_reads_nothing_even_if_its_account_is_given_the_auditors
     assert filed.status_code == 201, filed.content
     backstage_account.groups.add(Group.objects.get(name=roles.AUDITORS))
 
-    assert proxy.get(SUBMIT).json()["results"] == []
-    assert proxy.get(f"{SUBMIT}{filed.json()['id']}/").status_code == 404
+    for url in (SUBMIT, f"{SUBMIT}{filed.json()['id']}/", "/api/v1/audit/"):
+        assert_backstage_refused(proxy.get(url), url)
+    # Behind the API's refusal, the data rule too (a session of that account, the withdraw's lookup).
+    assert not visible_requests(User.objects.get(pk=backstage_account.pk)).exists()
 
 
 @pytest.mark.parametrize("with_user_token", [False, True])
@@ -206,7 +215,14 @@ def test_the_proxy_token_reads_no_request_runs_or_plans_of_anyone(
         {USER_TOKEN_HEADER: fake_backstage.user_token("user:default/mallory")} if with_user_token else {}
     )
 
-    listed = proxy.get(SUBMIT, headers=headers)
-    assert listed.status_code == 200 and listed.json()["results"] == []
-    for url in (f"{SUBMIT}{request_id}/", f"{SUBMIT}{request_id}/plan/", f"/api/v1/runs/{run.pk}/"):
-        assert proxy.get(url, headers=headers).status_code == 404, url
+    for url in (
+        SUBMIT,
+        f"{SUBMIT}{request_id}/",
+        f"{SUBMIT}{request_id}/plan/",
+        f"/api/v1/runs/{run.pk}/",
+        "/api/v1/replication/health/",
+    ):
+        assert_backstage_refused(proxy.get(url, headers=headers), url)
+    assert (
+        proxy.get("/api/v1/catalog/buckets/", headers=headers).status_code == 200
+    )  # the inventory stays readable

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from core import roles
-from core.api.permissions import PUBLIC, DeclaredAccess, Rule
-from core.models import TokenScope
+from core.api.permissions import BACKSTAGE_REFUSAL, PUBLIC, DeclaredAccess, Rule
+from core.models import ServiceAccount, TokenScope
 from core.tokens import issue_token
 from requests_app import status_machine
 from requests_app.models import BucketRequest
@@ -55,6 +55,16 @@ ACCESS = {
     ("bucket-compliance-api", "GET"): ("read", "compliance.view_finding", READERS),
     ("api-schema", "GET"): None,
     ("api-docs", "GET"): None,
+}
+
+# What a Backstage caller's token may call (core.api.permissions: the proxy's token, used by anyone signed
+# in to Backstage): what it does for the person a user token proves, and the catalog. Refused all else.
+BACKSTAGE = {
+    ("requests-api:request-list", "POST"),
+    ("requests-api:request-preview", "POST"),
+    ("requests-api:request-withdraw", "POST"),
+    ("requests-api:catalog-list", "GET"),
+    ("requests-api:backstage-entities", "GET"),
 }
 
 
@@ -118,9 +128,10 @@ def test_every_api_view_declares_the_tables_rule_through_the_one_permission_clas
         )
         declared = view_class.access.get(method) if hasattr(view_class, "access") else None
         expected = ACCESS[(name, method)]
-        assert declared == (PUBLIC if expected is None else Rule(expected[0], expected[1])), (
-            f"{name} {method}: declares {declared}, the table says {expected}"
-        )
+        for_backstage = (name, method) in BACKSTAGE
+        assert declared == (
+            PUBLIC if expected is None else Rule(*expected[:2], for_backstage=for_backstage)
+        ), f"{name} {method}: declares {declared}, the table says {expected}"
 
 
 def test_the_tables_roles_are_the_roles_holding_each_permission():
@@ -230,6 +241,21 @@ def test_each_endpoint_lets_in_exactly_the_tables_scopes_and_roles(subjects):
                     f"{method} {url} {role} with {credential}: {status}, expected "
                     f"{'in' if allowed else 'refused'}"
                 )
+    assert wrong == []
+
+
+def test_a_backstage_callers_token_is_refused_everything_but_filing_and_the_catalog(subjects):
+    """Whatever roles and scopes the proxy's account holds: anyone signed in to Backstage uses its token."""
+    account = make_user("svc-backstage-matrix", roles.REQUESTERS, roles.PLATFORM_APPROVERS, roles.AUDITORS)
+    ServiceAccount.objects.create(user=account, purpose="Backstage proxy", backstage_caller=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token(account, 'proxy', TokenScope.values).text}")
+    wrong = []
+    for (name, method), (route, _) in sorted(api_endpoints().items()):
+        response = _call(client, method, _url(name, route, subjects))
+        refused = response.status_code == 403 and response.json().get("detail") == BACKSTAGE_REFUSAL
+        if refused != ((name, method) not in BACKSTAGE and ACCESS[(name, method)] is not None):
+            wrong.append(f"{method} {name}: {response.status_code}")
     assert wrong == []
 
 
