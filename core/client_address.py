@@ -6,8 +6,9 @@ Caddy and Traefik by default), ``REMOTE_ADDR`` is the innermost proxy's and the 
 the outermost trusted proxy appended: the ``TRUSTED_PROXY_COUNT``-th from the right. Entries left of
 it are what the client itself sent, so they are never read. A header with fewer entries (a request
 that did not come through the proxies) or an entry that is not an address falls back to
-``REMOTE_ADDR``. Written here rather than taken from django-ipware: see
-docs/decisions/portal-client-address.md.
+``REMOTE_ADDR``. An IPv6 client counts as its /64: one host or customer gets a whole /64 and can take a
+new address from it for every attempt (an IPv4-mapped address counts as the IPv4 address). Written here
+rather than taken from django-ipware: see docs/decisions/portal-client-address.md.
 """
 
 import ipaddress
@@ -18,14 +19,24 @@ FORWARDED_FOR = "HTTP_X_FORWARDED_FOR"
 
 
 def client_address(request) -> str:
-    remote = request.META.get("REMOTE_ADDR") or ""
+    remote = _counted(request.META.get("REMOTE_ADDR") or "")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
     hops = request.META.get(FORWARDED_FOR, "").split(",")
     if len(hops) < proxies:
         return remote
+    return _counted(hops[-proxies].strip(" \t")) or remote
+
+
+def _counted(text: str) -> str:
+    """The address as counted: IPv4 as is, IPv6 as its /64; "" when ``text`` is not an address."""
     try:
-        return str(ipaddress.ip_address(hops[-proxies].strip(" \t")))
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return remote
+        return ""
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)

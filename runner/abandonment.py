@@ -20,6 +20,8 @@ abandon: the people who may retry (``runner.access.can_retry``). A person waits 
 they use ``aws.check_config()`` (short timeouts, two tries).
 """
 
+import logging
+
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import IntegrityError
 
@@ -32,6 +34,8 @@ from runner import aws
 from runner.dispatch import RunnerError
 from runner.models import ACTIVE_STATUSES
 from runner.state_backend import StateUnreadable, managed_resources
+
+logger = logging.getLogger(__name__)
 
 REASON_LIMIT = 1000
 # How many of the state's resources a refusal names.
@@ -71,9 +75,10 @@ def abandon_request(request: BucketRequest, *, actor, reason: str) -> BucketRequ
     except IntegrityError as error:
         # A row that appeared meanwhile now refers to what the removal deletes (a replication worker
         # recording an event on the request's pair): the database refused the commit, and nothing changed.
+        # The database's own words go to the log, not to the caller.
+        logger.warning("abandoning %s refused by the database: %s", request.request_id, error)
         raise RunnerError(
-            f"{request.request_id} changed while it was being abandoned ({error}); nothing was changed, "
-            "try again."
+            f"{request.request_id} changed while it was being abandoned; nothing was changed, try again."
         ) from error
 
 

@@ -32,8 +32,10 @@ def test_served_directly_the_header_is_ignored(settings):
         ("203.0.113.9", "203.0.113.9"),
         ("198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the left entry is what the client sent
         ("198.51.100.1,203.0.113.9", "203.0.113.9"),
-        ("2001:DB8::1", "2001:db8::1"),  # one address, one spelling
-        ("::ffff:203.0.113.9", "::ffff:cb00:7109"),
+        ("2001:DB8::1", "2001:db8::"),  # IPv6: its /64, one spelling
+        ("2001:db8::ffff:1:2:3", "2001:db8::"),  # another address of the same /64
+        ("2001:db8:0:1::1", "2001:db8:0:1::"),  # the next /64: another client
+        ("::ffff:203.0.113.9", "203.0.113.9"),  # IPv4-mapped: the IPv4 client, not everyone's ::/64
     ],
 )
 def test_behind_one_proxy_the_client_is_the_entry_the_proxy_appended(behind_one_proxy, forwarded_for, client):
@@ -64,3 +66,10 @@ def test_behind_two_proxies_the_client_is_second_from_the_right(settings):
     settings.TRUSTED_PROXY_COUNT = 2
     assert address("198.51.100.1, 203.0.113.9, 10.0.0.1") == "203.0.113.9"
     assert address("203.0.113.9") == PROXY  # fewer entries than proxies: not through both
+
+
+def test_served_directly_an_ipv6_client_counts_as_its_64(settings):
+    """One host gets a /64 and could take a new address for every attempt at a lockout."""
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert address(None, remote="2001:db8:1:2:aaaa::1") == address(None, remote="2001:db8:1:2:bbbb::9")
+    assert address(None, remote="2001:db8:1:2::1") == "2001:db8:1:2::"

@@ -220,3 +220,14 @@ def test_behind_the_proxy_the_sprayer_is_locked_by_its_own_address_and_its_neigh
         sign_in(neighbour, "/accounts/login/", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.10").status_code == 302
     )
     assert_locked(sign_in(sprayer, "/accounts/login/", PASSWORD, HTTP_X_FORWARDED_FOR=SPRAYER), sprayer)
+
+
+def test_a_sprayer_taking_a_new_ipv6_address_for_every_try_is_locked_at_its_64(person, accounts):
+    answers = [
+        sign_in(
+            Client(REMOTE_ADDR=f"2001:db8:7:7::{number + 1:x}"), "/accounts/login/", SPRAYED, name
+        ).status_code
+        for number, name in enumerate(accounts)
+    ]
+    assert answers == [200] * 19 + [429]
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:7:8::1"), "/accounts/login/", PASSWORD).status_code == 302
