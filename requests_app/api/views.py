@@ -1,11 +1,10 @@
 """REST API edges: parse, call the domain modules, shape the answer. No rule lives here."""
 
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, renderers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import MethodNotAllowed, ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -417,12 +416,11 @@ class AuditList(generics.ListAPIView):
                 # The export records its checkpoint before the first line: a HEAD would record an export
                 # that delivered nothing (as on the page, GET only).
                 self.headers["Allow"] = "GET"  # what DRF's finalize_response puts on the response
-                return JsonResponse({"detail": "The CSV export answers GET only."}, status=405)
+                raise MethodNotAllowed("HEAD", detail="The CSV export answers GET only.")
             try:
                 return audit_csv_download(http_request.query_params.get("environment") or None)
             except UnknownEnvironment as error:
-                # Not rendered by CSVRenderer: the refusal is JSON like every other API error.
-                return JsonResponse({"detail": str(error)}, status=400)
+                raise ParseError(str(error)) from error  # JSON, as every refusal here (handle_exception)
         return super().get(http_request, *args, **kwargs)
 
 

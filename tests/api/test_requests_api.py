@@ -272,6 +272,13 @@ def test_the_csv_export_answers_get_only_so_a_head_records_no_export(backstage, 
     assert api.head("/api/v1/audit/").status_code == 200
 
 
+def test_an_unknown_environment_for_the_csv_export_is_a_json_400(auditor, api):
+    api.force_login(auditor)
+    refused = api.get("/api/v1/audit/", {"format": "csv", "environment": "nowhere"})
+    assert (refused.status_code, refused["Content-Type"]) == (400, "application/json")
+    assert "Unknown environment 'nowhere'" in refused.json()["detail"]
+
+
 def test_anonymous_callers_get_401_with_a_bearer_challenge(api):
     response = api.get(REQUESTS)
     assert response.status_code == 401
